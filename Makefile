@@ -1,0 +1,137 @@
+# optml build.  `make help` lists the targets.
+#
+# Layout of the outputs:
+#   build/bin/optml                   the runtime (train / serve / version / help)
+#   build/lib/optml/<module>.so       algorithm modules, one per algorithms/<dir>
+#   build/tests/run_tests             unit + integration test runner
+#   build/tests/modules/<name>.so     modules that exist only for the tests
+#   build/fuzz/fuzz_<parser>          libFuzzer targets (clang)
+# SANITIZE=1 builds everything with AddressSanitizer + UBSan into build-asan/.
+
+VERSION      := 0.1.0
+PREFIX       ?= /usr/local
+CC           ?= cc
+PKGS         := libmicrohttpd jansson openblas libarchive zlib
+PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS))
+OPT          ?= -O2
+WARN         := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+                -Wpointer-arith -Wformat=2 -Wvla -Wno-unused-parameter \
+                -Werror=implicit-function-declaration
+ifeq ($(WERROR),1)
+WARN         += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+BUILD        ?= build-asan
+SAN          := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT          := -O1 -g
+else
+BUILD        ?= build
+SAN          :=
+endif
+
+CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) -Iruntime/include -Iruntime -Itests/support $(PKG_CFLAGS) \
+                -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\" -MMD -MP $(CFLAGS)
+LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
+LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
+
+RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ     := $(BUILD)/obj/runtime/main.o
+
+# Shared numeric code (algorithms/common) is linked into every module.
+COMMON_SRC   := $(wildcard algorithms/common/*.c)
+COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+MODULE_DIRS  := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard algorithms/*/module.c)))))
+MODULE_NAMES := $(subst _,-,$(MODULE_DIRS))
+MODULES      := $(MODULE_NAMES:%=$(BUILD)/lib/optml/%.so)
+
+TEST_SRC     := $(wildcard tests/unit/*.c tests/integration/*.c tests/support/*.c)
+TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_MOD_SRC := $(wildcard tests/modules/*.c)
+TEST_MODULES := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
+
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 10
+
+.PHONY: all test asan check fuzz fuzz-build install clean help
+all: $(BUILD)/bin/optml $(MODULES)
+
+help:
+	@echo "make              build build/bin/optml and every module into build/lib/optml"
+	@echo "make test         build and run the unit and integration tests"
+	@echo "make asan         the same tests under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
+	@echo "make check        test + asan + fuzz: what CI runs"
+	@echo "make install      install into PREFIX ($(PREFIX)): bin/optml, bin/train, bin/serve, lib/optml/"
+	@echo "make clean        remove build outputs"
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The runtime exports its optml_* API to the modules it dlopen()s.
+$(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -Wl,--export-dynamic-symbol='optml_*' -o $@ $^ $(LIBS)
+	ln -sf optml $(BUILD)/bin/train
+	ln -sf optml $(BUILD)/bin/serve
+
+# A module: every .c in its folder plus the shared numeric code.  Symbols
+# from the runtime stay undefined and resolve against the executable.
+.SECONDEXPANSION:
+$(BUILD)/lib/optml/%.so: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard algorithms/$$(subst -,_,$$*)/*.c)) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -shared -fvisibility=hidden -o $@ $^ -lopenblas -lm
+
+$(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ -lm
+
+$(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(LIBS)
+
+test: all $(BUILD)/tests/run_tests $(TEST_MODULES)
+	OPTML_BUILD=$(BUILD) $(BUILD)/tests/run_tests $(T)
+
+asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) SANITIZE=1 test
+
+# libFuzzer targets: the parser sources compiled by clang with the fuzzer,
+# ASan and UBSan; each target runs for FUZZ_SECONDS from its seed corpus.
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -Iruntime/include -Iruntime -Itests/support $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_BIN); do \
+	  name=$$(basename $$f); corpus=$(BUILD)/fuzz/corpus/$$name; mkdir -p $$corpus; \
+	  if [ -d tests/fuzz/seeds/$$name ]; then cp -n tests/fuzz/seeds/$$name/* $$corpus/ 2>/dev/null || true; fi; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=0 $$corpus >$(BUILD)/fuzz/$$name.log 2>&1 \
+	    || { tail -n 40 $(BUILD)/fuzz/$$name.log; exit 1; }; \
+	  grep -E '^(#[0-9]+ *DONE|Done)' $(BUILD)/fuzz/$$name.log | tail -n 1; \
+	done
+
+check: test asan fuzz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/optml
+	install -m 0755 $(BUILD)/bin/optml $(DESTDIR)$(PREFIX)/bin/optml
+	ln -sf optml $(DESTDIR)$(PREFIX)/bin/train
+	ln -sf optml $(DESTDIR)$(PREFIX)/bin/serve
+	$(if $(MODULES),install -m 0644 $(MODULES) $(DESTDIR)$(PREFIX)/lib/optml/)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,24 @@
+/*
+ * atomic_file.h: write a file so that a kill at any moment leaves either the
+ * old file or the complete new one: temp name in the same directory, write,
+ * fsync, rename, fsync the directory.
+ */
+#ifndef OPTML_ATOMIC_FILE_H
+#define OPTML_ATOMIC_FILE_H
+
+#include <stddef.h>
+
+#include "optml/algorithm.h"
+
+struct rt_chunk {
+    const void *data;
+    size_t len;
+};
+
+/* Write the concatenation of `chunks` to `path` atomically (mode 0644, less
+ * the umask).  OPTML_E_IO naming the path on failure; the temp file is
+ * removed. */
+optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
+                             size_t n_chunks);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * optml/algorithm.h: the one header an algorithm module includes.
+ *
+ * A module is a shared library (`<name>.so`) that the `optml` runtime loads
+ * with dlopen().  It exports exactly one data symbol, `optml_module`, a
+ * constant `struct optml_algorithm` that declares the module's name, its
+ * hyperparameters, the channels and content types it trains on, the content
+ * types it serves, and its functions.  Use OPTML_MODULE() to define it.
+ *
+ * The runtime owns everything that is not math: the /opt/ml directory
+ * contract, hyperparameter parsing and validation, channel reading (File and
+ * Pipe mode, gzip, line / RecordIO / TFRecord / whole-file framing), the stop
+ * flag, checkpoint and model files, logging, metric lines, failure files and
+ * exit codes, and (for `serve`) HTTP.  A module calls back into the runtime
+ * through the optml_* functions declared below; they are exported by the
+ * `optml` executable and resolved when the module is loaded.
+ *
+ * Conventions
+ *  - Every function that can fail returns an optml_status.  Use optml_error()
+ *    to record a message and return a status in one expression:
+ *        return optml_error(ctx, OPTML_E_CLIENT, "epochs must be >= 1");
+ *    The first message recorded is the one reported (failure file, HTTP body).
+ *  - Pointers passed to a module are borrowed unless a function's comment says
+ *    otherwise; strings are NUL-terminated UTF-8.
+ *  - Never exit(), abort() or assert() on user data: return a status.
+ *
+ * Versioning: OPTML_ALGORITHM_API_VERSION changes whenever this header changes
+ * in a way that breaks binary compatibility.  The runtime refuses a module
+ * whose `api_version` differs from its own, with a message naming both.
+ * `api_version` is and stays the first member of struct optml_algorithm.
+ */
+#ifndef OPTML_ALGORITHM_H
+#define OPTML_ALGORITHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OPTML_ALGORITHM_API_VERSION 1
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * OPTML_STATUS_MAP(XX): XX(NAME, http status, failure kind, description).
+ * Failure kind decides how training reports it: 'C' is a ClientError (the
+ * user's input is wrong, exit code 2), 'A' an AlgorithmError (our fault, exit
+ * code 1), '-' not a failure.
+ */
+#define OPTML_STATUS_MAP(XX)                                                   \
+    XX(OK,                 200, '-', "ok")                                     \
+    XX(END,                200, '-', "end of stream")                          \
+    XX(STOPPED,            503, '-', "stop requested")                         \
+    XX(E_CLIENT,           400, 'C', "invalid input")                          \
+    XX(E_UNSUPPORTED_MEDIA, 415, 'C', "unsupported content type")              \
+    XX(E_NOT_ACCEPTABLE,   406, 'C', "unsupported accept type")                \
+    XX(E_TOO_LARGE,        413, 'C', "payload too large")                      \
+    XX(E_NOT_FOUND,        404, 'C', "not found")                              \
+    XX(E_MODEL,            500, 'C', "model file is missing, corrupt or incompatible") \
+    XX(E_TIMEOUT,          504, 'A', "timed out")                              \
+    XX(E_NOMEM,            507, 'A', "out of memory")                          \
+    XX(E_IO,               500, 'A', "I/O error")                              \
+    XX(E_INTERNAL,         500, 'A', "internal error")
+
+typedef enum optml_status {
+#define OPTML__STATUS_ENUM(name, http, kind, text) OPTML_##name,
+    OPTML_STATUS_MAP(OPTML__STATUS_ENUM)
+#undef OPTML__STATUS_ENUM
+    OPTML_STATUS_COUNT
+} optml_status;
+
+/* Short name ("E_CLIENT"), description, HTTP code and failure kind of a status. */
+const char *optml_status_name(optml_status s);
+const char *optml_status_text(optml_status s);
+int optml_status_http(optml_status s);
+char optml_status_kind(optml_status s);
+
+/* ------------------------------------------------------------------------ */
+/* Context, logging, errors                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Opaque: a training job, or one prediction request while serving. */
+typedef struct optml_ctx optml_ctx;
+
+enum optml_log_level {
+    OPTML_LOG_DEBUG = 10,
+    OPTML_LOG_INFO = 20,
+    OPTML_LOG_WARNING = 30,
+    OPTML_LOG_ERROR = 40
+};
+
+/* Log one line with SageMaker's built-in prefix
+ * `[MM/DD/YYYY HH:MM:SS LEVEL <thread>] `.  ctx may be NULL.  Thread-safe. */
+void optml_log(optml_ctx *ctx, enum optml_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record an error message for `ctx` (the first one wins) and return `code`.
+ * Training reports it as `ClientError: <msg>` or `AlgorithmError: <msg>` in
+ * output/failure; serving returns it in a JSON error body. */
+optml_status optml_error(optml_ctx *ctx, optml_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The message recorded by optml_error(), or "" when none. */
+const char *optml_error_message(const optml_ctx *ctx);
+
+/* Nonzero once SIGTERM or SIGINT has arrived.  Poll it between batches (and
+ * inside long ones); then save a checkpoint and the model so far and return
+ * OPTML_STOPPED (or OPTML_OK).  The runtime exits 0 with no failure file. */
+int optml_should_stop(const optml_ctx *ctx);
+
+/* Number of CPUs this process may use (cgroup quota, affinity, CPU count). */
+int optml_cpu_count(void);
+
+/* ------------------------------------------------------------------------ */
+/* Hyperparameters                                                          */
+/* ------------------------------------------------------------------------ */
+
+enum optml_hp_type {
+    OPTML_HP_INT,    /* 64-bit integer, decimal text */
+    OPTML_HP_FLOAT,  /* double, C-locale text; NaN and Inf are refused */
+    OPTML_HP_BOOL,   /* true/True/TRUE/1 or false/False/FALSE/0 */
+    OPTML_HP_STRING, /* any text */
+    OPTML_HP_ENUM,   /* one of `choices` */
+    OPTML_HP_JSON    /* JSON text (object, list, ...), validated as JSON */
+};
+
+/* Flags for struct optml_hparam_decl. */
+#define OPTML_HP_REQUIRED     0x1u /* the user must give it */
+#define OPTML_HP_ALLOW_AUTO   0x2u /* "auto" is accepted besides typed values */
+#define OPTML_HP_SHAPES_MODEL 0x4u /* part of the hash stored in checkpoints and
+                                      model files: a different value makes them
+                                      incompatible (e.g. feature_dim, layers) */
+#define OPTML_HP_HAS_MIN      0x8u /* INT/FLOAT: value >= min */
+#define OPTML_HP_HAS_MAX      0x10u /* INT/FLOAT: value <= max */
+#define OPTML_HP_MIN_EXCLUSIVE 0x20u /* with HAS_MIN: value > min */
+
+/* One declared hyperparameter.  The runtime rejects keys that are not
+ * declared (except keys starting with `_` or `sagemaker_`), values of the
+ * wrong type and values out of range, before any data is read. */
+struct optml_hparam_decl {
+    const char *name;
+    enum optml_hp_type type;
+    const char *default_value;   /* text form; NULL = unset unless given */
+    unsigned flags;              /* OPTML_HP_* flags above */
+    double min, max;             /* with OPTML_HP_HAS_MIN / OPTML_HP_HAS_MAX */
+    const char *const *choices;  /* ENUM: NULL-terminated list of values */
+    const char *help;            /* one line, shown by `optml help` */
+};
+
+/* Typed hyperparameter access (training and model load).  `name` must be
+ * declared by the module; an undeclared name is a programming error and
+ * returns 0 / NULL.  Values are validated already. */
+int optml_hp_is_set(const optml_ctx *ctx, const char *name);  /* given or defaulted */
+int optml_hp_is_auto(const optml_ctx *ctx, const char *name); /* value is "auto" */
+int optml_hp_was_given(const optml_ctx *ctx, const char *name); /* by the user */
+int64_t optml_hp_int(const optml_ctx *ctx, const char *name);
+double optml_hp_float(const optml_ctx *ctx, const char *name);
+int optml_hp_bool(const optml_ctx *ctx, const char *name);
+const char *optml_hp_string(const optml_ctx *ctx, const char *name); /* also ENUM, JSON */
+
+/* ------------------------------------------------------------------------ */
+/* Channels and record streams                                              */
+/* ------------------------------------------------------------------------ */
+
+#define OPTML_CHANNEL_REQUIRED 0x1u
+
+/* A channel the module trains on.  `content_types` is a NULL-terminated list
+ * of media types (no parameters); the first is the default when the channel
+ * has no ContentType in inputdataconfig.json.  A channel whose ContentType is
+ * not in the list, or a channel the module does not declare, is a ClientError. */
+struct optml_channel_decl {
+    const char *name;
+    unsigned flags;
+    const char *const *content_types;
+};
+
+enum optml_input_mode { OPTML_MODE_FILE, OPTML_MODE_FASTFILE, OPTML_MODE_PIPE };
+
+/* How a byte stream is cut into records. */
+enum optml_framing {
+    OPTML_FRAME_LINES,    /* text lines; '\n' or "\r\n" ends a line, which is
+                             returned without it; a record never spans files */
+    OPTML_FRAME_RECORDIO, /* MXNet/dmlc RecordIO: magic 0xCED7230A, cflag +
+                             29-bit length, fragments reassembled, padded to 4 */
+    OPTML_FRAME_TFRECORD, /* TFRecord: u64 length, masked CRC32C of length,
+                             payload, masked CRC32C of payload; both checked */
+    OPTML_FRAME_FILE      /* each file (or each Pipe-mode RecordIO-wrapped
+                             object) is one record */
+};
+
+typedef struct optml_channel optml_channel;
+typedef struct optml_reader optml_reader;
+
+/* One record.  `data` stays valid until the next optml_reader_next() or
+ * optml_reader_close() on the same reader. */
+struct optml_record {
+    const unsigned char *data;
+    size_t len;
+    const char *source;    /* file name relative to the channel, or FIFO name */
+    uint64_t number;       /* 1-based: line number (lines) or record number
+                              within `source` */
+    uint64_t offset;       /* byte offset of the record in `source`
+                              (after decompression) */
+};
+
+/* The channel called `name`, or NULL when the job has no such channel. */
+const optml_channel *optml_channel_get(optml_ctx *ctx, const char *name);
+const char *optml_channel_name(const optml_channel *ch);
+/* Media type from inputdataconfig.json (lower case, parameters dropped), or
+ * the declared default. */
+const char *optml_channel_content_type(const optml_channel *ch);
+enum optml_input_mode optml_channel_mode(const optml_channel *ch);
+
+/* Regular files of a File-mode channel, recursively, sorted, hidden files
+ * (any path component starting with '.') skipped.  Paths are relative to the
+ * channel directory.  Pipe mode has no files: *count = 0.  The array is owned
+ * by the runtime and lives as long as ctx. */
+optml_status optml_channel_files(optml_ctx *ctx, const optml_channel *ch,
+                                 const char *const **paths, size_t *count);
+/* Absolute path of a file listed by optml_channel_files (owned by ctx). */
+const char *optml_channel_file_path(const optml_channel *ch, size_t index);
+
+/* Open the next pass over a channel: File mode reads every file again; Pipe
+ * mode opens the FIFO `<channel>_<pass>` (pass counted from 0 per channel),
+ * waiting for it to appear, and unwraps RecordWrapperType=RecordIO.  Gzip is
+ * detected by its magic bytes and decompressed on the fly. */
+optml_status optml_channel_open(optml_ctx *ctx, const optml_channel *ch,
+                                enum optml_framing framing, optml_reader **out);
+
+/* Open one file (absolute path or one from optml_channel_file_path). */
+optml_status optml_file_open(optml_ctx *ctx, const char *path,
+                             enum optml_framing framing, optml_reader **out);
+
+/* Records from memory (for example a request body).  `data` is borrowed and
+ * must outlive the reader. */
+optml_status optml_memory_open(optml_ctx *ctx, const void *data, size_t len,
+                               enum optml_framing framing, optml_reader **out);
+
+/* Next record: OPTML_OK and *rec filled, OPTML_END at the end of the stream,
+ * OPTML_STOPPED when a stop was requested while waiting on a pipe, or an
+ * error (truncated or corrupt record: OPTML_E_CLIENT naming file and offset). */
+optml_status optml_reader_next(optml_reader *r, struct optml_record *rec);
+
+/* Fraction of the pass read so far, in [0, 1], or -1 when the size is not
+ * known (Pipe mode, memory of unknown origin). */
+double optml_reader_progress(const optml_reader *r);
+/* Bytes consumed so far from the underlying files (compressed size). */
+uint64_t optml_reader_bytes(const optml_reader *r);
+void optml_reader_close(optml_reader *r);
+
+/* ------------------------------------------------------------------------ */
+/* Progress and metrics                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Call at the start of each epoch (0-based) of `epochs` (0 when unknown). */
+void optml_epoch_begin(optml_ctx *ctx, int epoch, int epochs);
+
+/* Call as work advances (per batch is fine: the runtime rate-limits output to
+ * one progress line every 10 s).  `fraction` is the fraction of the epoch
+ * done (from optml_reader_progress, or -1 unknown); `records` counts records
+ * done in this epoch. */
+void optml_progress(optml_ctx *ctx, double fraction, uint64_t records);
+
+/* Call at the end of each epoch: prints the epoch line, `#progress_metric`
+ * and `#throughput_metric` lines. */
+void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records);
+
+/* A metric: printed as
+ *   #quality_metric: host=<host>, [epoch=E, ][batch=B, ]<split> <name> <kind>=V
+ * (the shape SageMaker's built-in algorithms print) and appended to
+ * output/data/metrics.jsonl.  `kind` is "loss" or "score". */
+struct optml_metric {
+    const char *split;  /* "train", "validation" or "test" */
+    const char *name;   /* e.g. "binary_classification_accuracy" */
+    const char *kind;   /* "loss" or "score" */
+    double value;
+    int epoch;          /* < 0: omitted */
+    int batch;          /* < 0: omitted */
+};
+void optml_metric(optml_ctx *ctx, const struct optml_metric *m);
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints and model files                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Nonzero when the job checkpoints (checkpoints/ exists under the base
+ * directory, or checkpointconfig.json names a LocalPath). */
+int optml_checkpoint_enabled(const optml_ctx *ctx);
+
+/* Save a checkpoint for `step` (e.g. the epoch just finished).  The file
+ * carries the module name, its model_format_version and a hash of the
+ * OPTML_HP_SHAPES_MODEL hyperparameters; it is written to a temp name,
+ * fsynced and renamed.  Only the newest few are kept.  A no-op returning
+ * OPTML_OK when checkpointing is off. */
+optml_status optml_checkpoint_save(optml_ctx *ctx, uint64_t step,
+                                   const void *data, size_t len);
+
+/* Load the newest complete checkpoint.  OPTML_E_NOT_FOUND when there is none
+ * (or checkpointing is off); OPTML_E_CLIENT when the newest one was written
+ * by another module or with other model-shaping hyperparameters.  On success
+ * *data is malloc()ed and owned by the caller. */
+optml_status optml_checkpoint_load(optml_ctx *ctx, uint64_t *step,
+                                   void **data, size_t *len);
+
+/* Write `model/<filename>` with the versioned header (module name, format
+ * version, hyperparameter hash, length, CRC32C), atomically. */
+optml_status optml_model_write(optml_ctx *ctx, const char *filename,
+                               const void *data, size_t len);
+
+/* Read a file written by optml_model_write from `model_dir`, checking every
+ * header field.  On success *data is malloc()ed and owned by the caller. */
+optml_status optml_model_read(optml_ctx *ctx, const char *model_dir,
+                              const char *filename, void **data, size_t *len);
+
+/* Write any file (e.g. a readable model.json) atomically: temp name, fsync,
+ * rename.  `path` is relative to model/ when not absolute. */
+optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path,
+                                     const void *data, size_t len);
+
+/* Directory where the final model goes (`<base>/model`). */
+const char *optml_model_dir(const optml_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Serving                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A media type split into its type and parameters.  `type` is lower case
+ * without parameters ("application/json"); `params` is the raw parameter text
+ * after the first ';' with leading spaces removed ("verbose=1; charset=utf-8"),
+ * or "". */
+struct optml_media {
+    const char *type;
+    const char *params;
+};
+
+/* Value of parameter `name` (case-insensitive) in `m`, copied into `buf`
+ * (quotes removed).  Returns 1 when present, 0 otherwise. */
+int optml_media_param(const struct optml_media *m, const char *name,
+                      char *buf, size_t bufsize);
+
+struct optml_request {
+    const unsigned char *body;
+    size_t len;
+    struct optml_media content_type;  /* negotiated against request_types */
+    struct optml_media accept;        /* negotiated against response_types */
+    const char *custom_attributes;    /* X-Amzn-SageMaker-Custom-Attributes or NULL */
+};
+
+typedef struct optml_response optml_response;
+
+/* Append bytes to the response body (grows as needed). */
+optml_status optml_response_append(optml_response *resp, const void *data, size_t len);
+optml_status optml_response_printf(optml_response *resp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Override the response Content-Type (default: the negotiated Accept type). */
+void optml_response_set_type(optml_response *resp, const char *content_type);
+/* Return X-Amzn-SageMaker-Custom-Attributes to the caller. */
+void optml_response_set_custom_attributes(optml_response *resp, const char *value);
+
+/* ------------------------------------------------------------------------ */
+/* The module table                                                         */
+/* ------------------------------------------------------------------------ */
+
+struct optml_algorithm {
+    int api_version;                  /* OPTML_ALGORITHM_API_VERSION, always first */
+    const char *name;                 /* "linear-learner": matches the .so name */
+    const char *version;              /* the module's own version, e.g. "1.0.0" */
+    uint32_t model_format_version;    /* bump when model/checkpoint payloads change */
+    const char *description;          /* one line for `optml help` */
+
+    const struct optml_hparam_decl *hparams;
+    size_t n_hparams;
+    const struct optml_channel_decl *channels;
+    size_t n_channels;
+
+    /* Serving: NULL-terminated media types accepted in requests and produced
+     * in responses; `default_accept` is used when Accept is absent or * / *. */
+    const char *const *request_types;
+    const char *const *response_types;
+    const char *default_accept;
+
+    /* Train: read channels, write the model with optml_model_write (and any
+     * other files under optml_model_dir).  Return OPTML_OK, OPTML_STOPPED
+     * after a requested stop (model so far saved), or an error. */
+    optml_status (*train)(optml_ctx *ctx);
+
+    /* Load the model from `model_dir` into *model.  Hyperparameters are not
+     * available: everything needed must be in the model files.  (optional:
+     * NULL means the module cannot serve.) */
+    optml_status (*model_load)(optml_ctx *ctx, const char *model_dir, void **model);
+
+    /* Predict one request; called concurrently from several threads on the
+     * same read-only model.  (optional, with model_load.) */
+    optml_status (*predict)(optml_ctx *ctx, const void *model,
+                            const struct optml_request *req, optml_response *resp);
+
+    /* Free what model_load returned; accepts NULL.  (optional) */
+    void (*model_free)(void *model);
+};
+
+/* Define the module's exported table:
+ *     OPTML_MODULE(.name = "my-algo", .version = "1.0.0", ...);           */
+#define OPTML_MODULE(...)                                                      \
+    __attribute__((visibility("default"))) const struct optml_algorithm        \
+        optml_module = {.api_version = OPTML_ALGORITHM_API_VERSION, __VA_ARGS__}
+
+#define OPTML_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OPTML_ALGORITHM_H */

@@ -1,0 +1,39 @@
+/*
+ * module.h: finding and loading algorithm modules (<name>.so).
+ *
+ * Search path: $OPTML_MODULE_PATH (colon-separated directories) when set;
+ * else ../lib/optml next to the executable (resolved from /proc/self/exe, so
+ * `train` and `serve` symlinks work); else the installed location
+ * (OPTML_LIBDIR, $PREFIX/lib/optml).  The module is $OPTML_ALGORITHM,
+ * matched against the file names (`-` and `_` are the same), or the only
+ * module installed.
+ */
+#ifndef OPTML_MODULE_H
+#define OPTML_MODULE_H
+
+#include "optml/algorithm.h"
+
+struct rt_module {
+    void *handle;
+    const struct optml_algorithm *alg;
+    char *path;
+};
+
+struct rt_module_list {
+    char **names;   /* file names without .so, sorted */
+    char **paths;
+    size_t n;
+    char *searched; /* the directories searched, for messages */
+};
+
+optml_status rt_module_list(optml_ctx *ctx, struct rt_module_list *out);
+void rt_module_list_free(struct rt_module_list *l);
+
+/* Choose and load the module for this process (see above).  Errors name
+ * the installed modules. */
+optml_status rt_module_find(optml_ctx *ctx, struct rt_module *out);
+/* dlopen `path`, check its API version and declarations. */
+optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *out);
+void rt_module_unload(struct rt_module *m);
+
+#endif

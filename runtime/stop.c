@@ -1,0 +1,59 @@
+/*
+ * stop.c: SIGTERM/SIGINT set a flag that modules poll through
+ * optml_should_stop(); as PID 1, SIGCHLD reaps any child or orphan.
+ */
+#define _GNU_SOURCE
+#include "stop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "job.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void on_child(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    errno = saved;
+}
+
+void rt_stop_install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: blocking FIFO calls see EINTR */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    /* As PID 1 (in a container) we inherit orphans: reap them.  Elsewhere
+     * leave SIGCHLD alone so a module's own waitpid() keeps working. */
+    if (getpid() == 1) {
+        sa.sa_handler = on_child;
+        sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+        sigaction(SIGCHLD, &sa, NULL);
+    }
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int rt_stop_requested(void) { return stop_flag != 0; }
+void rt_stop_set(int value) { stop_flag = value ? 1 : 0; }
+
+int optml_should_stop(const optml_ctx *ctx)
+{
+    (void)ctx;
+    return stop_flag != 0;
+}

@@ -1,0 +1,116 @@
+/*
+ * test_dispatch.c: how the binary picks its command and its module:
+ * argv[0] symlinks, `version` and `help`, $OPTML_ALGORITHM, $OPTML_MODULE_PATH,
+ * modules next to the executable, and refusing a module built for another
+ * API version.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "train_helpers.h"
+
+static char *abs_build_path(const char *rel)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd)))
+        abort();
+    char *p = strf("%s/%s/%s", cwd, build_dir(), rel);
+    return p;
+}
+
+static char *module_path_env(void)
+{
+    char *e = strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir());
+    return e;
+}
+
+TEST(version_lists_modules_and_api)
+{
+    const char *env[] = {module_path_env(), NULL};
+    const char *args[] = {"version", NULL};
+    struct run_result r = run_optml(args, env, 20);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "module API version 1");
+    ASSERT_CONTAINS(r.output, "echo");
+    ASSERT_CONTAINS(r.output, "badapi");
+    ASSERT_CONTAINS(r.output, "built for optml module API version 1001");
+}
+
+TEST(help_shows_the_modules_hyperparameters)
+{
+    const char *env[] = {module_path_env(), "OPTML_ALGORITHM=echo", NULL};
+    const char *args[] = {"help", NULL};
+    struct run_result r = run_optml(args, env, 20);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(has_line_matching(r.output, "^ +epochs +int +default  2 +range \\[1, 1000\\]"));
+    ASSERT(has_line_matching(r.output, "^ +train +required text/csv"));
+}
+
+TEST(unknown_command_exits_2_with_usage)
+{
+    const char *args[] = {"frobnicate", NULL};
+    struct run_result r = run_optml(args, NULL, 20);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    ASSERT_CONTAINS(r.output, "unknown command 'frobnicate'");
+    ASSERT_CONTAINS(r.output, "usage: optml train | serve | version | help");
+}
+
+TEST(unknown_algorithm_lists_installed_modules)
+{
+    char *base = optml_tree_new("{}");
+    char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
+    const char *env[] = {b, module_path_env(), "OPTML_ALGORITHM=linear-learner", NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 20);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    char *failure = tree_file(base, "output/failure");
+    ASSERT_CONTAINS(failure, "OPTML_ALGORITHM='linear-learner' is not installed");
+    ASSERT_CONTAINS(failure, "badapi, echo");
+}
+
+TEST(module_for_another_api_version_is_refused)
+{
+    char *base = optml_tree_new("{}");
+    char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
+    const char *env[] = {b, module_path_env(), "OPTML_ALGORITHM=badapi", NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 20);
+    ASSERT_EQ_INT(r.exit_code, 1);
+    char *failure = tree_file(base, "output/failure");
+    ASSERT_CONTAINS(failure, "AlgorithmError: module ");
+    ASSERT_CONTAINS(failure, "API version 1001, but this runtime implements version 1");
+}
+
+/* An install tree: bin/optml (a copy), bin/train -> optml, lib/optml/echo.so.
+ * Without OPTML_MODULE_PATH or OPTML_ALGORITHM the `train` name trains with
+ * the only module next to the executable. */
+TEST(train_symlink_finds_the_only_module_next_to_the_executable)
+{
+    char *root = tmpdir_new();
+    char *cmd = strf("mkdir -p %s/bin %s/lib/optml && cp %s %s/bin/optml && ln -s optml %s/bin/train && cp %s %s/lib/optml/",
+                 root, root, abs_build_path("bin/optml"), root, root, abs_build_path("tests/modules/echo.so"), root);
+    ASSERT_EQ_INT(system(cmd), 0);
+    char *base = optml_tree_new("{\"epochs\": \"1\"}");
+    write_file(base, "input/data/train/a.csv", "1\n2\n", (size_t)-1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *exe = path_join(root, "bin/train");
+        setenv("SAGEMAKER_BASE_DIR", base, 1);
+        unsetenv("OPTML_MODULE_PATH");
+        unsetenv("OPTML_ALGORITHM");
+        int fd = open("/dev/null", 1);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(exe, "train", (char *)NULL);
+        _exit(127);
+    }
+    ASSERT_EQ_INT(wait_exit(pid, 30, NULL), 0);
+    ASSERT_CONTAINS(tree_file(base, "model/model.json"), "records=2");
+}

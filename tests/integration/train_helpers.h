@@ -1,0 +1,20 @@
+/*
+ * train_helpers.h: run `optml train` with the test module `echo` against a
+ * temporary /opt/ml tree, and read what it left behind.
+ */
+#ifndef OPTML_TEST_TRAIN_HELPERS_H
+#define OPTML_TEST_TRAIN_HELPERS_H
+
+#include "support.h"
+
+/* Run `optml train` for `base` with the echo module; `extra` adds
+ * environment entries (NULL-terminated, may be NULL). */
+struct run_result train_echo(const char *base, const char *const *extra);
+/* Contents of base/rel, or "" when missing (never NULL). */
+char *tree_file(const char *base, const char *rel);
+/* Whether base/rel exists. */
+int tree_has(const char *base, const char *rel);
+/* Nonzero when some line of `text` matches the POSIX extended regex. */
+int has_line_matching(const char *text, const char *regex);
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * test_stream.c: runtime/stream.c: gzip detection and inflation under every
+ * framing, concatenated members, zero padding, trailing garbage, gzip that
+ * ends early or is corrupt, segments of several files (records never span
+ * them), RecordIO-wrapped file descriptors (objects as segments, fragments,
+ * gzip inside, truncation), byte counts, and fixed buffer sizes.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../support/harness.h"
+#include "../support/support.h"
+#include "channel.h"
+#include "crc32c.h"
+#include "framing.h"
+#include "stream.h"
+
+struct buf {
+    unsigned char *p;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const void *d, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        ASSERT(b->p);
+    }
+    if (n)
+        memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+
+static void put_le32(struct buf *b, uint32_t v)
+{
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    put(b, x, 4);
+}
+
+static void rio(struct buf *b, uint32_t cflag, const void *d, uint32_t n)
+{
+    static const unsigned char zeros[4] = {0};
+    put_le32(b, 0xCED7230Au);
+    put_le32(b, cflag << 29 | n);
+    put(b, d, n);
+    put(b, zeros, (4 - n % 4) % 4);
+}
+
+static void tfr(struct buf *b, const void *d, uint32_t n)
+{
+    size_t at = b->n;
+    put_le32(b, n);
+    put_le32(b, 0);
+    put_le32(b, rt_crc32c_mask(rt_crc32c(b->p + at, 8)));
+    put(b, d, n);
+    put_le32(b, rt_crc32c_mask(rt_crc32c(d, n)));
+}
+
+/* Append one gzip member holding d[0..n). */
+static void gz(struct buf *b, const void *d, size_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ASSERT_EQ_INT(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t bound = deflateBound(&z, (uLong)n) + 32;
+    put(b, NULL, 0);
+    if (b->cap < b->n + bound + 1) {
+        b->cap = b->n + bound + 1;
+        b->p = realloc(b->p, b->cap);
+    }
+    z.next_in = (unsigned char *)d;
+    z.avail_in = (uInt)n;
+    z.next_out = b->p + b->n;
+    z.avail_out = (uInt)bound;
+    ASSERT_EQ_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
+    b->n += bound - z.avail_out;
+    deflateEnd(&z);
+}
+
+/* All records of a reader as "a|b|STATUS"; non-printable bytes as \xNN. */
+static char *join(optml_reader *r)
+{
+    struct buf out = {0};
+    struct optml_record rec;
+    optml_status st;
+    while ((st = optml_reader_next(r, &rec)) == OPTML_OK) {
+        for (size_t i = 0; i < rec.len; i++) {
+            char tmp[8];
+            unsigned c = rec.data[i];
+            int k = c < 0x20 || c >= 0x7f ? snprintf(tmp, sizeof(tmp), "\\x%02X", c)
+                                           : snprintf(tmp, sizeof(tmp), "%c", c);
+            put(&out, tmp, (size_t)k);
+        }
+        put(&out, "|", 1);
+    }
+    const char *name = optml_status_name(st);
+    put(&out, name, strlen(name) + 1);
+    return (char *)out.p;
+}
+
+/* Read memory in every window / short-read combination; all must give `expect`. */
+static void expect_mem(const void *data, size_t len, enum optml_framing fr, const char *expect)
+{
+    static const size_t windows[] = {0, 16, 29, 4096};
+    static const size_t reads[] = {0, 1, 5};
+    for (size_t w = 0; w < 4; w++)
+        for (size_t m = 0; m < 3; m++) {
+            struct optml_ctx ctx;
+            optml_reader *r = NULL;
+            rt_ctx_init(&ctx);
+            ASSERT_EQ_INT(optml_memory_open(&ctx, data, len, fr, &r), OPTML_OK);
+            if (windows[w])
+                ASSERT_EQ_INT(rt_stream_set_window(rt_reader_stream(r), windows[w]), OPTML_OK);
+            rt_stream_set_max_read(rt_reader_stream(r), reads[m]);
+            char *s = join(r);
+            if (strcmp(s, expect) != 0)
+                test_fail(__FILE__, __LINE__, "window %zu, max_read %zu: \"%s\" != \"%s\" (%s)", windows[w],
+                          reads[m], s, expect, optml_error_message(&ctx));
+            free(s);
+            optml_reader_close(r);
+        }
+}
+
+/* The error message of reading memory to the end; returns the status. */
+static optml_status mem_error(const void *data, size_t len, enum optml_framing fr, char *msg, size_t size)
+{
+    struct optml_ctx ctx;
+    optml_reader *r = NULL;
+    rt_ctx_init(&ctx);
+    ASSERT_EQ_INT(optml_memory_open(&ctx, data, len, fr, &r), OPTML_OK);
+    struct optml_record rec;
+    optml_status st;
+    while ((st = optml_reader_next(r, &rec)) == OPTML_OK)
+        ;
+    snprintf(msg, size, "%s", optml_error_message(&ctx));
+    optml_reader_close(r);
+    return st;
+}
+
+TEST(stream_gzip_each_framing)
+{
+    struct buf g = {0}, plain = {0};
+    const char *lines = "alpha\r\nbeta\n\ngamma";
+    gz(&g, lines, strlen(lines));
+    expect_mem(g.p, g.n, OPTML_FRAME_LINES, "alpha|beta||gamma|END");
+    expect_mem(g.p, g.n, OPTML_FRAME_FILE, "alpha\\x0D\\x0Abeta\\x0A\\x0Agamma|END");
+    g.n = 0;
+    rio(&plain, 0, "one", 3);
+    rio(&plain, 1, "two", 3);
+    rio(&plain, 3, "2b", 2);
+    gz(&g, plain.p, plain.n);
+    expect_mem(g.p, g.n, OPTML_FRAME_RECORDIO, "one|two\\x0A#\\xD7\\xCE2b|END");
+    g.n = plain.n = 0;
+    tfr(&plain, "t1", 2);
+    tfr(&plain, "", 0);
+    tfr(&plain, "t3", 2);
+    gz(&g, plain.p, plain.n);
+    expect_mem(g.p, g.n, OPTML_FRAME_TFRECORD, "t1||t3|END");
+    free(g.p);
+    free(plain.p);
+}
+
+TEST(stream_gzip_offsets_are_decompressed)
+{
+    struct buf g = {0};
+    const char *lines = "aaa\nbbbb\ncc\n";
+    gz(&g, lines, strlen(lines));
+    struct optml_ctx ctx;
+    optml_reader *r = NULL;
+    rt_ctx_init(&ctx);
+    ASSERT_EQ_INT(optml_memory_open(&ctx, g.p, g.n, OPTML_FRAME_LINES, &r), OPTML_OK);
+    struct optml_record rec;
+    uint64_t offs[] = {0, 4, 9};
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(optml_reader_next(r, &rec), OPTML_OK);
+        ASSERT_EQ_INT(rec.offset, offs[i]);
+        ASSERT_EQ_INT(rec.number, i + 1);
+    }
+    ASSERT_EQ_INT(optml_reader_next(r, &rec), OPTML_END);
+    ASSERT_EQ_INT(optml_reader_bytes(r), g.n); /* compressed bytes */
+    ASSERT_NEAR(optml_reader_progress(r), 1.0, 0);
+    optml_reader_close(r);
+    free(g.p);
+}
+
+TEST(stream_gzip_concatenated_members_and_zero_padding)
+{
+    struct buf g = {0};
+    gz(&g, "a\nb", 3); /* a line may continue into the next member */
+    gz(&g, "c\n", 2);
+    gz(&g, "", 0);
+    gz(&g, "d\n", 2);
+    expect_mem(g.p, g.n, OPTML_FRAME_LINES, "a|bc|d|END");
+    static const unsigned char zeros[700] = {0};
+    put(&g, zeros, sizeof(zeros));
+    expect_mem(g.p, g.n, OPTML_FRAME_LINES, "a|bc|d|END");
+    free(g.p);
+}
+
+TEST(stream_gzip_trailing_garbage_is_an_error)
+{
+    char msg[2048];
+    struct buf g = {0};
+    gz(&g, "x\n", 2);
+    size_t member = g.n;
+    put(&g, "garbage", 7);
+    ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "unexpected bytes after the end of the gzip data");
+    char want[64];
+    snprintf(want, sizeof(want), "compressed offset %zu", member);
+    ASSERT_CONTAINS(msg, want);
+    /* Zeros, then anything (even another member) is garbage too. */
+    g.n = member;
+    put(&g, "\0\0", 2);
+    gz(&g, "y\n", 2);
+    ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "unexpected bytes after the end of the gzip data");
+    /* One stray byte. */
+    g.n = member;
+    put(&g, "\x1f", 1);
+    ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
+    free(g.p);
+}
+
+TEST(stream_gzip_ends_early)
+{
+    char msg[2048], want[64];
+    struct buf g = {0};
+    char text[5000];
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = i % 50 == 49 ? '\n' : (char)('a' + (i * 7) % 26);
+    gz(&g, text, sizeof(text));
+    size_t cuts[] = {g.n - 1, g.n - 8, g.n / 2, 10, 3, 2};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        enum optml_framing fr = i % 2 ? OPTML_FRAME_FILE : OPTML_FRAME_LINES;
+        ASSERT_EQ_INT(mem_error(g.p, cuts[i], fr, msg, sizeof(msg)), OPTML_E_CLIENT);
+        ASSERT_CONTAINS(msg, "gzip data ends early");
+        ASSERT_CONTAINS(msg, "in-memory data");
+        snprintf(want, sizeof(want), "compressed offset %zu", cuts[i]);
+        ASSERT_CONTAINS(msg, want);
+    }
+    /* One byte of the magic is plain data. */
+    expect_mem("\x1f", 1, OPTML_FRAME_FILE, "\\x1F|END");
+    free(g.p);
+}
+
+TEST(stream_gzip_corrupt)
+{
+    char msg[2048];
+    struct buf g = {0};
+    gz(&g, "hello hello hello\n", 18);
+    g.p[12] ^= 0xFF;
+    g.p[13] ^= 0xFF;
+    optml_status st = mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg));
+    ASSERT_EQ_INT(st, OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "gzip");
+    ASSERT_CONTAINS(msg, "compressed offset");
+    free(g.p);
+}
+
+TEST(stream_gzip_large_many_windows)
+{
+    struct buf plain = {0}, g = {0};
+    char line[64];
+    for (int i = 0; i < 50000; i++) {
+        int k = snprintf(line, sizeof(line), "%d,%d,%d\n", i, i * 3, i % 7);
+        put(&plain, line, (size_t)k);
+    }
+    gz(&g, plain.p, plain.n);
+    struct optml_ctx ctx;
+    optml_reader *r = NULL;
+    rt_ctx_init(&ctx);
+    ASSERT_EQ_INT(optml_memory_open(&ctx, g.p, g.n, OPTML_FRAME_LINES, &r), OPTML_OK);
+    struct optml_record rec;
+    int i = 0;
+    double last = 0;
+    while (optml_reader_next(r, &rec) == OPTML_OK) {
+        int k = snprintf(line, sizeof(line), "%d,%d,%d", i, i * 3, i % 7);
+        ASSERT_EQ_INT(rec.len, k);
+        ASSERT(memcmp(rec.data, line, (size_t)k) == 0);
+        ASSERT_EQ_INT(rec.number, i + 1);
+        double p = optml_reader_progress(r);
+        ASSERT(p >= last && p <= 1.0);
+        last = p;
+        i++;
+    }
+    ASSERT_EQ_INT(i, 50000);
+    ASSERT_EQ_STR(optml_error_message(&ctx), "");
+    ASSERT_NEAR(optml_reader_progress(r), 1.0, 0);
+    optml_reader_close(r);
+    free(plain.p);
+    free(g.p);
+}
+
+/* ---- several files ---- */
+
+TEST(stream_files_records_never_span_files)
+{
+    char *dir = tmpdir_new();
+    struct buf g = {0};
+    gz(&g, "g1\ng2", 5);
+    write_file(dir, "f1", "a\nb", (size_t)-1);
+    write_file(dir, "f2", "", 0);
+    write_file(dir, "f3.gz", g.p, g.n);
+    write_file(dir, "f4", "c\r\n", (size_t)-1);
+    char *paths[4] = {path_join(dir, "f1"), path_join(dir, "f2"), path_join(dir, "f3.gz"), path_join(dir, "f4")};
+    const char *names[4] = {"f1", "f2", "f3.gz", "f4"};
+    uint64_t sizes[4] = {3, 0, g.n, 3};
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+    struct rt_stream *s = NULL;
+    ASSERT_EQ_INT(rt_stream_open_files(&ctx, (const char *const *)paths, names, sizes, 4, "train", &s), OPTML_OK);
+    ASSERT_EQ_INT(rt_stream_raw_total(s), 6 + g.n);
+    struct rt_framer f;
+    ASSERT_EQ_INT(rt_framer_init(&f, &ctx, OPTML_FRAME_LINES), OPTML_OK);
+    struct optml_record rec;
+    const char *want[][3] = {{"a", "f1", "1"}, {"b", "f1", "2"}, {"g1", "f3.gz", "1"}, {"g2", "f3.gz", "2"}, {"c", "f4", "1"}};
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ_INT(rt_framer_next(&f, s, &rec), OPTML_OK);
+        ASSERT_EQ_INT(rec.len, strlen(want[i][0]));
+        ASSERT(memcmp(rec.data, want[i][0], rec.len) == 0);
+        ASSERT_EQ_STR(rec.source, want[i][1]);
+        ASSERT_EQ_INT(rec.number, atoi(want[i][2]));
+    }
+    ASSERT_EQ_INT(rt_framer_next(&f, s, &rec), OPTML_END);
+    ASSERT(rt_stream_finished(s));
+    ASSERT_EQ_INT(rt_stream_raw_bytes(s), 6 + g.n);
+    rt_framer_free(&f);
+    rt_stream_close(s);
+    /* A file that vanished: an error naming it and the channel. */
+    unlink(paths[1]);
+    ASSERT_EQ_INT(rt_stream_open_files(&ctx, (const char *const *)paths, names, NULL, 4, "train", &s), OPTML_OK);
+    ASSERT_EQ_INT(rt_stream_raw_total(s), -1);
+    ASSERT_EQ_INT(rt_framer_init(&f, &ctx, OPTML_FRAME_FILE), OPTML_OK);
+    ASSERT_EQ_INT(rt_framer_next(&f, s, &rec), OPTML_OK);
+    ASSERT_EQ_INT(rt_framer_next(&f, s, &rec), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(optml_error_message(&ctx), "cannot open file 'f2' of channel 'train'");
+    rt_framer_free(&f);
+    rt_stream_close(s);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
+    free(g.p);
+    free(dir);
+}
+
+/* ---- RecordIO-wrapped descriptors ---- */
+
+/* A descriptor reading `data` (through a temp file: reads like a FIFO's). */
+static int fd_of(const char *dir, const char *name, const void *data, size_t len)
+{
+    write_file(dir, name, data, len);
+    char *p = path_join(dir, name);
+    int fd = open(p, O_RDONLY);
+    ASSERT(fd >= 0);
+    free(p);
+    return fd;
+}
+
+/* Records of a wrapped fd, as "source:number:data|...|STATUS". */
+static char *wrapped_join(int fd, enum optml_framing fr, size_t window, size_t max_read, struct optml_ctx *ctx)
+{
+    struct rt_stream *s = NULL;
+    rt_ctx_init(ctx);
+    ASSERT_EQ_INT(rt_stream_open_fd(ctx, fd, "train_0", 1, &s), OPTML_OK);
+    if (window)
+        ASSERT_EQ_INT(rt_stream_set_window(s, window), OPTML_OK);
+    rt_stream_set_max_read(s, max_read);
+    ASSERT_EQ_INT(rt_stream_raw_total(s), -1);
+    struct rt_framer f;
+    ASSERT_EQ_INT(rt_framer_init(&f, ctx, fr), OPTML_OK);
+    struct buf out = {0};
+    struct optml_record rec;
+    optml_status st;
+    while ((st = rt_framer_next(&f, s, &rec)) == OPTML_OK) {
+        char head[64];
+        int k = snprintf(head, sizeof(head), "%s:%llu:", rec.source, (unsigned long long)rec.number);
+        put(&out, head, (size_t)k);
+        for (size_t i = 0; i < rec.len; i++) {
+            char tmp[8];
+            unsigned c = rec.data[i];
+            k = c < 0x20 || c >= 0x7f ? snprintf(tmp, sizeof(tmp), "\\x%02X", c) : snprintf(tmp, sizeof(tmp), "%c", c);
+            put(&out, tmp, (size_t)k);
+        }
+        put(&out, "|", 1);
+    }
+    const char *name = optml_status_name(st);
+    put(&out, name, strlen(name) + 1);
+    rt_framer_free(&f);
+    rt_stream_close(s);
+    return (char *)out.p;
+}
+
+TEST(stream_wrapped_objects_are_segments)
+{
+    char *dir = tmpdir_new();
+    struct buf w = {0}, g = {0};
+    rio(&w, 0, "x\ny\n", 4);
+    rio(&w, 0, "z", 1);
+    rio(&w, 0, "", 0);
+    rio(&w, 1, "p1", 2); /* fragments: the magic (0A 23 D7 CE) comes back between them */
+    rio(&w, 3, "p2\n", 3);
+    gz(&g, "gz1\ngz2\n", 8);
+    rio(&w, 0, g.p, (uint32_t)g.n);
+    const char *expect =
+        "train_0#1:1:x|train_0#1:2:y|train_0#2:1:z|train_0#4:1:p1|train_0#4:2:#\\xD7\\xCEp2|"
+        "train_0#5:1:gz1|train_0#5:2:gz2|END";
+    size_t windows[] = {0, 16, 21};
+    size_t reads[] = {0, 1, 6};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            struct optml_ctx ctx;
+            char *s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, windows[i], reads[j], &ctx);
+            if (strcmp(s, expect) != 0)
+                test_fail(__FILE__, __LINE__, "window %zu read %zu: %s (%s)", windows[i], reads[j], s,
+                          optml_error_message(&ctx));
+            free(s);
+        }
+    /* FILE framing: one record per object, even an empty one. */
+    struct optml_ctx ctx;
+    char *s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_FILE, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "train_0#1:1:x\\x0Ay\\x0A|train_0#2:1:z|train_0#3:1:|train_0#4:1:p1\\x0A#\\xD7\\xCEp2\\x0A|"
+                     "train_0#5:1:gz1\\x0Agz2\\x0A|END");
+    free(s);
+    /* Framing that reads only part of an object: the rest is skipped. */
+    struct buf r2 = {0}, inner = {0};
+    rio(&inner, 0, "in1", 3);
+    rio(&inner, 0, "in2", 3);
+    rio(&r2, 0, inner.p, (uint32_t)inner.n);
+    rio(&r2, 0, inner.p, (uint32_t)inner.n);
+    s = wrapped_join(fd_of(dir, "w", r2.p, r2.n), OPTML_FRAME_RECORDIO, 0, 1, &ctx);
+    ASSERT_EQ_STR(s, "train_0#1:1:in1|train_0#1:2:in2|train_0#2:1:in1|train_0#2:2:in2|END");
+    free(s);
+    free(w.p);
+    free(g.p);
+    free(r2.p);
+    free(inner.p);
+    free(dir);
+}
+
+TEST(stream_wrapped_errors)
+{
+    char *dir = tmpdir_new();
+    struct optml_ctx ctx;
+    struct buf w = {0};
+    rio(&w, 0, "ok\n", 3);
+    put(&w, "JUNKJUNK", 8);
+    char *s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "train_0#1:1:ok|E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "does not start with the RecordIO magic number 0xCED7230A");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "FIFO 'train_0', offset 12");
+    free(s);
+    /* The writer stopped in the middle of an object. */
+    w.n = 0;
+    rio(&w, 0, "0123456789\n", 11);
+    s = wrapped_join(fd_of(dir, "w", w.p, 14), OPTML_FRAME_LINES, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "5 payload bytes missing");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "FIFO 'train_0', offset 14");
+    free(s);
+    s = wrapped_join(fd_of(dir, "w", w.p, 6), OPTML_FRAME_LINES, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record: the stream ends inside a RecordIO header");
+    free(s);
+    /* A first fragment and then the end. */
+    w.n = 0;
+    rio(&w, 1, "abc", 3);
+    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_FILE, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record");
+    free(s);
+    /* A continuation flag where an object starts. */
+    w.n = 0;
+    rio(&w, 3, "abc", 3);
+    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_FILE, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, "E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "invalid RecordIO continuation flag 3");
+    free(s);
+    /* Gzip inside an object that ends early names the object. */
+    struct buf g = {0};
+    gz(&g, "hello\n", 6);
+    w.n = 0;
+    rio(&w, 0, g.p, (uint32_t)g.n - 4);
+    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, 0, 0, &ctx);
+    ASSERT_CONTAINS(s, "E_CLIENT");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "gzip data ends early");
+    ASSERT_CONTAINS(optml_error_message(&ctx), "object 1 of FIFO 'train_0'");
+    free(s);
+    free(g.p);
+    free(w.p);
+    free(dir);
+}
+
+TEST(stream_window_api)
+{
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+    struct rt_stream *s = NULL;
+    ASSERT_EQ_INT(rt_stream_open_memory(&ctx, "abcdef", 6, "body", &s), OPTML_OK);
+    ASSERT_EQ_INT(rt_stream_set_window(s, 8), OPTML_E_INTERNAL); /* below the minimum */
+    ASSERT_EQ_INT(rt_stream_set_window(s, 16), OPTML_OK);
+    ASSERT_EQ_INT(rt_stream_next_segment(s), OPTML_OK);
+    ASSERT_EQ_STR(rt_stream_name(s), "body");
+    ASSERT_EQ_STR(rt_stream_where(s), "body");
+    ASSERT_EQ_INT(rt_stream_set_window(s, 32), OPTML_E_INTERNAL); /* too late */
+    unsigned char *p;
+    size_t n;
+    ASSERT_EQ_INT(rt_stream_fill(s, 2, &p, &n), OPTML_OK);
+    ASSERT(n >= 2 && memcmp(p, "ab", 2) == 0);
+    rt_stream_consume(s, 2);
+    ASSERT_EQ_INT(rt_stream_offset(s), 2);
+    ASSERT_EQ_INT(rt_stream_fill(s, 100, &p, &n), OPTML_OK);
+    ASSERT_EQ_INT(n, 4);
+    ASSERT(memcmp(p, "cdef", 4) == 0);
+    rt_stream_consume(s, 4);
+    ASSERT_EQ_INT(rt_stream_fill(s, 1, &p, &n), OPTML_OK);
+    ASSERT_EQ_INT(n, 0);
+    ASSERT_EQ_INT(rt_stream_next_segment(s), OPTML_END);
+    ASSERT_EQ_INT(rt_stream_next_segment(s), OPTML_END);
+    ASSERT(rt_stream_finished(s));
+    rt_stream_close(s);
+    rt_stream_close(NULL);
+}
