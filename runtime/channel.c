@@ -368,7 +368,7 @@ static double monotonic_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wait for the FIFO to appear (polling), then open it blocking read-only. */
+/* Wait for the FIFO to appear (polling), then open it read-only. */
 static optml_status fifo_open(optml_ctx *ctx, const char *channel, const char *path, int *fd)
 {
     double start = monotonic_s(), next_log = FIFO_LOG_EVERY_S;
@@ -392,17 +392,13 @@ static optml_status fifo_open(optml_ctx *ctx, const char *channel, const char *p
         struct timespec ts = {0, FIFO_POLL_NS};
         nanosleep(&ts, NULL);
     }
-    for (;;) {
-        *fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (*fd >= 0)
-            return OPTML_OK;
-        if (errno != EINTR)
-            return optml_error(ctx, errno == EACCES ? OPTML_E_CLIENT : OPTML_E_IO,
-                               "channel '%s': cannot open the FIFO '%s': %s", channel, path,
-                               strerror(errno));
-        if (rt_stop_requested())
-            return OPTML_STOPPED;
-    }
+    /* Non-blocking: the open never waits for a writer; reads poll (stream.c)
+     * until the writer connects and sends data or closes. */
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd >= 0)
+        return OPTML_OK;
+    return optml_error(ctx, errno == EACCES ? OPTML_E_CLIENT : OPTML_E_IO,
+                       "channel '%s': cannot open the FIFO '%s': %s", channel, path, strerror(errno));
 }
 
 static optml_status open_pipe(optml_ctx *ctx, struct optml_channel *ch, optml_reader *r)

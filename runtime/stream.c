@@ -12,6 +12,7 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -216,19 +217,31 @@ static const char *fd_where(const struct rt_stream *s)
     return s->where ? s->where : s->fd_name;
 }
 
-/* One read() of at most `cap` bytes; *got == 0 at EOF. */
+/* One read() of at most `cap` bytes; *got == 0 at EOF.  FIFOs are opened
+ * non-blocking and waited on with poll() in 100 ms steps, so a stop request
+ * is seen even when the signal went to another thread (OpenBLAS's pool). */
 static optml_status read_fd(struct rt_stream *s, int fd, void *buf, size_t cap, size_t *got)
 {
     if (s->max_read && cap > s->max_read)
         cap = s->max_read;
     for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int pr = poll(&p, 1, 100);
+        if (pr <= 0) {
+            if (pr < 0 && errno != EINTR)
+                return optml_error(s->ctx, OPTML_E_IO, "cannot wait for %s: %s", fd_where(s),
+                                   strerror(errno));
+            if (rt_stop_requested())
+                return OPTML_STOPPED;
+            continue;
+        }
         ssize_t r = read(fd, buf, cap);
         if (r >= 0) {
             *got = (size_t)r;
             s->raw_bytes += (uint64_t)r;
             return OPTML_OK;
         }
-        if (errno == EINTR) {
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
             if (rt_stop_requested())
                 return OPTML_STOPPED;
             continue;
