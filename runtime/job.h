@@ -106,6 +106,8 @@ struct rt_job {
 struct optml_ctx {
     struct rt_job *job;        /* NULL outside training */
     const struct optml_algorithm *alg; /* the module (training and serving) */
+    int cancelled;             /* serving: set (atomically) when the request's
+                                  deadline passed; optml_should_stop reads it */
     optml_status errcode;      /* of the first optml_error() */
     char errmsg[2048];
 };

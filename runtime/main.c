@@ -14,6 +14,7 @@
 #include "job.h"
 #include "log.h"
 #include "module.h"
+#include "serve.h"
 #include "stop.h"
 #include "train.h"
 
@@ -134,9 +135,8 @@ int main(int argc, char **argv)
         rt_stop_install_handlers();
         code = rt_train_main();
     } else if (strcmp(cmd, "serve") == 0) {
-        rt_log(OPTML_LOG_ERROR, "optml %s does not include the inference server yet: "
-               "`serve` arrives with the next release", OPTML_VERSION);
-        code = 1;
+        rt_stop_install_handlers();
+        code = rt_serve_main();
     } else {
         fprintf(stderr, "optml: unknown command '%s'\n\n", cmd);
         usage(stderr);

@@ -52,8 +52,11 @@ void rt_stop_install_handlers(void)
 int rt_stop_requested(void) { return stop_flag != 0; }
 void rt_stop_set(int value) { stop_flag = value ? 1 : 0; }
 
+/* Training: the process-wide flag.  Serving: the request's own deadline;
+ * SIGTERM does not cancel requests in flight, the server drains them. */
 int optml_should_stop(const optml_ctx *ctx)
 {
-    (void)ctx;
+    if (ctx && !ctx->job)
+        return __atomic_load_n(&ctx->cancelled, __ATOMIC_RELAXED) != 0;
     return stop_flag != 0;
 }

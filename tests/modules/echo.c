@@ -187,16 +187,68 @@ static optml_status echo_load(optml_ctx *ctx, const char *dir, void **out)
     return OPTML_OK;
 }
 
+/* Custom attributes drive the test behaviours: "sleep_ms=N" works for N ms
+ * in 10 ms slices and gives up when optml_should_stop() says the deadline
+ * passed; "fail=1" is a module failure; "echo=1" returns the attributes. */
+static long attr_value(const char *attrs, const char *key)
+{
+    const char *p = attrs ? strstr(attrs, key) : NULL;
+    return p ? strtol(p + strlen(key), NULL, 10) : 0;
+}
+
 static optml_status echo_predict(optml_ctx *ctx, const void *model, const struct optml_request *req,
                                  optml_response *resp)
 {
     const struct model *m = model;
-    return optml_response_printf(resp, "{\"bytes\": %zu, \"model\": \"%.*s\"}", req->len,
-                                 (int)strcspn(m->text, "\n"), m->text);
+    const char *attrs = req->custom_attributes;
+    for (long waited = 0, nap = attr_value(attrs, "sleep_ms="); waited < nap; waited += 10) {
+        if (optml_should_stop(ctx))
+            return optml_error(ctx, OPTML_E_TIMEOUT, "echo gave up after %ld ms", waited);
+        sleep_ms(10);
+    }
+    if (attr_value(attrs, "fail="))
+        return optml_error(ctx, OPTML_E_INTERNAL, "echo was asked to fail");
+    if (attr_value(attrs, "echo="))
+        optml_response_set_custom_attributes(resp, attrs);
+    const char *type = req->content_type.type;
+    int json_body = strcmp(type, "application/json") == 0;
+    if (json_body && (req->len == 0 || (req->body[0] != '{' && req->body[0] != '[')))
+        return optml_error(ctx, OPTML_E_CLIENT, "malformed JSON at byte 0");
+    enum optml_framing framing = json_body ? OPTML_FRAME_FILE
+                                 : strstr(type, "recordio") ? OPTML_FRAME_RECORDIO : OPTML_FRAME_LINES;
+    optml_reader *r = NULL;
+    optml_status s = optml_memory_open(ctx, req->body, req->len, framing, &r);
+    if (s != OPTML_OK)
+        return s;
+    int lines = strcmp(req->accept.type, "application/jsonlines") == 0;
+    if (!lines)
+        s = optml_response_printf(resp, "{\"model\": \"%.*s\", \"accept_params\": \"%s\", "
+                                  "\"content_type_params\": \"%s\", \"predictions\": [",
+                                  (int)strcspn(m->text, "\n"), m->text, req->accept.params,
+                                  req->content_type.params);
+    struct optml_record rec;
+    uint64_t n = 0;
+    while (s == OPTML_OK && (s = optml_reader_next(r, &rec)) == OPTML_OK) {
+        if (rec.len == 3 && memcmp(rec.data, "bad", 3) == 0) {
+            s = optml_error(ctx, OPTML_E_CLIENT, "line %llu: cannot parse 'bad'",
+                            (unsigned long long)rec.number);
+            break;
+        }
+        if (lines)
+            s = optml_response_printf(resp, "{\"bytes\": %zu}\n", rec.len);
+        else
+            s = optml_response_printf(resp, "%s{\"bytes\": %zu}", n ? ", " : "", rec.len);
+        n++;
+    }
+    optml_reader_close(r);
+    if (s != OPTML_END)
+        return s;
+    return lines ? OPTML_OK : optml_response_printf(resp, "]}");
 }
 
-static const char *const req_types[] = {"application/json", "text/csv", NULL};
-static const char *const resp_types[] = {"application/json", NULL};
+static const char *const req_types[] = {"application/json", "text/csv", "application/jsonlines",
+                                        "application/x-recordio-protobuf", NULL};
+static const char *const resp_types[] = {"application/json", "application/jsonlines", NULL};
 
 OPTML_MODULE(.name = "echo", .version = "1.0.0", .model_format_version = 1,
              .description = "test module: counts and hashes records",

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "../support/datagen.h"
 #include "../support/harness.h"
 #include "../support/support.h"
 #include "channel.h"
@@ -28,50 +28,6 @@
 #include "stop.h"
 
 /* ---- helpers ---- */
-
-struct buf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const void *d, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        ASSERT(b->p);
-    }
-    if (n)
-        memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void rio(struct buf *b, const void *d, uint32_t n)
-{
-    unsigned char h[8] = {0x0A, 0x23, 0xD7, 0xCE, (unsigned char)n, (unsigned char)(n >> 8),
-                          (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
-    static const unsigned char zeros[4] = {0};
-    put(b, h, 8);
-    put(b, d, n);
-    put(b, zeros, (4 - n % 4) % 4);
-}
-
-static void gz(struct buf *b, const void *d, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    ASSERT_EQ_INT(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t bound = deflateBound(&z, (uLong)n) + 32;
-    b->p = realloc(b->p, b->n + bound + 1);
-    b->cap = b->n + bound + 1;
-    z.next_in = (unsigned char *)d;
-    z.avail_in = (uInt)n;
-    z.next_out = b->p + b->n;
-    z.avail_out = (uInt)bound;
-    ASSERT_EQ_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
-    b->n += bound - z.avail_out;
-    deflateEnd(&z);
-}
 
 static double now_s(void)
 {
@@ -123,12 +79,12 @@ static char *join(optml_reader *r)
         char head[300];
         int k = snprintf(head, sizeof(head), "%s:%llu:%llu:", rec.source, (unsigned long long)rec.number,
                          (unsigned long long)rec.offset);
-        put(&out, head, (size_t)k);
-        put(&out, rec.data, rec.len);
-        put(&out, "|", 1);
+        buf_put(&out, head, (size_t)k);
+        buf_put(&out, rec.data, rec.len);
+        buf_put(&out, "|", 1);
     }
     const char *name = optml_status_name(st);
-    put(&out, name, strlen(name) + 1);
+    buf_put(&out, name, strlen(name) + 1);
     return (char *)out.p;
 }
 
@@ -186,6 +142,28 @@ static int wait_child(pid_t pid)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A Pipe-mode fixture for channel `name` with the FIFO of pass 0 made;
+ * returns the FIFO's path. */
+static char *fx_init_pipe(struct fixture *fx, const char *name, int wrapped)
+{
+    fx_init(fx, name, OPTML_MODE_PIPE, wrapped, NULL);
+    char *fifo = rt_channel_fifo_path(&fx->ch, 0);
+    ASSERT(mkfifo(fifo, 0600) == 0);
+    return fifo;
+}
+
+/* While a child writes data[0..len) into `fifo` and exits, the channel's
+ * next pass reads as `want`. */
+static void expect_piped(struct fixture *fx, const char *fifo, const void *data, size_t len,
+                         enum optml_framing fr, const char *want)
+{
+    pid_t pid = fifo_writer(fifo, data, len, -1, 0);
+    char *s = read_channel(fx, fr);
+    ASSERT_EQ_STR(s, want);
+    ASSERT_EQ_INT(wait_child(pid), 0);
+    free(s);
 }
 
 /* ---- set-up and accessors ---- */
@@ -333,7 +311,7 @@ TEST(channel_file_mode_reads_all_files_in_order)
     struct fixture fx;
     fx_init(&fx, "train", OPTML_MODE_FILE, 0, NULL);
     struct buf g = {0};
-    gz(&g, "3,c\n4,d", 7);
+    buf_put_gzip(&g, "3,c\n4,d", 7);
     write_file(fx.ch.path, "part-1.csv", "1,a\n2,b\n", (size_t)-1);
     write_file(fx.ch.path, "part-2.csv.gz", g.p, g.n);
     write_file(fx.ch.path, "sub/part-3.csv", "\r\n5,e\r\n", (size_t)-1);
@@ -372,8 +350,8 @@ TEST(channel_file_mode_errors_name_the_file)
     struct fixture fx;
     fx_init(&fx, "train", OPTML_MODE_FILE, 0, NULL);
     struct buf b = {0};
-    rio(&b, "good", 4);
-    put(&b, "not recordio", 12);
+    buf_put_recordio(&b, 0, "good", 4);
+    buf_put(&b, "not recordio", 12);
     write_file(fx.ch.path, "a.rec", b.p, 12);
     write_file(fx.ch.path, "sub/bad.rec", b.p, b.n);
     char *s = read_channel(&fx, OPTML_FRAME_RECORDIO);
@@ -383,7 +361,7 @@ TEST(channel_file_mode_errors_name_the_file)
     ASSERT_CONTAINS(optml_error_message(&fx.ctx), "file 'sub/bad.rec' of channel 'train', offset 12");
     /* Gzip that ends early names the file and the compressed offset. */
     struct buf g = {0};
-    gz(&g, "line one\nline two\n", 18);
+    buf_put_gzip(&g, "line one\nline two\n", 18);
     char want[128];
     snprintf(want, sizeof(want), "file 'x.gz' of channel 'valid', compressed offset %zu", g.n - 5);
     struct fixture fv;
@@ -485,8 +463,8 @@ TEST(channel_pipe_fifo_appears_late_gzip)
     fx_init(&fx, "train", OPTML_MODE_PIPE, 0, NULL);
     char *f0 = rt_channel_fifo_path(&fx.ch, 0);
     struct buf g = {0};
-    gz(&g, "late\n", 5);
-    gz(&g, "member two\n", 11);
+    buf_put_gzip(&g, "late\n", 5);
+    buf_put_gzip(&g, "member two\n", 11);
     double t0 = now_s();
     pid_t w = fifo_writer(f0, g.p, g.n, 400, 0);
     char *s = read_channel(&fx, OPTML_FRAME_LINES);
@@ -502,19 +480,14 @@ TEST(channel_pipe_fifo_appears_late_gzip)
 TEST(channel_pipe_recordio_wrapped_lines)
 {
     struct fixture fx;
-    fx_init(&fx, "train", OPTML_MODE_PIPE, 1, NULL);
-    char *f0 = rt_channel_fifo_path(&fx.ch, 0);
-    ASSERT(mkfifo(f0, 0600) == 0);
+    char *f0 = fx_init_pipe(&fx, "train", 1);
     struct buf w = {0}, g = {0};
-    rio(&w, "a,1\nb,2\n", 8);
-    rio(&w, "c,3", 3);
-    gz(&g, "d,4\n", 4);
-    rio(&w, g.p, (uint32_t)g.n);
-    pid_t pid = fifo_writer(f0, w.p, w.n, -1, 0);
-    char *s = read_channel(&fx, OPTML_FRAME_LINES);
-    ASSERT_EQ_STR(s, "train_0#1:1:0:a,1|train_0#1:2:4:b,2|train_0#2:1:0:c,3|train_0#3:1:0:d,4|END");
-    ASSERT_EQ_INT(wait_child(pid), 0);
-    free(s);
+    buf_put_recordio(&w, 0, "a,1\nb,2\n", 8);
+    buf_put_recordio(&w, 0, "c,3", 3);
+    buf_put_gzip(&g, "d,4\n", 4);
+    buf_put_recordio(&w, 0, g.p, (uint32_t)g.n);
+    expect_piped(&fx, f0, w.p, w.n, OPTML_FRAME_LINES,
+                 "train_0#1:1:0:a,1|train_0#1:2:4:b,2|train_0#2:1:0:c,3|train_0#3:1:0:d,4|END");
     free(w.p);
     free(g.p);
     free(f0);
@@ -525,34 +498,22 @@ TEST(channel_pipe_writer_dies_mid_record)
 {
     /* RecordIO-wrapped: the object is cut short. */
     struct fixture fx;
-    fx_init(&fx, "train", OPTML_MODE_PIPE, 1, NULL);
-    char *f0 = rt_channel_fifo_path(&fx.ch, 0);
-    ASSERT(mkfifo(f0, 0600) == 0);
+    char *f0 = fx_init_pipe(&fx, "train", 1);
     struct buf w = {0};
     char payload[100];
     memset(payload, 'p', sizeof(payload));
-    rio(&w, "whole\n", 6);
-    rio(&w, payload, sizeof(payload));
-    pid_t pid = fifo_writer(f0, w.p, 16 + 8 + 10, -1, 0);
-    char *s = read_channel(&fx, OPTML_FRAME_LINES);
-    ASSERT_EQ_STR(s, "train_0#1:1:0:whole|E_CLIENT");
+    buf_put_recordio(&w, 0, "whole\n", 6);
+    buf_put_recordio(&w, 0, payload, sizeof(payload));
+    expect_piped(&fx, f0, w.p, 16 + 8 + 10, OPTML_FRAME_LINES, "train_0#1:1:0:whole|E_CLIENT");
     ASSERT_CONTAINS(optml_error_message(&fx.ctx), "truncated record");
     ASSERT_CONTAINS(optml_error_message(&fx.ctx), "FIFO 'train_0', offset 34");
-    ASSERT_EQ_INT(wait_child(pid), 0);
-    free(s);
     /* Unwrapped, RecordIO framing: the record is cut short. */
     struct fixture fy;
-    fx_init(&fy, "valid", OPTML_MODE_PIPE, 0, NULL);
-    char *v0 = rt_channel_fifo_path(&fy.ch, 0);
-    ASSERT(mkfifo(v0, 0600) == 0);
-    pid = fifo_writer(v0, w.p, 16 + 8 + 10, -1, 0);
-    s = read_channel(&fy, OPTML_FRAME_RECORDIO);
-    ASSERT_EQ_STR(s, "valid_0:1:0:whole\n|E_CLIENT");
+    char *v0 = fx_init_pipe(&fy, "valid", 0);
+    expect_piped(&fy, v0, w.p, 16 + 8 + 10, OPTML_FRAME_RECORDIO, "valid_0:1:0:whole\n|E_CLIENT");
     ASSERT_CONTAINS(optml_error_message(&fy.ctx), "truncated record");
     ASSERT_CONTAINS(optml_error_message(&fy.ctx), "10 of 100 bytes present");
     ASSERT_CONTAINS(optml_error_message(&fy.ctx), "FIFO 'valid_0', offset 16");
-    ASSERT_EQ_INT(wait_child(pid), 0);
-    free(s);
     free(w.p);
     free(f0);
     free(v0);
@@ -603,9 +564,7 @@ TEST(channel_pipe_sigterm_in_another_thread_stops_a_blocked_reader)
     rt_stop_install_handlers();
     rt_stop_set(0);
     struct fixture fx;
-    fx_init(&fx, "train", OPTML_MODE_PIPE, 0, NULL);
-    char *f0 = rt_channel_fifo_path(&fx.ch, 0);
-    ASSERT(mkfifo(f0, 0600) == 0);
+    char *f0 = fx_init_pipe(&fx, "train", 0);
     pthread_t t;
     /* No writer ever comes: the open returns, the first read waits. */
     optml_reader *r = NULL;

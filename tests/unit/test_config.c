@@ -23,15 +23,20 @@ static optml_status resource(struct optml_ctx *ctx, const char *json, struct rt_
     return rt_resource_config_parse(ctx, json, json ? strlen(json) : 0, r);
 }
 
+/* Parsing `json` gave `st`, which must be E_CLIENT with `msg` in the message. */
+static void client_error(const char *json, optml_status st, const struct optml_ctx *ctx, const char *msg)
+{
+    if (st != OPTML_E_CLIENT)
+        test_fail(__FILE__, __LINE__, "%s: status %s", json, optml_status_name(st));
+    ASSERT_CONTAINS(ctx->errmsg, msg);
+}
+
 /* The input config must fail as E_CLIENT with `msg` in the message. */
 static void input_fails(const char *json, const char *msg)
 {
     struct optml_ctx ctx;
     struct rt_input_config c;
-    optml_status st = input(&ctx, json, &c);
-    if (st != OPTML_E_CLIENT)
-        test_fail(__FILE__, __LINE__, "%s: status %s", json, optml_status_name(st));
-    ASSERT_CONTAINS(ctx.errmsg, msg);
+    client_error(json, input(&ctx, json, &c), &ctx, msg);
     ASSERT(c.channels == NULL && c.n == 0);
 }
 
@@ -39,11 +44,23 @@ static void resource_fails(const char *json, const char *msg)
 {
     struct optml_ctx ctx;
     struct rt_resource_config r;
-    optml_status st = resource(&ctx, json, &r);
-    if (st != OPTML_E_CLIENT)
-        test_fail(__FILE__, __LINE__, "%s: status %s", json, optml_status_name(st));
-    ASSERT_CONTAINS(ctx.errmsg, msg);
+    client_error(json, resource(&ctx, json, &r), &ctx, msg);
     ASSERT(r.hosts == NULL && r.current_host == NULL && r.network_interface == NULL);
+}
+
+/* A parsed channel: `content_type` NULL means none was given. */
+static void expect_channel(const struct rt_channel_config *ch, const char *name, const char *content_type,
+                           enum optml_input_mode mode, int sharded, int recordio_wrapped, int gzip)
+{
+    ASSERT_EQ_STR(ch->name, name);
+    if (content_type)
+        ASSERT_EQ_STR(ch->content_type, content_type);
+    else
+        ASSERT(ch->content_type == NULL);
+    ASSERT_EQ_INT(ch->mode, mode);
+    ASSERT_EQ_INT(ch->sharded, sharded);
+    ASSERT_EQ_INT(ch->recordio_wrapped, recordio_wrapped);
+    ASSERT_EQ_INT(ch->gzip, gzip);
 }
 
 TEST(config_input_contract_example)
@@ -57,18 +74,8 @@ TEST(config_input_contract_example)
         "  \"S3DistributionType\": \"FullyReplicated\", \"RecordWrapperType\": \"None\"}}";
     ASSERT_EQ_INT(input(&ctx, json, &c), OPTML_OK);
     ASSERT_EQ_INT(c.n, 2);
-    ASSERT_EQ_STR(c.channels[0].name, "train");
-    ASSERT_EQ_STR(c.channels[0].content_type, "text/csv");
-    ASSERT_EQ_INT(c.channels[0].mode, OPTML_MODE_FILE);
-    ASSERT_EQ_INT(c.channels[0].sharded, 0);
-    ASSERT_EQ_INT(c.channels[0].recordio_wrapped, 0);
-    ASSERT_EQ_INT(c.channels[0].gzip, 0);
-    ASSERT_EQ_STR(c.channels[1].name, "validation");
-    ASSERT(c.channels[1].content_type == NULL);
-    ASSERT_EQ_INT(c.channels[1].mode, OPTML_MODE_PIPE);
-    ASSERT_EQ_INT(c.channels[1].sharded, 1);
-    ASSERT_EQ_INT(c.channels[1].recordio_wrapped, 1);
-    ASSERT_EQ_INT(c.channels[1].gzip, 1);
+    expect_channel(&c.channels[0], "train", "text/csv", OPTML_MODE_FILE, 0, 0, 0);
+    expect_channel(&c.channels[1], "validation", NULL, OPTML_MODE_PIPE, 1, 1, 1);
     rt_input_config_free(&c);
     ASSERT(c.channels == NULL && c.n == 0);
     rt_input_config_free(&c); /* twice is fine */

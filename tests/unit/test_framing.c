@@ -11,63 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../support/datagen.h"
 #include "../support/harness.h"
 #include "channel.h"
 #include "crc32c.h"
 #include "framing.h"
 #include "log.h"
 #include "stream.h"
-
-/* ---- encoders ---- */
-
-struct buf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const void *d, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        ASSERT(b->p);
-    }
-    if (n)
-        memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void put_le32(struct buf *b, uint32_t v)
-{
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put(b, x, 4);
-}
-
-static void put_le64(struct buf *b, uint64_t v)
-{
-    put_le32(b, (uint32_t)v);
-    put_le32(b, (uint32_t)(v >> 32));
-}
-
-/* One RecordIO record or fragment, padded to 4 bytes. */
-static void rio(struct buf *b, uint32_t cflag, const void *d, uint32_t n)
-{
-    static const unsigned char zeros[4] = {0};
-    put_le32(b, 0xCED7230Au);
-    put_le32(b, cflag << 29 | n);
-    put(b, d, n);
-    put(b, zeros, (4 - n % 4) % 4);
-}
-
-static void tfr(struct buf *b, const void *d, uint64_t n)
-{
-    size_t at = b->n;
-    put_le64(b, n);
-    put_le32(b, rt_crc32c_mask(rt_crc32c(b->p + at, 8)));
-    put(b, d, (size_t)n);
-    put_le32(b, rt_crc32c_mask(rt_crc32c(d, (size_t)n)));
-}
 
 /* ---- reading ---- */
 
@@ -87,33 +37,11 @@ static void rd_open(struct rd *d, const void *data, size_t len, enum optml_frami
     rt_stream_set_max_read(rt_reader_stream(d->r), max_read);
 }
 
-/* All records as "rec|rec|..." (bytes < 0x20 shown as \xNN), ending with the
- * final status name: "a|b|END". */
-static char *join(optml_reader *r)
-{
-    struct buf out = {0};
-    struct optml_record rec;
-    optml_status st;
-    while ((st = optml_reader_next(r, &rec)) == OPTML_OK) {
-        for (size_t i = 0; i < rec.len; i++) {
-            char tmp[8];
-            unsigned c = rec.data[i];
-            int k = c < 0x20 || c >= 0x7f ? snprintf(tmp, sizeof(tmp), "\\x%02X", c)
-                                           : snprintf(tmp, sizeof(tmp), "%c", c);
-            put(&out, tmp, (size_t)k);
-        }
-        put(&out, "|", 1);
-    }
-    const char *name = optml_status_name(st);
-    put(&out, name, strlen(name) + 1);
-    return (char *)out.p;
-}
-
 static char *join_mem(const void *data, size_t len, enum optml_framing fr, size_t window, size_t max_read)
 {
     struct rd d;
     rd_open(&d, data, len, fr, window, max_read);
-    char *s = join(d.r);
+    char *s = reader_join(d.r);
     optml_reader_close(d.r);
     return s;
 }
@@ -196,14 +124,14 @@ TEST(framing_lines_longer_than_window)
         int len = (i * 37) % 100;
         for (int k = 0; k < len; k++) {
             char c = (char)('a' + (i + k) % 26);
-            put(&in, &c, 1);
-            put(&expect, &c, 1);
+            buf_put(&in, &c, 1);
+            buf_put(&expect, &c, 1);
         }
-        put(&in, i % 3 == 0 ? "\r\n" : "\n", i % 3 == 0 ? 2 : 1);
-        put(&expect, "|", 1);
+        buf_put(&in, i % 3 == 0 ? "\r\n" : "\n", i % 3 == 0 ? 2 : 1);
+        buf_put(&expect, "|", 1);
     }
-    put(&in, "tail", 4);
-    put(&expect, "tail|END", 9);
+    buf_put(&in, "tail", 4);
+    buf_put(&expect, "tail|END", 9);
     expect_all_ways(in.p, in.n, OPTML_FRAME_LINES, (char *)expect.p);
     free(in.p);
     free(expect.p);
@@ -266,10 +194,10 @@ TEST(framing_max_record_env)
 TEST(framing_recordio_whole_records_and_padding)
 {
     struct buf b = {0};
-    rio(&b, 0, "hello", 5);
-    rio(&b, 0, "", 0);
-    rio(&b, 0, "abcd", 4);
-    rio(&b, 0, "xyz", 3);
+    buf_put_recordio(&b, 0, "hello", 5);
+    buf_put_recordio(&b, 0, "", 0);
+    buf_put_recordio(&b, 0, "abcd", 4);
+    buf_put_recordio(&b, 0, "xyz", 3);
     expect_all_ways(b.p, b.n, OPTML_FRAME_RECORDIO, "hello||abcd|xyz|END");
     struct rd d;
     rd_open(&d, b.p, b.n, OPTML_FRAME_RECORDIO, 0, 0);
@@ -289,13 +217,13 @@ TEST(framing_recordio_whole_records_and_padding)
 TEST(framing_recordio_fragments_reinsert_magic)
 {
     struct buf b = {0};
-    rio(&b, 1, "AAAA", 4);
-    rio(&b, 2, "BBBBBB", 6);
-    rio(&b, 2, "", 0);
-    rio(&b, 3, "C", 1);
-    rio(&b, 0, "next", 4);
-    rio(&b, 1, "first", 5);
-    rio(&b, 3, "last", 4);
+    buf_put_recordio(&b, 1, "AAAA", 4);
+    buf_put_recordio(&b, 2, "BBBBBB", 6);
+    buf_put_recordio(&b, 2, "", 0);
+    buf_put_recordio(&b, 3, "C", 1);
+    buf_put_recordio(&b, 0, "next", 4);
+    buf_put_recordio(&b, 1, "first", 5);
+    buf_put_recordio(&b, 3, "last", 4);
     expect_all_ways(b.p, b.n, OPTML_FRAME_RECORDIO,
                     "AAAA\\x0A#\\xD7\\xCEBBBBBB\\x0A#\\xD7\\xCE\\x0A#\\xD7\\xCEC|next|"
                     "first\\x0A#\\xD7\\xCElast|END");
@@ -316,8 +244,8 @@ TEST(framing_recordio_wrong_magic)
 {
     struct buf b = {0};
     char msg[2048];
-    rio(&b, 0, "good", 4);
-    put(&b, "PAR1junkjunk", 12);
+    buf_put_recordio(&b, 0, "good", 4);
+    buf_put(&b, "PAR1junkjunk", 12);
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "does not start with the RecordIO magic number 0xCED7230A");
     ASSERT_CONTAINS(msg, "found 0x31524150");
@@ -329,9 +257,9 @@ TEST(framing_recordio_huge_length_no_big_allocation)
 {
     char msg[2048];
     struct buf b = {0};
-    put_le32(&b, 0xCED7230Au);
-    put_le32(&b, 0x1FFFFFFFu);
-    put(&b, "only a few bytes", 16);
+    buf_put_le32(&b, 0xCED7230Au);
+    buf_put_le32(&b, 0x1FFFFFFFu);
+    buf_put(&b, "only a few bytes", 16);
     /* Over the default limit of 64 MiB: refused before reading. */
     unsetenv("OPTML_MAX_RECORD_MB");
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
@@ -355,7 +283,7 @@ TEST(framing_recordio_truncation)
 {
     char msg[2048];
     struct buf b = {0};
-    rio(&b, 0, "0123456789", 10);
+    buf_put_recordio(&b, 0, "0123456789", 10);
     ASSERT_EQ_INT(read_error(b.p, 5, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "truncated record: the data ends inside a RecordIO header (5 of 8 bytes)");
     ASSERT_EQ_INT(read_error(b.p, 12, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
@@ -363,7 +291,7 @@ TEST(framing_recordio_truncation)
     ASSERT_CONTAINS(msg, "offset 0");
     /* A fragmented record without its last fragment. */
     struct buf f = {0};
-    rio(&f, 1, "part", 4);
+    buf_put_recordio(&f, 1, "part", 4);
     ASSERT_EQ_INT(read_error(f.p, f.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "without its last fragment");
     free(b.p);
@@ -374,16 +302,16 @@ TEST(framing_recordio_bad_flags_and_fragment_limit)
 {
     char msg[2048];
     struct buf b = {0};
-    rio(&b, 2, "mid", 3);
+    buf_put_recordio(&b, 2, "mid", 3);
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "continuation flag 2 but no first fragment");
     b.n = 0;
-    rio(&b, 5, "x", 1);
+    buf_put_recordio(&b, 5, "x", 1);
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "continuation flag 5");
     b.n = 0;
-    rio(&b, 1, "a", 1);
-    rio(&b, 0, "b", 1);
+    buf_put_recordio(&b, 1, "a", 1);
+    buf_put_recordio(&b, 0, "b", 1);
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "continuation flag 0 inside a fragmented record");
     ASSERT_CONTAINS(msg, "offset 12");
@@ -391,8 +319,8 @@ TEST(framing_recordio_bad_flags_and_fragment_limit)
     char big[300];
     memset(big, 'b', sizeof(big));
     b.n = 0;
-    rio(&b, 1, big, 300);
-    rio(&b, 3, big, 300);
+    buf_put_recordio(&b, 1, big, 300);
+    buf_put_recordio(&b, 3, big, 300);
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_RECORDIO, 500, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "fragmented RecordIO record of 604 bytes is larger than the record limit of 500");
     free(b.p);
@@ -405,8 +333,8 @@ TEST(framing_recordio_large_record_copy_path)
     for (size_t i = 0; i < n; i++)
         payload[i] = (unsigned char)(i * 7);
     struct buf b = {0};
-    rio(&b, 0, payload, (uint32_t)n);
-    rio(&b, 0, "end", 3);
+    buf_put_recordio(&b, 0, payload, (uint32_t)n);
+    buf_put_recordio(&b, 0, "end", 3);
     struct rd d;
     rd_open(&d, b.p, b.n, OPTML_FRAME_RECORDIO, 0, 5000);
     struct optml_record rec;
@@ -427,16 +355,16 @@ TEST(framing_recordio_large_record_copy_path)
 TEST(framing_tfrecord_round_trip)
 {
     struct buf b = {0};
-    tfr(&b, "", 0);
-    tfr(&b, "x", 1);
-    tfr(&b, "hello world", 11);
+    buf_put_tfrecord(&b, "", 0);
+    buf_put_tfrecord(&b, "x", 1);
+    buf_put_tfrecord(&b, "hello world", 11);
     expect_all_ways(b.p, b.n, OPTML_FRAME_TFRECORD, "|x|hello world|END");
     size_t n = RT_STREAM_WINDOW + 100;
     unsigned char *big = malloc(n);
     for (size_t i = 0; i < n; i++)
         big[i] = (unsigned char)(i ^ (i >> 8));
-    tfr(&b, big, n);
-    tfr(&b, "after", 5);
+    buf_put_tfrecord(&b, big, n);
+    buf_put_tfrecord(&b, "after", 5);
     struct rd d;
     rd_open(&d, b.p, b.n, OPTML_FRAME_TFRECORD, 0, 0);
     struct optml_record rec;
@@ -459,9 +387,9 @@ TEST(framing_tfrecord_bad_crcs)
 {
     char msg[2048];
     struct buf b = {0};
-    tfr(&b, "first", 5);
+    buf_put_tfrecord(&b, "first", 5);
     size_t second = b.n;
-    tfr(&b, "payload", 7);
+    buf_put_tfrecord(&b, "payload", 7);
     /* Length CRC: flip a bit of the second record's length CRC. */
     b.p[second + 8] ^= 1;
     ASSERT_EQ_INT(read_error(b.p, b.n, OPTML_FRAME_TFRECORD, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
@@ -487,7 +415,7 @@ TEST(framing_tfrecord_truncated_and_too_large)
 {
     char msg[2048];
     struct buf b = {0};
-    tfr(&b, "0123456789", 10);
+    buf_put_tfrecord(&b, "0123456789", 10);
     ASSERT_EQ_INT(read_error(b.p, 7, OPTML_FRAME_TFRECORD, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "truncated record: the data ends inside a TFRecord header (7 of 12 bytes)");
     ASSERT_EQ_INT(read_error(b.p, 15, OPTML_FRAME_TFRECORD, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
@@ -497,15 +425,15 @@ TEST(framing_tfrecord_truncated_and_too_large)
     ASSERT_CONTAINS(msg, "offset 0");
     /* A valid header claiming far more than is there. */
     struct buf h = {0};
-    put_le64(&h, (uint64_t)1 << 40);
-    put_le32(&h, rt_crc32c_mask(rt_crc32c(h.p, 8)));
-    put(&h, "tiny", 4);
+    buf_put_le64(&h, (uint64_t)1 << 40);
+    buf_put_le32(&h, rt_crc32c_mask(rt_crc32c(h.p, 8)));
+    buf_put(&h, "tiny", 4);
     ASSERT_EQ_INT(read_error(h.p, h.n, OPTML_FRAME_TFRECORD, 0, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "TFRecord record of 1099511627776 bytes is larger than the record limit");
     h.n = 0;
-    put_le64(&h, 100000);
-    put_le32(&h, rt_crc32c_mask(rt_crc32c(h.p, 8)));
-    put(&h, "tiny", 4);
+    buf_put_le64(&h, 100000);
+    buf_put_le32(&h, rt_crc32c_mask(rt_crc32c(h.p, 8)));
+    buf_put(&h, "tiny", 4);
     struct rd d;
     rd_open(&d, h.p, h.n, OPTML_FRAME_TFRECORD, 0, 0);
     struct optml_record rec;

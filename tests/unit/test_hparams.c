@@ -84,6 +84,22 @@ static void one_fails_(int line, const char *key, const char *value, const char 
 }
 #define ONE_FAILS(key, value, ...) one_fails_(__LINE__, key, value, (const char *const[]){__VA_ARGS__, NULL})
 
+/* Assert that key=value parses and leaves the value's text `want`. */
+static void one_text_(int line, const char *key, const char *value, const char *want)
+{
+    struct optml_ctx ctx;
+    struct rt_hparams hp;
+    optml_status st = parse_one(&ctx, key, value, &hp);
+    if (st != OPTML_OK)
+        test_fail(__FILE__, line, "%s='%s': status %s, message '%s'", key, value, optml_status_name(st),
+                  ctx.errmsg);
+    const char *text = rt_hparams_find(&hp, key)->text;
+    if (!text || strcmp(text, want) != 0)
+        test_fail(__FILE__, line, "%s='%s': text \"%s\" != \"%s\"", key, value, text ? text : "(null)", want);
+    rt_hparams_free(&hp);
+}
+#define ONE_TEXT(key, value, want) one_text_(__LINE__, key, value, want)
+
 static void with_job(struct optml_ctx *ctx, struct rt_job *job, struct rt_hparams *hp)
 {
     memset(job, 0, sizeof(*job));
@@ -271,24 +287,14 @@ TEST(hparams_double_encoded)
     rt_hparams_free(&hp);
 
     /* Decoded once only: a triple-quoted string keeps one level of quotes. */
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "\"\\\"x\\\"\"", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "\"x\"");
-    rt_hparams_free(&hp);
+    ONE_TEXT("name_prefix", "\"\\\"x\\\"\"", "\"x\"");
     /* Not a complete string literal: kept verbatim. */
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "\"abc", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "\"abc");
-    rt_hparams_free(&hp);
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "\"a\" \"b\"", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "\"a\" \"b\"");
-    rt_hparams_free(&hp);
+    ONE_TEXT("name_prefix", "\"abc", "\"abc");
+    ONE_TEXT("name_prefix", "\"a\" \"b\"", "\"a\" \"b\"");
     /* JSON type: a JSON-encoded JSON document is decoded ... */
-    ASSERT_EQ_INT(parse_one(&ctx, "layers", "\"[3, 4]\"", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "layers")->text, "[3, 4]");
-    rt_hparams_free(&hp);
+    ONE_TEXT("layers", "\"[3, 4]\"", "[3, 4]");
     /* ... but a JSON string value that is not JSON once decoded stays as given. */
-    ASSERT_EQ_INT(parse_one(&ctx, "layers", "\"abc\"", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "layers")->text, "\"abc\"");
-    rt_hparams_free(&hp);
+    ONE_TEXT("layers", "\"abc\"", "\"abc\"");
     /* A double-encoded bad value is reported as decoded. */
     ONE_FAILS("epochs", "\"0\"", "'epochs' must be an integer in [1, 1000], got '0'");
 }
@@ -392,12 +398,8 @@ TEST(hparams_enum_and_auto)
     struct optml_ctx ctx;
     struct rt_hparams hp;
     struct rt_job job;
-    ASSERT_EQ_INT(parse_one(&ctx, "optimizer", "SGD", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "optimizer")->text, "sgd");
-    rt_hparams_free(&hp);
-    ASSERT_EQ_INT(parse_one(&ctx, "optimizer", "rmsprop", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "optimizer")->text, "RMSprop");
-    rt_hparams_free(&hp);
+    ONE_TEXT("optimizer", "SGD", "sgd");
+    ONE_TEXT("optimizer", "rmsprop", "RMSprop");
     ASSERT_EQ_INT(parse_one(&ctx, "optimizer", "Auto", &hp), OPTML_OK);
     with_job(&ctx, &job, &hp);
     ASSERT(optml_hp_is_auto(&ctx, "optimizer"));
@@ -427,18 +429,12 @@ TEST(hparams_strings_verbatim)
 {
     struct optml_ctx ctx;
     struct rt_hparams hp;
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "  spaced out  ", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "  spaced out  ");
-    rt_hparams_free(&hp);
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "");
-    rt_hparams_free(&hp);
+    ONE_TEXT("name_prefix", "  spaced out  ", "  spaced out  ");
+    ONE_TEXT("name_prefix", "", "");
     ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "auto", &hp), OPTML_OK); /* no ALLOW_AUTO */
     ASSERT(!rt_hparams_find(&hp, "name_prefix")->is_auto);
     rt_hparams_free(&hp);
-    ASSERT_EQ_INT(parse_one(&ctx, "name_prefix", "\xc3\xa9t\xc3\xa9", &hp), OPTML_OK);
-    ASSERT_EQ_STR(rt_hparams_find(&hp, "name_prefix")->text, "\xc3\xa9t\xc3\xa9");
-    rt_hparams_free(&hp);
+    ONE_TEXT("name_prefix", "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9");
 }
 
 TEST(hparams_json_type)

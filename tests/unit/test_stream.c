@@ -11,99 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "../support/datagen.h"
 #include "../support/harness.h"
 #include "../support/support.h"
 #include "channel.h"
-#include "crc32c.h"
 #include "framing.h"
 #include "stream.h"
-
-struct buf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const void *d, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        ASSERT(b->p);
-    }
-    if (n)
-        memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void put_le32(struct buf *b, uint32_t v)
-{
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put(b, x, 4);
-}
-
-static void rio(struct buf *b, uint32_t cflag, const void *d, uint32_t n)
-{
-    static const unsigned char zeros[4] = {0};
-    put_le32(b, 0xCED7230Au);
-    put_le32(b, cflag << 29 | n);
-    put(b, d, n);
-    put(b, zeros, (4 - n % 4) % 4);
-}
-
-static void tfr(struct buf *b, const void *d, uint32_t n)
-{
-    size_t at = b->n;
-    put_le32(b, n);
-    put_le32(b, 0);
-    put_le32(b, rt_crc32c_mask(rt_crc32c(b->p + at, 8)));
-    put(b, d, n);
-    put_le32(b, rt_crc32c_mask(rt_crc32c(d, n)));
-}
-
-/* Append one gzip member holding d[0..n). */
-static void gz(struct buf *b, const void *d, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    ASSERT_EQ_INT(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t bound = deflateBound(&z, (uLong)n) + 32;
-    put(b, NULL, 0);
-    if (b->cap < b->n + bound + 1) {
-        b->cap = b->n + bound + 1;
-        b->p = realloc(b->p, b->cap);
-    }
-    z.next_in = (unsigned char *)d;
-    z.avail_in = (uInt)n;
-    z.next_out = b->p + b->n;
-    z.avail_out = (uInt)bound;
-    ASSERT_EQ_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
-    b->n += bound - z.avail_out;
-    deflateEnd(&z);
-}
-
-/* All records of a reader as "a|b|STATUS"; non-printable bytes as \xNN. */
-static char *join(optml_reader *r)
-{
-    struct buf out = {0};
-    struct optml_record rec;
-    optml_status st;
-    while ((st = optml_reader_next(r, &rec)) == OPTML_OK) {
-        for (size_t i = 0; i < rec.len; i++) {
-            char tmp[8];
-            unsigned c = rec.data[i];
-            int k = c < 0x20 || c >= 0x7f ? snprintf(tmp, sizeof(tmp), "\\x%02X", c)
-                                           : snprintf(tmp, sizeof(tmp), "%c", c);
-            put(&out, tmp, (size_t)k);
-        }
-        put(&out, "|", 1);
-    }
-    const char *name = optml_status_name(st);
-    put(&out, name, strlen(name) + 1);
-    return (char *)out.p;
-}
 
 /* Read memory in every window / short-read combination; all must give `expect`. */
 static void expect_mem(const void *data, size_t len, enum optml_framing fr, const char *expect)
@@ -119,7 +33,7 @@ static void expect_mem(const void *data, size_t len, enum optml_framing fr, cons
             if (windows[w])
                 ASSERT_EQ_INT(rt_stream_set_window(rt_reader_stream(r), windows[w]), OPTML_OK);
             rt_stream_set_max_read(rt_reader_stream(r), reads[m]);
-            char *s = join(r);
+            char *s = reader_join(r);
             if (strcmp(s, expect) != 0)
                 test_fail(__FILE__, __LINE__, "window %zu, max_read %zu: \"%s\" != \"%s\" (%s)", windows[w],
                           reads[m], s, expect, optml_error_message(&ctx));
@@ -148,20 +62,20 @@ TEST(stream_gzip_each_framing)
 {
     struct buf g = {0}, plain = {0};
     const char *lines = "alpha\r\nbeta\n\ngamma";
-    gz(&g, lines, strlen(lines));
+    buf_put_gzip(&g, lines, strlen(lines));
     expect_mem(g.p, g.n, OPTML_FRAME_LINES, "alpha|beta||gamma|END");
     expect_mem(g.p, g.n, OPTML_FRAME_FILE, "alpha\\x0D\\x0Abeta\\x0A\\x0Agamma|END");
     g.n = 0;
-    rio(&plain, 0, "one", 3);
-    rio(&plain, 1, "two", 3);
-    rio(&plain, 3, "2b", 2);
-    gz(&g, plain.p, plain.n);
+    buf_put_recordio(&plain, 0, "one", 3);
+    buf_put_recordio(&plain, 1, "two", 3);
+    buf_put_recordio(&plain, 3, "2b", 2);
+    buf_put_gzip(&g, plain.p, plain.n);
     expect_mem(g.p, g.n, OPTML_FRAME_RECORDIO, "one|two\\x0A#\\xD7\\xCE2b|END");
     g.n = plain.n = 0;
-    tfr(&plain, "t1", 2);
-    tfr(&plain, "", 0);
-    tfr(&plain, "t3", 2);
-    gz(&g, plain.p, plain.n);
+    buf_put_tfrecord(&plain, "t1", 2);
+    buf_put_tfrecord(&plain, "", 0);
+    buf_put_tfrecord(&plain, "t3", 2);
+    buf_put_gzip(&g, plain.p, plain.n);
     expect_mem(g.p, g.n, OPTML_FRAME_TFRECORD, "t1||t3|END");
     free(g.p);
     free(plain.p);
@@ -171,7 +85,7 @@ TEST(stream_gzip_offsets_are_decompressed)
 {
     struct buf g = {0};
     const char *lines = "aaa\nbbbb\ncc\n";
-    gz(&g, lines, strlen(lines));
+    buf_put_gzip(&g, lines, strlen(lines));
     struct optml_ctx ctx;
     optml_reader *r = NULL;
     rt_ctx_init(&ctx);
@@ -193,13 +107,13 @@ TEST(stream_gzip_offsets_are_decompressed)
 TEST(stream_gzip_concatenated_members_and_zero_padding)
 {
     struct buf g = {0};
-    gz(&g, "a\nb", 3); /* a line may continue into the next member */
-    gz(&g, "c\n", 2);
-    gz(&g, "", 0);
-    gz(&g, "d\n", 2);
+    buf_put_gzip(&g, "a\nb", 3); /* a line may continue into the next member */
+    buf_put_gzip(&g, "c\n", 2);
+    buf_put_gzip(&g, "", 0);
+    buf_put_gzip(&g, "d\n", 2);
     expect_mem(g.p, g.n, OPTML_FRAME_LINES, "a|bc|d|END");
     static const unsigned char zeros[700] = {0};
-    put(&g, zeros, sizeof(zeros));
+    buf_put(&g, zeros, sizeof(zeros));
     expect_mem(g.p, g.n, OPTML_FRAME_LINES, "a|bc|d|END");
     free(g.p);
 }
@@ -208,9 +122,9 @@ TEST(stream_gzip_trailing_garbage_is_an_error)
 {
     char msg[2048];
     struct buf g = {0};
-    gz(&g, "x\n", 2);
+    buf_put_gzip(&g, "x\n", 2);
     size_t member = g.n;
-    put(&g, "garbage", 7);
+    buf_put(&g, "garbage", 7);
     ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "unexpected bytes after the end of the gzip data");
     char want[64];
@@ -218,13 +132,13 @@ TEST(stream_gzip_trailing_garbage_is_an_error)
     ASSERT_CONTAINS(msg, want);
     /* Zeros, then anything (even another member) is garbage too. */
     g.n = member;
-    put(&g, "\0\0", 2);
-    gz(&g, "y\n", 2);
+    buf_put(&g, "\0\0", 2);
+    buf_put_gzip(&g, "y\n", 2);
     ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(msg, "unexpected bytes after the end of the gzip data");
     /* One stray byte. */
     g.n = member;
-    put(&g, "\x1f", 1);
+    buf_put(&g, "\x1f", 1);
     ASSERT_EQ_INT(mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg)), OPTML_E_CLIENT);
     free(g.p);
 }
@@ -236,7 +150,7 @@ TEST(stream_gzip_ends_early)
     char text[5000];
     for (size_t i = 0; i < sizeof(text); i++)
         text[i] = i % 50 == 49 ? '\n' : (char)('a' + (i * 7) % 26);
-    gz(&g, text, sizeof(text));
+    buf_put_gzip(&g, text, sizeof(text));
     size_t cuts[] = {g.n - 1, g.n - 8, g.n / 2, 10, 3, 2};
     for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
         enum optml_framing fr = i % 2 ? OPTML_FRAME_FILE : OPTML_FRAME_LINES;
@@ -255,7 +169,7 @@ TEST(stream_gzip_corrupt)
 {
     char msg[2048];
     struct buf g = {0};
-    gz(&g, "hello hello hello\n", 18);
+    buf_put_gzip(&g, "hello hello hello\n", 18);
     g.p[12] ^= 0xFF;
     g.p[13] ^= 0xFF;
     optml_status st = mem_error(g.p, g.n, OPTML_FRAME_LINES, msg, sizeof(msg));
@@ -271,9 +185,9 @@ TEST(stream_gzip_large_many_windows)
     char line[64];
     for (int i = 0; i < 50000; i++) {
         int k = snprintf(line, sizeof(line), "%d,%d,%d\n", i, i * 3, i % 7);
-        put(&plain, line, (size_t)k);
+        buf_put(&plain, line, (size_t)k);
     }
-    gz(&g, plain.p, plain.n);
+    buf_put_gzip(&g, plain.p, plain.n);
     struct optml_ctx ctx;
     optml_reader *r = NULL;
     rt_ctx_init(&ctx);
@@ -305,7 +219,7 @@ TEST(stream_files_records_never_span_files)
 {
     char *dir = tmpdir_new();
     struct buf g = {0};
-    gz(&g, "g1\ng2", 5);
+    buf_put_gzip(&g, "g1\ng2", 5);
     write_file(dir, "f1", "a\nb", (size_t)-1);
     write_file(dir, "f2", "", 0);
     write_file(dir, "f3.gz", g.p, g.n);
@@ -381,33 +295,43 @@ static char *wrapped_join(int fd, enum optml_framing fr, size_t window, size_t m
     while ((st = rt_framer_next(&f, s, &rec)) == OPTML_OK) {
         char head[64];
         int k = snprintf(head, sizeof(head), "%s:%llu:", rec.source, (unsigned long long)rec.number);
-        put(&out, head, (size_t)k);
-        for (size_t i = 0; i < rec.len; i++) {
-            char tmp[8];
-            unsigned c = rec.data[i];
-            k = c < 0x20 || c >= 0x7f ? snprintf(tmp, sizeof(tmp), "\\x%02X", c) : snprintf(tmp, sizeof(tmp), "%c", c);
-            put(&out, tmp, (size_t)k);
-        }
-        put(&out, "|", 1);
+        buf_put(&out, head, (size_t)k);
+        buf_put_escaped(&out, rec.data, rec.len);
+        buf_put(&out, "|", 1);
     }
     const char *name = optml_status_name(st);
-    put(&out, name, strlen(name) + 1);
+    buf_put(&out, name, strlen(name) + 1);
     rt_framer_free(&f);
     rt_stream_close(s);
     return (char *)out.p;
 }
 
+/* Reading len bytes of wrapped `data` with `fr` must give `want`, and the
+ * error message must hold every one of the NULL-terminated `needles`. */
+static void wrapped_fails(const char *dir, const void *data, size_t len, enum optml_framing fr,
+                          const char *want, const char *const *needles)
+{
+    struct optml_ctx ctx;
+    char *s = wrapped_join(fd_of(dir, "w", data, len), fr, 0, 0, &ctx);
+    ASSERT_EQ_STR(s, want);
+    for (size_t i = 0; needles[i]; i++)
+        ASSERT_CONTAINS(optml_error_message(&ctx), needles[i]);
+    free(s);
+}
+#define WRAPPED_FAILS(dir, data, len, fr, want, ...) \
+    wrapped_fails(dir, data, len, fr, want, (const char *const[]){__VA_ARGS__, NULL})
+
 TEST(stream_wrapped_objects_are_segments)
 {
     char *dir = tmpdir_new();
     struct buf w = {0}, g = {0};
-    rio(&w, 0, "x\ny\n", 4);
-    rio(&w, 0, "z", 1);
-    rio(&w, 0, "", 0);
-    rio(&w, 1, "p1", 2); /* fragments: the magic (0A 23 D7 CE) comes back between them */
-    rio(&w, 3, "p2\n", 3);
-    gz(&g, "gz1\ngz2\n", 8);
-    rio(&w, 0, g.p, (uint32_t)g.n);
+    buf_put_recordio(&w, 0, "x\ny\n", 4);
+    buf_put_recordio(&w, 0, "z", 1);
+    buf_put_recordio(&w, 0, "", 0);
+    buf_put_recordio(&w, 1, "p1", 2); /* fragments: the magic (0A 23 D7 CE) comes back between them */
+    buf_put_recordio(&w, 3, "p2\n", 3);
+    buf_put_gzip(&g, "gz1\ngz2\n", 8);
+    buf_put_recordio(&w, 0, g.p, (uint32_t)g.n);
     const char *expect =
         "train_0#1:1:x|train_0#1:2:y|train_0#2:1:z|train_0#4:1:p1|train_0#4:2:#\\xD7\\xCEp2|"
         "train_0#5:1:gz1|train_0#5:2:gz2|END";
@@ -430,10 +354,10 @@ TEST(stream_wrapped_objects_are_segments)
     free(s);
     /* Framing that reads only part of an object: the rest is skipped. */
     struct buf r2 = {0}, inner = {0};
-    rio(&inner, 0, "in1", 3);
-    rio(&inner, 0, "in2", 3);
-    rio(&r2, 0, inner.p, (uint32_t)inner.n);
-    rio(&r2, 0, inner.p, (uint32_t)inner.n);
+    buf_put_recordio(&inner, 0, "in1", 3);
+    buf_put_recordio(&inner, 0, "in2", 3);
+    buf_put_recordio(&r2, 0, inner.p, (uint32_t)inner.n);
+    buf_put_recordio(&r2, 0, inner.p, (uint32_t)inner.n);
     s = wrapped_join(fd_of(dir, "w", r2.p, r2.n), OPTML_FRAME_RECORDIO, 0, 1, &ctx);
     ASSERT_EQ_STR(s, "train_0#1:1:in1|train_0#1:2:in2|train_0#2:1:in1|train_0#2:2:in2|END");
     free(s);
@@ -447,48 +371,33 @@ TEST(stream_wrapped_objects_are_segments)
 TEST(stream_wrapped_errors)
 {
     char *dir = tmpdir_new();
-    struct optml_ctx ctx;
     struct buf w = {0};
-    rio(&w, 0, "ok\n", 3);
-    put(&w, "JUNKJUNK", 8);
-    char *s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, 0, 0, &ctx);
-    ASSERT_EQ_STR(s, "train_0#1:1:ok|E_CLIENT");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "does not start with the RecordIO magic number 0xCED7230A");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "FIFO 'train_0', offset 12");
-    free(s);
+    buf_put_recordio(&w, 0, "ok\n", 3);
+    buf_put(&w, "JUNKJUNK", 8);
+    WRAPPED_FAILS(dir, w.p, w.n, OPTML_FRAME_LINES, "train_0#1:1:ok|E_CLIENT",
+                  "does not start with the RecordIO magic number 0xCED7230A", "FIFO 'train_0', offset 12");
     /* The writer stopped in the middle of an object. */
     w.n = 0;
-    rio(&w, 0, "0123456789\n", 11);
-    s = wrapped_join(fd_of(dir, "w", w.p, 14), OPTML_FRAME_LINES, 0, 0, &ctx);
-    ASSERT_EQ_STR(s, "E_CLIENT");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "5 payload bytes missing");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "FIFO 'train_0', offset 14");
-    free(s);
-    s = wrapped_join(fd_of(dir, "w", w.p, 6), OPTML_FRAME_LINES, 0, 0, &ctx);
-    ASSERT_EQ_STR(s, "E_CLIENT");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record: the stream ends inside a RecordIO header");
-    free(s);
+    buf_put_recordio(&w, 0, "0123456789\n", 11);
+    WRAPPED_FAILS(dir, w.p, 14, OPTML_FRAME_LINES, "E_CLIENT", "truncated record", "5 payload bytes missing",
+                  "FIFO 'train_0', offset 14");
+    WRAPPED_FAILS(dir, w.p, 6, OPTML_FRAME_LINES, "E_CLIENT",
+                  "truncated record: the stream ends inside a RecordIO header");
     /* A first fragment and then the end. */
     w.n = 0;
-    rio(&w, 1, "abc", 3);
-    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_FILE, 0, 0, &ctx);
-    ASSERT_EQ_STR(s, "E_CLIENT");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "truncated record");
-    free(s);
+    buf_put_recordio(&w, 1, "abc", 3);
+    WRAPPED_FAILS(dir, w.p, w.n, OPTML_FRAME_FILE, "E_CLIENT", "truncated record");
     /* A continuation flag where an object starts. */
     w.n = 0;
-    rio(&w, 3, "abc", 3);
-    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_FILE, 0, 0, &ctx);
-    ASSERT_EQ_STR(s, "E_CLIENT");
-    ASSERT_CONTAINS(optml_error_message(&ctx), "invalid RecordIO continuation flag 3");
-    free(s);
+    buf_put_recordio(&w, 3, "abc", 3);
+    WRAPPED_FAILS(dir, w.p, w.n, OPTML_FRAME_FILE, "E_CLIENT", "invalid RecordIO continuation flag 3");
     /* Gzip inside an object that ends early names the object. */
+    struct optml_ctx ctx;
     struct buf g = {0};
-    gz(&g, "hello\n", 6);
+    buf_put_gzip(&g, "hello\n", 6);
     w.n = 0;
-    rio(&w, 0, g.p, (uint32_t)g.n - 4);
-    s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, 0, 0, &ctx);
+    buf_put_recordio(&w, 0, g.p, (uint32_t)g.n - 4);
+    char *s = wrapped_join(fd_of(dir, "w", w.p, w.n), OPTML_FRAME_LINES, 0, 0, &ctx);
     ASSERT_CONTAINS(s, "E_CLIENT");
     ASSERT_CONTAINS(optml_error_message(&ctx), "gzip data ends early");
     ASSERT_CONTAINS(optml_error_message(&ctx), "object 1 of FIFO 'train_0'");

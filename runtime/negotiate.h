@@ -1,0 +1,36 @@
+/*
+ * negotiate.h: Content-Type and Accept negotiation against what a module
+ * declares (request_types / response_types / default_accept).
+ */
+#ifndef OPTML_NEGOTIATE_H
+#define OPTML_NEGOTIATE_H
+
+#include <stddef.h>
+
+#include "optml/algorithm.h"
+
+#define RT_MEDIA_MAX 256
+
+struct rt_media_choice {
+    char type[RT_MEDIA_MAX];    /* lower case, no parameters */
+    char params[1024];          /* the parameters given with it ("verbose=1"), q removed */
+};
+
+/* Match a Content-Type header against `supported` (NULL-terminated).
+ * OPTML_E_UNSUPPORTED_MEDIA with a message listing the supported types when
+ * the header is missing, malformed or not supported. */
+optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
+                                       const char *const *supported, struct rt_media_choice *out);
+
+/* Choose the response type for an Accept header: the supported type with the
+ * highest q (ties: the order given); `*` / `*` or a missing header means
+ * `fallback`; `type/ *` matches the first supported type of that family.
+ * OPTML_E_NOT_ACCEPTABLE with a message listing the supported types when
+ * nothing matches. */
+optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char *const *supported,
+                                 const char *fallback, struct rt_media_choice *out);
+
+/* "a, b, c" of a NULL-terminated list, into buf. */
+void rt_join_types(const char *const *types, char *buf, size_t size);
+
+#endif
