@@ -56,7 +56,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
-.PHONY: all test asan check fuzz fuzz-build install clean help
+.PHONY: all test asan check fuzz fuzz-build bench install clean help
 all: $(BUILD)/bin/optml $(MODULES)
 
 help:
@@ -65,6 +65,7 @@ help:
 	@echo "make asan         the same tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
 	@echo "make check        test + asan + fuzz: what CI runs"
+	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make install      install into PREFIX ($(PREFIX)): bin/optml, bin/train, bin/serve, lib/optml/"
 	@echo "make clean        remove build outputs"
 
@@ -123,6 +124,11 @@ fuzz: fuzz-build
 	done
 
 check: test asan fuzz
+
+# Benchmarks: long and noisy, never part of `check`.  bench/deps.sh installs
+# the load generator and the peer stacks.
+bench: all $(TEST_MODULES)
+	OPTML_BUILD=$(BUILD) bash bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/optml

@@ -636,11 +636,13 @@ static optml_status extract(optml_ctx *ctx, struct archive *a, const char *label
         goto out;
     }
     tmpname = strdup(strrchr(tmpl, '/') + 1);
-    free(tmpl);
     if (!tmpname) {
+        rmdir(tmpl);
+        free(tmpl);
         st = optml_error(ctx, OPTML_E_NOMEM, "out of memory extracting model archive %s", label);
         goto out;
     }
+    free(tmpl);
     x->rootfd = openat(destfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (x->rootfd < 0) {
         st = optml_error(ctx, OPTML_E_IO, "cannot open %s/%s: %s", dest_dir, tmpname, strerror(errno));

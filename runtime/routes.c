@@ -38,6 +38,13 @@ struct server_work {
 
 struct request {
     struct rt_server *srv;
+    struct MHD_Connection *conn;
+    uint64_t id;                    /* for the access log and X-Request-Id */
+    double start;                   /* monotonic seconds at the first byte */
+    char method[16];
+    char path[256];
+    unsigned status;                /* of the queued response */
+    size_t bytes;                   /* body bytes sent */
     unsigned char *body;
     size_t len, cap;
     int too_large;
@@ -46,9 +53,10 @@ struct request {
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned code, char *body, size_t len,
+static enum MHD_Result send_buffer(struct request *rq, unsigned code, char *body, size_t len,
                                    const char *type, const char *custom_attributes)
 {
+    struct MHD_Connection *conn = rq->conn;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
@@ -57,24 +65,29 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned code, c
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (custom_attributes)
         MHD_add_response_header(r, "X-Amzn-SageMaker-Custom-Attributes", custom_attributes);
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)rq->id);
+    MHD_add_response_header(r, "X-Request-Id", id);
+    rq->status = code;
+    rq->bytes = len;
     enum MHD_Result ret = MHD_queue_response(conn, code, r);
     MHD_destroy_response(r);
     return ret;
 }
 
 /* Send `doc` (reference stolen) as JSON. */
-static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned code, json_t *doc)
+static enum MHD_Result send_json(struct request *rq, unsigned code, json_t *doc)
 {
     char *text = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
         return MHD_NO;
-    return send_buffer(conn, code, text, strlen(text), "application/json", NULL);
+    return send_buffer(rq, code, text, strlen(text), "application/json", NULL);
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
 {
     char msg[2048];
     va_list ap;
@@ -85,15 +98,15 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned code, co
         rt_log(OPTML_LOG_WARNING, "HTTP %u: %s", code, msg);
     else
         rt_log(OPTML_LOG_DEBUG, "HTTP %u: %s", code, msg);
-    return send_json(conn, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
+    return send_json(rq, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
 }
 
-static enum MHD_Result send_status(struct MHD_Connection *conn, const optml_ctx *ctx, optml_status s)
+static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
 {
     int code = optml_status_http(s);
     if (code < 400)
         code = 500;
-    return send_error(conn, (unsigned)code, "%s", ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+    return send_error(rq, (unsigned)code, "%s", ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
 }
 
 /* ---- work items ---- */
@@ -164,30 +177,30 @@ static enum MHD_Result submit(struct request *rq, struct server_work *sw, double
 }
 
 /* The connection was resumed: answer from the finished work item. */
-static enum MHD_Result answer_work(struct request *rq, struct MHD_Connection *conn)
+static enum MHD_Result answer_work(struct request *rq)
 {
     struct server_work *sw = rq->work;
     struct rt_server *srv = rq->srv;
     if (rt_work_state(srv->pool, &sw->w) == RT_WORK_TIMED_OUT) {
         if (sw->kind == WORK_PREDICT)
-            return send_error(conn, MHD_HTTP_GATEWAY_TIMEOUT,
+            return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT,
                               "the prediction did not finish within %g s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
                               srv->cfg.timeout_s);
-        return send_error(conn, MHD_HTTP_GATEWAY_TIMEOUT, "timed out");
+        return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT, "timed out");
     }
     if (sw->kind == WORK_LOAD) {
         if (sw->status != OPTML_OK) {
             rt_models_remove(&srv->models, sw->model->name);
-            return send_status(conn, &sw->w.ctx, sw->status);
+            return send_status(rq, &sw->w.ctx, sw->status);
         }
-        return send_json(conn, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "loaded", "modelName",
+        return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "loaded", "modelName",
                                                       sw->model->name));
     }
     if (sw->status != OPTML_OK)
-        return send_status(conn, &sw->w.ctx, sw->status);
+        return send_status(rq, &sw->w.ctx, sw->status);
     char *body = sw->resp.body ? sw->resp.body : strdup("");
     sw->resp.body = NULL;
-    return send_buffer(conn, MHD_HTTP_OK, body, sw->resp.len,
+    return send_buffer(rq, MHD_HTTP_OK, body, sw->resp.len,
                        sw->resp.content_type ? sw->resp.content_type : sw->accept.type,
                        sw->resp.custom_attributes);
 }
@@ -199,69 +212,69 @@ static const char *header(struct MHD_Connection *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result handle_ping(struct request *rq, struct MHD_Connection *conn)
+static enum MHD_Result handle_ping(struct request *rq)
 {
     struct rt_server *srv = rq->srv;
     if (srv->cfg.multi_model)
-        return send_json(conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+        return send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
     struct rt_model *m = rt_models_get(&srv->models, SINGLE_MODEL);
     enum MHD_Result r;
     if (!m)
-        r = send_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
+        r = send_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
     else if (m->state == RT_MODEL_READY)
-        r = send_json(conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+        r = send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
     else if (m->state == RT_MODEL_LOADING)
-        r = send_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
+        r = send_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
     else
-        r = send_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        r = send_json(rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
                       json_pack("{s:s, s:s}", "status", "failed", "error", m->error));
     rt_models_release(&srv->models, m);
     return r;
 }
 
-static enum MHD_Result handle_execution_parameters(struct request *rq, struct MHD_Connection *conn)
+static enum MHD_Result handle_execution_parameters(struct request *rq)
 {
     const struct rt_serve_config *c = &rq->srv->cfg;
-    return send_json(conn, MHD_HTTP_OK,
+    return send_json(rq, MHD_HTTP_OK,
                      json_pack("{s:i, s:s, s:i}", "MaxConcurrentTransforms", c->max_concurrent,
                                "BatchStrategy", c->batch_strategy, "MaxPayloadInMB", c->max_payload_mb));
 }
 
-static enum MHD_Result handle_predict(struct request *rq, struct MHD_Connection *conn, const char *name)
+static enum MHD_Result handle_predict(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
     if (!srv->alg->predict)
-        return send_error(conn, MHD_HTTP_NOT_IMPLEMENTED, "module %s does not serve predictions",
+        return send_error(rq, MHD_HTTP_NOT_IMPLEMENTED, "module %s does not serve predictions",
                           srv->alg->name);
     struct rt_model *m = rt_models_get(&srv->models, name);
     if (!m || m->state != RT_MODEL_READY) {
         enum MHD_Result r;
         if (srv->cfg.multi_model && (!m || m->state == RT_MODEL_FAILED))
-            r = send_error(conn, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+            r = send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
         else if (m && m->state == RT_MODEL_FAILED)
-            r = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
+            r = send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
         else
-            r = send_error(conn, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
+            r = send_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
                            "model '%s' is still loading", name);
         rt_models_release(&srv->models, m);
         return r;
     }
-    struct server_work *sw = work_new(srv, conn, WORK_PREDICT, m);
+    struct server_work *sw = work_new(srv, rq->conn, WORK_PREDICT, m);
     if (!sw) {
         rt_models_release(&srv->models, m);
-        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
     optml_ctx *ctx = &sw->w.ctx;
-    optml_status s = rt_negotiate_content_type(ctx, header(conn, MHD_HTTP_HEADER_CONTENT_TYPE),
+    optml_status s = rt_negotiate_content_type(ctx, header(rq->conn, MHD_HTTP_HEADER_CONTENT_TYPE),
                                                srv->alg->request_types, &sw->content_type);
     if (s == OPTML_OK)
-        s = rt_negotiate_accept(ctx, header(conn, MHD_HTTP_HEADER_ACCEPT), srv->alg->response_types,
+        s = rt_negotiate_accept(ctx, header(rq->conn, MHD_HTTP_HEADER_ACCEPT), srv->alg->response_types,
                                 srv->cfg.default_accept, &sw->accept);
-    const char *attrs = header(conn, "X-Amzn-SageMaker-Custom-Attributes");
+    const char *attrs = header(rq->conn, "X-Amzn-SageMaker-Custom-Attributes");
     if (s == OPTML_OK && attrs && !(sw->custom_attributes = strndup(attrs, 1024)))
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
     if (s != OPTML_OK) {
-        enum MHD_Result r = send_status(conn, ctx, s);
+        enum MHD_Result r = send_status(rq, ctx, s);
         work_destroy(&sw->w);
         return r;
     }
@@ -272,7 +285,7 @@ static enum MHD_Result handle_predict(struct request *rq, struct MHD_Connection 
     return submit(rq, sw, srv->cfg.timeout_s);
 }
 
-static enum MHD_Result handle_load(struct request *rq, struct MHD_Connection *conn)
+static enum MHD_Result handle_load(struct request *rq)
 {
     struct rt_server *srv = rq->srv;
     json_error_t jerr;
@@ -280,110 +293,110 @@ static enum MHD_Result handle_load(struct request *rq, struct MHD_Connection *co
     const char *name = NULL, *url = NULL;
     if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &name, "url", &url) != 0 || !*name) {
         json_decref(doc);
-        return send_error(conn, MHD_HTTP_BAD_REQUEST,
+        return send_error(rq, MHD_HTTP_BAD_REQUEST,
                           "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
     }
     if (strchr(name, '/')) {
         json_decref(doc);
-        return send_error(conn, MHD_HTTP_BAD_REQUEST, "model_name must not contain '/'");
+        return send_error(rq, MHD_HTTP_BAD_REQUEST, "model_name must not contain '/'");
     }
-    struct server_work *sw = work_new(srv, conn, WORK_LOAD, NULL);
+    struct server_work *sw = work_new(srv, rq->conn, WORK_LOAD, NULL);
     if (!sw) {
         json_decref(doc);
-        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
     optml_status s = rt_models_add(&srv->models, &sw->w.ctx, name, url, &sw->model);
     json_decref(doc);
     if (s != OPTML_OK) {
         unsigned code = s == OPTML_E_CLIENT ? MHD_HTTP_CONFLICT
                         : s == OPTML_E_NOMEM ? 507 : s == OPTML_E_NOT_FOUND ? MHD_HTTP_NOT_FOUND : 500;
-        enum MHD_Result r = send_error(conn, code, "%s", sw->w.ctx.errmsg);
+        enum MHD_Result r = send_error(rq, code, "%s", sw->w.ctx.errmsg);
         work_destroy(&sw->w);
         return r;
     }
     return submit(rq, sw, 0);
 }
 
-static enum MHD_Result handle_describe(struct request *rq, struct MHD_Connection *conn, const char *name)
+static enum MHD_Result handle_describe(struct request *rq, const char *name)
 {
     struct rt_model *m = rt_models_get(&rq->srv->models, name);
     if (!m)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
-    enum MHD_Result r = send_json(conn, MHD_HTTP_OK,
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+    enum MHD_Result r = send_json(rq, MHD_HTTP_OK,
                                   json_pack("{s:s, s:s}", "modelName", m->name, "modelUrl", m->url));
     rt_models_release(&rq->srv->models, m);
     return r;
 }
 
-static enum MHD_Result handle_unload(struct request *rq, struct MHD_Connection *conn, const char *name)
+static enum MHD_Result handle_unload(struct request *rq, const char *name)
 {
     if (rt_models_remove(&rq->srv->models, name) != OPTML_OK)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
     rt_log(OPTML_LOG_INFO, "Model '%s' unloaded", name);
-    return send_json(conn, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
+    return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
 }
 
-static enum MHD_Result handle_list(struct request *rq, struct MHD_Connection *conn)
+static enum MHD_Result handle_list(struct request *rq)
 {
     char *text = rt_models_list_json(&rq->srv->models);
     if (!text)
-        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-    return send_buffer(conn, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    return send_buffer(rq, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
 }
 
 /* /models, /models/<name>, /models/<name>/invoke */
-static enum MHD_Result route_models(struct request *rq, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result route_models(struct request *rq, const char *url,
                                     const char *method)
 {
     if (strcmp(url, "/models") == 0 || strcmp(url, "/models/") == 0) {
         if (strcmp(method, "GET") == 0)
-            return handle_list(rq, conn);
+            return handle_list(rq);
         if (strcmp(method, "POST") == 0)
-            return handle_load(rq, conn);
-        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
+            return handle_load(rq);
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
     }
     const char *name = url + strlen("/models/");
     const char *slash = strchr(name, '/');
     char buf[512];
     if (!slash) {
         if (strcmp(method, "GET") == 0)
-            return handle_describe(rq, conn, name);
+            return handle_describe(rq, name);
         if (strcmp(method, "DELETE") == 0)
-            return handle_unload(rq, conn, name);
-        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
+            return handle_unload(rq, name);
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
     }
     if (strcmp(slash, "/invoke") != 0 || (size_t)(slash - name) >= sizeof(buf) || slash == name)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
     memcpy(buf, name, (size_t)(slash - name));
     buf[slash - name] = 0;
     if (strcmp(method, "POST") != 0)
-        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
-    return handle_predict(rq, conn, buf);
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
+    return handle_predict(rq, buf);
 }
 
-static enum MHD_Result route(struct request *rq, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result route(struct request *rq, const char *url,
                              const char *method)
 {
     struct rt_server *srv = rq->srv;
     if (strcmp(url, "/ping") == 0)
         return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0
-                   ? handle_ping(rq, conn)
-                   : send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
+                   ? handle_ping(rq)
+                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
     if (strcmp(url, "/invocations") == 0) {
         if (strcmp(method, "POST") != 0)
-            return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
+            return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
         if (srv->cfg.multi_model)
-            return send_error(conn, MHD_HTTP_NOT_FOUND,
+            return send_error(rq, MHD_HTTP_NOT_FOUND,
                               "multi-model mode: invoke a model with POST /models/<name>/invoke");
-        return handle_predict(rq, conn, SINGLE_MODEL);
+        return handle_predict(rq, SINGLE_MODEL);
     }
     if (strcmp(url, "/execution-parameters") == 0)
         return strcmp(method, "GET") == 0
-                   ? handle_execution_parameters(rq, conn)
-                   : send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
+                   ? handle_execution_parameters(rq)
+                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
     if (srv->cfg.multi_model && (strcmp(url, "/models") == 0 || strncmp(url, "/models/", 8) == 0))
-        return route_models(rq, conn, url, method);
-    return send_error(conn, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+        return route_models(rq, url, method);
+    return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
 }
 
 /* ---- the MHD callbacks ---- */
@@ -423,15 +436,20 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         if (!rq)
             return MHD_NO;
         rq->srv = srv;
+        rq->conn = conn;
+        rq->id = __atomic_add_fetch(&srv->next_request_id, 1, __ATOMIC_RELAXED);
+        rq->start = rt_monotonic();
+        snprintf(rq->method, sizeof(rq->method), "%s", method);
+        snprintf(rq->path, sizeof(rq->path), "%s", url);
         *con_cls = rq;
         __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
-        const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl = header(rq->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > srv->cfg.max_body) {
                 rq->too_large = 1;
-                return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
                                   "the body is %llu bytes, over the limit of %zu (SAGEMAKER_MAX_PAYLOAD_IN_MB)",
                                   n, srv->cfg.max_body);
             }
@@ -445,24 +463,28 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         return MHD_YES;
     }
     if (rq->work)
-        return answer_work(rq, conn);
+        return answer_work(rq);
     if (rq->too_large)
-        return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the limit of %zu bytes "
+        return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the limit of %zu bytes "
                           "(SAGEMAKER_MAX_PAYLOAD_IN_MB)", srv->cfg.max_body);
     if (rq->body)
         rq->body[rq->len] = 0;
-    return route(rq, conn, url, method);
+    return route(rq, url, method);
 }
 
 void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
     (void)conn;
-    (void)toe;
     struct rt_server *srv = cls;
     struct request *rq = *con_cls;
     if (!rq)
         return;
+    if (srv->cfg.access_log)
+        rt_log(OPTML_LOG_INFO, "access: id=%llu %s %s %u %zu bytes %.0f us%s",
+               (unsigned long long)rq->id, rq->method, rq->path, rq->status, rq->bytes,
+               (rt_monotonic() - rq->start) * 1e6,
+               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
     if (rq->work)
         rt_work_unref(srv->pool, &rq->work->w);
     free(rq->body);

@@ -125,6 +125,8 @@ optml_status rt_serve_config_from_env(optml_ctx *ctx, const struct optml_algorit
             return s;
         c->idle_timeout_s = (unsigned)v;
     }
+    e = env2("OPTML_ACCESS_LOG", NULL);
+    c->access_log = !(e && (strcmp(e, "0") == 0 || strcasecmp(e, "false") == 0 || strcasecmp(e, "off") == 0));
     c->max_connections = 1024;
     if ((e = env2("OPTML_HTTP_MAX_CONNECTIONS", NULL))) {
         if ((s = env_long(ctx, "OPTML_HTTP_MAX_CONNECTIONS", e, 1, 100000, &v)) != OPTML_OK)
@@ -169,15 +171,17 @@ static void *load_single_model(void *arg)
 
 static optml_status start_daemon(optml_ctx *ctx, struct rt_server *srv)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+    /* poll(), not epoll: with epoll libmicrohttpd noticed a client that
+     * closed mid-body only at the idle timeout, holding a request open. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->cfg.port, NULL, NULL, rt_serve_access, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, rt_serve_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!srv->daemon)
         return optml_error(ctx, OPTML_E_IO, "cannot listen on port %u: %s", srv->cfg.port,
@@ -238,10 +242,12 @@ int rt_serve_main(void)
         s = start_daemon(&ctx, &srv);
     if (s == OPTML_OK) {
         rt_log(OPTML_LOG_INFO,
-               "optml %s serving module %s on port %u: %d workers, %g s timeout, %zu-byte bodies, "
-               "default Accept %s%s",
-               OPTML_VERSION, srv.alg->name, srv.cfg.port, srv.cfg.workers, srv.cfg.timeout_s,
-               srv.cfg.max_body, srv.cfg.default_accept, srv.cfg.multi_model ? ", multi-model mode" : "");
+               "optml %s serving module %s %s on port %u: model %s, %d workers, %g s timeout, "
+               "%zu-byte bodies, default Accept %s%s",
+               OPTML_VERSION, srv.alg->name, srv.alg->version ? srv.alg->version : "", srv.cfg.port,
+               srv.cfg.multi_model ? "(multi-model mode)" : paths.model_dir, srv.cfg.workers,
+               srv.cfg.timeout_s, srv.cfg.max_body, srv.cfg.default_accept,
+               srv.cfg.multi_model ? ", multi-model mode" : "");
         if (srv.cfg.multi_model) {
             rt_log(OPTML_LOG_INFO, "Multi-model budget: %llu MB (OPTML_MME_MEMORY_MB)",
                    (unsigned long long)(srv.models.budget >> 20));

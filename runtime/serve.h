@@ -22,6 +22,7 @@ struct rt_serve_config {
     char default_accept[256];  /* fallback for a missing or * / * Accept */
     unsigned idle_timeout_s;   /* idle connection timeout */
     unsigned max_connections;
+    int access_log;            /* one line per request; OPTML_ACCESS_LOG=0 turns it off */
 };
 
 struct rt_server {
@@ -32,6 +33,7 @@ struct rt_server {
     struct MHD_Daemon *daemon;
     char *model_dir;           /* <base>/model */
     int in_flight;             /* requests between first byte and completion */
+    uint64_t next_request_id;
 };
 
 /* Read the serving configuration from the environment; OPTML_E_CLIENT

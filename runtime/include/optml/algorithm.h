@@ -107,9 +107,14 @@ optml_status optml_error(optml_ctx *ctx, optml_status code, const char *fmt, ...
 /* The message recorded by optml_error(), or "" when none. */
 const char *optml_error_message(const optml_ctx *ctx);
 
-/* Nonzero once SIGTERM or SIGINT has arrived.  Poll it between batches (and
- * inside long ones); then save a checkpoint and the model so far and return
- * OPTML_STOPPED (or OPTML_OK).  The runtime exits 0 with no failure file. */
+/* Training: nonzero once SIGTERM or SIGINT has arrived.  Poll it between
+ * batches (and inside long ones); then save a checkpoint and the model so far
+ * and return OPTML_STOPPED (or OPTML_OK).  The runtime exits 0 with no
+ * failure file.
+ * Serving (the ctx given to predict): nonzero once the request is past its
+ * deadline and the client has had its 504: stop and return OPTML_E_TIMEOUT;
+ * the worker is then free for other requests.  SIGTERM does not cancel a
+ * prediction: the server lets requests in flight finish. */
 int optml_should_stop(const optml_ctx *ctx);
 
 /* Number of CPUs this process may use (cgroup quota, affinity, CPU count). */
