@@ -4,7 +4,6 @@
  * output/data/metrics.jsonl (one JSON object per line, see README).
  */
 #define _GNU_SOURCE
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "job.h"
 #include "log.h"
+#include "numfmt.h"
 
 #define PROGRESS_INTERVAL_S 10.0
 
@@ -34,28 +34,6 @@ static const char *host_of(const optml_ctx *ctx)
     if (ctx && ctx->job && ctx->job->resource.current_host)
         return ctx->job->resource.current_host;
     return "algo-1";
-}
-
-/* Shortest text that reads back as the same double; "nan"/"inf" as is. */
-static void format_value(char *buf, size_t n, double v)
-{
-    if (!isfinite(v)) {
-        snprintf(buf, n, "%s", isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
-        return;
-    }
-    for (int prec = 12; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-static void json_number(char *buf, size_t n, double v)
-{
-    if (!isfinite(v))
-        snprintf(buf, n, "null");
-    else
-        format_value(buf, n, v);
 }
 
 /* Append one object to metrics.jsonl; `fields` is the inside of the object
@@ -161,13 +139,13 @@ void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records)
         double pct = 100.0 * (double)(epoch + 1) / (double)p->epochs;
         optml_log(ctx, OPTML_LOG_INFO, "#progress_metric: host=%s, completed %.1f %% of epochs", host,
                   pct);
-        json_number(num, sizeof(num), pct);
+        rt_format_json_number(num, sizeof(num), pct);
         snprintf(buf, sizeof(buf), "\"epoch\":%d,\"percent_of_epochs\":%s", epoch, num);
         jsonl(ctx, "progress", buf);
     }
     optml_log(ctx, OPTML_LOG_INFO, "#throughput_metric: host=%s, train throughput=%.1f records/second",
               host, rate);
-    json_number(num, sizeof(num), rate);
+    rt_format_json_number(num, sizeof(num), rate);
     snprintf(buf, sizeof(buf), "\"epoch\":%d,\"records\":%llu,\"seconds\":%.6f,\"records_per_second\":%s",
              epoch, (unsigned long long)records, secs, num);
     jsonl(ctx, "throughput", buf);
@@ -181,7 +159,7 @@ void optml_metric(optml_ctx *ctx, const struct optml_metric *m)
         return;
     const char *kind = m->kind && *m->kind ? m->kind : "score";
     char value[64], where[64] = "";
-    format_value(value, sizeof(value), m->value);
+    rt_format_double(value, sizeof(value), m->value);
     size_t off = 0;
     if (m->epoch >= 0)
         off += (size_t)snprintf(where + off, sizeof(where) - off, "epoch=%d, ", m->epoch);
@@ -191,7 +169,7 @@ void optml_metric(optml_ctx *ctx, const struct optml_metric *m)
               m->split, m->name, kind, value);
     char *split = json_str(m->split), *name = json_str(m->name), *k = json_str(kind);
     char num[64], epoch[24], batch[24];
-    json_number(num, sizeof(num), m->value);
+    rt_format_json_number(num, sizeof(num), m->value);
     snprintf(epoch, sizeof(epoch), m->epoch >= 0 ? "%d" : "null", m->epoch);
     snprintf(batch, sizeof(batch), m->batch >= 0 ? "%d" : "null", m->batch);
     char *fields = NULL;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 void rt_response_init(struct optml_response *r)
 {
     memset(r, 0, sizeof(*r));
@@ -69,6 +71,13 @@ optml_status optml_response_printf(optml_response *r, const char *fmt, ...)
     va_end(ap);
     r->len += (size_t)n;
     return OPTML_OK;
+}
+
+optml_status optml_response_number(optml_response *r, double v)
+{
+    char buf[40];
+    rt_format_json_number(buf, sizeof(buf), v);
+    return optml_response_append(r, buf, strlen(buf));
 }
 
 static void replace(char **slot, const char *value)

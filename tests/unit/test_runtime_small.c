@@ -95,3 +95,16 @@ TEST(metric_lines_use_builtin_shapes_and_jsonl_copy)
     ASSERT_CONTAINS(text, "\"value\":14.23,\"epoch\":0,\"batch\":0}");
     ASSERT_CONTAINS(text, "\"value\":null,\"epoch\":1");
 }
+
+TEST(response_numbers_are_valid_json_and_round_trip)
+{
+    struct optml_response r;
+    rt_response_init(&r);
+    double values[] = {0.1, -2.5e-300, 1.0 / 3.0, 0.0 / 0.0, 1.0 / 0.0, -1.0 / 0.0, 42};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        ASSERT_EQ_INT(optml_response_number(&r, values[i]), OPTML_OK);
+        ASSERT_EQ_INT(optml_response_append(&r, ",", 1), OPTML_OK);
+    }
+    ASSERT_EQ_STR(r.body, "0.1,-2.5e-300,0.3333333333333333,null,null,null,42,");
+    rt_response_deinit(&r);
+}

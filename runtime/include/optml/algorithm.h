@@ -361,6 +361,9 @@ typedef struct optml_response optml_response;
 optml_status optml_response_append(optml_response *resp, const void *data, size_t len);
 optml_status optml_response_printf(optml_response *resp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append a number as JSON text: the shortest form that reads back as the
+ * same double, or `null` when it is NaN or infinite (JSON has neither). */
+optml_status optml_response_number(optml_response *resp, double value);
 /* Override the response Content-Type (default: the negotiated Accept type). */
 void optml_response_set_type(optml_response *resp, const char *content_type);
 /* Return X-Amzn-SageMaker-Custom-Attributes to the caller. */
