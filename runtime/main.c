@@ -107,7 +107,7 @@ static void usage(FILE *out)
             "  help      this text, with the module's channels and hyperparameters\n\n"
             "environment: OPTML_ALGORITHM (module to use), OPTML_MODULE_PATH (module directories),\n"
             "  SAGEMAKER_BASE_DIR, OPTML_LOG_LEVEL / SAGEMAKER_CONTAINER_LOG_LEVEL,\n"
-            "  OPTML_MAX_RECORD_MB, OPTML_KEEP_CHECKPOINTS\n\n",
+            "  OPTML_MAX_RECORD_MB, OPTML_KEEP_CHECKPOINTS, OPTML_PROGRESS_SECONDS\n\n",
             OPTML_VERSION);
 }
 

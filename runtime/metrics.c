@@ -13,7 +13,17 @@
 #include "log.h"
 #include "numfmt.h"
 
-#define PROGRESS_INTERVAL_S 10.0
+/* Seconds between progress lines: 10, or $OPTML_PROGRESS_SECONDS. */
+static double progress_interval(void)
+{
+    static double cached = -1;
+    if (cached < 0) {
+        const char *e = getenv("OPTML_PROGRESS_SECONDS");
+        double v = e ? strtod(e, NULL) : 0;
+        cached = v > 0 ? v : 10.0;
+    }
+    return cached;
+}
 
 static double now_mono(void)
 {
@@ -91,7 +101,7 @@ void optml_progress(optml_ctx *ctx, double fraction, uint64_t records)
     double t = now_mono();
     if (p->epoch_start == 0)
         optml_epoch_begin(ctx, 0, 0);
-    if (t - p->last_print < PROGRESS_INTERVAL_S)
+    if (t - p->last_print < progress_interval())
         return;
     p->last_print = t;
     double in_epoch = t - p->epoch_start;

@@ -228,3 +228,16 @@ TEST(sigterm_while_waiting_for_a_fifo_exits_zero)
     ASSERT_EQ_INT(wait_exit(pid, 10, NULL), 0);
     ASSERT(!tree_has(base, "output/failure"));
 }
+
+TEST(progress_lines_appear_during_long_epochs)
+{
+    char *base = optml_tree_new("{\"epochs\": \"2\", \"sleep_ms\": \"150\"}");
+    write_file(base, "input/data/train/a.csv", "1\n2\n3\n4\n5\n6\n7\n8\n", (size_t)-1);
+    const char *env[] = {"OPTML_PROGRESS_SECONDS=0.5", NULL};
+    struct run_result r = train_echo(base, env);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    /* Percent of the epoch (file size known), rate, elapsed and ETA. */
+    ASSERT(has_line_matching(r.output, "INFO [0-9]+\\] Epoch [12]/2: [0-9.]+% of epoch, [0-9]+ records, "
+                                       "[0-9.]+ records/s, elapsed 00:00:0[0-9], ETA 00:00:0[0-9]$"));
+    ASSERT(has_line_matching(r.output, "Epoch 2/2: 8 records in [0-9.]+ s$"));
+}
