@@ -31,7 +31,7 @@ BUILD        ?= build
 SAN          :=
 endif
 
-CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) -Iruntime/include -Iruntime -Itests/support $(PKG_CFLAGS) \
+CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) -Iruntime/include -Iruntime -Itests/support -Ialgorithms $(PKG_CFLAGS) \
                 -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\" -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
@@ -49,10 +49,15 @@ MODULES      := $(MODULE_NAMES:%=$(BUILD)/lib/optml/%.so)
 
 TEST_SRC     := $(wildcard tests/unit/*.c tests/integration/*.c tests/support/*.c)
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+# Module internals (all but each module.c, which holds the exported table)
+# are linked into the test runner for unit tests.
+ALGO_LIB_SRC := $(filter-out algorithms/%/module.c,$(wildcard algorithms/*/*.c))
+ALGO_LIB_OBJ := $(ALGO_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_MOD_SRC := $(wildcard tests/modules/*.c)
 TEST_MODULES := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+# A fuzz target tests/fuzz/fuzz_<module>_<part>.c may use that module's files.
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
@@ -71,7 +76,7 @@ help:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(if $(filter algorithms/%,$<),-fvisibility=hidden) -c $< -o $@
 
 # The runtime exports its optml_* API to the modules it dlopen()s.
 $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
@@ -91,7 +96,7 @@ $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ -lm
 
-$(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ)
+$(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(LIBS)
 
@@ -108,9 +113,9 @@ asan:
 FUZZ_CC      := clang
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -Iruntime/include -Iruntime -Itests/support $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ialgorithms -o $@ $< $(RUNTIME_SRC) $(ALGO_LIB_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

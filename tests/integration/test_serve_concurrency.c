@@ -362,7 +362,11 @@ TEST(serve_sigterm_after_clients_abandon_half_a_body_exits_promptly)
     SRV_ASSERT(s, took < 5.0);
 }
 
-TEST(serve_malformed_http_gets_json_errors)
+/* Bytes that are not HTTP, or headers over the connection memory limit, are
+ * refused by libmicrohttpd itself before any route runs: its own 400 / 431
+ * page (not our JSON shape, which it offers no hook for), then the
+ * connection closes.  What matters: a 4xx, and the server carries on. */
+TEST(serve_malformed_http_gets_4xx_and_the_server_carries_on)
 {
     char *base = serve_trained_tree();
     struct served *s = serve_start_ready(base, NULL);
@@ -371,7 +375,7 @@ TEST(serve_malformed_http_gets_json_errors)
     struct http_conn *g = raw_client(s, garbage, sizeof(garbage) - 1);
     struct http_response gr = {0};
     if (http_read_response(g, 3000, &gr) == 0)
-        EXPECT_JSON_ERROR(s, &gr, gr.status >= 400 && gr.status < 500 ? gr.status : 400, NULL);
+        SRV_ASSERT(s, gr.status >= 400 && gr.status < 500);
     http_response_clear(&gr);
     http_close(g);
     /* A header larger than the server takes. */
@@ -383,8 +387,8 @@ TEST(serve_malformed_http_gets_json_errors)
     memcpy(huge + n + big, "\r\n\r\n", 4);
     g = raw_client(s, huge, (size_t)n + big + 4);
     free(huge);
-    if (http_read_response(g, 3000, &gr) == 0 && gr.status != 200)
-        EXPECT_JSON_ERROR(s, &gr, gr.status >= 400 && gr.status < 500 ? gr.status : 431, NULL);
+    if (http_read_response(g, 3000, &gr) == 0)
+        SRV_ASSERT(s, gr.status >= 400 && gr.status < 500);
     http_response_clear(&gr);
     http_close(g);
     ping_ok(s);

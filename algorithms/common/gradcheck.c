@@ -1,0 +1,48 @@
+/*
+ * gradcheck.c: central finite differences for the gradient-check tests.
+ * Owns nothing but the two functions of gradcheck.h; it is test support that
+ * lives with the numeric code so that modules' tests can use it too.
+ */
+#include "common/gradcheck.h"
+
+#include <math.h>
+
+double gradcheck_worst(double (*f)(const float *x, void *ctx), void *ctx, float *x, const float *grad,
+                       size_t n, double h, size_t *worst_i, double *worst_num)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const float x0 = x[i];
+        const float xp = (float)((double)x0 + h);
+        const float xm = (float)((double)x0 - h);
+        x[i] = xp;
+        const double fp = f(x, ctx);
+        x[i] = xm;
+        const double fm = f(x, ctx);
+        x[i] = x0;
+        /* The step actually taken, after rounding to float. */
+        const double dx = (double)xp - (double)xm;
+        const double num = dx > 0.0 ? (fp - fm) / dx : INFINITY;
+        const double a = (double)grad[i];
+        double rel = fabs(a - num) / fmax(1e-3, fabs(a) + fabs(num));
+        if (isnan(a) || isnan(num))
+            rel = NAN;
+        else if (isinf(num) || isinf(a))
+            rel = INFINITY;
+        /* "not <=" so that the first NaN wins and is reported. */
+        if (i == 0 || (!isnan(worst) && !(rel <= worst))) {
+            worst = rel;
+            if (worst_i)
+                *worst_i = i;
+            if (worst_num)
+                *worst_num = num;
+        }
+    }
+    return worst;
+}
+
+double gradcheck(double (*f)(const float *x, void *ctx), void *ctx, float *x, const float *grad,
+                 size_t n, double h)
+{
+    return gradcheck_worst(f, ctx, x, grad, n, h, NULL, NULL);
+}

@@ -1,0 +1,373 @@
+/*
+ * csv_rows.c: one CSV line of numbers into floats (csv_rows.h).
+ *
+ * A field is scanned once: sign, integer digits, fraction digits, exponent.
+ * The first 19 significant digits go into a uint64 mantissa m (runs of up to
+ * eight digits are converted at once with SWAR arithmetic when eight bytes
+ * are left in the line), the decimal exponent into e.  When m <= 2^53 (so
+ * exact as a double) and 10^|e| is exact (|e| <= 22, or m * 10^(e-22) still
+ * exact), one IEEE multiply or divide gives the correctly rounded double;
+ * converting that to float is correct unless the double sits exactly on a
+ * float midpoint (then the exact value may not), which is tested on the
+ * bits.  Everything else goes to strtof() on a canonical copy.
+ */
+#include "linear_learner/csv_rows.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+#define LL_CSV_SWAR 1
+#else
+#define LL_CSV_SWAR 0
+#endif
+
+enum { NUM_OK = 0, NUM_BAD, NUM_RANGE };
+
+/* Significant digits kept in the uint64 mantissa: 10^19 - 1 < 2^64. */
+#define MAX_DIGITS 19
+/* Digits kept in the canonical copy for strtof: more than any float
+ * midpoint has (a binary32 midpoint has at most ~112 significant digits). */
+#define SLOW_DIGITS 200
+/* Exponent magnitudes beyond this give 0 or infinity whatever the digits. */
+#define EXP_CLAMP 100000
+
+static const double pow10_d[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static const uint64_t pow10_u[16] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+    100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+    1000000000000ull, 10000000000000ull, 100000000000000ull, 1000000000000000ull,
+};
+
+static inline int is_digit(char c)
+{
+    return (unsigned)(c - '0') < 10u;
+}
+
+static inline int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+#if LL_CSV_SWAR
+/* The 8 bytes at p: the number of leading ASCII digits (0..8); *t gets the
+ * bytes minus '0' (meaningful for those digits only).  A byte is a digit
+ * when (b ^ 0x30) < 10; a non-digit byte may carry into the bytes after it,
+ * which does not matter as only the first flagged byte is used. */
+static inline unsigned swar_count(const char *p, uint64_t *t)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    uint64_t x = v ^ 0x3030303030303030ull;
+    uint64_t bad = ((x + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
+    *t = x;
+    return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8u;
+}
+
+/* The value of the first n (1..8) digits in t (first byte most significant):
+ * shift them to the top so the missing ones read as leading zeros, then
+ * combine pairs, quads and the two halves (as in fast_float). */
+static inline uint64_t swar_value(uint64_t t, unsigned n)
+{
+    t <<= 8u * (8u - n);
+    t = t * 10u + (t >> 8);
+    t = (((t & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+         (((t >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+    return t;
+}
+#endif
+
+/* True when the double d (a normal float's magnitude) lies exactly halfway
+ * between two floats: of the 29 low mantissa bits float drops, only the
+ * top one is set. */
+static inline int float_midpoint(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof(b));
+    return (b & 0x1FFFFFFFull) == 0x10000000ull;
+}
+
+/* The slow path: the mantissa text [mant, mant_end) (digits and at most one
+ * '.') times 10^exp, rebuilt as "[-]<digits>e<exp>" with at most
+ * SLOW_DIGITS significant digits plus a sticky '1' standing for any nonzero
+ * digits dropped (which keeps every rounding decision), and read by strtof.
+ * Not called for a zero mantissa. */
+static int parse_slow(const char *mant, const char *mant_end, int neg, int64_t exp, float *out)
+{
+    char buf[SLOW_DIGITS + 40];
+    size_t k = 0;
+    int64_t frac = 0, dropped = 0;
+    int point = 0, sticky = 0;
+    if (neg)
+        buf[k++] = '-';
+    size_t first = k;
+    for (const char *c = mant; c < mant_end; c++) {
+        if (*c == '.') {
+            point = 1;
+            continue;
+        }
+        if (point)
+            frac++;
+        if (k == first && *c == '0')
+            continue;
+        if (k - first < SLOW_DIGITS) {
+            buf[k++] = *c;
+        } else {
+            dropped++;
+            sticky |= *c != '0';
+        }
+    }
+    if (k == first) {            /* all zeros: not expected, but be exact */
+        *out = neg ? -0.0f : 0.0f;
+        return NUM_OK;
+    }
+    int64_t e = exp - frac + dropped;
+    if (sticky) {
+        buf[k++] = '1';
+        e--;
+    }
+    if (e > EXP_CLAMP)
+        e = EXP_CLAMP;
+    if (e < -EXP_CLAMP)
+        e = -EXP_CLAMP;
+    snprintf(buf + k, sizeof(buf) - k, "e%lld", (long long)e);
+    float f = strtof(buf, NULL);
+    if (isinf(f))
+        return NUM_RANGE;
+    *out = f;
+    return NUM_OK;
+}
+
+/* One number at [p, end): NUM_OK with *out and *stop (the first byte after
+ * the number), NUM_BAD (no digits, a bare exponent mark) or NUM_RANGE. */
+static inline int parse_number(const char *p, const char *end, float *out, const char **stop)
+{
+    int neg = 0;
+    if (p < end && (*p == '+' || *p == '-')) {
+        neg = *p == '-';
+        p++;
+    }
+    const char *mant = p;
+    uint64_t m = 0;
+    unsigned nd = 0;          /* digits in m (SWAR also counts leading zeros) */
+    int64_t e = 0;
+    int truncated = 0;        /* a nonzero digit did not fit in m */
+
+    /* Integer part. */
+#if LL_CSV_SWAR
+    while (end - p >= 8) {
+        uint64_t t;
+        unsigned n = swar_count(p, &t);
+        if (n == 0 || nd + n > MAX_DIGITS)
+            break;
+        m = m * pow10_u[n] + swar_value(t, n);
+        nd += n;
+        p += n;
+        if (n < 8)
+            goto int_done;
+    }
+#endif
+    for (; p < end && is_digit(*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (nd < MAX_DIGITS) {
+            if (m || d) {
+                m = m * 10u + d;
+                nd++;
+            }
+        } else {
+            e++;
+            truncated |= d != 0;
+        }
+    }
+#if LL_CSV_SWAR
+int_done:;
+#endif
+    int digits = p > mant;
+
+    /* Fraction. */
+    if (p < end && *p == '.') {
+        const char *fs = ++p;
+#if LL_CSV_SWAR
+        while (end - p >= 8) {
+            uint64_t t;
+            unsigned n = swar_count(p, &t);
+            if (n == 0 || nd + n > MAX_DIGITS)
+                break;
+            m = m * pow10_u[n] + swar_value(t, n);
+            nd += n;
+            e -= n;
+            p += n;
+            if (n < 8)
+                goto frac_done;
+        }
+#endif
+        for (; p < end && is_digit(*p); p++) {
+            unsigned d = (unsigned)(*p - '0');
+            if (nd < MAX_DIGITS) {
+                if (m || d) {
+                    m = m * 10u + d;
+                    nd++;
+                }
+                e--;
+            } else {
+                truncated |= d != 0;
+            }
+        }
+#if LL_CSV_SWAR
+frac_done:;
+#endif
+        digits |= p > fs;
+    }
+    if (!digits)
+        return NUM_BAD;
+    const char *mant_end = p;
+
+    /* Exponent. */
+    int64_t ev = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        if (p < end && (*p == '+' || *p == '-')) {
+            eneg = *p == '-';
+            p++;
+        }
+        if (p >= end || !is_digit(*p))
+            return NUM_BAD;
+        for (; p < end && is_digit(*p); p++)
+            if (ev < 100000000)
+                ev = ev * 10 + (*p - '0');
+        if (eneg)
+            ev = -ev;
+    }
+    *stop = p;
+
+    if (m == 0) {
+        *out = neg ? -0.0f : 0.0f;
+        return NUM_OK;
+    }
+    e += ev;
+    if (!truncated && m <= (1ull << 53)) {
+        double d;
+        int fast = 1;
+        if (e >= 0 && e <= 22)
+            d = (double)m * pow10_d[e];
+        else if (e < 0 && e >= -22)
+            d = (double)m / pow10_d[-e];
+        else if (e > 22 && e <= 22 + 15 && m <= (1ull << 53) / pow10_u[e - 22])
+            d = (double)(m * pow10_u[e - 22]) * 1e22;
+        else
+            fast = 0, d = 0;
+        if (fast && d >= (double)FLT_MIN && d <= (double)FLT_MAX) {
+            float f = (float)d;
+            if ((double)f == d || !float_midpoint(d)) {
+                *out = neg ? -f : f;
+                return NUM_OK;
+            }
+        }
+    }
+    return parse_slow(mant, mant_end, neg, ev, out);
+}
+
+/* "field N: '<text>' <what>", the text being the field without the blanks
+ * around it, at most 40 characters ("..." when cut), control and non-ASCII
+ * bytes as '?'. */
+static void report(char *err, size_t errsz, size_t field, const char *fs, const char *end, int rc)
+{
+    if (!err || !errsz)
+        return;
+    const char *fe = memchr(fs, ',', (size_t)(end - fs));
+    if (!fe)
+        fe = end;
+    while (fs < fe && is_blank(*fs))
+        fs++;
+    while (fe > fs && is_blank(fe[-1]))
+        fe--;
+    char text[48];
+    size_t n = (size_t)(fe - fs), k = n > 40 ? 40 : n;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = (unsigned char)fs[i];
+        text[i] = (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+    }
+    if (n > 40) {
+        memcpy(text + k, "...", 3);
+        k += 3;
+    }
+    text[k] = 0;
+    snprintf(err, errsz, "field %zu: '%s' %s", field, text,
+             rc == NUM_RANGE ? "is out of range for a float" : "is not a number");
+}
+
+/* The line without its trailing '\r', or NULL when blank. */
+static const char *content_end(const char *line, size_t len, const char **first)
+{
+    const char *p = line, *end = line + len;
+    if (p < end && end[-1] == '\r')
+        end--;
+    while (p < end && is_blank(*p))
+        p++;
+    *first = p;
+    return p == end ? NULL : end;
+}
+
+long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+{
+    if (err && errsz)
+        err[0] = 0;
+    if (!line)
+        return 0;
+    const char *p;
+    const char *end = content_end(line, len, &p);
+    if (!end)
+        return 0;
+    size_t field = 0;
+    for (;;) {
+        const char *fs = p;
+        while (p < end && is_blank(*p))
+            p++;
+        float v = 0;
+        const char *stop = p;
+        int rc = parse_number(p, end, &v, &stop);
+        if (rc == NUM_OK) {
+            p = stop;
+            while (p < end && is_blank(*p))
+                p++;
+            if (p < end && *p != ',')
+                rc = NUM_BAD;
+        }
+        if (rc != NUM_OK) {
+            report(err, errsz, field + 1, fs, end, rc);
+            return -1;
+        }
+        if (field < cap)
+            out[field] = v;
+        field++;
+        if (p == end)
+            break;
+        p++;                                 /* the comma */
+    }
+    return (long)field;
+}
+
+size_t ll_csv_count_fields(const char *line, size_t len)
+{
+    if (!line)
+        return 0;
+    const char *p;
+    const char *end = content_end(line, len, &p);
+    if (!end)
+        return 0;
+    size_t n = 1;
+    while ((p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
+}

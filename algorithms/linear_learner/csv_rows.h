@@ -1,0 +1,37 @@
+/*
+ * csv_rows.h: parsing one CSV line of numbers (label first when training,
+ * features only when predicting) into floats, fast: a hand-written decimal
+ * parser (no strtod on the common path, no locale), the result correctly
+ * rounded to float (the same float strtof() returns in the C locale).
+ *
+ * Common path: up to 19 significant digits gathered in a uint64 (eight at a
+ * time with SWAR on little-endian machines), then one double multiply or
+ * divide by an exact power of ten; that is one rounding, and rounding the
+ * double to float is then exact unless the double lands exactly on a
+ * midpoint between two floats, which is checked.  Everything else (more
+ * digits, |exp10| > 22, subnormal or out-of-range results, midpoints) goes
+ * through strtof() on a bounded canonical copy ("<=200 digits>e<exp>",
+ * no decimal point, so the locale does not matter).
+ */
+#ifndef OPTML_LL_CSV_ROWS_H
+#define OPTML_LL_CSV_ROWS_H
+
+#include <stddef.h>
+
+/* Parse `line` (len bytes, no newline; one trailing '\r' is ignored) as
+ * comma-separated numbers into out[0..cap).  Spaces and tabs around a field
+ * are allowed; accepted forms: [+-]digits[.[digits]][(e|E)[+-]digits] and
+ * [+-].digits[...]; "nan", "inf", hex and empty fields are refused, and so
+ * is a finite number beyond the float range ("1e39"); numbers too small for
+ * a float become subnormals or (signed) zero, as with strtof.  A blank line
+ * (only spaces, tabs, '\r') has 0 fields.  Every field is checked even past
+ * cap.  Returns the number of fields (which may exceed cap: then only cap
+ * were stored), or -1 on a malformed field, with a message in err naming the
+ * 1-based field and its text, cut to 40 characters, control bytes shown as
+ * '?' ("field 3: 'abc' is not a number").  err may be NULL. */
+long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz);
+
+/* Count the fields of a line (commas + 1; 0 for a blank line, as above). */
+size_t ll_csv_count_fields(const char *line, size_t len);
+
+#endif

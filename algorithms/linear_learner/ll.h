@@ -1,0 +1,190 @@
+/*
+ * ll.h: the linear learner's internal vocabulary, shared by its files: the
+ * resolved configuration (hparams.c), rows in memory (rows.c), the scaler
+ * (scaler.c), the per-split quality metrics (eval.c) and the served model
+ * (model.c).  Nothing here is exported from the module: module.c holds the
+ * one exported table.
+ *
+ * Letters: N rows, D features, K outputs per model (num_classes for
+ * multiclass, else 1), M models trained side by side, R = M * K.
+ */
+#ifndef OPTML_LL_H
+#define OPTML_LL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/losses.h"
+#include "common/optim.h"
+#include "optml/algorithm.h"
+
+#define LL_MODULE_NAME "linear-learner"
+#define LL_FORMAT_VERSION 1u
+
+/* Largest feature_dim accepted (sparse keys are 32-bit in the cache). */
+#define LL_MAX_DIM 100000000u
+/* A row set is dense (N x D floats) while N * D stays under this many floats. */
+#define LL_DENSE_MAX ((size_t)1 << 24)
+
+enum ll_predictor { LL_BINARY, LL_MULTICLASS, LL_REGRESSOR };
+
+enum ll_criterion {
+    LL_CRIT_ACCURACY,
+    LL_CRIT_F_BETA,
+    LL_CRIT_PRECISION_AT_RECALL,
+    LL_CRIT_RECALL_AT_PRECISION,
+    LL_CRIT_LOSS
+};
+
+/* ---- hparams.c: the declaration table and the resolved configuration ---- */
+
+extern const struct optml_hparam_decl ll_hparams[];
+extern const size_t ll_n_hparams;
+
+struct ll_config {
+    enum ll_predictor type;
+    size_t K;                 /* outputs per model */
+    size_t feature_dim;       /* 0: auto (from the data) */
+    size_t batch;             /* mini_batch_size */
+    int epochs;
+    size_t num_models;
+    size_t calib_rows;        /* num_calibration_samples (auto resolved) */
+    enum loss_kind loss;
+    struct loss_params lp;
+    enum optim_kind optimizer;
+    float lr, momentum, beta1, beta2, eps;
+    float wd, l1;             /* model 0's values (auto resolved) */
+    int wd_auto, l1_auto;     /* vary around a default instead of the value */
+    float bias_lr_mult, bias_wd_mult;
+    int use_bias;
+    int use_lr_scheduler;
+    long lr_step;
+    float lr_factor, lr_min;
+    int normalize_data, normalize_label;
+    int unbias_data;          /* -1: auto (decided by the data: dense or not) */
+    int unbias_label;
+    size_t scaler_rows;       /* num_point_for_scaler */
+    enum ll_criterion criterion;
+    float target_recall, target_precision, f_beta;
+    float pos_weight;         /* positive_example_weight_mult */
+    int pos_weight_balanced;
+    int balance_multiclass;
+    int top_k;
+    int patience;
+    float tolerance;
+    int init_normal;
+    float init_scale, init_sigma, init_bias;
+    uint64_t seed;
+};
+
+/* Read and check the hyperparameters of a training job into *cfg.  Checks
+ * the runtime cannot make from the table alone (num_classes for multiclass,
+ * loss vs predictor_type, positive_example_weight_mult) are ClientErrors
+ * naming the key. */
+optml_status ll_config_load(optml_ctx *ctx, struct ll_config *cfg);
+
+/* Names for logs, metrics and model.json. */
+const char *ll_predictor_name(enum ll_predictor t);
+const char *ll_loss_name(enum loss_kind k);
+const char *ll_optimizer_name(enum optim_kind k);
+/* The metric name of the training objective, e.g.
+ * "binary_classification_cross_entropy_objective". */
+const char *ll_objective_name(enum ll_predictor t, enum loss_kind k);
+
+/* ---- rows.c: rows in memory ---- */
+
+/* One row as parsed: dense when idx is NULL (nnz == D values), else sparse
+ * (nnz index/value pairs, indices < D, any order, no duplicates needed). */
+struct ll_row {
+    float label;
+    size_t nnz;
+    const uint32_t *idx;
+    const float *val;
+};
+
+/* A set of rows: dense (n x D, row-major) or CSR.  Grows as rows are added. */
+struct ll_rows {
+    size_t D;
+    size_t n, cap;
+    int sparse;
+    float *x;          /* dense: cap x D */
+    size_t *ptr;       /* CSR: n + 1 offsets into idx/val */
+    uint32_t *idx;
+    float *val;
+    size_t nnz, nnz_cap;
+    float *y;          /* labels (cap) */
+    float *w;          /* row weights (cap) */
+};
+
+/* Empty set of D-feature rows; `sparse` picks CSR storage.  Returns 0, -1 OOM. */
+int ll_rows_init(struct ll_rows *r, size_t D, int sparse, size_t cap_hint);
+void ll_rows_free(struct ll_rows *r);
+void ll_rows_clear(struct ll_rows *r);
+/* Append a row (indices already checked < D) with weight w.  0 or -1 (OOM). */
+int ll_rows_add(struct ll_rows *r, const struct ll_row *row, float w);
+/* View of row i (pointers into r). */
+void ll_rows_get(const struct ll_rows *r, size_t i, struct ll_row *out);
+/* out (n x R) = X W^T + b for W (R x D) row-major and b (R) (NULL: 0).
+ * Dense sets use one cblas_sgemm. */
+void ll_rows_scores(const struct ll_rows *r, const float *W, const float *b, size_t R, float *out);
+/* G (R x D) = dP^T X for dP (n x R): overwritten. */
+void ll_rows_grad(const struct ll_rows *r, const float *dP, size_t R, float *G);
+
+/* ---- scaler.c: feature and label standardisation ---- */
+
+struct ll_scaler {
+    size_t D;
+    float *mean;       /* D: subtracted (0 when not unbiasing) */
+    float *inv_std;    /* D: multiplied (1 when not normalising) */
+    float y_mean, y_std; /* labels: y' = (y - y_mean) / y_std */
+};
+
+/* Statistics of the rows of `sample` under cfg's normalize/unbias flags
+ * (`sparse_data`: the data came in sparse, for unbias_data=auto). */
+int ll_scaler_fit(struct ll_scaler *s, const struct ll_rows *sample, const struct ll_config *cfg,
+                  int sparse_data);
+int ll_scaler_identity(struct ll_scaler *s, size_t D);
+void ll_scaler_free(struct ll_scaler *s);
+/* Weights on raw features equivalent to W (R x D) on standardised ones:
+ * Weff = W * inv_std (per column) and beff = b - Weff . mean. */
+void ll_scaler_fold(const struct ll_scaler *s, const float *W, const float *b, size_t R, float *Weff,
+                    float *beff);
+
+/* ---- model.c: the served model ---- */
+
+struct ll_model {
+    enum ll_predictor type;
+    enum loss_kind loss;
+    size_t D, K;
+    float threshold;       /* binary: score > threshold is label 1 */
+    float *W, *b;          /* trained (standardised) space: K x D, K */
+    struct ll_scaler sc;
+    float *Wf, *bf;        /* raw-feature space, label scale folded in: K x D, K */
+};
+
+/* Serialise (format version 1) into a malloc'd buffer. */
+int ll_model_encode(const struct ll_model *m, unsigned char **out, size_t *len);
+/* Parse a payload; OPTML_E_MODEL with a message when it is not a valid one. */
+optml_status ll_model_decode(optml_ctx *ctx, const unsigned char *buf, size_t len, struct ll_model *m);
+/* Compute Wf / bf from W, b and the scalers.  0 or -1 (OOM). */
+int ll_model_fold(struct ll_model *m);
+void ll_model_free(struct ll_model *m);
+/* model.json text (malloc'd). */
+char *ll_model_json(const struct ll_model *m, const char *hyper_json);
+/* Write model/<LL_MODEL_FILE> and model/model.json. */
+optml_status ll_model_save(optml_ctx *ctx, const struct ll_model *m, const char *hyper_json);
+optml_status ll_model_load(optml_ctx *ctx, const char *model_dir, void **out);
+void ll_model_release(void *model);
+
+#define LL_MODEL_FILE "model_algo-1.optml"
+
+/* ---- predict.c ---- */
+
+optml_status ll_predict(optml_ctx *ctx, const void *model, const struct optml_request *req,
+                        optml_response *resp);
+
+/* ---- train.c ---- */
+
+optml_status ll_train(optml_ctx *ctx);
+
+#endif
