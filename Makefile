@@ -34,6 +34,9 @@ endif
 CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) -Iruntime/include -Iruntime -Itests/support -Ialgorithms $(PKG_CFLAGS) \
                 -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\" -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
+# Numeric code: hidden symbols (a module exports only its table), -O3 so GCC
+# vectorises the loops, and no errno from sqrtf/expf, which blocks it.
+ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
 
 RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
@@ -76,7 +79,7 @@ help:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(filter algorithms/%,$<),-fvisibility=hidden) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(if $(filter algorithms/%,$<),$(ALGO_CFLAGS)) -c $< -o $@
 
 # The runtime exports its optml_* API to the modules it dlopen()s.
 $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)

@@ -22,13 +22,13 @@ double gradcheck_worst(double (*f)(const float *x, void *ctx), void *ctx, float 
         x[i] = x0;
         /* The step actually taken, after rounding to float. */
         const double dx = (double)xp - (double)xm;
-        const double num = dx > 0.0 ? (fp - fm) / dx : INFINITY;
+        const double num = dx > 0.0 ? (fp - fm) / dx : (double)INFINITY;
         const double a = (double)grad[i];
         double rel = fabs(a - num) / fmax(1e-3, fabs(a) + fabs(num));
         if (isnan(a) || isnan(num))
-            rel = NAN;
+            rel = (double)NAN;
         else if (isinf(num) || isinf(a))
-            rel = INFINITY;
+            rel = (double)INFINITY;
         /* "not <=" so that the first NaN wins and is reported. */
         if (i == 0 || (!isnan(worst) && !(rel <= worst))) {
             worst = rel;

@@ -597,7 +597,8 @@ int http_read_response(struct http_conn *c, int timeout_ms, struct http_response
             memcpy(err, out->error, sizeof(err));
             int st = out->status;
             http_response_clear(out);
-            snprintf(out->error, sizeof(out->error), "status %d: %s", st, err);
+            snprintf(out->error, sizeof(out->error), "status %d: %.*s", st,
+                     (int)(sizeof(out->error) - 16), err);
             return -1;
         }
         return 0;
