@@ -1,15 +1,26 @@
 /*
  * csv_rows.c: one CSV line of numbers into floats (csv_rows.h).
  *
- * A field is scanned once: sign, integer digits, fraction digits, exponent.
- * The first 19 significant digits go into a uint64 mantissa m (runs of up to
- * eight digits are converted at once with SWAR arithmetic when eight bytes
- * are left in the line), the decimal exponent into e.  When m <= 2^53 (so
- * exact as a double) and 10^|e| is exact (|e| <= 22, or m * 10^(e-22) still
- * exact), one IEEE multiply or divide gives the correctly rounded double;
- * converting that to float is correct unless the double sits exactly on a
- * float midpoint (then the exact value may not), which is tested on the
- * bits.  Everything else goes to strtof() on a canonical copy.
+ * Fast path (x86-64): a field such as "-12.345678," is classified with one
+ * 16-byte SSE2 load (digits, '.', ',', sign), so its length is known in a
+ * few instructions; its digits are converted eight at a time with SWAR
+ * multiplications (one conversion when integer and fraction digits fit in
+ * eight together), the sign is applied without a branch (signs are random
+ * in real data), and the value is m / 10^nf in double, exact operands, one
+ * rounding.  The last fields of a line are parsed from a comma-padded copy
+ * of its end, so the 24 bytes the fast path reads are always there.
+ *
+ * General path (anything else: blanks, exponents, long mantissas, errors):
+ * sign, integer digits, fraction digits, exponent, scanned once; the first
+ * 19 significant digits in a uint64 m, the decimal exponent in e.  When
+ * m <= 2^53 and 10^|e| is exact (|e| <= 22, or m * 10^(e-22) still exact),
+ * one IEEE multiply or divide gives the correctly rounded double.
+ *
+ * Both paths then round the double to float, which is correct unless the
+ * double sits exactly on a midpoint between two floats (the exact value
+ * may not): that is tested on the bits and sent, with subnormal or out of
+ * range results, more digits or larger exponents, to strtof() on a bounded
+ * canonical copy.
  */
 #include "linear_learner/csv_rows.h"
 
@@ -24,6 +35,13 @@
 #define LL_CSV_SWAR 1
 #else
 #define LL_CSV_SWAR 0
+#endif
+
+#if LL_CSV_SWAR && defined(__SSE2__) && defined(__x86_64__)
+#define LL_CSV_SSE2 1
+#include <emmintrin.h>
+#else
+#define LL_CSV_SSE2 0
 #endif
 
 enum { NUM_OK = 0, NUM_BAD, NUM_RANGE };
@@ -72,18 +90,35 @@ static inline unsigned swar_count(const char *p, uint64_t *t)
     return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8u;
 }
 
-/* The value of the first n (1..8) digits in t (first byte most significant):
- * shift them to the top so the missing ones read as leading zeros, then
- * combine pairs, quads and the two halves (as in fast_float). */
-static inline uint64_t swar_value(uint64_t t, unsigned n)
+/* The value of the 8 digits (0..9 each) in t, the first byte the most
+ * significant: combine pairs, quads and the two halves (as fast_float). */
+static inline uint64_t swar_top8(uint64_t t)
 {
-    t <<= 8u * (8u - n);
     t = t * 10u + (t >> 8);
     t = (((t & 0x000000FF000000FFull) * 0x000F424000000064ull) +
          (((t >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
     return t;
 }
+
+/* The value of the first n (1..8) digits in t: shift them to the top so
+ * the bytes after them are dropped and the missing ones read as leading
+ * zeros. */
+static inline uint64_t swar_value(uint64_t t, unsigned n)
+{
+    return swar_top8(t << (8u * (8u - n)));
+}
 #endif
+
+/* f, negated when neg (0 or 1), without a branch: signs are random in
+ * real data, so a branch would be mispredicted half the time. */
+static inline float with_sign(float f, unsigned neg)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    u ^= (uint32_t)neg << 31;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
 
 /* True when the double d (a normal float's magnitude) lies exactly halfway
  * between two floats: of the 29 low mantissa bits float drops, only the
@@ -146,6 +181,58 @@ static int parse_slow(const char *mant, const char *mant_end, int neg, int64_t e
     return NUM_OK;
 }
 
+#if LL_CSV_SSE2
+/* The common case: [+-]digits[.digits] with at most 8 digits on each side
+ * of the point, under 16 characters and followed by a comma, with at least
+ * 24 bytes readable from p (the caller sees to it).  One 16-byte load
+ * classifies the bytes (digit, '.', ',', a sign at 0), so the end of the
+ * number is known after a handful of instructions whatever its digits;
+ * each side is then one 8-byte load, and one SWAR conversion serves both
+ * when they have 8 digits together (else one each).  At most 14 digits
+ * with the point (8 without): m < 10^14 < 2^53 is exact as a double, and
+ * so is 10^nf, so one division and the midpoint test give the float.
+ * Returns 0 (having stored nothing) to leave anything else to the general
+ * path. */
+static inline int parse_fast(const char *p, float *out, const char **stop)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+    unsigned md = (unsigned)_mm_movemask_epi8(dig);
+    unsigned mdot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    unsigned mcomma = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+    unsigned c0 = (unsigned char)p[0];
+    unsigned sgn = (c0 == '-') | (c0 == '+');
+    unsigned len = (unsigned)__builtin_ctz(~(md | mdot | sgn));   /* <= 16 */
+    unsigned dots = mdot & ((1u << len) - 1u);
+    unsigned ie = dots ? (unsigned)__builtin_ctz(dots) : len;   /* end of the integer part */
+    unsigned ni = ie - sgn, nf = dots ? len - ie - 1u : 0u;
+    /* A comma ends it, one point at most, 1..8 integer digits (".5" goes
+     * to the general path), 0..8 fraction digits. */
+    if (!((mcomma >> len) & 1u) | ((dots & (dots - 1u)) != 0) | (ni - 1u > 7u) | (nf > 8u))
+        return 0;
+    uint64_t a, b;
+    memcpy(&a, p + sgn, 8);                  /* p[sgn .. sgn + 8) */
+    memcpy(&b, p + ie + 1, 8);               /* p[ie + 1 .. ie + 9), ie <= 15 */
+    /* The digits moved to the top bytes (two half shifts, so that nf == 0
+     * clears b without an undefined 64-bit shift). */
+    a = (a ^ 0x3030303030303030ull) << (8u * (8u - ni));
+    b = (b ^ 0x3030303030303030ull) << (4u * (8u - nf)) << (4u * (8u - nf));
+    uint64_t m;
+    if (ni + nf <= 8)                        /* one conversion for both */
+        m = swar_top8((a >> (8u * nf)) | b);
+    else
+        m = swar_top8(a) * pow10_u[nf] + swar_top8(b);
+    double d = (double)m / pow10_d[nf];
+    float f = (float)d;
+    if ((double)f != d && float_midpoint(d))
+        return 0;
+    *out = with_sign(f, c0 == '-');
+    *stop = p + len;
+    return 1;
+}
+#endif
+
 /* One number at [p, end): NUM_OK with *out and *stop (the first byte after
  * the number), NUM_BAD (no digits, a bare exponent mark) or NUM_RANGE. */
 static inline int parse_number(const char *p, const char *end, float *out, const char **stop)
@@ -157,7 +244,9 @@ static inline int parse_number(const char *p, const char *end, float *out, const
     }
     const char *mant = p;
     uint64_t m = 0;
-    unsigned nd = 0;          /* digits in m (SWAR also counts leading zeros) */
+    unsigned nd = 0;          /* digits in m: an upper bound on the significant
+                               * ones (a SWAR run counts its leading zeros);
+                               * 0 while m is 0, so m == 0 means all zeros */
     int64_t e = 0;
     int truncated = 0;        /* a nonzero digit did not fit in m */
 
@@ -169,7 +258,7 @@ static inline int parse_number(const char *p, const char *end, float *out, const
         if (n == 0 || nd + n > MAX_DIGITS)
             break;
         m = m * pow10_u[n] + swar_value(t, n);
-        nd += n;
+        nd = m ? nd + n : 0;                 /* leading zeros do not count */
         p += n;
         if (n < 8)
             goto int_done;
@@ -202,7 +291,7 @@ int_done:;
             if (n == 0 || nd + n > MAX_DIGITS)
                 break;
             m = m * pow10_u[n] + swar_value(t, n);
-            nd += n;
+            nd = m ? nd + n : 0;
             e -= n;
             p += n;
             if (n < 8)
@@ -268,7 +357,7 @@ frac_done:;
         if (fast && d >= (double)FLT_MIN && d <= (double)FLT_MAX) {
             float f = (float)d;
             if ((double)f == d || !float_midpoint(d)) {
-                *out = neg ? -f : f;
+                *out = with_sign(f, (unsigned)neg);
                 return NUM_OK;
             }
         }
@@ -328,14 +417,49 @@ long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, c
     if (!end)
         return 0;
     size_t field = 0;
+#if LL_CSV_SSE2
+    /* The fast path reads 24 bytes from a field's start.  Near the end of
+     * the line, the fields left are parsed from a copy of the line's last
+     * 32 bytes (or of the whole line when shorter) followed by commas: a
+     * field ends at a comma or at the end of the line alike. */
+    char tail[64];
+    int in_tail = 0;
+#endif
     for (;;) {
+#if LL_CSV_SSE2
+        if ((size_t)(end - p) < 24 && !in_tail) {
+            size_t n = (size_t)(end - line) >= 32 ? 32 : (size_t)(end - line);
+            const char *src = end - n;
+            if (n == 32) {                   /* fixed sizes: inlined */
+                memcpy(tail, src, 32);
+                memset(tail + 32, ',', 32);
+            } else {
+                memcpy(tail, src, n);
+                memset(tail + n, ',', sizeof(tail) - n);
+            }
+            p = tail + (p - src);
+            end = tail + n;
+            in_tail = 1;
+        }
+        float fv;
+        const char *fstop;
+        if (parse_fast(p, &fv, &fstop)) {
+            if (field < cap)
+                out[field] = fv;
+            field++;
+            if (fstop == end)
+                break;
+            p = fstop + 1;
+            continue;
+        }
+#endif
         const char *fs = p;
         while (p < end && is_blank(*p))
             p++;
         float v = 0;
         const char *stop = p;
         int rc = parse_number(p, end, &v, &stop);
-        if (rc == NUM_OK) {
+        if (rc != NUM_BAD) {            /* a number, but must end the field */
             p = stop;
             while (p < end && is_blank(*p))
                 p++;

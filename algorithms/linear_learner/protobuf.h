@@ -45,8 +45,8 @@ struct ll_pb_tensor {
 };
 
 struct ll_pb_record {
-    struct ll_pb_tensor features; /* features["values"] */
-    struct ll_pb_tensor label;    /* label["values"] */
+    struct ll_pb_tensor features; /* features["values"] (or the key asked for) */
+    struct ll_pb_tensor label;    /* label["values"] (or the key asked for) */
 };
 
 /* Decode one Record payload (the RecordIO framing already removed) into rec
@@ -63,6 +63,11 @@ struct ll_pb_record {
  * encodings both accepted.  Entries for other keys are only bounds-checked.
  * err may be NULL. */
 int ll_pb_decode(const uint8_t *buf, size_t len, struct ll_pb_record *rec, char *err, size_t errsz);
+/* The same reading features[features_key] and label[label_key] instead of
+ * "values" (a NULL key: that map is only bounds-checked, its tensor absent);
+ * e.g. label "score" or "predicted_label" of a prediction record. */
+int ll_pb_decode_keys(const uint8_t *buf, size_t len, struct ll_pb_record *rec,
+                      const char *features_key, const char *label_key, char *err, size_t errsz);
 void ll_pb_record_free(struct ll_pb_record *rec);
 
 /* Sparse (n_keys > 0, or no values but a shape)? */
