@@ -38,6 +38,7 @@ LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
 ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
+MODULE_LIBS  := $(shell pkg-config --libs jansson openblas) -lm
 
 RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
@@ -91,9 +92,10 @@ $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
 # A module: every .c in its folder plus the shared numeric code.  Symbols
 # from the runtime stay undefined and resolve against the executable.
 .SECONDEXPANSION:
-$(BUILD)/lib/optml/%.so: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard algorithms/$$(subst -,_,$$*)/*.c)) $(COMMON_OBJ)
+# (No `%` inside the prerequisite list: make would substitute the stem.)
+$(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard algorithms/$$(subst -,_,$$*)/*.c)))) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -shared -fvisibility=hidden -o $@ $^ -lopenblas -lm
+	$(CC) $(LDFLAGS_ALL) -shared -fvisibility=hidden -o $@ $^ $(MODULE_LIBS)
 
 $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@ packages=(
   build-essential pkg-config clang libclang-rt-14-dev   # compilers; libFuzzer and sanitizer runtimes
   libmicrohttpd-dev libjansson-dev libopenblas-dev libarchive-dev zlib1g-dev
   curl ca-certificates
+  python3-sklearn dataset-fashion-mnist                  # real data and the reference models in the linear-learner tests
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -89,7 +89,7 @@ const struct optml_hparam_decl ll_hparams[] = {
     {"seed", OPTML_HP_INT, "0", MIN, 0, 0, NULL,
      "random seed (optml extension): same data and seed give the same model"},
 };
-const size_t ll_n_hparams = sizeof(ll_hparams) / sizeof(ll_hparams[0]);
+_Static_assert(sizeof(ll_hparams) / sizeof(ll_hparams[0]) == LL_N_HPARAMS, "LL_N_HPARAMS");
 
 static int streq(const char *a, const char *b)
 {

@@ -38,8 +38,9 @@ enum ll_criterion {
 
 /* ---- hparams.c: the declaration table and the resolved configuration ---- */
 
-extern const struct optml_hparam_decl ll_hparams[];
-extern const size_t ll_n_hparams;
+/* The table's length: hparams.c checks it at compile time. */
+#define LL_N_HPARAMS 45
+extern const struct optml_hparam_decl ll_hparams[LL_N_HPARAMS];
 
 struct ll_config {
     enum ll_predictor type;
@@ -168,6 +169,16 @@ int ll_model_encode(const struct ll_model *m, unsigned char **out, size_t *len);
 optml_status ll_model_decode(optml_ctx *ctx, const unsigned char *buf, size_t len, struct ll_model *m);
 /* Compute Wf / bf from W, b and the scalers.  0 or -1 (OOM). */
 int ll_model_fold(struct ll_model *m);
+/* Raw outputs (n x K) of rows: X Wf^T + bf (logits, margins, or a
+ * regressor's predictions in label units).  Needs ll_model_fold. */
+void ll_model_logits(const struct ll_model *m, const struct ll_rows *rows, float *out);
+/* Logits into scores in place: sigmoid (logistic), softmax (multiclass),
+ * unchanged otherwise. */
+void ll_model_transform(const struct ll_model *m, float *out, size_t n);
+/* predicted_label of one row of scores (binary: score > threshold). */
+float ll_model_label(const struct ll_model *m, const float *score);
+/* Default decision threshold of a binary loss: 0.5 (logistic) or 0 (hinge). */
+float ll_default_threshold(enum loss_kind loss);
 void ll_model_free(struct ll_model *m);
 /* model.json text (malloc'd). */
 char *ll_model_json(const struct ll_model *m, const char *hyper_json);

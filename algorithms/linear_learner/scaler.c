@@ -55,48 +55,61 @@ int ll_scaler_fit(struct ll_scaler *s, const struct ll_rows *sample, const struc
     int unbias = cfg->unbias_data < 0 ? (cfg->normalize_data && cfg->use_bias && !sparse_data)
                                       : cfg->unbias_data;
     if (cfg->normalize_data || unbias) {
+        /* Two passes (mean, then squared deviations) so that a large offset
+         * does not swamp a small spread.  A sparse row's absent entries are
+         * zeros: each adds mean^2, counted through `seen`. */
         double *sum = calloc(D ? D : 1, sizeof(double)), *sq = calloc(D ? D : 1, sizeof(double));
-        if (!sum || !sq) {
+        double *seen = calloc(D ? D : 1, sizeof(double));
+        if (!sum || !sq || !seen) {
             free(sum);
             free(sq);
+            free(seen);
             ll_scaler_free(s);
             return -1;
         }
         struct ll_row row;
+        double sparse_rows = 0;
         for (size_t i = 0; i < n; i++) {
             ll_rows_get(sample, i, &row);
+            for (size_t p = 0; p < row.nnz; p++)
+                sum[row.idx ? row.idx[p] : p] += row.val[p];
+        }
+        for (size_t j = 0; j < D; j++)
+            sum[j] /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            ll_rows_get(sample, i, &row);
+            sparse_rows += row.idx != NULL;
             for (size_t p = 0; p < row.nnz; p++) {
                 size_t j = row.idx ? row.idx[p] : p;
-                double v = row.val[p];
-                sum[j] += v;
-                sq[j] += v * v;
+                double d = row.val[p] - sum[j];
+                sq[j] += d * d;
+                seen[j] += row.idx != NULL;
             }
         }
         for (size_t j = 0; j < D; j++) {
-            double mean = sum[j] / (double)n;
-            double var = sq[j] / (double)n - mean * mean;
+            double var = (sq[j] + (sparse_rows - seen[j]) * sum[j] * sum[j]) / (double)n;
             if (unbias)
-                s->mean[j] = (float)mean;
+                s->mean[j] = (float)sum[j];
             if (cfg->normalize_data)
                 s->inv_std[j] = inv_or_one(var);
         }
         free(sum);
         free(sq);
+        free(seen);
     }
     if (cfg->type == LL_REGRESSOR && (cfg->normalize_label || cfg->unbias_label)) {
-        double sum = 0, sq = 0;
-        for (size_t i = 0; i < n; i++) {
-            sum += sample->y[i];
-            sq += (double)sample->y[i] * sample->y[i];
-        }
-        double mean = sum / (double)n;
+        double mean = 0, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += sample->y[i];
+        mean /= (double)n;
+        /* Spread around the mean when centring, around 0 otherwise. */
+        double c = cfg->unbias_label ? mean : 0.0;
+        for (size_t i = 0; i < n; i++)
+            sq += ((double)sample->y[i] - c) * ((double)sample->y[i] - c);
         if (cfg->unbias_label)
             s->y_mean = (float)mean;
-        if (cfg->normalize_label) {
-            /* Spread around the mean when centring, around 0 otherwise. */
-            double var = cfg->unbias_label ? sq / (double)n - mean * mean : sq / (double)n;
-            s->y_std = 1.0f / inv_or_one(var);
-        }
+        if (cfg->normalize_label)
+            s->y_std = 1.0f / inv_or_one(sq / (double)n);
     }
     return 0;
 }

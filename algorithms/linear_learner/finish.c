@@ -1,0 +1,314 @@
+/*
+ * finish.c: the end of training (or of a stopped job): pick the best of the
+ * parallel models on the selection sample (validation rows, or rows held
+ * out of train) by binary_classifier_model_selection_criteria / accuracy /
+ * loss, calibrate the binary threshold there, write the model files, and
+ * report the final train / validation / test metrics with the chosen model.
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear_learner/eval.h"
+#include "linear_learner/train.h"
+
+static float label_space(const struct ll_state *st, enum ll_predictor type, float y)
+{
+    return type == LL_REGRESSOR ? (y - st->sc.y_mean) / st->sc.y_std : y;
+}
+
+static float weight_of(const struct ll_state *st, enum ll_predictor type, float y)
+{
+    if (type == LL_BINARY)
+        return st->class_w[y > 0.5f];
+    if (type == LL_MULTICLASS)
+        return st->mc_w[(size_t)y < st->K ? (size_t)y : 0];
+    return 1.0f;
+}
+
+struct choice {
+    size_t model;
+    float threshold;
+    double value, loss;
+};
+
+/* The calibrated threshold, kept only when it beats the default threshold
+ * by more than noise.  Accuracy: the rows gained must exceed twice the
+ * square root of the rows whose prediction changes (a sign test at about
+ * 95 %: moving the threshold to win two rows of a small sample is fitting
+ * noise).  Other criteria: by more than one row's worth (1/n). */
+static int calibrate(const float *score, const float *y, size_t n, const struct ll_config *c, float dflt,
+                     float *thr, double *value)
+{
+    if (ll_calibrate(score, y, n, c, dflt, thr, value) != 0)
+        return -1;
+    double at_default = ll_criterion_at(score, y, n, c, dflt), gain = *value - at_default;
+    int keep;
+    if (c->criterion == LL_CRIT_ACCURACY || c->criterion == LL_CRIT_LOSS) {
+        double changed = 0;
+        for (size_t i = 0; i < n; i++)
+            changed += (score[i] > *thr) != (score[i] > dflt);
+        keep = gain * (double)n > 2.0 * sqrt(changed) + 1e-9;
+    } else {
+        keep = gain > 1.0 / (double)n + 1e-12;
+    }
+    if (!keep) {
+        *thr = dflt;
+        *value = at_default;
+    }
+    return 0;
+}
+
+/* Score every model on the selection sample with weights W / b. */
+static optml_status select_model(struct ll_trainer *t, const float *W, const float *b, struct choice *out)
+{
+    struct ll_state *st = &t->st;
+    const struct ll_config *c = &t->cfg;
+    const struct ll_rows *sel = &t->sel;
+    size_t n = sel->n, M = st->M, K = st->K, R = st->R;
+    float dflt = ll_default_threshold(c->loss);
+    double *loss = calloc(M, sizeof(double)), *acc = calloc(M, sizeof(double));
+    float *y = malloc(n * sizeof(float)), *w = malloc(n * sizeof(float));
+    float *sc = c->type == LL_BINARY ? malloc(n * M * sizeof(float)) : NULL;
+    optml_status s = OPTML_OK;
+    if (!loss || !acc || !y || !w || (c->type == LL_BINARY && !sc)) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory selecting the model");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        y[i] = label_space(st, c->type, sel->y[i]);
+        w[i] = weight_of(st, c->type, sel->y[i]);
+    }
+    for (size_t i0 = 0; i0 < n; i0 += t->eval_rows) {
+        struct ll_rows part = *sel;
+        part.n = n - i0 < t->eval_rows ? n - i0 : t->eval_rows;
+        part.y = y + i0;
+        part.w = w + i0;
+        if (sel->sparse)
+            part.ptr = sel->ptr + i0;
+        else
+            part.x = sel->x + i0 * sel->D;
+        ll_state_scores(st, W, b, &part, t->P);
+        ll_state_loss(st, c, &part, t->P, loss, NULL);
+        for (size_t i = 0; i < part.n; i++)
+            for (size_t m = 0; m < M; m++) {
+                const float *p = t->P + i * R + m * K;
+                if (c->type == LL_BINARY) {
+                    sc[m * n + i0 + i] = c->loss == LOSS_LOGISTIC ? sigmoid(p[0]) : p[0];
+                } else if (c->type == LL_MULTICLASS) {
+                    size_t best = 0;
+                    for (size_t k = 1; k < K; k++)
+                        if (p[k] > p[best])
+                            best = k;
+                    acc[m] += (float)best == part.y[i];
+                }
+            }
+    }
+    double wsum = 0;
+    for (size_t i = 0; i < n; i++)
+        wsum += w[i];
+    /* Pick the best criterion value; values within one row's worth of the
+     * best (1/n) count as ties, broken by the lower loss: on a small sample
+     * one row more or less is noise, the loss is not. */
+    double *val = calloc(M, sizeof(double));
+    float *thr = malloc(M * sizeof(float));
+    if (!val || !thr) {
+        free(val);
+        free(thr);
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory selecting the model");
+        goto out;
+    }
+    double top = -INFINITY;
+    for (size_t m = 0; m < M; m++) {
+        double l = wsum > 0 ? loss[m] / wsum : NAN, v = -INFINITY;
+        thr[m] = dflt;
+        loss[m] = l;
+        if (!isfinite(l)) {
+            val[m] = NAN;
+            continue;
+        }
+        if (c->type == LL_BINARY) {
+            if (calibrate(sc + m * n, sel->y, n, c, dflt, &thr[m], &v) != 0) {
+                free(val);
+                free(thr);
+                s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory calibrating the threshold");
+                goto out;
+            }
+            if (c->criterion == LL_CRIT_LOSS)
+                v = -l;
+        } else if (c->type == LL_MULTICLASS) {
+            v = acc[m] / (double)n;
+        } else {
+            v = -l;
+        }
+        val[m] = v;
+        top = v > top ? v : top;
+    }
+    double slack = c->type == LL_REGRESSOR || (c->type == LL_BINARY && c->criterion == LL_CRIT_LOSS) ? 0.0 : 1.0 / (double)n;
+    int found = 0;
+    for (size_t m = 0; m < M; m++) {
+        if (!(val[m] >= top - slack - 1e-12))
+            continue;
+        if (!found || loss[m] < out->loss) {
+            *out = (struct choice){m, thr[m], val[m], loss[m]};
+            found = 1;
+        }
+    }
+    free(val);
+    free(thr);
+    if (!found)
+        s = optml_error(t->ctx, OPTML_E_CLIENT, "Training diverged: no model has a finite objective on the "
+                        "selection sample; lower learning_rate or normalise the data");
+out:
+    free(loss);
+    free(acc);
+    free(y);
+    free(w);
+    free(sc);
+    return s;
+}
+
+/* {"optimizer": ..., "learning_rate": ..., ...} of model m (malloc'd). */
+static char *hyper_json(const struct ll_trainer *t, size_t m)
+{
+    const struct ll_config *c = &t->cfg;
+    const struct optim_cfg *oc = &t->st.oc[m];
+    char *s = NULL;
+    if (asprintf(&s, "{\"optimizer\": \"%s\", \"learning_rate\": %.9g, \"l1\": %.9g, \"wd\": %.9g, "
+                     "\"lr_scheduler_step\": %ld, \"lr_scheduler_factor\": %.9g, \"lr_scheduler_minimum_lr\": %.9g, "
+                     "\"mini_batch_size\": %zu, \"model_index\": %zu, \"num_models\": %zu}",
+                 ll_optimizer_name(c->optimizer), (double)oc->lr, (double)oc->l1, (double)oc->wd, c->lr_step,
+                 (double)c->lr_factor, (double)c->lr_min, c->batch, m, t->st.M) < 0)
+        return NULL;
+    return s;
+}
+
+/* One pass over a channel with the final model; reports the split. */
+static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, const struct ll_model *m,
+                               const char *split)
+{
+    struct ll_state *st = &t->st;
+    const struct ll_config *c = &t->cfg;
+    struct ll_rows part;
+    struct ll_eval ev;
+    float *L = malloc(t->eval_rows * m->K * sizeof(float));
+    int have_part = ll_trainer_rows_init(t, &part, t->eval_rows) == 0;
+    int have_eval = ll_eval_init(&ev, c) == 0;
+    optml_status s = OPTML_OK;
+    if (!L || !have_part || !have_eval) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
+        goto out;
+    }
+    s = ll_source_begin(src);
+    struct ll_row row;
+    while (s == OPTML_OK) {
+        s = ll_source_next(src, &row);
+        if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->type, row.label)) != 0)
+            s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
+        if (!(part.n == t->eval_rows || (s == OPTML_END && part.n)))
+            continue;
+        ll_model_logits(m, &part, L);
+        for (size_t i = 0; i < part.n; i++) {
+            float *z = L + i * m->K;
+            double l = 0;
+            if (m->K > 1) {
+                softmax_xent_batch(z, &part.y[i], NULL, 1, 1, m->K, NULL, NULL, &l);
+            } else {
+                float p = c->type == LL_REGRESSOR ? (z[0] - st->sc.y_mean) / st->sc.y_std : z[0];
+                l = loss_value(c->loss, &c->lp, p, label_space(st, c->type, part.y[i]));
+            }
+            ev.loss_sum += part.w[i] * l;
+            ev.weight_sum += part.w[i];
+        }
+        ll_model_transform(m, L, part.n);
+        for (size_t i = 0; i < part.n; i++)
+            if (ll_eval_add(&ev, L + i * m->K, part.y[i]) != 0) {
+                s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
+                break;
+            }
+        ll_rows_clear(&part);
+        if (optml_should_stop(t->ctx) && s == OPTML_OK)
+            s = OPTML_STOPPED;
+    }
+    ll_source_end(src, s == OPTML_END);
+    if (s == OPTML_END)
+        s = ll_eval_report(t->ctx, &ev, split, ll_objective_name(c->type, c->loss), m->threshold);
+out:
+    free(L);
+    if (have_part)
+        ll_rows_free(&part);
+    if (have_eval)
+        ll_eval_free(&ev);
+    return s;
+}
+
+optml_status ll_finish(struct ll_trainer *t, int final)
+{
+    struct ll_state *st = &t->st;
+    const struct ll_config *c = &t->cfg;
+    int have_best = 0;
+    for (size_t m = 0; m < st->M; m++)
+        have_best |= isfinite(st->best_loss[m]);
+    const float *W = have_best ? st->bestW : st->W, *b = have_best ? st->bestb : st->b;
+    struct choice ch = {0, ll_default_threshold(c->loss), 0, INFINITY};
+    optml_status s = OPTML_OK;
+    struct ll_model m;
+    memset(&m, 0, sizeof(m));
+    char *hj = NULL;
+    if (t->sel.n > 0) {
+        if ((s = select_model(t, W, b, &ch)) != OPTML_OK)
+            return s;
+        optml_log(t->ctx, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
+                  ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value,
+                  c->type == LL_BINARY ? ", threshold calibrated" : "");
+    } else {
+        for (size_t i = 0; i < st->M; i++)
+            if (isfinite(st->best_loss[i]) && st->best_loss[i] < ch.loss) {
+                ch.model = i;
+                ch.loss = st->best_loss[i];
+            }
+    }
+    m.type = c->type;
+    m.loss = c->loss;
+    m.D = st->D;
+    m.K = st->K;
+    m.threshold = c->type == LL_BINARY ? ch.threshold : 0.0f;
+    m.W = malloc(st->K * st->D * sizeof(float));
+    m.b = malloc(st->K * sizeof(float));
+    if (!m.W || !m.b || ll_scaler_identity(&m.sc, st->D) != 0) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory building the model");
+        goto out;
+    }
+    memcpy(m.W, W + ch.model * st->K * st->D, st->K * st->D * sizeof(float));
+    memcpy(m.b, b + ch.model * st->K, st->K * sizeof(float));
+    memcpy(m.sc.mean, st->sc.mean, st->D * sizeof(float));
+    memcpy(m.sc.inv_std, st->sc.inv_std, st->D * sizeof(float));
+    m.sc.y_mean = st->sc.y_mean;
+    m.sc.y_std = st->sc.y_std;
+    if (ll_model_fold(&m) != 0 || !(hj = hyper_json(t, ch.model))) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory building the model");
+        goto out;
+    }
+    optml_log(t->ctx, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
+    if (c->type == LL_BINARY)
+        optml_log(t->ctx, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
+    if ((s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK || !final)
+        goto out;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Saved the model to %s", optml_model_dir(t->ctx));
+    if (t->train->cache_complete && (s = final_pass(t, t->train, &m, "train")) != OPTML_OK)
+        goto out;
+    if (t->val && (s = final_pass(t, t->val, &m, "validation")) != OPTML_OK)
+        goto out;
+    if (t->test)
+        s = final_pass(t, t->test, &m, "test");
+    else
+        optml_log(t->ctx, OPTML_LOG_INFO, "Test data is not provided.");
+    if (s == OPTML_STOPPED)
+        s = OPTML_OK; /* the model is saved: skipping the remaining metrics is fine */
+out:
+    free(hj);
+    ll_model_free(&m);
+    return s;
+}

@@ -1,0 +1,554 @@
+/*
+ * train.c: the training loop.  Resume from a checkpoint when there is one;
+ * read the validation channel once (cached, first rows kept as the
+ * selection sample); then per epoch: one pass over train (parsed and cached
+ * in the first pass of this process, read from the cache after), the
+ * scaler fitted from the first num_point_for_scaler rows, minibatch
+ * updates of all models (rows go through a shuffle buffer of a few
+ * minibatches, permuted by seed and epoch), the epoch's train and
+ * validation objectives,
+ * per-model best snapshots, early stopping and a checkpoint.  Polls the
+ * stop flag between minibatches.  finish.c picks and writes the model.
+ */
+#include "linear_learner/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear_learner/rng.h"
+
+#define EVAL_ROWS 1024
+/* Largest number of values a sample held in memory may take. */
+#define SAMPLE_VALUES ((size_t)1 << 26)
+
+int ll_trainer_rows_init(const struct ll_trainer *t, struct ll_rows *r, size_t rows)
+{
+    int sparse = t->D > LL_DENSE_MAX / (rows ? rows : 1);
+    return ll_rows_init(r, t->D, sparse, rows);
+}
+
+/* Sample sizes in rows, capped so a sample stays under SAMPLE_VALUES values. */
+static size_t sample_rows(size_t want, size_t D)
+{
+    size_t cap = SAMPLE_VALUES / (D ? D : 1);
+    if (cap < 1)
+        cap = 1;
+    return want < cap ? want : cap;
+}
+
+/* Containers and state once D is known. */
+static optml_status ensure_ready(struct ll_trainer *t)
+{
+    if (t->rows_ready)
+        return OPTML_OK;
+    if (t->D == 0)
+        return optml_error(t->ctx, OPTML_E_INTERNAL, "feature dimension unknown");
+    if (!t->st_ready) {
+        if (ll_state_init(&t->st, &t->cfg, t->D) != 0)
+            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory for %zu models of %zu x %zu weights",
+                               t->cfg.num_models, t->cfg.K, t->D);
+        t->st_ready = 1;
+    }
+    t->scal_cap = sample_rows(t->cfg.scaler_rows, t->D);
+    t->sel_cap = sample_rows(t->cfg.calib_rows, t->D);
+    t->shuf_cap = sample_rows(t->cfg.batch * 4 > 2048 ? t->cfg.batch * 4 : 2048, t->D);
+    t->eval_rows = EVAL_ROWS;
+    size_t brows = t->cfg.batch > t->eval_rows ? t->cfg.batch : t->eval_rows;
+    if (ll_trainer_rows_init(t, &t->batch, t->cfg.batch) != 0 || ll_trainer_rows_init(t, &t->scal, t->scal_cap) != 0 ||
+        ll_trainer_rows_init(t, &t->sel, t->sel_cap) != 0 || ll_trainer_rows_init(t, &t->shuf, t->shuf_cap) != 0 ||
+        !(t->perm = malloc(t->shuf_cap * sizeof(size_t))) || ll_state_scratch(&t->st, t->cfg.batch) != 0 ||
+        !(t->ep_loss = calloc(t->st.M, sizeof(double))) ||
+        !(t->P = malloc(brows * t->st.R * sizeof(float))))
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory for minibatches of %zu rows", t->cfg.batch);
+    t->rows_ready = 1;
+    return OPTML_OK;
+}
+
+/* Label in training space and row weight. */
+static float train_label(const struct ll_trainer *t, float y)
+{
+    return t->cfg.type == LL_REGRESSOR ? (y - t->st.sc.y_mean) / t->st.sc.y_std : y;
+}
+
+static float row_weight(const struct ll_trainer *t, float y)
+{
+    if (t->cfg.type == LL_BINARY)
+        return t->st.class_w[y > 0.5f];
+    if (t->cfg.type == LL_MULTICLASS)
+        return t->st.mc_w[(size_t)y < t->st.K ? (size_t)y : 0];
+    return 1.0f;
+}
+
+static optml_status run_batch(struct ll_trainer *t)
+{
+    if (t->batch.n == 0)
+        return OPTML_OK;
+    ll_state_step(&t->st, &t->cfg, &t->batch, t->ep_loss, &t->ep_wsum);
+    ll_rows_clear(&t->batch);
+    return optml_should_stop(t->ctx) ? OPTML_STOPPED : OPTML_OK;
+}
+
+static optml_status to_batch(struct ll_trainer *t, const struct ll_row *row)
+{
+    struct ll_row r = *row;
+    r.label = train_label(t, row->label);
+    if (ll_rows_add(&t->batch, &r, row_weight(t, row->label)) != 0)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory filling a minibatch");
+    t->ep_rows++;
+    return t->batch.n >= t->cfg.batch ? run_batch(t) : OPTML_OK;
+}
+
+/* Fit the scaler and class weights from the buffered rows, then train on them. */
+static optml_status fit_scaler(struct ll_trainer *t)
+{
+    struct ll_config *c = &t->cfg;
+    if (t->scal.n == 0)
+        return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has no rows to train on%s",
+                           t->holdout ? " (after holding out a validation sample)" : "");
+    struct ll_scaler sc;
+    if (ll_scaler_fit(&sc, &t->scal, c, ll_source_sparse(t->train)) != 0)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory fitting the scaler");
+    ll_scaler_free(&t->st.sc);
+    t->st.sc = sc;
+    double n = (double)t->scal.n, pos = 0;
+    double *count = calloc(t->st.K, sizeof(double));
+    if (!count)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->scal.n; i++) {
+        pos += t->scal.y[i] > 0.5f;
+        if (c->type == LL_MULTICLASS)
+            count[(size_t)t->scal.y[i]]++;
+    }
+    if (c->type == LL_BINARY) {
+        t->st.class_w[1] = c->pos_weight;
+        if (c->pos_weight_balanced && pos > 0 && pos < n)
+            t->st.class_w[1] = (float)((n - pos) / pos);
+    } else if (c->type == LL_MULTICLASS && c->balance_multiclass) {
+        for (size_t k = 0; k < t->st.K; k++)
+            t->st.mc_w[k] = count[k] > 0 ? (float)(n / ((double)t->st.K * count[k])) : 1.0f;
+    }
+    free(count);
+    t->st.have_scaler = 1;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Scaler fitted on %zu rows: normalize_data=%s, unbias_data=%s%s%s",
+              t->scal.n, c->normalize_data ? "true" : "false",
+              (c->unbias_data < 0 ? (c->normalize_data && c->use_bias && !ll_source_sparse(t->train)) : c->unbias_data)
+                  ? "true" : "false",
+              c->type == LL_REGRESSOR ? ", label mean/std " : "",
+              c->type == LL_REGRESSOR ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    if (c->type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
+        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %g", (double)t->st.class_w[1]);
+    struct ll_row row;
+    optml_status s = OPTML_OK;
+    for (size_t i = 0; i < t->scal.n && s == OPTML_OK; i++) {
+        ll_rows_get(&t->scal, i, &row);
+        s = to_batch(t, &row);
+    }
+    ll_rows_free(&t->scal);
+    return s;
+}
+
+/* Deterministic ~10 % of train rows, while the sample has room. */
+static int held_out(struct ll_trainer *t)
+{
+    if (!t->holdout || t->sel.n >= t->sel_cap)
+        return 0;
+    uint64_t h = ll_mix64(t->cfg.seed * 0x9e3779b97f4a7c15ULL ^ ll_mix64(t->row_index ^ 0x401dULL));
+    return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
+}
+
+/* A row for training: into the scaler sample until it is fitted, then
+ * into the minibatch. */
+static optml_status consume(struct ll_trainer *t, const struct ll_row *row)
+{
+    if (!t->st.have_scaler) {
+        if (ll_rows_add(&t->scal, row, 1.0f) != 0)
+            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory buffering the scaler sample");
+        return t->scal.n >= t->scal_cap ? fit_scaler(t) : OPTML_OK;
+    }
+    return to_batch(t, row);
+}
+
+/* Hand the shuffle buffer on in a random order (Fisher-Yates). */
+static optml_status flush_shuffled(struct ll_trainer *t)
+{
+    size_t n = t->shuf.n;
+    for (size_t i = 0; i < n; i++)
+        t->perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(ll_rng_next(&t->shuf_rng) % i), tmp = t->perm[i - 1];
+        t->perm[i - 1] = t->perm[j];
+        t->perm[j] = tmp;
+    }
+    optml_status s = OPTML_OK;
+    struct ll_row row;
+    for (size_t i = 0; i < n && s == OPTML_OK; i++) {
+        ll_rows_get(&t->shuf, t->perm[i], &row);
+        s = consume(t, &row);
+    }
+    ll_rows_clear(&t->shuf);
+    return s;
+}
+
+static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int first_pass)
+{
+    optml_status s = ensure_ready(t);
+    if (s != OPTML_OK)
+        return s;
+    if (first_pass) {
+        int out = held_out(t);
+        t->row_index++;
+        if (out)
+            return ll_rows_add(&t->sel, row, 1.0f) == 0
+                       ? OPTML_OK : optml_error(t->ctx, OPTML_E_NOMEM, "out of memory holding out rows");
+        if ((s = ll_source_keep(t->train, row)) != OPTML_OK)
+            return s;
+    }
+    if (ll_rows_add(&t->shuf, row, 1.0f) != 0)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory in the shuffle buffer");
+    return t->shuf.n >= t->shuf_cap ? flush_shuffled(t) : OPTML_OK;
+}
+
+static optml_status train_pass(struct ll_trainer *t, int epoch)
+{
+    int first = !t->train->cache_complete;
+    optml_status s = ll_source_begin(t->train);
+    if (s != OPTML_OK)
+        return s;
+    t->row_index = 0;
+    t->shuf_rng = ll_mix64(t->cfg.seed ^ ll_mix64((uint64_t)epoch + 0x5d0ffULL));
+    t->ep_rows = 0;
+    t->ep_wsum = 0;
+    if (t->ep_loss)
+        memset(t->ep_loss, 0, t->cfg.num_models * sizeof(double));
+    struct ll_row row;
+    uint64_t n = 0;
+    while ((s = ll_source_next(t->train, &row)) == OPTML_OK) {
+        if ((s = feed(t, &row, first)) != OPTML_OK)
+            break;
+        if (++n % 512 == 0)
+            optml_progress(t->ctx, ll_source_progress(t->train), n);
+    }
+    ll_source_end(t->train, s == OPTML_END);
+    if (s != OPTML_END)
+        return s;
+    if (!t->rows_ready)
+        return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has no data rows");
+    if ((s = flush_shuffled(t)) != OPTML_OK)
+        return s;
+    if (!t->st.have_scaler && (s = fit_scaler(t)) != OPTML_OK)
+        return s;
+    return run_batch(t);
+}
+
+/* Read the validation channel once: cache it and keep its first rows. */
+static optml_status load_validation(struct ll_trainer *t)
+{
+    optml_status s = ll_source_begin(t->val);
+    if (s != OPTML_OK)
+        return s;
+    struct ll_row row;
+    uint64_t n = 0;
+    while ((s = ll_source_next(t->val, &row)) == OPTML_OK) {
+        if ((s = ensure_ready(t)) != OPTML_OK || (s = ll_source_keep(t->val, &row)) != OPTML_OK)
+            break;
+        if (t->sel.n < t->sel_cap && ll_rows_add(&t->sel, &row, 1.0f) != 0) {
+            s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory keeping validation rows");
+            break;
+        }
+        n++;
+    }
+    ll_source_end(t->val, s == OPTML_END);
+    if (s != OPTML_END)
+        return s;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and calibration)",
+              (unsigned long long)n, t->sel.n);
+    return OPTML_OK;
+}
+
+/* Per-model objective on a row set whose labels are raw. */
+static void sample_loss(struct ll_trainer *t, const struct ll_rows *rows, double *loss, double *sq, double *wsum)
+{
+    struct ll_rows view = *rows;
+    float *y = malloc((rows->n ? rows->n : 1) * sizeof(float)), *w = malloc((rows->n ? rows->n : 1) * sizeof(float));
+    if (!y || !w) {
+        free(y);
+        free(w);
+        for (size_t m = 0; m < t->st.M; m++)
+            loss[m] = NAN;
+        return;
+    }
+    for (size_t i = 0; i < rows->n; i++) {
+        y[i] = train_label(t, rows->y[i]);
+        w[i] = row_weight(t, rows->y[i]);
+        *wsum += w[i];
+    }
+    view.y = y;
+    view.w = w;
+    for (size_t i0 = 0; i0 < rows->n; i0 += t->eval_rows) {
+        /* Score in slices so P stays eval_rows x R. */
+        struct ll_rows part = view;
+        size_t cnt = rows->n - i0 < t->eval_rows ? rows->n - i0 : t->eval_rows;
+        part.n = cnt;
+        part.y = y + i0;
+        part.w = w + i0;
+        if (rows->sparse)
+            part.ptr = rows->ptr + i0;
+        else
+            part.x = rows->x + i0 * rows->D;
+        ll_state_scores(&t->st, t->st.W, t->st.b, &part, t->P);
+        ll_state_loss(&t->st, &t->cfg, &part, t->P, loss, sq);
+    }
+    free(y);
+    free(w);
+}
+
+/* Per-model objective over the whole validation channel (its cache). */
+static optml_status validation_loss(struct ll_trainer *t, double *loss, double *sq, double *wsum)
+{
+    struct ll_rows part;
+    if (ll_trainer_rows_init(t, &part, t->eval_rows) != 0)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+    optml_status s = ll_source_begin(t->val);
+    struct ll_row row;
+    while (s == OPTML_OK) {
+        s = ll_source_next(t->val, &row);
+        if (s == OPTML_OK) {
+            struct ll_row r = row;
+            r.label = train_label(t, row.label);
+            float w = row_weight(t, row.label);
+            if (ll_rows_add(&part, &r, w) != 0) {
+                s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+                break;
+            }
+            *wsum += w;
+        }
+        if (part.n == t->eval_rows || (s == OPTML_END && part.n)) {
+            ll_state_scores(&t->st, t->st.W, t->st.b, &part, t->P);
+            ll_state_loss(&t->st, &t->cfg, &part, t->P, loss, sq);
+            ll_rows_clear(&part);
+        }
+    }
+    ll_source_end(t->val, s == OPTML_END);
+    ll_rows_free(&part);
+    return s == OPTML_END ? OPTML_OK : s;
+}
+
+static double min_finite(const double *v, size_t n)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]) && v[i] < best)
+            best = v[i];
+    return best;
+}
+
+/* After an epoch: objectives, snapshots, early stopping.  *stop set when
+ * patience ran out.
+ *
+ * Snapshots: model m's weights are kept when its validation objective is
+ * the best so far, or within one standard error of that best: then the
+ * newer, more trained weights are as good as the sample can tell, and on a
+ * small validation set an early epoch often wins the loss by noise alone. */
+static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
+{
+    struct ll_state *st = &t->st;
+    const char *obj = ll_objective_name(t->cfg.type, t->cfg.loss);
+    size_t M = st->M;
+    double *train = malloc(M * sizeof(double)), *val = calloc(M, sizeof(double)), *sq = calloc(M, sizeof(double));
+    optml_status s = OPTML_OK;
+    if (!train || !val || !sq) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t m = 0; m < M; m++)
+        train[m] = t->ep_wsum > 0 ? t->ep_loss[m] / t->ep_wsum : NAN;
+    optml_metric(t->ctx, &(struct optml_metric){"train", obj, "loss", min_finite(train, M), e, -1});
+    double vw = 0, rows = 0;
+    const char *source = "train";
+    if (t->val) {
+        if ((s = validation_loss(t, val, sq, &vw)) != OPTML_OK)
+            goto out;
+        source = "validation";
+        rows = (double)t->val->rows;
+    } else if (t->sel.n) {
+        sample_loss(t, &t->sel, val, sq, &vw);
+        source = "held-out";
+        rows = (double)t->sel.n;
+    }
+    for (size_t m = 0; m < M; m++) {
+        double mean = vw > 0 ? val[m] / vw : train[m];
+        /* Standard error of the mean weighted row loss. */
+        double ms = vw > 0 && rows > 1 ? sq[m] / rows - (val[m] / rows) * (val[m] / rows) : 0.0;
+        double se = ms > 0 && vw > 0 ? sqrt(ms / rows) * rows / vw : 0.0;
+        val[m] = mean;
+        sq[m] = se;
+    }
+    double best = min_finite(val, M);
+    if (t->val)
+        optml_metric(t->ctx, &(struct optml_metric){"validation", obj, "loss", best, e, -1});
+    else if (t->sel.n)
+        optml_log(t->ctx, OPTML_LOG_INFO, "epoch %d: held-out sample (%zu rows) %s = %.9g", e, t->sel.n, obj, best);
+    for (size_t m = 0; m < M; m++) {
+        if (!isfinite(val[m]) || !(val[m] <= st->best_loss[m] + sq[m]))
+            continue;
+        if (val[m] < st->best_loss[m])
+            st->best_loss[m] = val[m];
+        st->best_epoch[m] = e;
+        memcpy(st->bestW + m * st->K * st->D, st->W + m * st->K * st->D, st->K * st->D * sizeof(float));
+        memcpy(st->bestb + m * st->K, st->b + m * st->K, st->K * sizeof(float));
+    }
+    if (!isfinite(best)) {
+        s = optml_error(t->ctx, OPTML_E_CLIENT, "Training diverged: every model's %s objective is not finite "
+                        "after epoch %d; lower learning_rate or normalise the data", source, e);
+        goto out;
+    }
+    if (best < st->best_obj && (!isfinite(st->best_obj) || st->best_obj - best > t->cfg.tolerance * st->best_obj))
+        st->bad_epochs = 0;
+    else
+        st->bad_epochs++;
+    if (best < st->best_obj)
+        st->best_obj = best;
+    if (st->bad_epochs >= t->cfg.patience && e + 1 < t->cfg.epochs) {
+        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping: the %s objective improved by less than %g (relative) "
+                  "for %d epoch%s", source, (double)t->cfg.tolerance, st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
+        *stop = 1;
+    }
+out:
+    free(train);
+    free(val);
+    free(sq);
+    return s;
+}
+
+static optml_status save_checkpoint(struct ll_trainer *t)
+{
+    if (!t->st_ready || !optml_checkpoint_enabled(t->ctx))
+        return OPTML_OK;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (ll_state_encode(&t->st, &buf, &len) != 0)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory encoding a checkpoint");
+    optml_status s = optml_checkpoint_save(t->ctx, (uint64_t)t->st.epoch, buf, len);
+    free(buf);
+    return s;
+}
+
+static optml_status resume(struct ll_trainer *t)
+{
+    void *data = NULL;
+    size_t len = 0, M, K, D;
+    uint64_t step = 0;
+    optml_status s = optml_checkpoint_load(t->ctx, &step, &data, &len);
+    if (s == OPTML_E_NOT_FOUND)
+        return OPTML_OK;
+    if (s != OPTML_OK)
+        return s;
+    if ((s = ll_state_peek(t->ctx, data, len, &M, &K, &D)) != OPTML_OK)
+        goto out;
+    if (t->cfg.feature_dim && t->cfg.feature_dim != D) {
+        s = optml_error(t->ctx, OPTML_E_CLIENT, "the checkpoint was trained on %zu features, feature_dim is %zu", D,
+                        t->cfg.feature_dim);
+        goto out;
+    }
+    t->D = D;
+    if (ll_state_init(&t->st, &t->cfg, D) != 0) {
+        s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory restoring the checkpoint");
+        goto out;
+    }
+    t->st_ready = 1;
+    if ((s = ll_state_decode(t->ctx, &t->st, data, len)) != OPTML_OK)
+        goto out;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Resuming from the checkpoint after epoch %d (%ld updates)", t->st.epoch,
+              t->st.step);
+out:
+    free(data);
+    return s;
+}
+
+static void log_models(struct ll_trainer *t)
+{
+    const struct ll_config *c = &t->cfg;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Training %zu model%s in parallel (num_models=%s): %s, loss %s, optimizer %s, "
+              "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
+              optml_hp_is_auto(t->ctx, "num_models") ? "auto, chose 8" : "as given", ll_predictor_name(c->type),
+              ll_loss_name(c->loss), ll_optimizer_name(c->optimizer), c->batch, c->epochs);
+    for (size_t m = 0; m < c->num_models; m++) {
+        float lr, wd, l1;
+        ll_model_settings(c, m, &lr, &wd, &l1);
+        optml_log(t->ctx, OPTML_LOG_DEBUG, "model %zu: learning_rate=%g wd=%g l1=%g", m, (double)lr, (double)wd,
+                  (double)l1);
+    }
+}
+
+static void trainer_free(struct ll_trainer *t)
+{
+    ll_source_close(t->train);
+    ll_source_close(t->val);
+    ll_source_close(t->test);
+    ll_rows_free(&t->batch);
+    ll_rows_free(&t->scal);
+    ll_rows_free(&t->sel);
+    ll_rows_free(&t->shuf);
+    free(t->perm);
+    if (t->st_ready)
+        ll_state_free(&t->st);
+    free(t->ep_loss);
+    free(t->P);
+}
+
+optml_status ll_train(optml_ctx *ctx)
+{
+    struct ll_trainer t;
+    memset(&t, 0, sizeof(t));
+    t.ctx = ctx;
+    optml_status s = ll_config_load(ctx, &t.cfg);
+    if (s != OPTML_OK)
+        return s;
+    t.D = t.cfg.feature_dim;
+    log_models(&t);
+    if ((s = resume(&t)) != OPTML_OK)
+        goto out;
+    const optml_channel *val = optml_channel_get(ctx, "validation");
+    if ((s = ll_source_open(ctx, optml_channel_get(ctx, "train"), &t.cfg, &t.D, 1, &t.train)) != OPTML_OK ||
+        (s = ll_source_open(ctx, val, &t.cfg, &t.D, 1, &t.val)) != OPTML_OK ||
+        (s = ll_source_open(ctx, optml_channel_get(ctx, "test"), &t.cfg, &t.D, 0, &t.test)) != OPTML_OK)
+        goto out;
+    if (!t.train) {
+        s = optml_error(ctx, OPTML_E_CLIENT, "the train channel is required");
+        goto out;
+    }
+    t.holdout = !t.val;
+    if (t.val && (s = load_validation(&t)) != OPTML_OK)
+        goto out;
+    int stop = 0;
+    for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg.epochs && !stop; e++) {
+        optml_epoch_begin(ctx, e, t.cfg.epochs);
+        s = train_pass(&t, e);
+        if (s == OPTML_STOPPED) {
+            optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d: saving the checkpoint and the best model "
+                      "so far", e);
+            optml_status w = save_checkpoint(&t);
+            if (w == OPTML_OK && t.st_ready && t.st.have_scaler)
+                w = ll_finish(&t, 0);
+            s = w == OPTML_OK ? OPTML_STOPPED : w;
+            goto out;
+        }
+        if (s != OPTML_OK)
+            goto out;
+        optml_epoch_end(ctx, e, t.ep_rows);
+        if ((s = end_epoch(&t, e, &stop)) != OPTML_OK)
+            goto out;
+        t.st.epoch = e + 1;
+        if ((s = save_checkpoint(&t)) != OPTML_OK)
+            goto out;
+    }
+    if (!t.st_ready) {
+        s = optml_error(ctx, OPTML_E_CLIENT, "The train channel has no data rows");
+        goto out;
+    }
+    s = ll_finish(&t, 1);
+out:
+    trainer_free(&t);
+    return s;
+}

@@ -1,0 +1,44 @@
+/*
+ * train.h: the state of one training job shared by train.c (epochs and
+ * passes) and finish.c (model selection, the final model, final metrics).
+ */
+#ifndef OPTML_LL_TRAIN_H
+#define OPTML_LL_TRAIN_H
+
+#include "linear_learner/data.h"
+#include "linear_learner/ll.h"
+#include "linear_learner/state.h"
+
+struct ll_trainer {
+    optml_ctx *ctx;
+    struct ll_config cfg;
+    size_t D;                    /* shared by the channels' parsers */
+    struct ll_state st;
+    int st_ready;
+    struct ll_source *train, *val, *test;
+    struct ll_rows batch;        /* the minibatch being filled */
+    struct ll_rows scal;         /* first rows, until the scaler is fitted */
+    struct ll_rows sel;          /* selection / calibration sample (raw labels) */
+    struct ll_rows shuf;         /* shuffle buffer of the current pass */
+    size_t *perm;                /* shuf_cap indices */
+    uint64_t shuf_rng;
+    int rows_ready;
+    size_t scal_cap, sel_cap, shuf_cap; /* rows */
+    int holdout;                 /* no validation channel: hold out train rows */
+    uint64_t row_index;          /* rows read in the current train pass */
+    double *ep_loss;             /* M: weighted train loss of the epoch */
+    double ep_wsum;
+    uint64_t ep_rows;
+    float *P;                    /* scratch for evaluation batches (eval_rows x R) */
+    size_t eval_rows;
+};
+
+/* Choose the best model on the selection sample, build it, write the model
+ * files; with `final`, also report the final train / validation / test
+ * metrics. */
+optml_status ll_finish(struct ll_trainer *t, int final);
+
+/* A set for streaming evaluation: dense unless D is large. */
+int ll_trainer_rows_init(const struct ll_trainer *t, struct ll_rows *r, size_t rows);
+
+#endif

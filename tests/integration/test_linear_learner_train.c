@@ -1,0 +1,309 @@
+/*
+ * test_linear_learner_train.c: `optml train` with the linear-learner module
+ * on small synthetic data: ClientErrors that name the file and line,
+ * RecordIO-protobuf (dense and sparse) training, Pipe mode (one FIFO read,
+ * later epochs from the cache), checkpoints and resume, a SIGTERM stop that
+ * saves the model, and seed determinism.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "linear_learner/protobuf.h"
+#include "train_helpers.h"
+
+/* Defined in test_linear_learner.c. */
+int ll_missing(void);
+char *ll_module_env(void);
+struct run_result ll_train_run(const char *base, const char *const *extra);
+double ll_value_after(const char *text, const char *key);
+
+static double unit_rand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+/* n rows "label,x1..xD" of a linear rule (binary) as CSV text. */
+static char *rule_csv(size_t n, size_t D, uint64_t seed)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    for (size_t i = 0; i < n; i++) {
+        double x[16], z = 0.2;
+        for (size_t j = 0; j < D; j++) {
+            x[j] = unit_rand(&seed) * 4 - 2;
+            z += (j % 2 ? -0.7 : 1.0) * x[j];
+        }
+        fprintf(f, "%d", z > 0);
+        for (size_t j = 0; j < D; j++)
+            fprintf(f, ",%.4f", x[j]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    return out;
+}
+
+#define HP_EPOCHS_SEED(e, s)                                                   \
+    strf("{\"predictor_type\": \"binary_classifier\", \"mini_batch_size\": \"30\", \"epochs\": \"%d\", " \
+         "\"early_stopping_patience\": \"10\", \"seed\": \"%d\"}", (e), (s))
+
+static struct run_result train_ok(const char *base, const char *const *extra)
+{
+    struct run_result r = ll_train_run(base, extra);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "train failed (%d):\n%s", r.exit_code, r.output);
+    return r;
+}
+
+/* Train must fail with a ClientError whose text contains every needle. */
+static void fails_with_(int line, const char *base, const char *const *needles)
+{
+    struct run_result r = ll_train_run(base, NULL);
+    char *failure = tree_file(base, "output/failure");
+    if (r.exit_code != 2 || strncmp(failure, "ClientError: ", 13) != 0)
+        test_fail(__FILE__, line, "exit %d, failure '%s'\n%s", r.exit_code, failure, r.output);
+    for (size_t i = 0; needles[i]; i++)
+        if (!strstr(failure, needles[i]))
+            test_fail(__FILE__, line, "failure '%s' lacks '%s'", failure, needles[i]);
+    free(r.output);
+}
+#define FAILS_WITH(base, ...) fails_with_(__LINE__, base, (const char *const[]){__VA_ARGS__, NULL})
+
+TEST(ll_train_client_errors_name_file_and_line)
+{
+    if (ll_missing())
+        return;
+    char *good = rule_csv(20, 3, 1);
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", good, (size_t)-1);
+    write_file(base, "input/data/train/b.csv", "1,0.5,0.5,0.5\n0,0.1,abc,0.3\n", (size_t)-1);
+    FAILS_WITH(base, "Unable to parse csv", "file b.csv, line 2", "field 3");
+
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", good, (size_t)-1);
+    write_file(base, "input/data/validation/v.csv", "1,0.5,0.5,0.5\n0,0.1,0.3\n", (size_t)-1);
+    FAILS_WITH(base, "validation", "file v.csv, line 2", "2 features, expected 3");
+
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"feature_dim\": \"4\"}");
+    write_file(base, "input/data/train/a.csv", good, (size_t)-1);
+    FAILS_WITH(base, "file a.csv, line 1", "3 features, expected 4");
+
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", "1,1,2\n2,1,2\n", (size_t)-1);
+    FAILS_WITH(base, "label 2 is not 0 or 1", "line 2");
+
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\"}");
+    write_file(base, "input/data/train/a.csv", good, (size_t)-1);
+    FAILS_WITH(base, "num_classes");
+
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"3\"}");
+    write_file(base, "input/data/train/a.csv", "0,1\n2.5,1\n", (size_t)-1);
+    FAILS_WITH(base, "label 2.5", "line 2");
+
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", "\n\n", (size_t)-1);
+    FAILS_WITH(base, "no data rows");
+
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/config/inputdataconfig.json",
+               "{\"train\": {\"ContentType\": \"application/x-recordio-protobuf\"}}", (size_t)-1);
+    unsigned char junk[] = {0x0a, 0x23, 0xd7, 0xce, 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+    write_file(base, "input/data/train/r.pbr", junk, sizeof(junk));
+    FAILS_WITH(base, "Unable to parse recordio-protobuf", "file r.pbr, record 1");
+    free(good);
+}
+
+/* RecordIO-protobuf training data of the rule: dense or sparse rows. */
+static void write_pb(const char *base, const char *rel, size_t n, size_t D, int sparse, uint64_t seed)
+{
+    struct ll_pb_out out = {0};
+    for (size_t i = 0; i < n; i++) {
+        float x[16];
+        uint64_t keys[16];
+        float vals[16];
+        size_t nnz = 0;
+        double z = 0.2;
+        for (size_t j = 0; j < D; j++) {
+            x[j] = sparse && unit_rand(&seed) < 0.5 ? 0.0f : (float)(unit_rand(&seed) * 4 - 2);
+            z += (j % 2 ? -0.7 : 1.0) * x[j];
+            if (x[j] != 0.0f) {
+                keys[nnz] = j;
+                vals[nnz++] = x[j];
+            }
+        }
+        int rc = sparse ? ll_pb_write_sparse_example(&out, keys, vals, nnz, D, z > 0 ? 1.0f : 0.0f)
+                        : ll_pb_write_example(&out, x, D, z > 0 ? 1.0f : 0.0f);
+        ASSERT(rc == 0);
+    }
+    write_file(base, rel, out.data, out.len);
+    ll_pb_out_free(&out);
+}
+
+TEST(ll_train_recordio_protobuf_dense_and_sparse)
+{
+    if (ll_missing())
+        return;
+    for (int sparse = 0; sparse < 2; sparse++) {
+        char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"mini_batch_size\": \"50\", "
+                                    "\"epochs\": \"8\"}");
+        write_file(base, "input/config/inputdataconfig.json",
+                   "{\"train\": {\"ContentType\": \"application/x-recordio-protobuf\"}, "
+                   "\"test\": {\"ContentType\": \"application/x-recordio-protobuf\"}}", (size_t)-1);
+        write_pb(base, "input/data/train/part-0", 2000, 8, sparse, 5);
+        write_pb(base, "input/data/test/part-0", 500, 8, sparse, 6);
+        struct run_result r = train_ok(base, NULL);
+        double acc = ll_value_after(r.output, "test binary_classification_accuracy <score>=");
+        if (!(acc > 0.95))
+            test_fail(__FILE__, __LINE__, "sparse=%d: test accuracy %g\n%s", sparse, acc, r.output);
+        ASSERT(tree_has(base, "model/model_algo-1.optml") && tree_has(base, "model/model.json"));
+        ASSERT(has_line_matching(r.output, "Test data is not provided") == 0);
+        free(r.output);
+    }
+}
+
+/* A FIFO input/data/<name> fed with data; with `linger` the writer keeps it
+ * open afterwards (the reader then waits for more). */
+static pid_t fifo_feed(const char *base, const char *name, const char *data, int linger)
+{
+    char *path = path_join(base, strf("input/data/%s", name));
+    if (mkfifo(path, 0644) != 0)
+        test_fail(__FILE__, __LINE__, "mkfifo %s: %s", path, strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        int fd = open(path, O_WRONLY);
+        if (fd < 0)
+            _exit(1);
+        size_t len = strlen(data);
+        while (len > 0) {
+            ssize_t w = write(fd, data, len);
+            if (w <= 0)
+                break;
+            data += w;
+            len -= (size_t)w;
+        }
+        if (linger)
+            sleep(30);
+        _exit(0);
+    }
+    free(path);
+    return pid;
+}
+
+TEST(ll_train_pipe_mode_reads_the_fifo_once)
+{
+    if (ll_missing())
+        return;
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"mini_batch_size\": \"20\", "
+                                "\"epochs\": \"5\", \"early_stopping_patience\": \"10\"}");
+    write_file(base, "input/config/inputdataconfig.json",
+               "{\"train\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}}", (size_t)-1);
+    char *csv = rule_csv(400, 4, 9);
+    pid_t w = fifo_feed(base, "train_0", csv, 0);
+    struct run_result r = train_ok(base, NULL);
+    int status;
+    waitpid(w, &status, 0);
+    /* Five epochs from one FIFO: train_1 was never needed. */
+    ASSERT(has_line_matching(r.output, "epoch=4, train binary_classification_cross_entropy_objective"));
+    ASSERT(has_line_matching(r.output, "Epoch 5/5: 3[0-9]{2} records")); /* less the held-out rows */
+    ASSERT(ll_value_after(r.output, "train binary_classification_accuracy <score>=") > 0.95);
+    free(csv);
+    free(r.output);
+}
+
+TEST(ll_train_checkpoints_resume_and_seed_determinism)
+{
+    if (ll_missing())
+        return;
+    char *csv = rule_csv(300, 5, 3);
+    char *a = optml_tree_new(HP_EPOCHS_SEED(4, 7)), *b = optml_tree_new(HP_EPOCHS_SEED(4, 7));
+    write_file(a, "input/data/train/t.csv", csv, (size_t)-1);
+    write_file(b, "input/data/train/t.csv", csv, (size_t)-1);
+    free(train_ok(a, NULL).output);
+    free(train_ok(b, NULL).output);
+    size_t la, lb;
+    char *ma = read_file(path_join(a, "model/model_algo-1.optml"), &la);
+    char *mb = read_file(path_join(b, "model/model_algo-1.optml"), &lb);
+    ASSERT(ma && mb && la == lb && memcmp(ma, mb, la) == 0);
+
+    /* Two epochs with checkpoints, then resume to four: the same model as
+     * four epochs in one go. */
+    char *c = optml_tree_new(HP_EPOCHS_SEED(2, 7));
+    write_file(c, "input/data/train/t.csv", csv, (size_t)-1);
+    mkdirs(path_join(c, "checkpoints"));
+    free(train_ok(c, NULL).output);
+    ASSERT(tree_has(c, "checkpoints/linear-learner-000000000002.ckpt"));
+    write_file(c, "input/config/hyperparameters.json", HP_EPOCHS_SEED(4, 7), (size_t)-1);
+    struct run_result r = train_ok(c, NULL);
+    ASSERT(has_line_matching(r.output, "Resuming from the checkpoint after epoch 2"));
+    ASSERT(!has_line_matching(r.output, "epoch=1, train"));
+    ASSERT(has_line_matching(r.output, "epoch=3, train"));
+    size_t lc;
+    char *mc = read_file(path_join(c, "model/model_algo-1.optml"), &lc);
+    ASSERT(mc && lc == la && memcmp(mc, ma, la) == 0);
+    /* A checkpoint of another shape is refused. */
+    write_file(c, "input/config/hyperparameters.json",
+               "{\"predictor_type\": \"binary_classifier\", \"feature_dim\": \"5\", \"epochs\": \"6\"}", (size_t)-1);
+    r = ll_train_run(c, NULL);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    free(r.output);
+    free(ma);
+    free(mb);
+    free(mc);
+    free(csv);
+}
+
+TEST_TIMEOUT(ll_train_sigterm_saves_checkpoint_and_model, 40)
+{
+    if (ll_missing())
+        return;
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"mini_batch_size\": \"10\", "
+                                "\"num_point_for_scaler\": \"20\", \"epochs\": \"3\"}");
+    write_file(base, "input/config/inputdataconfig.json",
+               "{\"train\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}}", (size_t)-1);
+    mkdirs(path_join(base, "checkpoints"));
+    /* More rows than the shuffle buffer holds (2048), then the writer
+     * waits: training blocks on the pipe with the scaler fitted. */
+    char *csv = rule_csv(3000, 3, 4);
+    pid_t w = fifo_feed(base, "train_0", csv, 1);
+    char *log = path_join(base, "train.log");
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), ll_module_env(), "OPTML_ALGORITHM=linear-learner",
+                         NULL};
+    const char *args[] = {"train", NULL};
+    pid_t pid = spawn_optml(args, env, log);
+    /* Wait for the rows to be consumed (the log shows the scaler). */
+    for (int i = 0; i < 200; i++) {
+        char *t = read_file(log, NULL);
+        int ready = t && strstr(t, "Scaler fitted");
+        free(t);
+        if (ready)
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    int sig = 0;
+    int code = wait_exit(pid, 20, &sig);
+    kill(w, SIGKILL);
+    waitpid(w, NULL, 0);
+    char *text = read_file(log, NULL);
+    if (code != 0)
+        test_fail(__FILE__, __LINE__, "exit %d (signal %d)\n%s", code, sig, text ? text : "");
+    ASSERT_CONTAINS(text, "Stop requested during epoch 0");
+    ASSERT(tree_has(base, "model/model_algo-1.optml") && tree_has(base, "model/model.json"));
+    ASSERT(tree_has(base, "checkpoints/linear-learner-000000000000.ckpt"));
+    ASSERT(!tree_has(base, "output/failure"));
+    free(text);
+    free(csv);
+}
