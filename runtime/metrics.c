@@ -39,7 +39,7 @@ static double now_wall(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *host_of(const optml_ctx *ctx)
+const char *optml_host_name(const optml_ctx *ctx)
 {
     if (ctx && ctx->job && ctx->job->resource.current_host)
         return ctx->job->resource.current_host;
@@ -52,7 +52,7 @@ static void jsonl(optml_ctx *ctx, const char *type, const char *fields)
 {
     if (!ctx || !ctx->job || !ctx->job->metrics)
         return;
-    json_t *host = json_string(host_of(ctx));
+    json_t *host = json_string(optml_host_name(ctx));
     char *host_text = host ? json_dumps(host, JSON_ENCODE_ANY) : NULL;
     fprintf(ctx->job->metrics, "{\"time\":%.3f,\"host\":%s,\"type\":\"%s\",%s}\n", now_wall(),
             host_text ? host_text : "\"algo-1\"", type, fields);
@@ -137,7 +137,7 @@ void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records)
     double secs = t - p->epoch_start;
     double rate = secs > 0 ? (double)records / secs : 0;
     p->records_total += records;
-    const char *host = host_of(ctx);
+    const char *host = optml_host_name(ctx);
     if (p->epochs > 0)
         optml_log(ctx, OPTML_LOG_INFO, "Epoch %d/%d: %llu records in %.3f s", epoch + 1, p->epochs,
                   (unsigned long long)records, secs);
@@ -175,7 +175,7 @@ void optml_metric(optml_ctx *ctx, const struct optml_metric *m)
         off += (size_t)snprintf(where + off, sizeof(where) - off, "epoch=%d, ", m->epoch);
     if (m->batch >= 0)
         snprintf(where + off, sizeof(where) - off, "batch=%d, ", m->batch);
-    optml_log(ctx, OPTML_LOG_INFO, "#quality_metric: host=%s, %s%s %s <%s>=%s", host_of(ctx), where,
+    optml_log(ctx, OPTML_LOG_INFO, "#quality_metric: host=%s, %s%s %s <%s>=%s", optml_host_name(ctx), where,
               m->split, m->name, kind, value);
     char *split = json_str(m->split), *name = json_str(m->name), *k = json_str(kind);
     char num[64], epoch[24], batch[24];

@@ -259,7 +259,8 @@ static void emit(optml_ctx *ctx, const char *split, const char *name, const char
 {
     optml_metric(ctx, &(struct optml_metric){split, name, kind, v, -1, -1});
     if (strcmp(split, "validation") == 0)
-        optml_log(ctx, OPTML_LOG_INFO, "#validation_score (algo-1) : ('%s', %.17g)", name, v);
+        optml_log(ctx, OPTML_LOG_INFO, "#validation_score (%s) : ('%s', %.17g)", optml_host_name(ctx), name,
+                  v);
 }
 
 optml_status ll_eval_report(optml_ctx *ctx, struct ll_eval *e, const char *split, const char *objective,

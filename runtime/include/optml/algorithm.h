@@ -117,6 +117,10 @@ const char *optml_error_message(const optml_ctx *ctx);
  * prediction: the server lets requests in flight finish. */
 int optml_should_stop(const optml_ctx *ctx);
 
+/* This host's name in the job (`current_host` of resourceconfig.json,
+ * "algo-1" by default), for log lines that carry it. */
+const char *optml_host_name(const optml_ctx *ctx);
+
 /* Number of CPUs this process may use (cgroup quota, affinity, CPU count). */
 int optml_cpu_count(void);
 
