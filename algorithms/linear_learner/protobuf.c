@@ -165,44 +165,38 @@ static float f32_from_int32_varint(uint64_t v)
     return (float)i;
 }
 
-static int grow_values(struct dec *d, const uint8_t *at, struct ll_pb_tensor *t, size_t extra)
+/* Make room for `extra` more elements of `size` bytes in *arr (n used, *cap
+ * allocated); `what` names them in messages. */
+static int grow(struct dec *d, const uint8_t *at, void **arr, size_t n, size_t *cap, size_t extra,
+                size_t size, const char *what)
 {
-    if (extra > LL_PB_MAX_VALUES - t->n_values)
-        return dfail(d, at, "more than 2^31 values");
-    size_t need = t->n_values + extra;
-    if (need <= t->cap_values)
+    if (extra > LL_PB_MAX_VALUES - n)
+        return dfail(d, at, "more than 2^31 %s", what);
+    size_t need = n + extra;
+    if (need <= *cap)
         return 0;
-    size_t nc = t->cap_values * 2;
+    size_t nc = *cap * 2;
     if (nc < need)
         nc = need;
     if (nc < 16)
         nc = 16;
-    float *nv = realloc(t->values, nc * sizeof(*nv));
-    if (!nv)
-        return dfail(d, at, "out of memory for %zu values", nc);
-    t->values = nv;
-    t->cap_values = nc;
+    void *grown = realloc(*arr, nc * size);
+    if (!grown)
+        return dfail(d, at, "out of memory for %zu %s", nc, what);
+    *arr = grown;
+    *cap = nc;
     return 0;
+}
+
+static int grow_values(struct dec *d, const uint8_t *at, struct ll_pb_tensor *t, size_t extra)
+{
+    return grow(d, at, (void **)&t->values, t->n_values, &t->cap_values, extra, sizeof(*t->values),
+                "values");
 }
 
 static int grow_keys(struct dec *d, const uint8_t *at, struct ll_pb_tensor *t, size_t extra)
 {
-    if (extra > LL_PB_MAX_VALUES - t->n_keys)
-        return dfail(d, at, "more than 2^31 keys");
-    size_t need = t->n_keys + extra;
-    if (need <= t->cap_keys)
-        return 0;
-    size_t nc = t->cap_keys * 2;
-    if (nc < need)
-        nc = need;
-    if (nc < 16)
-        nc = 16;
-    uint64_t *nk = realloc(t->keys, nc * sizeof(*nk));
-    if (!nk)
-        return dfail(d, at, "out of memory for %zu keys", nc);
-    t->keys = nk;
-    t->cap_keys = nc;
-    return 0;
+    return grow(d, at, (void **)&t->keys, t->n_keys, &t->cap_keys, extra, sizeof(*t->keys), "keys");
 }
 
 /* The number of varints in a packed field's bytes; the last must end it. */

@@ -327,3 +327,10 @@ long long serve_json_int(json_t *j, const char *key)
     json_t *v = json_object_get(j, key);
     return json_is_integer(v) ? (long long)json_integer_value(v) : -999999;
 }
+
+int serve_type_is(const struct http_response *r, const char *type)
+{
+    const char *ct = http_header_get(r, "Content-Type");
+    size_t n = strlen(type);
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}

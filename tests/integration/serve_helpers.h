@@ -111,4 +111,7 @@ long long serve_json_int(json_t *j, const char *key);
 /* Seconds on the monotonic clock. */
 double serve_now(void);
 
+/* Whether the response's Content-Type is `type` (parameters ignored). */
+int serve_type_is(const struct http_response *r, const char *type);
+
 #endif

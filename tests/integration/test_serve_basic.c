@@ -18,13 +18,6 @@
 static const char CSV[] = "1,2\n3,4,5\n";
 
 /* The media type of a response, without parameters. */
-static int type_is(const struct http_response *r, const char *type)
-{
-    const char *ct = http_header_get(r, "Content-Type");
-    size_t n = strlen(type);
-    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
-}
-
 TEST(serve_ping_ok_and_csv_prediction)
 {
     char *base = serve_trained_tree();
@@ -39,7 +32,7 @@ TEST(serve_ping_ok_and_csv_prediction)
 
     r = serve_invoke(s, "text/csv", "application/json", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json"));
     j = EXPECT_JSON(s, r);
     SRV_ASSERT_CONTAINS(s, serve_json_str(j, "model"), "epochs=1 records=3 bytes=15");
     SRV_ASSERT_EQ_STR(s, serve_json_str(j, "accept_params"), "");
@@ -144,7 +137,7 @@ TEST(serve_accept_jsonlines_and_media_type_parameters)
 
     struct http_response *r = serve_invoke(s, "text/csv", "application/jsonlines", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/jsonlines"));
     SRV_ASSERT_EQ_STR(s, r->body, "{\"bytes\": 3}\n{\"bytes\": 5}\n");
     http_response_free(r);
 

@@ -18,13 +18,6 @@
 
 static const char CSV[] = "1,2\n3,4,5\n";
 
-static int type_is(const struct http_response *r, const char *type)
-{
-    const char *ct = http_header_get(r, "Content-Type");
-    size_t n = strlen(type);
-    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
-}
-
 TEST(serve_unknown_path_404_and_wrong_method_405)
 {
     char *base = serve_trained_tree();
@@ -77,34 +70,34 @@ TEST(serve_accept_negotiation_default_wildcards_and_qvalues)
     /* No Accept, or * / *: the module default, application/json. */
     struct http_response *r = serve_invoke(s, "text/csv", NULL, NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json"));
     json_t *j = EXPECT_JSON(s, r);
     SRV_ASSERT_EQ_STR(s, serve_pred_bytes(j), "3,5");
     json_decref(j);
     http_response_free(r);
     r = serve_invoke(s, "text/csv", "*/*", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json"));
     http_response_free(r);
     /* The best supported entry of a q-value list. */
     r = serve_invoke(s, "text/csv", "text/csv;q=0.9, application/jsonlines;q=0.5", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/jsonlines"));
     SRV_ASSERT_EQ_STR(s, r->body, "{\"bytes\": 3}\n{\"bytes\": 5}\n");
     http_response_free(r);
     r = serve_invoke(s, "text/csv", "application/jsonlines;q=0.5, application/json;q=0.8", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json"));
     http_response_free(r);
     /* q=0 means "not acceptable". */
     r = serve_invoke(s, "text/csv", "application/json;q=0, application/jsonlines", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/jsonlines"));
     http_response_free(r);
     /* application/<any subtype> matches a supported type. */
     r = serve_invoke(s, "text/csv", "application/*", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json") || type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json") || serve_type_is(r, "application/jsonlines"));
     http_response_free(r);
     serve_stop(s);
 }
@@ -116,16 +109,16 @@ TEST(serve_default_invocations_accept_from_environment)
     struct served *s = serve_start_ready(base, env);
     struct http_response *r = serve_invoke(s, "text/csv", NULL, NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/jsonlines"));
     SRV_ASSERT_EQ_STR(s, r->body, "{\"bytes\": 3}\n{\"bytes\": 5}\n");
     http_response_free(r);
     r = serve_invoke(s, "text/csv", "*/*", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/jsonlines"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/jsonlines"));
     http_response_free(r);
     r = serve_invoke(s, "text/csv", "application/json", NULL, CSV, strlen(CSV));
     EXPECT_STATUS(s, r, 200);
-    SRV_ASSERT_R(s, r, type_is(r, "application/json"));
+    SRV_ASSERT_R(s, r, serve_type_is(r, "application/json"));
     http_response_free(r);
     serve_stop(s);
 }
