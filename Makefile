@@ -92,6 +92,8 @@ $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
 # A module: every .c in its folder plus the shared numeric code.  Symbols
 # from the runtime stay undefined and resolve against the executable.
 .SECONDEXPANSION:
+# Keep objects make would otherwise delete as intermediates.
+.SECONDARY:
 # (No `%` inside the prerequisite list: make would substitute the stem.)
 $(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard algorithms/$$(subst -,_,$$*)/*.c)))) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
