@@ -67,7 +67,9 @@ static int reserve(struct ll_rows *r, size_t nnz)
         }
         r->cap = cap;
     }
-    if (r->sparse && r->nnz + nnz > r->nnz_cap) {
+    /* A sparse set always has its index arrays, even when every row is
+     * empty: a NULL idx would read as a dense row in ll_rows_get. */
+    if (r->sparse && (r->nnz + nnz > r->nnz_cap || !r->idx || !r->val)) {
         size_t cap = r->nnz_cap ? r->nnz_cap : 256;
         while (cap < r->nnz + nnz)
             cap *= 2;

@@ -408,3 +408,20 @@ TEST(ll_model_files_written_and_loaded_through_the_runtime)
     ll_model_release(m);
     ASSERT_EQ_INT(ll_model_load(&serve, "/nonexistent-dir", &loaded), OPTML_E_MODEL);
 }
+
+/* Found by fuzz_linear_learner_request: a request whose rows are all sparse
+ * and empty used to crash the worker (a NULL index array read as a dense
+ * row).  An empty sparse row is an all-zero row: the bias alone decides. */
+TEST(ll_predict_all_empty_sparse_rows_score_the_bias)
+{
+    struct ll_model *m = test_model(LL_BINARY);
+    json_t *j = predict_json(m, "application/json", "{\"features\": {\"values\": [], \"keys\": [], \"shape\": [3]}}");
+    json_t *pred = json_array_get(json_object_get(j, "predictions"), 0);
+    ASSERT(pred != NULL);
+    float zero[3] = {0, 0, 0};
+    ASSERT_NEAR(json_number_value(json_object_get(pred, "score")), 1.0 / (1.0 + exp(-raw_score(m, zero, 0))), 1e-5);
+    json_decref(j);
+    json_t *j2 = predict_json(m, "application/jsonlines", "{\"data\": {\"features\": {\"values\": [], \"keys\": []}}}\n");
+    ASSERT(j2 != NULL);
+    json_decref(j2);
+}
