@@ -12,6 +12,7 @@
  * A prediction is f(x) = W ((x - mean) * scale) + b, times label_std plus
  * label_mean for a regressor; model.json gives the same on raw features.
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -365,7 +366,12 @@ void ll_model_transform(const struct ll_model *m, float *out, size_t n)
             out[i] = sigmoid(out[i]);
     } else if (m->type == LL_MULTICLASS) {
         for (size_t i = 0; i < n; i++) {
-            float *z = out + i * m->K, mx = z[0];
+            float *z = out + i * m->K;
+            /* Overflowed logits (inf, or NaN from inf - inf) would make every
+             * probability NaN: clamp them to the finite range first. */
+            for (size_t k = 0; k < m->K; k++)
+                z[k] = z[k] != z[k] ? -FLT_MAX : z[k] > FLT_MAX ? FLT_MAX : z[k] < -FLT_MAX ? -FLT_MAX : z[k];
+            float mx = z[0];
             for (size_t k = 1; k < m->K; k++)
                 mx = z[k] > mx ? z[k] : mx;
             double sum = 0;

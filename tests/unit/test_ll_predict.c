@@ -425,3 +425,19 @@ TEST(ll_predict_all_empty_sparse_rows_score_the_bias)
     ASSERT(j2 != NULL);
     json_decref(j2);
 }
+
+/* Logits that overflow float must still give probabilities, not nulls. */
+TEST(ll_predict_multiclass_overflowing_logits_give_probabilities)
+{
+    struct ll_model *m = test_model(LL_MULTICLASS);
+    json_t *j = predict_json(m, "text/csv", "-3.4e38,-3.4e38,3.4e38\n");
+    json_t *score = json_object_get(json_array_get(json_object_get(j, "predictions"), 0), "score");
+    ASSERT_EQ_INT(json_array_size(score), 4);
+    double sum = 0;
+    for (size_t k = 0; k < 4; k++) {
+        ASSERT(json_is_number(json_array_get(score, k)));
+        sum += json_number_value(json_array_get(score, k));
+    }
+    ASSERT_NEAR(sum, 1.0, 1e-5);
+    json_decref(j);
+}
