@@ -3,6 +3,8 @@
 #   - the load generator and probe: wrk, curl, time
 #   - the peer serving stack that ../shared/peers/05-serving.sh runs:
 #     nginx, gunicorn, python3-flask, python3-gevent, python3-numpy
+#   - the linear-learner peer (bench/linear.sh, ../shared/peers/03-linear.sh):
+#     python3-sklearn, python3-pandas, dataset-fashion-mnist
 #   - libopenblas0-pthread, so Debian's numpy uses OpenBLAS as the peer scripts
 #     assume (../shared/peers/install-deps.sh installs it too)
 # Building optml itself needs .ci/deps.sh (compilers and -dev packages).
@@ -12,6 +14,7 @@ set -euo pipefail
 packages=(
   wrk curl time ca-certificates
   nginx gunicorn python3-flask python3-gevent python3-numpy libopenblas0-pthread
+  python3-sklearn python3-pandas dataset-fashion-mnist
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` runs this after building build/bin/optml and the test modules.
 # Each benchmark is its own script under bench/ and writes bench/results/<name>.txt.
-# Today: serving (optml serve vs nginx + gunicorn + Flask).  bench/README.md
+# Today: serving (optml serve vs nginx + gunicorn + Flask), then linear
+# (the linear-learner module vs scikit-learn fed by NumPy's parser).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -9,4 +10,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export OPTML_BUILD=${OPTML_BUILD:-build}
 rc=0
 bash bench/serving.sh || rc=$?
+bash bench/linear.sh || rc=$?
 exit $rc

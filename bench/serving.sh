@@ -17,7 +17,7 @@
 #   QUIET_MAX=30               at most this many seconds waiting for an idle machine
 #   RETRY_OTHER=0.25           an optml point during which other work used more cores
 #                              than this is run once more (the cleaner one is kept)
-#   OUT=bench/results/serving.txt
+#   OUT=bench/results/serving.txt (serving-<module>.txt for another module)
 # Traffic goes to 127.0.0.1 only; only processes this script starts are
 # stopped, by PID.
 set -u
@@ -35,7 +35,7 @@ PEER_STACKS=${PEER_STACKS:-nginx-gunicorn gunicorn}
 QUIET_MAX=${QUIET_MAX:-30}
 BENCH_BUDGET=${BENCH_BUDGET:-360}
 RETRY_OTHER=${RETRY_OTHER:-0.25}
-OUT=${OUT:-$BENCH_DIR/results/serving.txt}
+if [ "$MODULE" = echo ]; then OUT=${OUT:-$BENCH_DIR/results/serving.txt}; else OUT=${OUT:-$BENCH_DIR/results/serving-$MODULE.txt}; fi
 RAW=${OUT%.txt}.raw.log
 HZ=$(getconf CLK_TCK)
 PY=${PY:-/usr/bin/python3}

@@ -1,0 +1,87 @@
+/*
+ * csvparse: parse-only timing of the linear learner's CSV number parser
+ * (algorithms/linear_learner/csv_rows.c), for bench/linear.sh.
+ *
+ *   csvparse FILE [REPEAT]
+ *
+ * Reads FILE whole into memory first (not timed), then splits it into lines
+ * and parses every line with ll_csv_parse_floats() into a float buffer,
+ * REPEAT times (default 3), and prints the best pass:
+ *   PARSE bytes=.. rows=.. fields=.. best_s=.. MB_per_s=.. rows_per_s=.. checksum=..
+ * The checksum (sum of the labels) keeps the compiler honest.
+ * Build: cc -O3 -fno-math-errno -Ialgorithms bench/tools/csvparse.c \
+ *          algorithms/linear_learner/csv_rows.c -o csvparse
+ */
+#define _GNU_SOURCE
+#include "linear_learner/csv_rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: csvparse FILE [REPEAT]\n");
+        return 2;
+    }
+    int repeat = argc > 2 ? atoi(argv[2]) : 3;
+    if (repeat < 1)
+        repeat = 1;
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) {
+        perror(argv[1]);
+        return 1;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)size + 1);
+    if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "cannot read %s\n", argv[1]);
+        return 1;
+    }
+    fclose(f);
+    enum { CAP = 4096 };
+    static float out[CAP];
+    char err[128];
+    double best = 1e30, checksum = 0;
+    long rows = 0, fields = 0;
+    for (int r = 0; r < repeat; r++) {
+        rows = 0;
+        fields = 0;
+        checksum = 0;
+        double t0 = now_s();
+        const char *p = buf, *end = buf + size;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            long n = ll_csv_parse_floats(p, len, out, CAP, err, sizeof err);
+            if (n < 0) {
+                fprintf(stderr, "row %ld: %s\n", rows + 1, err);
+                return 1;
+            }
+            if (n > 0) {
+                rows++;
+                fields += n;
+                checksum += out[0];
+            }
+            p += len + 1;
+        }
+        double dt = now_s() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    printf("PARSE bytes=%ld rows=%ld fields=%ld best_s=%.3f MB_per_s=%.1f rows_per_s=%.0f checksum=%.6g repeat=%d\n",
+           size, rows, fields, best, (double)size / best / 1e6, (double)rows / best, checksum, repeat);
+    free(buf);
+    return 0;
+}
