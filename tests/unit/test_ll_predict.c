@@ -424,6 +424,7 @@ TEST(ll_predict_all_empty_sparse_rows_score_the_bias)
     json_t *j2 = predict_json(m, "application/jsonlines", "{\"data\": {\"features\": {\"values\": [], \"keys\": []}}}\n");
     ASSERT(j2 != NULL);
     json_decref(j2);
+    ll_model_release(m);
 }
 
 /* Logits that overflow float must still give probabilities, not nulls. */
@@ -440,4 +441,5 @@ TEST(ll_predict_multiclass_overflowing_logits_give_probabilities)
     }
     ASSERT_NEAR(sum, 1.0, 1e-5);
     json_decref(j);
+    ll_model_release(m);
 }
