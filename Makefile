@@ -65,7 +65,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
-.PHONY: all test asan check fuzz fuzz-build bench install clean help
+.PHONY: all test asan check fuzz fuzz-build bench image images demo install clean help
 all: $(BUILD)/bin/optml $(MODULES)
 
 help:
@@ -75,6 +75,9 @@ help:
 	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
 	@echo "make check        test + asan + fuzz: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
+	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"
+	@echo "make images       every module's image (containers/*/Dockerfile)"
+	@echo "make demo         image, local_test train + serve + one prediction on shipped data"
 	@echo "make install      install into PREFIX ($(PREFIX)): bin/optml, bin/train, bin/serve, lib/optml/"
 	@echo "make clean        remove build outputs"
 
@@ -141,6 +144,21 @@ check: test asan fuzz
 # the load generator and the peer stacks.
 bench: all $(TEST_MODULES)
 	OPTML_BUILD=$(BUILD) bash bench/run.sh
+
+# Docker images: one per containers/<module>/Dockerfile.  docker/base-image.sh
+# builds debian:bookworm-slim offline when it cannot be pulled.
+IMAGE_MODULES := $(notdir $(patsubst %/,%,$(dir $(wildcard containers/*/Dockerfile))))
+image:
+	@test -n "$(MODULE)" || { echo "make image MODULE=<one of: $(IMAGE_MODULES)>"; exit 2; }
+	@test -f containers/$(MODULE)/Dockerfile || { echo "no containers/$(MODULE)/Dockerfile"; exit 2; }
+	bash docker/base-image.sh
+	docker build --network host -f containers/$(MODULE)/Dockerfile \
+	  -t optml/$(MODULE):latest -t optml/$(MODULE):$(VERSION) .
+images:
+	@for m in $(IMAGE_MODULES); do $(MAKE) --no-print-directory image MODULE=$$m || exit 1; done
+
+demo:
+	bash local_test/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/optml

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs Docker and debootstrap from Debian's archive and makes sure a
+# daemon answers.  Where no init system started one (containers, CI
+# sandboxes), it starts dockerd without a bridge: the local_test scripts then
+# use host networking (OPTML_DOCKER_NETWORK=host).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null; then
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker.io debootstrap curl
+fi
+if ! docker info >/dev/null 2>&1; then
+  echo "setup: starting dockerd (no bridge; logs in /tmp/optml-dockerd.log)"
+  $SUDO sh -c 'nohup dockerd --bridge=none --iptables=false --ip-masq=false >/tmp/optml-dockerd.log 2>&1 &'
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start" >&2; tail -n 20 /tmp/optml-dockerd.log >&2; exit 1; }
+fi
