@@ -65,7 +65,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
-.PHONY: all test asan check fuzz fuzz-build bench image images demo install clean help
+.PHONY: all test asan check fuzz fuzz-build bench image images demo test-images install clean help
 all: $(BUILD)/bin/optml $(MODULES)
 
 help:
@@ -73,7 +73,8 @@ help:
 	@echo "make test         build and run the unit and integration tests"
 	@echo "make asan         the same tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
-	@echo "make check        test + asan + fuzz: what CI runs"
+	@echo "make test-images  build optml/linear-learner and test it through docker and local_test/"
+	@echo "make check        test + asan + fuzz + test-images: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"
 	@echo "make images       every module's image (containers/*/Dockerfile)"
@@ -138,7 +139,11 @@ fuzz: fuzz-build
 	  grep -E '^(#[0-9]+ *DONE|Done)' $(BUILD)/fuzz/$$name.log | tail -n 1; \
 	done
 
-check: test asan fuzz
+# Image tests with a real Docker engine (docker/setup.sh installs and starts it).
+test-images:
+	bash tests/images/run.sh
+
+check: test asan fuzz test-images
 
 # Benchmarks: long and noisy, never part of `check`.  bench/deps.sh installs
 # the load generator and the peer stacks.
