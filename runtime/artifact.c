@@ -5,15 +5,12 @@
 #define _GNU_SOURCE
 #include "artifact.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomic_file.h"
 #include "crc32c.h"
+#include "file_read.h"
 #include "job.h"
 #include "paths.h"
 
@@ -124,52 +121,6 @@ optml_status rt_artifact_check_origin(optml_ctx *ctx, const char *what,
     return OPTML_OK;
 }
 
-optml_status rt_read_whole_file(optml_ctx *ctx, const char *path, size_t max_len, void **data,
-                                size_t *len)
-{
-    *data = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return OPTML_E_NOT_FOUND;
-        return optml_error(ctx, OPTML_E_IO, "cannot open %s: %s", path, strerror(errno));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return optml_error(ctx, OPTML_E_IO, "%s is not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > max_len) {
-        close(fd);
-        return optml_error(ctx, OPTML_E_CLIENT, "%s is %lld bytes, more than the limit of %zu",
-                           path, (long long)st.st_size, max_len);
-    }
-    size_t n = (size_t)st.st_size;
-    unsigned char *buf = malloc(n ? n : 1);
-    if (!buf) {
-        close(fd);
-        return optml_error(ctx, OPTML_E_NOMEM, "out of memory reading %s (%zu bytes)", path, n);
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != n) {
-        free(buf);
-        return optml_error(ctx, OPTML_E_IO, "short read on %s", path);
-    }
-    *data = buf;
-    *len = n;
-    return OPTML_OK;
-}
-
 /* ---- model files (module API) ---- */
 
 #define MODEL_FILE_MAX ((size_t)1 << 34) /* 16 GiB */
@@ -223,9 +174,9 @@ optml_status optml_model_read(optml_ctx *ctx, const char *model_dir, const char 
     char *path = rt_path_join(model_dir, filename);
     if (!path)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
-    void *buf = NULL;
+    char *buf = NULL;
     size_t n = 0;
-    s = rt_read_whole_file(ctx, path, MODEL_FILE_MAX, &buf, &n);
+    s = rt_read_whole_file(ctx, path, NULL, MODEL_FILE_MAX, &buf, &n);
     if (s == OPTML_E_NOT_FOUND)
         s = optml_error(ctx, OPTML_E_MODEL, "model file %s does not exist", path);
     struct rt_artifact_header h;

@@ -53,9 +53,4 @@ optml_status rt_artifact_check_origin(optml_ctx *ctx, const char *what,
                                       const struct rt_artifact_header *h, const char *module,
                                       uint32_t format_version, int check_hash, uint64_t hp_hash);
 
-/* Read a whole file of at most `max_len` bytes (malloc'd).  OPTML_E_NOT_FOUND
- * when it does not exist (no message recorded). */
-optml_status rt_read_whole_file(optml_ctx *ctx, const char *path, size_t max_len, void **data,
-                                size_t *len);
-
 #endif

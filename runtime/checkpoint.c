@@ -18,6 +18,7 @@
 #include "artifact.h"
 #include "atomic_file.h"
 #include "crc32c.h"
+#include "file_read.h"
 #include "job.h"
 #include "log.h"
 #include "paths.h"
@@ -195,7 +196,7 @@ optml_status optml_checkpoint_load(optml_ctx *ctx, uint64_t *step, void **data, 
     s = OPTML_E_NOT_FOUND;
     for (size_t i = 0; i < n; i++) {
         char *path = rt_path_join(dir, files[i].name);
-        void *buf = NULL;
+        char *buf = NULL;
         size_t blen = 0;
         struct optml_ctx scratch;
         rt_ctx_init(&scratch);
@@ -203,7 +204,7 @@ optml_status optml_checkpoint_load(optml_ctx *ctx, uint64_t *step, void **data, 
             s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
             break;
         }
-        optml_status r = rt_read_whole_file(&scratch, path, CHECKPOINT_MAX, &buf, &blen);
+        optml_status r = rt_read_whole_file(&scratch, path, NULL, CHECKPOINT_MAX, &buf, &blen);
         struct rt_artifact_header h;
         const unsigned char *payload = NULL;
         if (r == OPTML_OK)

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "config.h"
+#include "file_read.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -109,45 +110,6 @@ static char *find_any_case(const char *dir, const char *name)
 }
 
 /* Read an open regular file to the end, at most RT_CONFIG_MAX_BYTES. */
-static optml_status read_all(optml_ctx *ctx, int fd, const char *name, char **text, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return optml_error(ctx, OPTML_E_NOMEM, "%s: out of memory", name);
-    for (;;) {
-        if (n > RT_CONFIG_MAX_BYTES) {
-            free(buf);
-            return optml_error(ctx, OPTML_E_CLIENT, "%s is larger than %u MiB", name,
-                               RT_CONFIG_MAX_BYTES >> 20);
-        }
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return optml_error(ctx, OPTML_E_NOMEM, "%s: out of memory", name);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            return optml_error(ctx, OPTML_E_IO, "cannot read %s: %s", name, strerror(e));
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    buf[n] = 0;
-    *text = buf;
-    *len = n;
-    return OPTML_OK;
-}
-
 optml_status rt_config_read_file(optml_ctx *ctx, const char *dir, const char *name,
                                  int any_case, char **text, size_t *len)
 {
@@ -155,7 +117,6 @@ optml_status rt_config_read_file(optml_ctx *ctx, const char *dir, const char *na
     *len = 0;
     char *entry = NULL, *path = NULL;
     optml_status st = OPTML_OK;
-    int fd = -1;
     if (any_case) {
         entry = find_any_case(dir, name);
         if (!entry) {
@@ -172,36 +133,8 @@ optml_status rt_config_read_file(optml_ctx *ctx, const char *dir, const char *na
         st = optml_error(ctx, OPTML_E_NOMEM, "%s: out of memory", name);
         goto out;
     }
-    /* O_NONBLOCK: a FIFO planted under the config name must not hang us. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            st = OPTML_E_NOT_FOUND;
-        else
-            st = optml_error(ctx, OPTML_E_IO, "cannot open %s: %s", path, strerror(errno));
-        goto out;
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        st = optml_error(ctx, OPTML_E_IO, "cannot stat %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        st = optml_error(ctx, OPTML_E_CLIENT, "%s is not a regular file", path);
-        goto out;
-    }
-    if ((uint64_t)sb.st_size > RT_CONFIG_MAX_BYTES) {
-        st = optml_error(ctx, OPTML_E_CLIENT, "%s is larger than %u MiB", shown,
-                         RT_CONFIG_MAX_BYTES >> 20);
-        goto out;
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0)
-        (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    st = read_all(ctx, fd, shown, text, len);
+    st = rt_read_whole_file(ctx, path, shown, RT_CONFIG_MAX_BYTES, text, len);
 out:
-    if (fd >= 0)
-        close(fd);
     free(path);
     free(entry);
     return st;

@@ -19,6 +19,7 @@
 #include "hparams.h"
 #include "log.h"
 #include "paths.h"
+#include "strjoin.h"
 
 static int name_eq(const char *a, const char *b)
 {
@@ -129,22 +130,6 @@ void rt_module_list_free(struct rt_module_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static char *joined_names(const struct rt_module_list *l)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < l->n; i++)
-        len += strlen(l->names[i]) + 2;
-    char *s = calloc(1, len);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, l->names[i]);
-    }
-    return s;
-}
-
 optml_status rt_module_find(optml_ctx *ctx, struct rt_module *out)
 {
     memset(out, 0, sizeof(*out));
@@ -153,7 +138,7 @@ optml_status rt_module_find(optml_ctx *ctx, struct rt_module *out)
     if (s != OPTML_OK)
         goto out;
     const char *want = getenv("OPTML_ALGORITHM");
-    char *names = joined_names(&l);
+    char *names = rt_join((const char *const *)l.names, l.n);
     if (l.n == 0) {
         s = optml_error(ctx, OPTML_E_INTERNAL,
                         "no algorithm modules installed (searched %s); set OPTML_MODULE_PATH",

@@ -12,14 +12,7 @@
 
 #include "job.h"
 #include "media.h"
-
-void rt_join_types(const char *const *types, char *buf, size_t size)
-{
-    size_t off = 0;
-    buf[0] = 0;
-    for (size_t i = 0; types && types[i] && off < size; i++)
-        off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", types[i]);
-}
+#include "strjoin.h"
 
 static int supported_index(const char *const *supported, const char *type)
 {
@@ -32,20 +25,23 @@ static int supported_index(const char *const *supported, const char *type)
 optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
                                        const char *const *supported, struct rt_media_choice *out)
 {
-    char list[1024];
-    rt_join_types(supported, list, sizeof(list));
     const char *params = NULL;
+    char what[512];
     if (!header || !*header)
-        return optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA,
-                           "the request has no Content-Type; this model accepts %s", list);
-    if (rt_media_parse(header, out->type, sizeof(out->type), &params) != 0)
-        return optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA,
-                           "malformed Content-Type '%.200s'; this model accepts %s", header, list);
-    if (supported_index(supported, out->type) < 0)
-        return optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA,
-                           "Content-Type '%s' is not supported; this model accepts %s", out->type, list);
-    snprintf(out->params, sizeof(out->params), "%s", params ? params : "");
-    return OPTML_OK;
+        snprintf(what, sizeof(what), "the request has no Content-Type");
+    else if (rt_media_parse(header, out->type, sizeof(out->type), &params) != 0)
+        snprintf(what, sizeof(what), "malformed Content-Type '%.200s'", header);
+    else if (supported_index(supported, out->type) < 0)
+        snprintf(what, sizeof(what), "Content-Type '%s' is not supported", out->type);
+    else {
+        snprintf(out->params, sizeof(out->params), "%s", params ? params : "");
+        return OPTML_OK;
+    }
+    char *list = rt_join(supported, RT_JOIN_UNTIL_NULL);
+    optml_status s = optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA, "%s; this model accepts %s", what,
+                                 list ? list : "?");
+    free(list);
+    return s;
 }
 
 /* Remove a "q=..." parameter from `params` (in place) and return its value. */
@@ -95,8 +91,6 @@ static int match_range(const char *range, const char *const *supported, const ch
 optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char *const *supported,
                                  const char *fallback, struct rt_media_choice *out)
 {
-    char list[1024];
-    rt_join_types(supported, list, sizeof(list));
     out->params[0] = 0;
     if (!header || !*header || strspn(header, " \t") == strlen(header)) {
         snprintf(out->type, sizeof(out->type), "%s", fallback);
@@ -127,9 +121,12 @@ optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char 
         snprintf(out->params, sizeof(out->params), "%s", p);
     }
     free(copy);
-    if (!found)
-        return optml_error(ctx, OPTML_E_NOT_ACCEPTABLE,
-                           "Accept '%.200s' matches no type this model returns; it returns %s",
-                           header, list);
-    return OPTML_OK;
+    if (found)
+        return OPTML_OK;
+    char *list = rt_join(supported, RT_JOIN_UNTIL_NULL);
+    optml_status s = optml_error(ctx, OPTML_E_NOT_ACCEPTABLE,
+                                 "Accept '%.200s' matches no type this model returns; it returns %s",
+                                 header, list ? list : "?");
+    free(list);
+    return s;
 }

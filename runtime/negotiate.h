@@ -30,7 +30,4 @@ optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
 optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char *const *supported,
                                  const char *fallback, struct rt_media_choice *out);
 
-/* "a, b, c" of a NULL-terminated list, into buf. */
-void rt_join_types(const char *const *types, char *buf, size_t size);
-
 #endif

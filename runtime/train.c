@@ -24,6 +24,7 @@
 #include "module.h"
 #include "paths.h"
 #include "stop.h"
+#include "strjoin.h"
 
 /* Write the failure file and log the same line; returns the exit code. */
 static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
@@ -145,29 +146,13 @@ static const struct optml_channel_decl *find_decl(const struct optml_algorithm *
     return NULL;
 }
 
-static char *list_of(const char *const *items, size_t n, int null_terminated)
-{
-    size_t len = 1;
-    for (size_t i = 0; null_terminated ? items[i] != NULL : i < n; i++)
-        len += strlen(items[i]) + 2;
-    char *s = calloc(1, len);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; null_terminated ? items[i] != NULL : i < n; i++) {
-        if (i)
-            strcat(s, ", ");
-        strcat(s, items[i]);
-    }
-    return s;
-}
-
 static char *declared_channel_names(const struct optml_algorithm *alg)
 {
     const char *names[64];
     size_t n = alg->n_channels < 64 ? alg->n_channels : 64;
     for (size_t i = 0; i < n; i++)
         names[i] = alg->channels[i].name;
-    return list_of(names, n, 0);
+    return rt_join(names, n);
 }
 
 static optml_status check_content_type(optml_ctx *ctx, const struct rt_channel_config *cfg,
@@ -178,7 +163,7 @@ static optml_status check_content_type(optml_ctx *ctx, const struct rt_channel_c
     for (size_t i = 0; decl->content_types[i]; i++)
         if (strcmp(decl->content_types[i], cfg->content_type) == 0)
             return OPTML_OK;
-    char *ok = list_of(decl->content_types, 0, 1);
+    char *ok = rt_join(decl->content_types, RT_JOIN_UNTIL_NULL);
     optml_status s = optml_error(ctx, OPTML_E_CLIENT,
                                  "channel '%s': ContentType '%s' is not supported; use one of: %s",
                                  cfg->name, cfg->content_type, ok ? ok : "?");
