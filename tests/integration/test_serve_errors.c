@@ -307,3 +307,22 @@ TEST(serve_missing_model_pings_500_and_stays_up)
     check_failed_ping(s, NULL);
     serve_stop(s);
 }
+
+/* A model.tar.gz with a `../` entry is refused: /ping says why, nothing is
+ * written outside the model directory, and the server stays up. */
+TEST(serve_model_tar_gz_with_dotdot_entry_is_refused)
+{
+    char *base = serve_trained_tree();
+    char *cmd = strf("cd '%s' && python3 -c \"import tarfile; t = tarfile.open('model.tar.gz', 'w:gz'); "
+                     "t.add('model/echo.model', arcname='echo.model'); "
+                     "t.add('model/echo.model', arcname='../escaped.model'); t.close()\" && "
+                     "rm -rf model && mkdir model && mv model.tar.gz model/",
+                     base);
+    ASSERT_EQ_INT(system(cmd), 0);
+    free(cmd);
+    struct served *s = serve_start(base, NULL);
+    check_failed_ping(s, "../escaped.model");
+    ASSERT(!tree_has(base, "escaped.model"));
+    ASSERT(!tree_has(base, "model/echo.model")); /* all or nothing */
+    serve_stop(s);
+}
