@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "harness.h"
 #include "serve_helpers.h"
@@ -391,6 +394,30 @@ TEST(serve_malformed_http_gets_4xx_and_the_server_carries_on)
         SRV_ASSERT(s, gr.status >= 400 && gr.status < 500);
     http_response_clear(&gr);
     http_close(g);
+    ping_ok(s);
+    serve_stop(s);
+}
+
+/* An idle client is disconnected after OPTML_HTTP_IDLE_TIMEOUT seconds, so
+ * idle or silent connections cannot pile up. */
+TEST(serve_idle_connections_are_closed_after_the_timeout)
+{
+    char *base = serve_trained_tree();
+    const char *env[] = {"OPTML_HTTP_IDLE_TIMEOUT=1", NULL};
+    struct served *s = serve_start_ready(base, env);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    SRV_ASSERT(s, connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+    double t0 = serve_now();
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ready = poll(&p, 1, 5000); /* the server closes: readable, then EOF */
+    char c;
+    ssize_t got = ready > 0 ? recv(fd, &c, 1, 0) : -1;
+    double waited = serve_now() - t0;
+    close(fd);
+    SRV_ASSERT(s, ready == 1 && got == 0);
+    SRV_ASSERT(s, waited > 0.5 && waited < 4.0);
     ping_ok(s);
     serve_stop(s);
 }
