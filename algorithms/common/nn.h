@@ -89,7 +89,8 @@ void nn_embedding_backward(const uint32_t *ids, size_t n, const float *dout, siz
 /* Embedding bag: for each of N bags, out[r] (D) = sum over j in
  * [off[r], off[r+1]) of wts[j] * E[ids[j]] (wts NULL means 1 / bag size, the
  * mean; an empty bag gives zeros).  off has N + 1 entries.  ids >= V are
- * skipped (contribute nothing). */
+ * skipped (contribute nothing) and, for the mean, not counted in the bag
+ * size (like a padding id): a bag of only such ids gives zeros. */
 void nn_embedding_bag_forward(const float *E, size_t V, size_t D, const uint32_t *ids, const float *wts,
                               const size_t *off, size_t N, float *out);
 /* Backward of the bag: dE[ids[j]] += w_j * dout[r] (w_j as in forward). */

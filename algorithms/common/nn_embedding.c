@@ -1,0 +1,73 @@
+/*
+ * nn_embedding.c: embedding lookups of nn.h: gather (one row per id) and its
+ * scatter-add backward, and the embedding bag (a weighted or mean sum of
+ * rows per bag, the fastText / news-classifier input layer) with its
+ * backward.  Ids >= V are never dereferenced.  The per-row loops are axpy
+ * over D floats on restrict pointers, which GCC vectorises at -O3.
+ */
+#include "common/nn.h"
+
+#include <string.h>
+
+/* y[0..D) += a * x[0..D) */
+static inline void axpy(float *restrict y, const float *restrict x, float a, size_t D)
+{
+    for (size_t d = 0; d < D; d++)
+        y[d] += a * x[d];
+}
+
+void nn_embedding_forward(const float *E, size_t V, size_t D, const uint32_t *ids, size_t n,
+                          float *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] < V)
+            memcpy(out + i * D, E + (size_t)ids[i] * D, D * sizeof(float));
+        else
+            memset(out + i * D, 0, D * sizeof(float));
+    }
+}
+
+void nn_embedding_backward(const uint32_t *ids, size_t n, const float *dout, size_t V, size_t D,
+                           float *dE)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < V)
+            axpy(dE + (size_t)ids[i] * D, dout + i * D, 1.0f, D);
+}
+
+/* The weight of entry j of bag [b, e): wts[j], or 1 / (number of ids < V in
+ * the bag) for the mean. */
+static float mean_weight(const uint32_t *ids, size_t b, size_t e, size_t V)
+{
+    size_t cnt = 0;
+    for (size_t j = b; j < e; j++)
+        cnt += ids[j] < V;
+    return cnt ? 1.0f / (float)cnt : 0.0f;
+}
+
+void nn_embedding_bag_forward(const float *E, size_t V, size_t D, const uint32_t *ids, const float *wts,
+                              const size_t *off, size_t N, float *out)
+{
+    for (size_t r = 0; r < N; r++) {
+        float *o = out + r * D;
+        memset(o, 0, D * sizeof(float));
+        const size_t b = off[r], e = off[r + 1];
+        const float mw = wts ? 0.0f : mean_weight(ids, b, e, V);
+        for (size_t j = b; j < e; j++)
+            if (ids[j] < V)
+                axpy(o, E + (size_t)ids[j] * D, wts ? wts[j] : mw, D);
+    }
+}
+
+void nn_embedding_bag_backward(const uint32_t *ids, const float *wts, const size_t *off, size_t N,
+                               const float *dout, size_t V, size_t D, float *dE)
+{
+    for (size_t r = 0; r < N; r++) {
+        const float *g = dout + r * D;
+        const size_t b = off[r], e = off[r + 1];
+        const float mw = wts ? 0.0f : mean_weight(ids, b, e, V);
+        for (size_t j = b; j < e; j++)
+            if (ids[j] < V)
+                axpy(dE + (size_t)ids[j] * D, g, wts ? wts[j] : mw, D);
+    }
+}
