@@ -103,9 +103,10 @@ $(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -shared -fvisibility=hidden -o $@ $^ $(MODULE_LIBS)
 
+# (The shared code calls OpenBLAS, so the test modules link it like the real ones.)
 $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ -lm
+	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ $(MODULE_LIBS)
 
 $(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ)
 	@mkdir -p $(dir $@)
