@@ -22,8 +22,8 @@ static int supported_index(const char *const *supported, const char *type)
     return -1;
 }
 
-optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
-                                       const char *const *supported, struct rt_media_choice *out)
+optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header, const char *const *supported,
+                                       const char *lead, struct rt_media_choice *out)
 {
     const char *params = NULL;
     char what[512];
@@ -38,8 +38,8 @@ optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
         return OPTML_OK;
     }
     char *list = rt_join(supported, RT_JOIN_UNTIL_NULL);
-    optml_status s = optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA, "%s; this model accepts %s", what,
-                                 list ? list : "?");
+    optml_status s = optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA, "%.200s%s%s; this model accepts %s",
+                                 lead ? lead : "", lead ? ": " : "", what, list ? list : "?");
     free(list);
     return s;
 }

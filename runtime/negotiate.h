@@ -18,9 +18,10 @@ struct rt_media_choice {
 
 /* Match a Content-Type header against `supported` (NULL-terminated).
  * OPTML_E_UNSUPPORTED_MEDIA with a message listing the supported types when
- * the header is missing, malformed or not supported. */
-optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header,
-                                       const char *const *supported, struct rt_media_choice *out);
+ * the header is missing, malformed or not supported, after `lead` ("<lead>:
+ * ...") when `lead` is not NULL. */
+optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header, const char *const *supported,
+                                       const char *lead, struct rt_media_choice *out);
 
 /* Choose the response type for an Accept header: the supported type with the
  * highest q (ties: the order given); `*` / `*` or a missing header means

@@ -266,7 +266,8 @@ static enum MHD_Result handle_predict(struct request *rq, const char *name)
     }
     optml_ctx *ctx = &sw->w.ctx;
     optml_status s = rt_negotiate_content_type(ctx, header(rq->conn, MHD_HTTP_HEADER_CONTENT_TYPE),
-                                               srv->alg->request_types, &sw->content_type);
+                                               srv->alg->request_types, srv->alg->unsupported_media_message,
+                                               &sw->content_type);
     if (s == OPTML_OK)
         s = rt_negotiate_accept(ctx, header(rq->conn, MHD_HTTP_HEADER_ACCEPT), srv->alg->response_types,
                                 srv->cfg.default_accept, &sw->accept);

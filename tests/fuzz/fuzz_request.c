@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
     struct rt_media_choice c_ct, c_acc;
-    optml_status s = rt_negotiate_content_type(&ctx, ct, request_types, &c_ct);
+    optml_status s = rt_negotiate_content_type(&ctx, ct, request_types, NULL, &c_ct);
     if (s != OPTML_OK && s != OPTML_E_UNSUPPORTED_MEDIA)
         abort();
     rt_ctx_init(&ctx);

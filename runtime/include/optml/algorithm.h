@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-#define OPTML_ALGORITHM_API_VERSION 1
+#define OPTML_ALGORITHM_API_VERSION 2
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -412,6 +412,12 @@ struct optml_algorithm {
 
     /* Free what model_load returned; accepts NULL.  (optional) */
     void (*model_free)(void *model);
+
+    /* Serving: the first words of the 415 answer to a request whose
+     * Content-Type is not in request_types, before the runtime's own
+     * "Content-Type '...' is not supported; this model accepts ..." (optional,
+     * e.g. the message of the container the module replaces).  Added in API 2. */
+    const char *unsupported_media_message;
 };
 
 /* Define the module's exported table:

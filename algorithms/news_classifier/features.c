@@ -1,0 +1,237 @@
+/*
+ * features.c: the ngram architecture's input: word n-grams (over
+ * nc_word_tokens) and character n-grams of each whitespace-separated word
+ * padded with spaces (scikit-learn's char_wb analyzer), hashed into
+ * `buckets`, counted, then sublinear TF-IDF weighted with each group
+ * L2-normalised.  Also the CSR row store the trainer iterates.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "news_classifier/nc.h"
+
+#define MAX_TOKENS 4096
+
+void nc_sparse_free(struct nc_sparse *s)
+{
+    free(s->id);
+    free(s->w);
+    memset(s, 0, sizeof(*s));
+}
+
+static int push(struct nc_sparse *s, uint32_t id)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        uint32_t *i = realloc(s->id, cap * sizeof(*i));
+        if (!i)
+            return -1;
+        s->id = i;
+        float *w = realloc(s->w, cap * sizeof(*w));
+        if (!w)
+            return -1;
+        s->w = w;
+        s->cap = cap;
+    }
+    s->id[s->n] = id;
+    s->w[s->n++] = 1.0f;
+    return 0;
+}
+
+struct tok_list {
+    const char *s[MAX_TOKENS];
+    size_t len[MAX_TOKENS];
+    size_t n;
+};
+
+static int collect(void *ctx, const char *s, size_t len)
+{
+    struct tok_list *t = ctx;
+    t->s[t->n] = s;
+    t->len[t->n++] = len;
+    return t->n == MAX_TOKENS;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/* Sort ids [from, s->n) and merge duplicates into counts. */
+static void merge(struct nc_sparse *s, size_t from)
+{
+    qsort(s->id + from, s->n - from, sizeof(uint32_t), cmp_u32);
+    size_t o = from;
+    for (size_t i = from; i < s->n; i++) {
+        if (o > from && s->id[o - 1] == s->id[i]) {
+            s->w[o - 1] += 1.0f;
+        } else {
+            s->id[o] = s->id[i];
+            s->w[o++] = 1.0f;
+        }
+    }
+    s->n = o;
+}
+
+static uint32_t bucket(uint64_t h, uint32_t buckets)
+{
+    h ^= h >> 33; /* FNV's low bits are weak for short keys: mix first */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)(h % buckets);
+}
+
+static int word_ngrams(const struct nc_featcfg *cfg, const struct tok_list *t, struct nc_sparse *out)
+{
+    for (uint32_t n = 1; n <= cfg->word_ngrams; n++) {
+        for (size_t i = 0; i + n <= t->n; i++) {
+            uint64_t h = nc_fnv(NC_FNV_SEED, "w", 1);
+            h = nc_fnv(h, &n, sizeof(n));
+            for (uint32_t j = 0; j < n; j++) {
+                h = nc_fnv(h, t->s[i + j], t->len[i + j]);
+                h = nc_fnv(h, "\x01", 1);
+            }
+            if (push(out, bucket(h, cfg->buckets)) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int char_ngrams(const struct nc_featcfg *cfg, const char *lowered, size_t len, struct nc_sparse *out)
+{
+    char w[258];
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (lowered[i] == ' ' || (lowered[i] >= '\t' && lowered[i] <= '\r')))
+            i++;
+        size_t s = i;
+        while (i < len && !(lowered[i] == ' ' || (lowered[i] >= '\t' && lowered[i] <= '\r')))
+            i++;
+        if (i == s)
+            continue;
+        size_t wl = i - s < 256 ? i - s : 256;
+        w[0] = ' ';
+        memcpy(w + 1, lowered + s, wl);
+        w[wl + 1] = ' ';
+        wl += 2;
+        for (uint32_t n = cfg->char_min; n && n <= cfg->char_max; n++) {
+            for (size_t off = 0;; off++) {
+                size_t take = n < wl - off ? n : wl - off;
+                uint64_t h = nc_fnv(NC_FNV_SEED, "c", 1);
+                h = nc_fnv(h, w + off, take);
+                if (push(out, bucket(h, cfg->buckets)) != 0)
+                    return -1;
+                if (off + n >= wl)
+                    break;
+            }
+        }
+    }
+    return 0;
+}
+
+int nc_features(const struct nc_featcfg *cfg, const char *text, size_t len, struct nc_sparse *out,
+                size_t *n_word)
+{
+    if (len > NC_MAX_TEXT)
+        len = NC_MAX_TEXT;
+    out->n = 0;
+    char *buf = malloc(len + 1);
+    struct tok_list *t = malloc(sizeof(*t));
+    int rc = -1;
+    if (!buf || !t || cfg->buckets == 0)
+        goto out;
+    t->n = 0;
+    nc_word_tokens(text, len, buf, collect, t);
+    if (word_ngrams(cfg, t, out) != 0)
+        goto out;
+    merge(out, 0);
+    *n_word = out->n;
+    /* buf holds the lowered text (tokens pointed into it; done with them) */
+    if (char_ngrams(cfg, buf, len, out) != 0)
+        goto out;
+    merge(out, *n_word);
+    rc = 0;
+out:
+    free(buf);
+    free(t);
+    return rc;
+}
+
+static void normalise_group(float *w, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)w[i] * w[i];
+    if (ss > 0) {
+        float inv = (float)(1.0 / sqrt(ss));
+        for (size_t i = 0; i < n; i++)
+            w[i] *= inv;
+    }
+}
+
+void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->w[i] = (1.0f + logf(s->w[i])) * idf[s->id[i]];
+    normalise_group(s->w, n_word);
+    normalise_group(s->w + n_word, s->n - n_word);
+}
+
+void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        uint32_t b = s->id[i], lo = 0, hi = n_used;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (used[mid] < b)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        s->id[i] = (lo < n_used && used[lo] == b) ? lo : n_used;
+    }
+}
+
+void nc_rows_free(struct nc_rows *r)
+{
+    free(r->off);
+    free(r->id);
+    free(r->w);
+    memset(r, 0, sizeof(*r));
+}
+
+int nc_rows_append(struct nc_rows *r, const struct nc_sparse *s)
+{
+    if (!r->off) {
+        r->off = malloc(sizeof(size_t));
+        if (!r->off)
+            return -1;
+        r->off[0] = 0;
+    }
+    size_t *off = realloc(r->off, (r->n + 2) * sizeof(*off));
+    if (!off)
+        return -1;
+    r->off = off;
+    if (r->nnz + s->n > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->nnz + s->n)
+            cap *= 2;
+        uint32_t *id = realloc(r->id, cap * sizeof(*id));
+        if (!id)
+            return -1;
+        r->id = id;
+        float *w = realloc(r->w, cap * sizeof(*w));
+        if (!w)
+            return -1;
+        r->w = w;
+        r->cap = cap;
+    }
+    memcpy(r->id + r->nnz, s->id, s->n * sizeof(uint32_t));
+    memcpy(r->w + r->nnz, s->w, s->n * sizeof(float));
+    r->nnz += s->n;
+    r->off[++r->n] = r->nnz;
+    return 0;
+}

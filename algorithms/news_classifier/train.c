@@ -1,0 +1,313 @@
+/*
+ * train.c: `train` for the news classifier: read the channels, shape the
+ * labels, hold out a validation split when there is no validation
+ * channel, build the ngram features or hand over to the workshop network,
+ * train (resuming from a checkpoint when one matches), then write the
+ * model file and model.json, and classify the workshop's test headline.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/nn.h"
+#include "news_classifier/data.h"
+#include "news_classifier/nc.h"
+
+#define MODEL_FILE "news-classifier.model"
+#define TEST_HEADLINE "What Improved Tech Means for Electric, Self-Driving and Flying Cars"
+
+/* Move a seeded random `split` fraction of `all` into `va` (the rest stays). */
+static optml_status hold_out(optml_ctx *ctx, struct nc_corpus *all, struct nc_corpus *va, double split,
+                             uint64_t seed)
+{
+    size_t n = all->n, nv = (size_t)floor((double)n * split);
+    if (nv == 0 || nv >= n)
+        return OPTML_OK;
+    uint32_t *idx = malloc(n * sizeof(*idx));
+    char **text = malloc(n * sizeof(*text));
+    uint32_t *label = malloc(n * sizeof(*label));
+    if (!idx || !text || !label) {
+        free(idx);
+        free(text);
+        free(label);
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory splitting the data");
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint32_t)i;
+    uint64_t rng = seed ^ 0x73706c6974ull;
+    nn_shuffle_u32(idx, n, &rng);
+    for (size_t i = 0; i < n; i++) {
+        text[i] = all->text[idx[i]];
+        label[i] = all->label[idx[i]];
+    }
+    free(idx);
+    optml_status s = OPTML_OK;
+    for (size_t i = n - nv; i < n; i++) { /* va takes ownership of the held-out texts */
+        if (s == OPTML_OK && nc_corpus_take(va, text[i], label[i]) == 0)
+            continue;
+        if (s == OPTML_OK)
+            s = optml_error(ctx, OPTML_E_NOMEM, "out of memory splitting the data");
+        free(text[i]);
+    }
+    free(all->text);
+    free(all->label);
+    all->text = text;
+    all->label = label;
+    all->n = n - nv;
+    all->cap = n;
+    return s;
+}
+
+/* Pass 1 (df given): count the buckets each row has into df.  Pass 2 (rows
+ * given): TF-IDF rows over the model's feature ids. */
+static optml_status featurise(optml_ctx *ctx, const struct nc_model *m, const struct nc_corpus *c, uint32_t *df,
+                              struct nc_rows *rows)
+{
+    struct nc_sparse sp = {0};
+    optml_status s = OPTML_OK;
+    for (size_t i = 0; i < c->n && s == OPTML_OK; i++) {
+        size_t n_word;
+        if (nc_features(&m->feat, c->text[i], strlen(c->text[i]), &sp, &n_word) != 0) {
+            s = optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
+            break;
+        }
+        if (df)
+            for (size_t j = 0; j < sp.n; j++)
+                df[sp.id[j]]++;
+        if (rows) {
+            nc_compact(m->used, m->n_used, &sp);
+            nc_tfidf(&sp, n_word, m->idf);
+            if (nc_rows_append(rows, &sp) != 0)
+                s = optml_error(ctx, OPTML_E_NOMEM, "out of memory storing features");
+        }
+    }
+    nc_sparse_free(&sp);
+    return s;
+}
+
+/* Resume from the newest checkpoint when it has this model's shape. */
+static int resume(optml_ctx *ctx, struct nc_model *m)
+{
+    void *data;
+    size_t len;
+    uint64_t step;
+    if (optml_checkpoint_load(ctx, &step, &data, &len) != OPTML_OK)
+        return 0;
+    struct nc_model c;
+    int ok = nc_model_decode(ctx, data, len, &c) == OPTML_OK && c.arch == m->arch && c.k == m->k &&
+             c.dim == m->dim && c.feat.buckets == m->feat.buckets && c.n_used == m->n_used &&
+             memcmp(c.used, m->used, (size_t)m->n_used * sizeof(uint32_t)) == 0;
+    for (uint32_t i = 0; ok && i < m->k; i++)
+        ok = strcmp(c.label_code[i], m->label_code[i]) == 0;
+    free(data);
+    if (!ok) {
+        optml_log(ctx, OPTML_LOG_WARNING, "the newest checkpoint does not match this data; starting afresh");
+        nc_model_free(&c);
+        return 0;
+    }
+    size_t width = m->dim ? m->dim : m->k;
+    memcpy(m->E, c.E, (size_t)m->n_used * width * sizeof(float));
+    memcpy(m->b, c.b, m->k * sizeof(float));
+    if (m->dim)
+        memcpy(m->W, c.W, (size_t)m->dim * m->k * sizeof(float));
+    nc_model_free(&c);
+    optml_log(ctx, OPTML_LOG_INFO, "Resuming from the checkpoint after epoch %llu", (unsigned long long)step);
+    return (int)step;
+}
+
+static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_corpus *tr,
+                                const struct nc_corpus *va, struct nc_model *m)
+{
+    struct nc_rows rtr = {0}, rva = {0};
+    size_t B = cfg->feat.buckets;
+    uint32_t *df = calloc(B, sizeof(uint32_t));
+    optml_status s;
+    m->feat = cfg->feat;
+    m->dim = (uint32_t)cfg->embedding_dim;
+    if (!df) {
+        s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for %zu buckets", B);
+        goto out;
+    }
+    /* Pass 1: document frequencies; the buckets seen become the feature ids. */
+    if ((s = featurise(ctx, m, tr, df, NULL)) != OPTML_OK)
+        goto out;
+    for (size_t i = 0; i < B; i++)
+        m->n_used += df[i] > 0;
+    size_t U = m->n_used, width = m->dim ? m->dim : m->k;
+    m->used = malloc((U ? U : 1) * sizeof(uint32_t));
+    m->idf = malloc((U + 1) * sizeof(float));
+    m->E = calloc(U * width > 0 ? U * width : 1, sizeof(float));
+    m->b = calloc(m->k, sizeof(float));
+    m->W = m->dim ? calloc((size_t)m->dim * m->k, sizeof(float)) : NULL;
+    if (!m->used || !m->idf || !m->E || !m->b || (m->dim && !m->W)) {
+        s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for %zu x %zu weights", U, width);
+        goto out;
+    }
+    for (size_t i = 0, u = 0; i < B; i++)
+        if (df[i]) {
+            m->used[u] = (uint32_t)i;
+            m->idf[u++] = logf((1.0f + (float)tr->n) / (1.0f + (float)df[i])) + 1.0f;
+        }
+    m->idf[U] = logf(1.0f + (float)tr->n) + 1.0f; /* df 0 */
+    /* Pass 2: TF-IDF rows over feature ids. */
+    if ((s = featurise(ctx, m, tr, NULL, &rtr)) != OPTML_OK || (s = featurise(ctx, m, va, NULL, &rva)) != OPTML_OK)
+        goto out;
+    optml_log(ctx, OPTML_LOG_INFO, "Features: %zu training rows, %.1f n-grams per row, %zu distinct in %zu buckets, %s model%s",
+              rtr.n, rtr.n ? (double)rtr.nnz / (double)rtr.n : 0.0, U, B,
+              m->dim ? "embedding-bag" : "linear", m->loss == NC_LOSS_HINGE ? " (squared hinge)" : " (softmax)");
+    if (m->dim) {
+        uint64_t rng = cfg->seed ^ 0x656d62ull;
+        nn_init_uniform(m->E, U * m->dim, -1.0f / (float)m->dim, 1.0f / (float)m->dim, &rng);
+    }
+    int first = resume(ctx, m);
+    s = nc_bag_fit(ctx, cfg, &rtr, tr->label, &rva, va->label, m, first);
+    m->temperature = nc_bag_calibrate(m, rva.n ? &rva : &rtr, rva.n ? va->label : tr->label);
+    optml_log(ctx, OPTML_LOG_INFO, "Probability temperature %.3f (fitted on the %s rows)", m->temperature,
+              rva.n ? "validation" : "training");
+out:
+    free(df);
+    nc_rows_free(&rtr);
+    nc_rows_free(&rva);
+    return s;
+}
+
+static optml_status write_model(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_model *m,
+                                double val_acc, size_t n_train, size_t n_val)
+{
+    unsigned char *buf;
+    size_t len;
+    if (nc_model_encode(m, &buf, &len) != 0)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory encoding the model");
+    optml_status s = optml_model_write(ctx, MODEL_FILE, buf, len);
+    free(buf);
+    if (s != OPTML_OK)
+        return s;
+    json_t *labels = json_array();
+    for (uint32_t i = 0; i < m->k; i++)
+        json_array_append_new(labels, json_pack("{s:s, s:s}", "value", m->label_code[i], "name", m->label_name[i]));
+    json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:i, s:i, s:f}", "module", NC_MODULE_NAME, "format_version",
+                          (int)NC_FORMAT_VERSION, "architecture", m->arch == NC_ARCH_NGRAM ? "ngram" : "workshop",
+                          "labels", labels, "training_rows", (json_int_t)n_train, "validation_rows",
+                          (json_int_t)n_val, "temperature", (double)m->temperature);
+    if (j && n_val)
+        json_object_set_new(j, "validation_accuracy", json_real(val_acc));
+    if (j && m->arch == NC_ARCH_NGRAM)
+        json_object_set_new(j, "ngram", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "buckets", (json_int_t)m->feat.buckets, "features", (json_int_t)m->n_used,
+                                                  "word_ngrams", (json_int_t)m->feat.word_ngrams, "char_ngram_min",
+                                                  (json_int_t)m->feat.char_min, "char_ngram_max",
+                                                  (json_int_t)m->feat.char_max, "embedding_dim", (json_int_t)m->dim,
+                                                  "loss", m->loss == NC_LOSS_HINGE ? "hinge" : "softmax"));
+    else if (j)
+        json_object_set_new(j, "workshop", json_pack("{s:i, s:i, s:i, s:i, s:i}", "max_words", (json_int_t)m->max_words,
+                                                     "max_len", (json_int_t)m->max_len, "embedding_dim",
+                                                     (json_int_t)m->emb_dim, "dense_units", (json_int_t)m->units,
+                                                     "vocabulary", (json_int_t)m->vocab.n_kept));
+    char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+    json_decref(j);
+    (void)cfg;
+    if (!text)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory writing model.json");
+    s = optml_file_write_atomic(ctx, "model.json", text, strlen(text));
+    free(text);
+    return s;
+}
+
+/* Accuracy of the trained model on a corpus through the serving path. */
+static double accuracy(const struct nc_model *m, const struct nc_corpus *c)
+{
+    struct nc_scratch sc = {0};
+    float p[NC_MAX_CLASSES];
+    size_t right = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (nc_model_probs(m, c->text[i], strlen(c->text[i]), &sc, p) != 0)
+            break;
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < m->k; k++)
+            if (p[k] > p[best])
+                best = k;
+        right += best == c->label[i];
+    }
+    nc_scratch_free(&sc);
+    return c->n ? (double)right / (double)c->n : 0;
+}
+
+optml_status nc_train(optml_ctx *ctx)
+{
+    struct nc_config cfg;
+    struct nc_corpus tr = {0}, va = {0};
+    struct nc_labels labels = {0};
+    struct nc_paths glove = {0};
+    struct nc_model m = {0};
+    optml_status s;
+    if ((s = nc_config_load(ctx, &cfg)) != OPTML_OK)
+        return s;
+    printf("Starting the training.\n");
+    fflush(stdout);
+    if ((s = nc_read_channel(ctx, "training", &tr, &labels, &glove)) != OPTML_OK ||
+        (s = nc_read_channel(ctx, "validation", &va, &labels, NULL)) != OPTML_OK)
+        goto out;
+    if (tr.n == 0) {
+        s = optml_error(ctx, OPTML_E_CLIENT, "the training channel has no usable rows (%llu dropped for missing fields)",
+                        (unsigned long long)tr.dropped);
+        goto out;
+    }
+    if (labels.k < 2) {
+        s = optml_error(ctx, OPTML_E_CLIENT, "the CATEGORY column has only one value ('%s'): nothing to classify",
+                        labels.code[0]);
+        goto out;
+    }
+    struct nc_corpus *corpora[] = {&tr, &va};
+    if ((s = nc_labels_canonical(ctx, &labels, corpora, 2)) != OPTML_OK ||
+        (s = nc_labels_rename(ctx, &labels, cfg.label_names)) != OPTML_OK)
+        goto out;
+    for (size_t i = 0; i < tr.n && i < 5; i++)
+        printf("%zu  %.70s  %s\n", i, tr.text[i], labels.code[tr.label[i]]);
+    fflush(stdout);
+    if (!optml_channel_get(ctx, "validation") && (s = hold_out(ctx, &tr, &va, cfg.validation_split, cfg.seed)) != OPTML_OK)
+        goto out;
+    optml_log(ctx, OPTML_LOG_INFO, "%zu training rows, %zu validation rows, %zu classes; %llu rows dropped", tr.n, va.n,
+              labels.k, (unsigned long long)(tr.dropped + va.dropped));
+    /* The model takes over the label strings. */
+    m.arch = cfg.arch;
+    m.loss = cfg.loss;
+    m.k = (uint32_t)labels.k;
+    m.label_code = labels.code;
+    m.label_name = labels.name;
+    m.temperature = 1.0f;
+    labels.code = labels.name = NULL;
+    labels.k = 0;
+    if (cfg.arch == NC_ARCH_NGRAM)
+        s = train_ngram(ctx, &cfg, &tr, &va, &m);
+    else
+        s = nc_train_workshop(ctx, &cfg, &tr, &va, glove.path, glove.n, &m);
+    if (s != OPTML_OK && s != OPTML_STOPPED)
+        goto out;
+    optml_status stopped = s;
+    double val_acc = va.n ? accuracy(&m, &va) : 0;
+    if (va.n) {
+        struct optml_metric mt = {"validation", "accuracy", "score", val_acc, -1, -1};
+        optml_metric(ctx, &mt);
+    }
+    if ((s = write_model(ctx, &cfg, &m, val_acc, tr.n, va.n)) != OPTML_OK)
+        goto out;
+    struct nc_scratch sc = {0};
+    float p[NC_MAX_CLASSES];
+    if (nc_model_probs(&m, TEST_HEADLINE, strlen(TEST_HEADLINE), &sc, p) == 0) {
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < m.k; k++)
+            best = p[k] > p[best] ? k : best;
+        printf("Test headline: %s\nPredicted category: %s\n", TEST_HEADLINE, m.label_code[best]);
+        fflush(stdout);
+    }
+    nc_scratch_free(&sc);
+    s = stopped;
+out:
+    nc_model_free(&m);
+    nc_labels_free(&labels);
+    nc_corpus_free(&tr);
+    nc_corpus_free(&va);
+    return s;
+}
