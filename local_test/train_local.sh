@@ -91,7 +91,7 @@ chmod -R a+rX "$tmp/config"
 # byte order of their relative path, as File mode reads them) per FIFO, for
 # as long as the container runs.
 feed() {
-  local ch=$1 epoch=0 fifo child=
+  local ch=$1 epoch=0 fifo child='' rc
   trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 0' TERM
   local files=()
   while IFS= read -r -d '' f; do files+=("$f"); done < <(
@@ -105,13 +105,17 @@ feed() {
     # reader stopped early) is a legal end of the pass.
     (cd "$dir/input/data/$ch" && exec cat -- "${files[@]}" >"$fifo") &
     child=$!
-    wait "$child" || true
+    rc=0; wait "$child" || rc=$?
+    case $rc in
+      0) echo "train_local: fed ${ch}_$epoch" >&2;;
+      141) echo "train_local: fed ${ch}_$epoch (the reader closed it early)" >&2;;
+      *) echo "train_local: feeding ${ch}_$epoch failed (cat exit $rc)" >&2;;
+    esac
     child=
     # Wait for the reader to close it: a non-blocking open for writing
     # fails (ENXIO) once no reader has the FIFO open.
     while dd if=/dev/null of="$fifo" oflag=nonblock conv=notrunc status=none 2>/dev/null; do sleep 0.05; done
     rm -f "$fifo"
-    echo "train_local: fed ${ch}_$epoch" >&2
     epoch=$((epoch + 1))
   done
 }
