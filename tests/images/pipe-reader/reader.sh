@@ -12,12 +12,16 @@ cp /opt/ml/input/config/inputdataconfig.json /opt/ml/model/seen-inputdataconfig.
 appear() { local i; for ((i = 0; i < 100; i++)); do [ -p "$1" ] && return 0; sleep 0.1; done; return 1; }
 for k in 0 1 2; do
   appear "$d/train_$k" || { echo "train_$k never appeared" >>"$out"; exit 1; }
-  [ ! -e "$d/train_$((k + 1))" ] || echo "train_$((k + 1)) existed before train_$k was read" >>"$out"
+  exec 3<"$d/train_$k"
   if [ "$k" = 1 ]; then
-    n=$(head -n 1 <"$d/train_$k" | wc -l)   # stops early: legal, the pass is over
+    n=$(head -n 1 <&3 | wc -l)   # stops early: legal, the pass is over
   else
-    n=$(wc -l <"$d/train_$k")
+    n=$(wc -l <&3)               # to EOF
   fi
+  # Still open after its last byte: the next pass must not be offered yet.
+  sleep 0.3
+  [ ! -e "$d/train_$((k + 1))" ] || echo "train_$((k + 1)) existed before train_$k was closed" >>"$out"
+  exec 3<&-
   echo "train_$k $n" >>"$out"
 done
 appear "$d/train_3" && echo "train_3 offered" >>"$out"

@@ -30,7 +30,7 @@ check pipe_one_fifo_per_pass_whole_channel grep -qx 'train_0 5300' <<<"$passes"
 check pipe_reader_may_close_early grep -qx 'train_1 1' <<<"$passes"
 check pipe_pass_after_early_close_is_whole grep -qx 'train_2 5300' <<<"$passes"
 check pipe_next_fifo_offered grep -qx 'train_3 offered' <<<"$passes"
-check pipe_next_fifo_only_after_close sh -c "! grep -q 'existed before' '$pd/model/passes.txt'"
+check pipe_next_fifo_only_after_close sh -c "! grep -q 'existed before train_' '$pd/model/passes.txt'"
 check pipe_second_channel grep -qx 'validation_0 7' <<<"$passes"
 check pipe_container_sees_pipe_mode python3 -c '
 import json, sys
