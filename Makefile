@@ -73,7 +73,7 @@ help:
 	@echo "make test         build and run the unit and integration tests"
 	@echo "make asan         the same tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
-	@echo "make test-images  build optml/linear-learner and test it through docker and local_test/"
+	@echo "make test-images  build each module's image once, test it through docker and local_test/"
 	@echo "make check        test + asan + fuzz + test-images: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"

@@ -2,13 +2,15 @@
 # `make bench` runs this after building build/bin/optml and the test modules.
 # Each benchmark is its own script under bench/ and writes bench/results/<name>.txt.
 # Today: serving (optml serve vs nginx + gunicorn + Flask), then linear
-# (the linear-learner module vs scikit-learn fed by NumPy's parser).  bench/README.md
+# (the linear-learner module vs scikit-learn fed by NumPy's parser), then
+# images (image sizes and layers, build times, docker run ... serve cold start).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 export OPTML_BUILD=${OPTML_BUILD:-build}
 rc=0
 bash bench/serving.sh || rc=$?
 bash bench/linear.sh || rc=$?
+bash bench/images.sh || rc=$?
 exit $rc

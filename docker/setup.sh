@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs Docker and debootstrap from Debian's archive and makes sure a
-# daemon answers.  Where no init system started one (containers, CI
+# Installs Docker, debootstrap (docker/base-image.sh) and docker-registry
+# (the push test, tests/images/scripts/push.sh) from Debian's archive and
+# makes sure a daemon answers.  Where no init system started one (containers, CI
 # sandboxes), it starts dockerd without a bridge: the local_test scripts then
 # use host networking (OPTML_DOCKER_NETWORK=host).
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null; then
+if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null || ! [ -x /usr/bin/docker-registry ]; then
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker.io debootstrap curl
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker.io debootstrap docker-registry curl
+  # Only the binary is used, started by the test on 127.0.0.1 with its own
+  # config; where an init system started the packaged service, leave it be.
 fi
 if ! docker info >/dev/null 2>&1; then
   echo "setup: starting dockerd (no bridge; logs in /tmp/optml-dockerd.log)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the local_test scripts: where things are and how docker runs.
 #   OPTML_TEST_DIR         the /opt/ml tree to mount (default: local_test/<module>/test_dir,
 #                          <module> taken from an image named optml/<module>[:tag])

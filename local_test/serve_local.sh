@@ -3,6 +3,7 @@
 # SageMaker would: the tree is mounted at /opt/ml and the container runs
 # `serve`.  Ctrl-C (or `docker stop`) stops it.   Usage: serve_local.sh IMAGE
 set -euo pipefail
+# shellcheck source=local_test/common.sh
 . "$(dirname "$0")/common.sh"
 image=${1:?usage: serve_local.sh IMAGE}
 dir=$(test_dir_for "$image")

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Build optml/<module> (make image MODULE=<module>) and push it to Amazon
+# ECR as SageMaker's example build_and_push.sh does: the account from
+# `aws sts get-caller-identity`, the region from `aws configure get region`
+# (default us-west-2), the repository optml-<module> created when missing,
+# `aws ecr get-login-password | docker login`, tag, push.  Prints the image
+# URI to use in a training job or model, as the last line of stdout.
+#   Usage: docker/build_and_push.sh MODULE [TAG]     (TAG default: latest)
+# OPTML_REGISTRY=host:port skips every AWS step and pushes to
+# $OPTML_REGISTRY/optml-<module>:<tag> (a private or local registry).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+say() { echo "build_and_push: $*" >&2; }
+die() { say "$*"; exit "${2:-2}"; }
+modules=$(cd "$root/containers" && for d in */Dockerfile; do printf '%s ' "${d%/Dockerfile}"; done)
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then
+  die "usage: docker/build_and_push.sh MODULE [TAG]   (modules: ${modules% })"
+fi
+module=$1 tag=${2:-latest}
+[ -f "$root/containers/$module/Dockerfile" ] || die "no module '$module' (containers/$module/Dockerfile); modules: ${modules% }"
+[[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "'$tag' is not a valid image tag"
+repo=optml-$module
+
+make -C "$root" --no-print-directory image MODULE="$module" >&2
+
+if [ -n "${OPTML_REGISTRY:-}" ]; then
+  [[ $OPTML_REGISTRY =~ ^[A-Za-z0-9.-]+(:[0-9]+)?$ ]] || die "OPTML_REGISTRY='$OPTML_REGISTRY' must be host or host:port"
+  registry=$OPTML_REGISTRY
+else
+  command -v aws >/dev/null || die "the AWS CLI is not installed (or set OPTML_REGISTRY=host:port for another registry)"
+  # As the example script: no account, exit 255.
+  account=$(aws sts get-caller-identity --query Account --output text) ||
+    die "aws sts get-caller-identity failed: no AWS credentials?" 255
+  region=$(aws configure get region || true)
+  region=${region:-us-west-2}
+  registry=$account.dkr.ecr.$region.amazonaws.com
+  if ! aws ecr describe-repositories --region "$region" --repository-names "$repo" >/dev/null 2>&1; then
+    say "creating the ECR repository $repo in $region"
+    aws ecr create-repository --region "$region" --repository-name "$repo" >/dev/null
+  fi
+  aws ecr get-login-password --region "$region" |
+    docker login --username AWS --password-stdin "$registry" >&2
+fi
+
+uri=$registry/$repo:$tag
+docker tag "optml/$module:latest" "$uri"
+say "pushing $uri"
+docker push "$uri" >&2
+echo "$uri"
