@@ -46,7 +46,10 @@ void nn_init_he_normal(float *w, size_t n, size_t fan_in, uint64_t *rng);
 
 /* ----------------------------------------------------------------- dense */
 
-/* y = x W + b:  x (N, I), W (I, O), b (O) or NULL, y (N, O).  OpenBLAS sgemm. */
+/* y = x W + b:  x (N, I), W (I, O), b (O) or NULL, y (N, O).  OpenBLAS sgemm
+ * (sgemv for N = 1); each dimension must fit in an int (OpenBLAS's blasint).
+ * OpenBLAS keeps its own work buffers and, for large products, its own
+ * threads: see nn_blas_set_threads(). */
 void nn_dense_forward(const float *x, const float *W, const float *b, size_t N, size_t I, size_t O,
                       float *y);
 /* Given dy (N, O): dW += x^T dy (I, O), db += column sums of dy (O) (db may
@@ -71,9 +74,11 @@ void nn_softmax(const float *logits, float *probs, size_t N, size_t K);
 
 /* Inverted dropout in training: each of n values is kept with probability
  * 1 - p and scaled by 1 / (1 - p), else zeroed; mask[i] = 1 when kept.
- * p = 0 copies x and sets every mask byte to 1.  In place allowed. */
+ * p = 0 copies x and sets every mask byte to 1 (so does p < 0); p >= 1
+ * zeroes y and mask.  One rng draw per value when 0 < p < 1, none
+ * otherwise.  In place allowed. */
 void nn_dropout_forward(const float *x, float *y, uint8_t *mask, size_t n, float p, uint64_t *rng);
-/* dx = dy * mask / (1 - p) (in place allowed). */
+/* dx = dy * mask / (1 - p) (in place allowed; 0 everywhere for p >= 1). */
 void nn_dropout_backward(const float *dy, const uint8_t *mask, float *dx, size_t n, float p);
 
 /* ------------------------------------------------------------- embedding */
@@ -115,7 +120,17 @@ void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float
  * (the calling thread runs t = 0) and wait for all.  n_threads <= 1 runs
  * fn(ctx, 0, 1) inline.  Returns 0, or -1 when a thread cannot be started
  * (then the missing shares are run inline on the calling thread, so the
- * work is still done). */
+ * work is still done).  Threads are created and joined per call (no pool);
+ * above 64 threads their handles take one malloc.  Shares normally run
+ * concurrently, so fn must be thread-safe on ctx (typically each share takes
+ * its own slice of the data, scratch and rng state), but fn must not wait
+ * for another share: after a failed thread start they run one by one. */
 int nn_parallel_for(int n_threads, void (*fn)(void *ctx, int t, int n_threads), void *ctx);
+
+/* The number of threads OpenBLAS may use inside one product (process-wide,
+ * n >= 1).  Call nn_blas_set_threads(1) before running data-parallel
+ * shares with nn_parallel_for, so that the shares' sgemm calls do not each
+ * start more threads than there are cores. */
+void nn_blas_set_threads(int n);
 
 #endif

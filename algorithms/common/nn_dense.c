@@ -1,8 +1,9 @@
 /*
  * nn_dense.c: the dense (fully connected) layer of nn.h, y = x W + b, and
- * its backward pass, all through OpenBLAS: one sgemm (sgemv for a single
- * row) per product, the bias as a broadcast loop.  Degenerate shapes (a zero
- * dimension) are handled here, not passed to BLAS.
+ * its backward pass, all through OpenBLAS: one sgemm (sgemv / sger for a
+ * single row) per product, the bias as a broadcast loop.  Degenerate shapes
+ * (a zero dimension) are handled here, not passed to BLAS.  Also the knob
+ * for OpenBLAS's own threads.
  */
 #include "common/nn.h"
 
@@ -64,4 +65,9 @@ void nn_dense_backward(const float *x, const float *W, const float *dy, size_t N
             for (size_t o = 0; o < O; o++)
                 g[o] += d[o];
         }
+}
+
+void nn_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n < 1 ? 1 : n);
 }

@@ -1,6 +1,6 @@
 /*
  * nn_rng.c: the deterministic random generator of nn.h: splitmix64 bits,
- * uniform floats, unbiased bounded integers, Box-Muller normals and a
+ * uniform floats, unbiased bounded integers (Lemire), Box-Muller normals and a
  * Fisher-Yates shuffle.  The whole state is one caller-owned uint64_t, so
  * each thread (or each layer) keeps its own stream and a seed reproduces it.
  */
@@ -26,14 +26,19 @@ uint64_t nn_rng_below(uint64_t *state, uint64_t n)
 {
     if (n <= 1)
         return 0;
-    /* Reject the lowest 2^64 mod n values so that every residue is hit by
-     * the same number of accepted values (no modulo bias). */
-    const uint64_t threshold = (0 - n) % n;
-    for (;;) {
-        const uint64_t r = nn_rng_next(state);
-        if (r >= threshold)
-            return r % n;
+    /* Lemire's multiply-shift: the high word of x * n is uniform on [0, n)
+     * once the low words below 2^64 mod n are rejected (no modulo bias, and
+     * the division only on the rare path near a rejection). */
+    unsigned __int128 m = (unsigned __int128)nn_rng_next(state) * n;
+    uint64_t lo = (uint64_t)m;
+    if (lo < n) {
+        const uint64_t threshold = (0 - n) % n;
+        while (lo < threshold) {
+            m = (unsigned __int128)nn_rng_next(state) * n;
+            lo = (uint64_t)m;
+        }
     }
+    return (uint64_t)(m >> 64);
 }
 
 float nn_rng_normal(uint64_t *state)

@@ -4,8 +4,9 @@
  * against central finite differences (gradcheck.h), the accumulate (+=) /
  * write (=) conventions, ids >= V never read (run under ASan: every table is
  * malloc'ed at its exact size), dropout statistics, sparse SGD with repeated
- * rows.  The generator, initialisers and parallel-for are in
- * test_nn_rng.c; the end-to-end network and training in test_nn_net.c.
+ * rows, OpenBLAS threading.  The generator, initialisers and parallel-for
+ * are in test_nn_rng.c; the end-to-end network and training in
+ * test_nn_net.c.
  *
  * Gradient checks: h = 1e-2 on float inputs of magnitude ~1, loss
  * L = sum_i c_i y_i + 0.5 sum_i y_i^2 over the layer output y (so dy = c + y,
@@ -114,7 +115,8 @@ TEST(nn_dense_backward_gradcheck)
     static const size_t shapes[][3] = { { 4, 5, 3 }, { 1, 6, 4 }, { 7, 2, 5 } };
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         const size_t N = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
-        struct dense_ctx d = { falloc(N * I), falloc(I * O), falloc(O), falloc(N * O), falloc(N * O), N, I, O };
+        struct dense_ctx d = { falloc(N * I), falloc(I * O), falloc(O), falloc(N * O), falloc(N * O),
+                               N, I, O };
         float *dy = falloc(N * O), *dW = falloc(I * O), *db = falloc(O), *dx = falloc(N * I);
         float *dW0 = falloc(I * O), *db0 = falloc(O);
         fill(d.x, N * I, -1, 1, 10 + s);
@@ -267,7 +269,8 @@ TEST(nn_softmax_matches_reference)
     float z[N * K], p[N * K];
     fill(z, N * K, -4, 4, 9);
     /* a row of huge logits: stable, no overflow */
-    z[3 * K + 0] = 1000.0f, z[3 * K + 1] = -1000.0f, z[3 * K + 2] = 999.0f, z[3 * K + 3] = 0, z[3 * K + 4] = 1000.0f;
+    static const float huge[K] = { 1000.0f, -1000.0f, 999.0f, 0.0f, 1000.0f };
+    memcpy(z + 3 * K, huge, sizeof(huge));
     nn_softmax(z, p, N, K);
     for (int r = 0; r < N; r++) {
         double mx = -INFINITY, s = 0.0, ps = 0.0;
@@ -542,4 +545,27 @@ TEST(nn_sgd_rows_duplicates_apply_twice)
         ASSERT(E[3 * D + d] == E0[3 * D + d]);
     }
     free(E);
+}
+
+/* A product large enough for OpenBLAS to split across its threads gives the
+ * same result with 1 and 2 BLAS threads, and matches a naive loop. */
+TEST(nn_dense_same_result_with_blas_threads)
+{
+    enum { N = 192, I = 160, O = 128 };
+    float *x = falloc(N * I), *W = falloc(I * O), *y1 = falloc(N * O), *y2 = falloc(N * O);
+    fill(x, N * I, -1, 1, 31);
+    fill(W, I * O, -1, 1, 32);
+    nn_blas_set_threads(1);
+    nn_dense_forward(x, W, NULL, N, I, O, y1);
+    nn_blas_set_threads(2);
+    nn_dense_forward(x, W, NULL, N, I, O, y2);
+    for (int r = 0; r < N; r += 17)
+        for (int o = 0; o < O; o++) {
+            double ref = 0.0;
+            for (int i = 0; i < I; i++)
+                ref += (double)x[r * I + i] * W[i * O + o];
+            ASSERT_NEAR(y1[r * O + o], ref, 1e-4);
+            ASSERT_NEAR(y2[r * O + o], ref, 1e-4);
+        }
+    free(x), free(W), free(y1), free(y2);
 }

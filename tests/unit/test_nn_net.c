@@ -208,7 +208,9 @@ TEST(nn_net_adam_fits_toy_set)
     const double acc0 = net_accuracy(&n, p, &b, a);
     const double loss0 = net_step(&n, p, &b, NULL, a);
 
-    const struct optim_cfg cfg = { .kind = OPTIM_ADAM, .lr = 0.05f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f };
+    const struct optim_cfg cfg = {
+        .kind = OPTIM_ADAM, .lr = 0.05f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+    };
     struct optim_state st;
     ASSERT_EQ_INT(optim_state_init(&st, OPTIM_ADAM, n.n_params), 0);
     const long max_steps = 100; /* takes 15 */

@@ -82,18 +82,23 @@ TEST(nn_rng_below_uniform_without_bias)
     }
     ASSERT(chi2 < 30.0);
 
-    /* n = 3 * 2^62: plain `next % n` would put half of the draws below
-     * n / 3 (the values in [n, 2^64) wrap onto [0, 2^62)); unbiased is 1/3. */
+    /* n = 3 * 2^62, where 2^64 mod n = n / 3 makes either shortcut visibly
+     * biased: plain `next % n` puts half of the draws below n / 3 (the
+     * values in [n, 2^64) wrap onto [0, 2^62)), and multiply-shift without
+     * the rejection step (floor(3 next / 4)) makes half of them multiples
+     * of 3.  Unbiased, both are 1/3. */
     const uint64_t big = 3ull << 62;
-    size_t low = 0;
+    size_t low = 0, mult3 = 0;
     enum { bd = 30000 };
     for (int i = 0; i < bd; i++) {
         const uint64_t v = nn_rng_below(&s, big);
         ASSERT(v < big);
         low += v < (big / 3);
+        mult3 += v % 3 == 0;
     }
     /* sd = sqrt(30000 * 2/9) / 30000 ~ 0.0027 */
     ASSERT_NEAR((double)low / bd, 1.0 / 3.0, 0.015);
+    ASSERT_NEAR((double)mult3 / bd, 1.0 / 3.0, 0.015);
 }
 
 TEST(nn_rng_normal_moments)
