@@ -67,6 +67,21 @@ static float mean_weight(const uint32_t *ids, size_t b, size_t e, size_t V)
 void nn_embedding_bag_forward(const float *E, size_t V, size_t D, const uint32_t *ids, const float *wts,
                               const size_t *off, size_t N, float *out)
 {
+    if (D == 1 && wts) { /* a linear model's scores: a sparse dot product per bag */
+        for (size_t r = 0; r < N; r++) {
+            /* four partial sums: the gathers overlap instead of waiting on
+             * one chain of dependent adds */
+            float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            size_t j = off[r], e = off[r + 1];
+            for (; j + 4 <= e; j += 4)
+                for (size_t u = 0; u < 4; u++)
+                    acc[u] += ids[j + u] < V ? wts[j + u] * E[ids[j + u]] : 0.0f;
+            for (; j < e; j++)
+                acc[0] += ids[j] < V ? wts[j] * E[ids[j]] : 0.0f;
+            out[r] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        }
+        return;
+    }
     for (size_t r = 0; r < N; r++) {
         float *o = out + r * D;
         memset(o, 0, D * sizeof(float));

@@ -7,6 +7,12 @@
 void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float *G, size_t n_rows,
                  float lr)
 {
+    if (D == 1) { /* one weight per row: a sparse axpy */
+        for (size_t j = 0; j < n_rows; j++)
+            if (rows[j] < V)
+                E[rows[j]] -= lr * G[j];
+        return;
+    }
     for (size_t j = 0; j < n_rows; j++) {
         if (rows[j] >= V)
             continue;

@@ -68,10 +68,10 @@ void nc_bag_scores(const struct nc_model *m, const uint32_t *id, const float *w,
 
 struct bag_job {
     const struct nc_config *cfg;
-    const struct nc_rows *tr;
+    const struct nc_rows *tr; /* the rows, shuffled for this epoch */
     const uint32_t *ytr;
     struct nc_model *m;
-    const uint32_t *order;   /* this epoch's row order */
+    const uint32_t *order;   /* this epoch's row order: tr's row i is row order[i] of the data */
     long step0, total_steps; /* for the learning-rate schedule */
     double *loss_by_class;   /* K */
     float *scores;           /* n x K: each row's scores when it was trained on (running accuracy) */
@@ -85,42 +85,26 @@ static float lr_at(const struct bag_job *j, long step)
     return (float)(j->cfg->learning_rate * (f > 0 ? f : 0));
 }
 
-/* Gather the batch's rows [b0, b1) of the order into CSR arrays. */
+/* Rows [b0, b1) of this epoch's shuffled rows as a CSR batch: views into
+ * the shuffled arrays, with offsets made relative to the batch. */
 struct batch {
-    uint32_t *id;
-    float *w;
+    const uint32_t *id;
+    const float *w;
     size_t *off;
-    uint32_t *y;
-    size_t n, nnz, cap;
+    const uint32_t *y;
+    size_t n, nnz;
 };
 
-static int batch_fill(struct batch *b, const struct bag_job *j, size_t b0, size_t b1)
+static void batch_view(struct batch *b, const struct bag_job *j, size_t b0, size_t b1)
 {
-    b->n = 0;
-    b->nnz = 0;
-    b->off[0] = 0;
-    for (size_t i = b0; i < b1; i++) {
-        uint32_t r = j->order[i];
-        size_t a = j->tr->off[r], e = j->tr->off[r + 1];
-        if (b->nnz + (e - a) > b->cap) {
-            size_t cap = (b->nnz + (e - a)) * 2;
-            uint32_t *id = realloc(b->id, cap * sizeof(*id));
-            if (!id)
-                return -1;
-            b->id = id;
-            float *w = realloc(b->w, cap * sizeof(*w));
-            if (!w)
-                return -1;
-            b->w = w;
-            b->cap = cap;
-        }
-        memcpy(b->id + b->nnz, j->tr->id + a, (e - a) * sizeof(uint32_t));
-        memcpy(b->w + b->nnz, j->tr->w + a, (e - a) * sizeof(float));
-        b->nnz += e - a;
-        b->y[b->n] = j->ytr[r];
-        b->off[++b->n] = b->nnz;
-    }
-    return 0;
+    size_t base = j->tr->off[b0];
+    b->id = j->tr->id + base;
+    b->w = j->tr->w + base;
+    b->y = j->ytr + b0;
+    b->n = b1 - b0;
+    for (size_t r = 0; r <= b->n; r++)
+        b->off[r] = j->tr->off[b0 + r] - base;
+    b->nnz = b->off[b->n];
 }
 
 /* Fold a class's scale into its weights when it gets small. */
@@ -140,18 +124,16 @@ static void train_linear_hinge(void *vj, int t, int T)
     const size_t B = j->m->n_used, bs = (size_t)j->cfg->batch_size, n = j->tr->n;
     struct batch b = {0};
     b.off = malloc((bs + 1) * sizeof(size_t));
-    b.y = malloc(bs * sizeof(uint32_t));
     float *z = malloc(bs * sizeof(float)), *dz = malloc(bs * sizeof(float)), *G = NULL;
     size_t gcap = 0;
-    if (!b.off || !b.y || !z || !dz)
+    if (!b.off || !z || !dz)
         goto oom;
     for (uint32_t c = (uint32_t)t; c < j->m->k; c += (uint32_t)T) {
         float *E = j->m->E + (size_t)c * B, *bias = &j->m->b[c], *s = &j->scale[c];
         long step = j->step0;
         for (size_t b0 = 0; b0 < n; b0 += bs, step++) {
             size_t b1 = b0 + bs < n ? b0 + bs : n;
-            if (batch_fill(&b, j, b0, b1) != 0)
-                goto oom;
+            batch_view(&b, j, b0, b1);
             nn_embedding_bag_forward(E, B, 1, b.id, b.w, b.off, b.n, z);
             for (size_t r = 0; r < b.n; r++)
                 z[r] = z[r] * *s + *bias;
@@ -182,10 +164,7 @@ static void train_linear_hinge(void *vj, int t, int T)
 oom:
     j->stop = -1;
 done:
-    free(b.id);
-    free(b.w);
     free(b.off);
-    free(b.y);
     free(z);
     free(dz);
     free(G);
@@ -199,19 +178,17 @@ static void train_coupled(struct bag_job *j)
     const size_t D = m->dim;
     struct batch b = {0};
     b.off = malloc((bs + 1) * sizeof(size_t));
-    b.y = malloc(bs * sizeof(uint32_t));
     float *z = malloc(bs * K * sizeof(float)), *dz = malloc(bs * K * sizeof(float));
     float *yf = malloc(bs * sizeof(float)), *col = malloc(bs * sizeof(float));
     float *h = D ? malloc(bs * D * sizeof(float)) : NULL, *dh = D ? malloc(bs * D * sizeof(float)) : NULL;
     float *dW = D ? malloc(D * K * sizeof(float)) : NULL, *db = malloc(K * sizeof(float)), *G = NULL;
     size_t gcap = 0;
-    if (!b.off || !b.y || !z || !dz || !yf || !col || !db || (D && (!h || !dh || !dW)))
+    if (!b.off || !z || !dz || !yf || !col || !db || (D && (!h || !dh || !dW)))
         goto oom;
     long step = j->step0;
     for (size_t b0 = 0; b0 < n; b0 += bs, step++) {
         size_t b1 = b0 + bs < n ? b0 + bs : n;
-        if (batch_fill(&b, j, b0, b1) != 0)
-            goto oom;
+        batch_view(&b, j, b0, b1);
         size_t width = D ? D : 1;
         if (b.nnz * width > gcap) {
             gcap = b.nnz * width * 2;
@@ -273,10 +250,7 @@ static void train_coupled(struct bag_job *j)
 oom:
     j->stop = -1;
 done:
-    free(b.id);
-    free(b.w);
     free(b.off);
-    free(b.y);
     free(z);
     free(dz);
     free(yf);
@@ -341,8 +315,12 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
     double *loss = calloc(m->k, sizeof(double));
     float *scale = malloc(m->k * sizeof(float));
     float *scores = malloc((tr->n ? tr->n : 1) * m->k * sizeof(float));
+    struct nc_rows sh = {.n = tr->n, .off = malloc((tr->n + 1) * sizeof(size_t)),
+                         .id = malloc((tr->nnz ? tr->nnz : 1) * sizeof(uint32_t)),
+                         .w = malloc((tr->nnz ? tr->nnz : 1) * sizeof(float)), .nnz = tr->nnz, .cap = tr->nnz};
+    uint32_t *ysh = malloc((tr->n ? tr->n : 1) * sizeof(uint32_t));
     optml_status st = OPTML_OK;
-    if (!order || !loss || !scale || !scores) {
+    if (!order || !loss || !scale || !scores || !sh.off || !sh.id || !sh.w || !ysh) {
         st = optml_error(ctx, OPTML_E_NOMEM, "out of memory for the training order");
         goto out;
     }
@@ -367,8 +345,16 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
         nn_shuffle_u32(order, tr->n, &r);
         for (size_t i = 0; i < tr->n; i++)
             nn_rng_next(&rng);
+        sh.off[0] = 0;
+        for (size_t i = 0; i < tr->n; i++) {
+            size_t a = tr->off[order[i]], len = tr->off[order[i] + 1] - a;
+            memcpy(sh.id + sh.off[i], tr->id + a, len * sizeof(uint32_t));
+            memcpy(sh.w + sh.off[i], tr->w + a, len * sizeof(float));
+            sh.off[i + 1] = sh.off[i] + len;
+            ysh[i] = ytr[order[i]];
+        }
         memset(loss, 0, m->k * sizeof(double));
-        struct bag_job j = {cfg, tr, ytr, m, order, epoch * steps_per_epoch,
+        struct bag_job j = {cfg, &sh, ysh, m, order, epoch * steps_per_epoch,
                             steps_per_epoch * cfg->epochs, loss, scores, scale, 0};
         if (parallel)
             nn_parallel_for(threads, train_linear_hinge, &j);
@@ -407,6 +393,8 @@ out:
     free(loss);
     free(scale);
     free(scores);
+    free(ysh);
+    nc_rows_free(&sh);
     return st;
 }
 

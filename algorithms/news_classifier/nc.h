@@ -274,6 +274,9 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
                                size_t n_glove, struct nc_model *m);
 optml_status nc_glove_load(optml_ctx *ctx, const char *path, const struct nc_vocab *v, size_t n_rows,
                            uint32_t *dim, float **E, struct nc_glove_stats *st);
+/* The same from an open line reader; `name` is used in messages. */
+optml_status nc_glove_read(optml_ctx *ctx, optml_reader *rd, const char *name, const struct nc_vocab *v,
+                           size_t n_rows, uint32_t *dim, float **E, struct nc_glove_stats *st);
 
 /* Epoch report shared by both architectures: Keras line and metric lines. */
 struct nc_epoch_stats {

@@ -61,31 +61,38 @@ static optml_status hold_out(optml_ctx *ctx, struct nc_corpus *all, struct nc_co
     return s;
 }
 
-/* Pass 1 (df given): count the buckets each row has into df.  Pass 2 (rows
- * given): TF-IDF rows over the model's feature ids. */
-static optml_status featurise(optml_ctx *ctx, const struct nc_model *m, const struct nc_corpus *c, uint32_t *df,
-                              struct nc_rows *rows)
+/* Raw features of a corpus: rows of bucket numbers with counts, and where
+ * each row's word group ends (n_word[i]).  When df is given, the documents
+ * containing each bucket are counted into it. */
+static optml_status raw_features(optml_ctx *ctx, const struct nc_featcfg *fc, const struct nc_corpus *c,
+                                 uint32_t *df, struct nc_rows *rows, size_t **n_word)
 {
     struct nc_sparse sp = {0};
     optml_status s = OPTML_OK;
+    *n_word = malloc((c->n ? c->n : 1) * sizeof(size_t));
+    if (!*n_word)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
     for (size_t i = 0; i < c->n && s == OPTML_OK; i++) {
-        size_t n_word;
-        if (nc_features(&m->feat, c->text[i], strlen(c->text[i]), &sp, &n_word) != 0) {
+        if (nc_features(fc, c->text[i], strlen(c->text[i]), &sp, &(*n_word)[i]) != 0 || nc_rows_append(rows, &sp) != 0)
             s = optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
-            break;
-        }
         if (df)
             for (size_t j = 0; j < sp.n; j++)
                 df[sp.id[j]]++;
-        if (rows) {
-            nc_compact(m->used, m->n_used, &sp);
-            nc_tfidf(&sp, n_word, m->idf);
-            if (nc_rows_append(rows, &sp) != 0)
-                s = optml_error(ctx, OPTML_E_NOMEM, "out of memory storing features");
-        }
     }
     nc_sparse_free(&sp);
     return s;
+}
+
+/* Raw rows -> TF-IDF rows over feature ids, in place: bucket b becomes
+ * map[b] (n_used when unseen). */
+static void to_tfidf(struct nc_rows *rows, const size_t *n_word, const uint32_t *map, const float *idf)
+{
+    for (size_t r = 0; r < rows->n; r++) {
+        struct nc_sparse row = {rows->id + rows->off[r], rows->w + rows->off[r], rows->off[r + 1] - rows->off[r], 0};
+        for (size_t j = 0; j < row.n; j++)
+            row.id[j] = map[row.id[j]];
+        nc_tfidf(&row, n_word[r], idf);
+    }
 }
 
 /* Resume from the newest checkpoint when it has this model's shape. */
@@ -122,6 +129,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
                                 const struct nc_corpus *va, struct nc_model *m)
 {
     struct nc_rows rtr = {0}, rva = {0};
+    size_t *nw_tr = NULL, *nw_va = NULL;
     size_t B = cfg->feat.buckets;
     uint32_t *df = calloc(B, sizeof(uint32_t));
     optml_status s;
@@ -131,8 +139,10 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for %zu buckets", B);
         goto out;
     }
-    /* Pass 1: document frequencies; the buckets seen become the feature ids. */
-    if ((s = featurise(ctx, m, tr, df, NULL)) != OPTML_OK)
+    /* Document frequencies on the training rows; the buckets seen become the
+     * feature ids (in bucket order). */
+    if ((s = raw_features(ctx, &cfg->feat, tr, df, &rtr, &nw_tr)) != OPTML_OK ||
+        (s = raw_features(ctx, &cfg->feat, va, NULL, &rva, &nw_va)) != OPTML_OK)
         goto out;
     for (size_t i = 0; i < B; i++)
         m->n_used += df[i] > 0;
@@ -146,15 +156,17 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for %zu x %zu weights", U, width);
         goto out;
     }
-    for (size_t i = 0, u = 0; i < B; i++)
-        if (df[i]) {
+    for (size_t i = 0, u = 0; i < B; i++) {
+        uint32_t d = df[i];
+        df[i] = d ? (uint32_t)u : (uint32_t)U; /* df becomes the bucket -> feature id map */
+        if (d) {
             m->used[u] = (uint32_t)i;
-            m->idf[u++] = logf((1.0f + (float)tr->n) / (1.0f + (float)df[i])) + 1.0f;
+            m->idf[u++] = logf((1.0f + (float)tr->n) / (1.0f + (float)d)) + 1.0f;
         }
+    }
     m->idf[U] = logf(1.0f + (float)tr->n) + 1.0f; /* df 0 */
-    /* Pass 2: TF-IDF rows over feature ids. */
-    if ((s = featurise(ctx, m, tr, NULL, &rtr)) != OPTML_OK || (s = featurise(ctx, m, va, NULL, &rva)) != OPTML_OK)
-        goto out;
+    to_tfidf(&rtr, nw_tr, df, m->idf);
+    to_tfidf(&rva, nw_va, df, m->idf);
     optml_log(ctx, OPTML_LOG_INFO, "Features: %zu training rows, %.1f n-grams per row, %zu distinct in %zu buckets, %s model%s",
               rtr.n, rtr.n ? (double)rtr.nnz / (double)rtr.n : 0.0, U, B,
               m->dim ? "embedding-bag" : "linear", m->loss == NC_LOSS_HINGE ? " (squared hinge)" : " (softmax)");
@@ -169,6 +181,8 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
               rva.n ? "validation" : "training");
 out:
     free(df);
+    free(nw_tr);
+    free(nw_va);
     nc_rows_free(&rtr);
     nc_rows_free(&rva);
     return s;

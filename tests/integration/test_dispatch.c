@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optml/algorithm.h>
+
 #include "harness.h"
 #include "train_helpers.h"
 
@@ -37,10 +39,10 @@ TEST(version_lists_modules_and_api)
     const char *args[] = {"version", NULL};
     struct run_result r = run_optml(args, env, 20);
     ASSERT_EQ_INT(r.exit_code, 0);
-    ASSERT_CONTAINS(r.output, "module API version 1");
+    ASSERT_CONTAINS(r.output, strf("module API version %d", OPTML_ALGORITHM_API_VERSION));
     ASSERT_CONTAINS(r.output, "echo");
     ASSERT_CONTAINS(r.output, "badapi");
-    ASSERT_CONTAINS(r.output, "built for optml module API version 1001");
+    ASSERT_CONTAINS(r.output, strf("built for optml module API version %d", OPTML_ALGORITHM_API_VERSION + 1000));
 }
 
 TEST(help_shows_the_modules_hyperparameters)
@@ -85,7 +87,7 @@ TEST(module_for_another_api_version_is_refused)
     ASSERT_EQ_INT(r.exit_code, 1);
     char *failure = tree_file(base, "output/failure");
     ASSERT_CONTAINS(failure, "AlgorithmError: module ");
-    ASSERT_CONTAINS(failure, "API version 1001, but this runtime implements version 1");
+    ASSERT_CONTAINS(failure, strf("API version %d, but this runtime implements version %d", OPTML_ALGORITHM_API_VERSION + 1000, OPTML_ALGORITHM_API_VERSION));
 }
 
 /* An install tree: bin/optml (a copy), bin/train -> optml, lib/optml/echo.so.
