@@ -83,7 +83,9 @@ static const char *result_of(struct served *s, const char *headline)
 {
     json_t *in = json_pack("{s:s}", "input", headline);
     char *body = json_dumps(in, 0);
+    json_decref(in);
     json_t *j = ask(s, "application/json", NULL, body);
+    free(body);
     SRV_ASSERT(s, json_object_size(j) == 1);
     const char *res = serve_json_str(j, "result");
     SRV_ASSERT(s, res != NULL);
