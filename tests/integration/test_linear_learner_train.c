@@ -172,35 +172,6 @@ TEST(ll_train_recordio_protobuf_dense_and_sparse)
     }
 }
 
-/* A FIFO input/data/<name> fed with data; with `linger` the writer keeps it
- * open afterwards (the reader then waits for more). */
-static pid_t fifo_feed(const char *base, const char *name, const char *data, int linger)
-{
-    char *path = path_join(base, strf("input/data/%s", name));
-    if (mkfifo(path, 0644) != 0)
-        test_fail(__FILE__, __LINE__, "mkfifo %s: %s", path, strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        int fd = open(path, O_WRONLY);
-        if (fd < 0)
-            _exit(1);
-        size_t len = strlen(data);
-        while (len > 0) {
-            ssize_t w = write(fd, data, len);
-            if (w <= 0)
-                break;
-            data += w;
-            len -= (size_t)w;
-        }
-        if (linger)
-            sleep(30);
-        _exit(0);
-    }
-    free(path);
-    return pid;
-}
-
 TEST(ll_train_pipe_mode_reads_the_fifo_once)
 {
     if (ll_missing())

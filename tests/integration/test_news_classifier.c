@@ -363,3 +363,27 @@ TEST_TIMEOUT(nc_checkpoints_resume_and_threads_do_not_change_the_model, 240)
     free(m[0]);
     free(m[1]);
 }
+
+TEST_TIMEOUT(nc_pipe_mode_reads_the_corpus_from_fifos, 120)
+{
+    char *base = optml_tree_new("{\"epochs\": \"5\"}");
+    write_file(base, "input/config/inputdataconfig.json",
+               "{\"training\": {\"TrainingInputMode\": \"Pipe\"}, \"validation\": {\"TrainingInputMode\": \"Pipe\"}}",
+               (size_t)-1);
+    char *tr = read_file(CORPUS_DIR "/training/newsCorpora.csv", NULL);
+    char *va = read_file(CORPUS_DIR "/validation/newsCorpora.csv", NULL);
+    ASSERT(tr && va);
+    pid_t w1 = fifo_feed(base, "training_0", tr, 0), w2 = fifo_feed(base, "validation_0", va, 0);
+    struct run_result r = nc_train_run(base);
+    int sig;
+    wait_exit(w1, 10, &sig);
+    wait_exit(w2, 10, &sig);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "training: (pipe): 4448 rows");
+    ASSERT_CONTAINS(r.output, "validation: (pipe): 1112 rows");
+    json_t *mj = model_json(base);
+    ASSERT(json_number_value(json_object_get(mj, "validation_accuracy")) >= 0.90);
+    json_decref(mj);
+    free(tr);
+    free(va);
+}

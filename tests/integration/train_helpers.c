@@ -4,10 +4,15 @@
 #define _GNU_SOURCE
 #include "train_helpers.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -61,4 +66,33 @@ int has_line_matching(const char *text, const char *regex)
     int found = regexec(&re, text, 0, NULL, 0) == 0;
     regfree(&re);
     return found;
+}
+
+/* A FIFO input/data/<name> fed with data; with `linger` the writer keeps it
+ * open afterwards (the reader then waits for more). */
+pid_t fifo_feed(const char *base, const char *name, const char *data, int linger)
+{
+    char *path = path_join(base, strf("input/data/%s", name));
+    if (mkfifo(path, 0644) != 0)
+        test_fail(__FILE__, __LINE__, "mkfifo %s: %s", path, strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        int fd = open(path, O_WRONLY);
+        if (fd < 0)
+            _exit(1);
+        size_t len = strlen(data);
+        while (len > 0) {
+            ssize_t w = write(fd, data, len);
+            if (w <= 0)
+                break;
+            data += w;
+            len -= (size_t)w;
+        }
+        if (linger)
+            sleep(30);
+        _exit(0);
+    }
+    free(path);
+    return pid;
 }

@@ -5,6 +5,8 @@
 #ifndef OPTML_TEST_TRAIN_HELPERS_H
 #define OPTML_TEST_TRAIN_HELPERS_H
 
+#include <sys/types.h>
+
 #include "support.h"
 
 /* Run `optml train` for `base` with the echo module; `extra` adds
@@ -16,5 +18,9 @@ char *tree_file(const char *base, const char *rel);
 int tree_has(const char *base, const char *rel);
 /* Nonzero when some line of `text` matches the POSIX extended regex. */
 int has_line_matching(const char *text, const char *regex);
+
+/* A FIFO input/data/<name> fed with `data` by a child process (its pid is
+ * returned); with `linger` the writer keeps the FIFO open afterwards. */
+pid_t fifo_feed(const char *base, const char *name, const char *data, int linger);
 
 #endif
