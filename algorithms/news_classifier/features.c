@@ -83,20 +83,29 @@ static uint32_t bucket(uint64_t h, uint32_t buckets)
     return (uint32_t)(h % buckets);
 }
 
+/* The bucket of the word n-gram of tokens s[0..n). */
+static uint32_t word_bucket(const struct nc_featcfg *cfg, const char *const *s, const size_t *len, uint32_t n)
+{
+    uint64_t h = nc_fnv(NC_FNV_SEED, "w", 1);
+    h = nc_fnv(h, &n, sizeof(n));
+    for (uint32_t j = 0; j < n; j++) {
+        h = nc_fnv(h, s[j], len[j]);
+        h = nc_fnv(h, "\x01", 1);
+    }
+    return bucket(h, cfg->buckets);
+}
+
+uint32_t nc_word_bucket(const struct nc_featcfg *cfg, const char *word, size_t len)
+{
+    return word_bucket(cfg, &word, &len, 1);
+}
+
 static int word_ngrams(const struct nc_featcfg *cfg, const struct tok_list *t, struct nc_sparse *out)
 {
-    for (uint32_t n = 1; n <= cfg->word_ngrams; n++) {
-        for (size_t i = 0; i + n <= t->n; i++) {
-            uint64_t h = nc_fnv(NC_FNV_SEED, "w", 1);
-            h = nc_fnv(h, &n, sizeof(n));
-            for (uint32_t j = 0; j < n; j++) {
-                h = nc_fnv(h, t->s[i + j], t->len[i + j]);
-                h = nc_fnv(h, "\x01", 1);
-            }
-            if (push(out, bucket(h, cfg->buckets)) != 0)
+    for (uint32_t n = 1; n <= cfg->word_ngrams; n++)
+        for (size_t i = 0; i + n <= t->n; i++)
+            if (push(out, word_bucket(cfg, t->s + i, t->len + i, n)) != 0)
                 return -1;
-        }
-    }
     return 0;
 }
 

@@ -84,6 +84,12 @@ optml_status nc_config_load(optml_ctx *ctx, struct nc_config *c)
                            c->feat.char_min, c->feat.char_max);
     if (workshop && !optml_hp_is_auto(ctx, "loss") && strcmp(optml_hp_string(ctx, "loss"), "softmax") != 0)
         return optml_error(ctx, OPTML_E_CLIENT, "architecture=workshop has a softmax output: loss must be softmax or auto");
+    if (!workshop && c->embedding_dim > 0) {
+        if (!optml_hp_is_auto(ctx, "loss") && c->loss == NC_LOSS_HINGE)
+            return optml_error(ctx, OPTML_E_CLIENT,
+                               "loss=hinge needs the linear model (embedding_dim 0); an embedding bag trains with softmax");
+        c->loss = NC_LOSS_SOFTMAX;
+    }
     if (workshop && c->embedding_dim == 0)
         return optml_error(ctx, OPTML_E_CLIENT, "architecture=workshop needs embedding_dim >= 1");
     return OPTML_OK;

@@ -161,6 +161,8 @@ void nc_sparse_free(struct nc_sparse *s);
  * word group first then the char group; *n_word = entries of the word group. */
 int nc_features(const struct nc_featcfg *cfg, const char *text, size_t len, struct nc_sparse *out,
                 size_t *n_word);
+/* The bucket of a single word (lowered, as nc_word_tokens gives it). */
+uint32_t nc_word_bucket(const struct nc_featcfg *cfg, const char *word, size_t len);
 /* Turn counts into sublinear TF-IDF, each group L2-normalised: w = (1 +
  * ln c) * idf[id], then scaled to unit norm within its group. */
 void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf);

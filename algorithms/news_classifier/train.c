@@ -125,8 +125,77 @@ static int resume(optml_ctx *ctx, struct nc_model *m)
     return (int)step;
 }
 
+struct word_ids {
+    const struct nc_model *m;
+    struct nc_vocab *v; /* word -> feature id + 1 (GloVe rows are ids) */
+    int oom;
+};
+
+static int add_word(void *vctx, const char *s, size_t len)
+{
+    struct word_ids *w = vctx;
+    uint32_t b = nc_word_bucket(&w->m->feat, s, len);
+    struct nc_sparse one = {&b, NULL, 1, 1};
+    nc_compact(w->m->used, w->m->n_used, &one);
+    if (b < w->m->n_used && nc_strmap_put(&w->v->index, s, len, b + 1, NULL) < 0) {
+        w->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* The embedding bag with GloVe in the channel: the rows of the training
+ * words' unigram features start as their GloVe vectors. */
+static optml_status glove_init(optml_ctx *ctx, const struct nc_corpus *tr, const struct nc_paths *glove,
+                               struct nc_model *m)
+{
+    struct nc_vocab v = {0};
+    struct word_ids w = {m, &v, 0};
+    char *buf = malloc(NC_MAX_TEXT + 1);
+    float *G = NULL;
+    uint32_t dim = 0;
+    struct nc_glove_stats st = {0};
+    optml_status s = OPTML_OK;
+    if (!buf) {
+        s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < tr->n && !w.oom; i++) {
+        size_t len = strlen(tr->text[i]);
+        nc_word_tokens(tr->text[i], len < NC_MAX_TEXT ? len : NC_MAX_TEXT, buf, add_word, &w);
+    }
+    if (w.oom) {
+        s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((s = nc_glove_load(ctx, glove->path[0], &v, (size_t)m->n_used + 1, &dim, &G, &st)) != OPTML_OK)
+        goto out;
+    if (dim != m->dim) {
+        s = optml_error(ctx, OPTML_E_CLIENT, "embedding_dim is %u but the GloVe file %s has %u numbers per word",
+                        m->dim, glove->path[0], dim);
+        goto out;
+    }
+    for (size_t i = 0; i < v.index.cap; i++) {
+        if (!v.index.keys[i])
+            continue;
+        const float *g = G + (size_t)v.index.vals[i] * dim;
+        float nz = 0;
+        for (uint32_t d = 0; d < dim; d++)
+            nz += g[d] * g[d];
+        if (nz > 0)
+            memcpy(m->E + (size_t)(v.index.vals[i] - 1) * dim, g, dim * sizeof(float));
+    }
+    optml_log(ctx, OPTML_LOG_INFO, "GloVe: %llu vectors read, %llu of the %zu training words found: their "
+              "embeddings start from GloVe", (unsigned long long)st.lines, (unsigned long long)st.matched, v.index.n);
+out:
+    free(buf);
+    free(G);
+    nc_strmap_free(&v.index);
+    return s;
+}
+
 static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_corpus *tr,
-                                const struct nc_corpus *va, struct nc_model *m)
+                                const struct nc_corpus *va, const struct nc_paths *glove, struct nc_model *m)
 {
     struct nc_rows rtr = {0}, rva = {0};
     size_t *nw_tr = NULL, *nw_va = NULL;
@@ -173,6 +242,13 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
     if (m->dim) {
         uint64_t rng = cfg->seed ^ 0x656d62ull;
         nn_init_uniform(m->E, U * m->dim, -1.0f / (float)m->dim, 1.0f / (float)m->dim, &rng);
+        if (glove->n && (s = glove_init(ctx, tr, glove, m)) != OPTML_OK)
+            goto out;
+    } else if (glove->n) {
+        optml_log(ctx, OPTML_LOG_INFO,
+                  "GloVe file %s is not used: the linear n-gram model has no word embeddings (set embedding_dim to "
+                  "the GloVe dimension for an embedding bag initialised from it, or architecture=workshop)",
+                  glove->path[0]);
     }
     int first = resume(ctx, m);
     s = nc_bag_fit(ctx, cfg, &rtr, tr->label, &rva, va->label, m, first);
@@ -294,7 +370,7 @@ optml_status nc_train(optml_ctx *ctx)
     labels.code = labels.name = NULL;
     labels.k = 0;
     if (cfg.arch == NC_ARCH_NGRAM)
-        s = train_ngram(ctx, &cfg, &tr, &va, &m);
+        s = train_ngram(ctx, &cfg, &tr, &va, &glove, &m);
     else
         s = nc_train_workshop(ctx, &cfg, &tr, &va, glove.path, glove.n, &m);
     if (s != OPTML_OK && s != OPTML_STOPPED)

@@ -231,6 +231,23 @@ TEST_TIMEOUT(nc_uci_categories_get_workshop_names_label_names_and_a_held_out_spl
     free(corpus);
 }
 
+/* A 6-d GloVe-format file: 8 words of the corpus and one it lacks. */
+static char *tiny_glove(size_t *glen)
+{
+    const char *words[] = {"game", "library", "server", "audio", "data", "the", "for", "and"};
+    char *glove = NULL;
+    FILE *f = open_memstream(&glove, glen);
+    for (size_t w = 0; w < 8; w++) {
+        fprintf(f, "%s", words[w]);
+        for (int d = 0; d < 6; d++)
+            fprintf(f, " %.4f", (double)((int)(w * 7 + (size_t)d * 3) % 11 - 5) / 10.0);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "unusedword 1 2 3 4 5 6\n");
+    fclose(f);
+    return glove;
+}
+
 TEST_TIMEOUT(nc_workshop_architecture_with_and_without_glove, 240)
 {
     char *base = optml_tree_new("{\"architecture\": \"workshop\", \"epochs\": \"2\"}");
@@ -258,18 +275,8 @@ TEST_TIMEOUT(nc_workshop_architecture_with_and_without_glove, 240)
     /* GloVe in the training channel: dimension detected, embedding frozen */
     char *gbase = optml_tree_new("{\"architecture\": \"workshop\", \"epochs\": \"1\", \"dense_units\": \"8\"}");
     copy_corpus(gbase, "training");
-    const char *words[] = {"game", "library", "server", "audio", "data", "the", "for", "and"};
-    char *glove = NULL;
-    size_t glen = 0;
-    FILE *f = open_memstream(&glove, &glen);
-    for (size_t w = 0; w < 8; w++) {
-        fprintf(f, "%s", words[w]);
-        for (int d = 0; d < 6; d++)
-            fprintf(f, " %.4f", (double)((int)(w * 7 + (size_t)d * 3) % 11 - 5) / 10.0);
-        fprintf(f, "\n");
-    }
-    fprintf(f, "unusedword 1 2 3 4 5 6\n");
-    fclose(f);
+    size_t glen;
+    char *glove = tiny_glove(&glen);
     write_file(gbase, "input/data/training/glove.6B.6d.txt", glove, glen);
     r = nc_train_run(gbase);
     ASSERT_EQ_INT(r.exit_code, 0);
@@ -386,4 +393,39 @@ TEST_TIMEOUT(nc_pipe_mode_reads_the_corpus_from_fifos, 120)
     json_decref(mj);
     free(tr);
     free(va);
+}
+
+TEST_TIMEOUT(nc_glove_initialises_the_embedding_bag_and_is_reported_unused_by_the_linear_model, 120)
+{
+    size_t glen;
+    char *glove = tiny_glove(&glen);
+    char *base = optml_tree_new("{\"embedding_dim\": \"6\", \"epochs\": \"3\"}");
+    copy_corpus(base, "training");
+    write_file(base, "input/data/training/glove.6B.6d.txt", glove, glen);
+    struct run_result r = nc_train_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "GloVe: 9 vectors read, 8 of the");
+    ASSERT_CONTAINS(r.output, "embedding-bag model (softmax)");
+    struct served *s = nc_serve(base);
+    const char *res = result_of(s, "multiplayer strategy game");
+    SRV_ASSERT(s, strcmp(res, "games") == 0 || strcmp(res, "net") == 0 || strcmp(res, "science") == 0 ||
+                      strcmp(res, "sound") == 0);
+    serve_stop(s);
+
+    base = optml_tree_new("{\"embedding_dim\": \"5\", \"epochs\": \"1\"}");
+    copy_corpus(base, "training");
+    write_file(base, "input/data/training/glove.6B.6d.txt", glove, glen);
+    expect_client_error(base, "embedding_dim is 5 but the GloVe file");
+
+    base = optml_tree_new("{\"epochs\": \"2\"}");
+    copy_corpus(base, "training");
+    write_file(base, "input/data/training/glove.6B.6d.txt", glove, glen);
+    r = nc_train_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "glove.6B.6d.txt is not used: the linear n-gram model has no word embeddings");
+
+    base = optml_tree_new("{\"embedding_dim\": \"8\", \"loss\": \"hinge\"}");
+    copy_corpus(base, "training");
+    expect_client_error(base, "loss=hinge needs the linear model");
+    free(glove);
 }
