@@ -134,31 +134,6 @@ TEST(checkpointconfig_local_path_is_used_as_given)
     ASSERT(tree_has(ckdir, "echo-000000000001.ckpt"));
 }
 
-/* Write `data` into the FIFO base/input/data/<name> once a reader opens it. */
-static pid_t fifo_writer(const char *base, const char *name, const void *data, size_t len)
-{
-    char *rel = strf("input/data/%s", name);
-    char *path = path_join(base, rel);
-    if (mkfifo(path, 0644) != 0)
-        test_fail(__FILE__, __LINE__, "mkfifo %s: %s", path, strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        int fd = open(path, O_WRONLY);
-        if (fd < 0)
-            _exit(1);
-        const char *p = data;
-        while (len > 0) {
-            ssize_t w = write(fd, p, len);
-            if (w <= 0)
-                break;
-            p += w;
-            len -= (size_t)w;
-        }
-        _exit(0);
-    }
-    return pid;
-}
 
 static void write_pipe_config(const char *base, const char *content_type, int wrapped)
 {
@@ -173,8 +148,8 @@ TEST(pipe_mode_reads_one_fifo_per_epoch)
 {
     char *base = optml_tree_new("{\"epochs\": \"2\"}");
     write_pipe_config(base, "text/csv", 0);
-    pid_t w0 = fifo_writer(base, "train_0", "a\nb\nc\n", 6);
-    pid_t w1 = fifo_writer(base, "train_1", "a\nb\nc\n", 6);
+    pid_t w0 = fifo_feed(base, "train_0", "a\nb\nc\n", 6, 0);
+    pid_t w1 = fifo_feed(base, "train_1", "a\nb\nc\n", 6, 0);
     struct run_result r = train_echo(base, NULL);
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "pipe input mode");
@@ -194,7 +169,7 @@ TEST(pipe_mode_unwraps_recordio_wrapped_objects)
     unsigned char *o2 = recordio_encode("5,6\n", 4, &n2);
     unsigned char *all = buf_append(NULL, &total, o1, n1);
     all = buf_append(all, &total, o2, n2);
-    pid_t w = fifo_writer(base, "train_0", all, total);
+    pid_t w = fifo_feed(base, "train_0", all, total, 0);
     struct run_result r = train_echo(base, NULL);
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(tree_file(base, "model/model.json"), "records=3 bytes=9");
@@ -207,7 +182,7 @@ TEST(pipe_writer_dying_mid_record_is_a_client_error)
     write_pipe_config(base, "application/x-recordio-protobuf", 0);
     size_t n;
     unsigned char *rec = recordio_encode("0123456789abcdef", 16, &n);
-    pid_t w = fifo_writer(base, "train_0", rec, n - 6); /* dies mid-payload */
+    pid_t w = fifo_feed(base, "train_0", rec, n - 6, 0); /* dies mid-payload */
     struct run_result r = train_echo(base, NULL);
     ASSERT_EQ_INT(r.exit_code, 2);
     char *failure = tree_file(base, "output/failure");

@@ -25,7 +25,6 @@
 
 /* Shared with the other test_linear_learner*.c files (declared there). */
 int ll_missing(void);
-char *ll_module_env(void);
 struct run_result ll_train_run(const char *base, const char *const *extra);
 char *ll_python(const char *dir, const char *script, const char *args);
 double ll_value_after(const char *text, const char *key);
@@ -41,20 +40,10 @@ int ll_missing(void)
     return 0;
 }
 
-char *ll_module_env(void)
-{
-    char *dir = strf("%s/lib/optml", build_dir());
-    char *abs = realpath(dir, NULL);
-    char *e = strf("OPTML_MODULE_PATH=%s", abs ? abs : dir);
-    free(abs);
-    free(dir);
-    return e;
-}
-
 /* `optml train` with the linear-learner module. */
 struct run_result ll_train_run(const char *base, const char *const *extra)
 {
-    const char *env[32] = {strf("SAGEMAKER_BASE_DIR=%s", base), ll_module_env(), "OPTML_ALGORITHM=linear-learner"};
+    const char *env[32] = {strf("SAGEMAKER_BASE_DIR=%s", base), module_path_env(), "OPTML_ALGORITHM=linear-learner"};
     size_t n = 3;
     for (size_t i = 0; extra && extra[i] && n < 31; i++)
         env[n++] = extra[i];
@@ -176,7 +165,7 @@ static const char DIABETES[] =
 /* Serve `base` with the linear-learner module. */
 static struct served *ll_serve(const char *base)
 {
-    const char *extra[] = {ll_module_env(), "OPTML_ALGORITHM=linear-learner", NULL};
+    const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=linear-learner", NULL};
     return serve_start_ready(base, extra);
 }
 

@@ -18,7 +18,6 @@
 
 /* Defined in test_linear_learner.c. */
 int ll_missing(void);
-char *ll_module_env(void);
 struct run_result ll_train_run(const char *base, const char *const *extra);
 char *ll_python(const char *dir, const char *script, const char *args);
 double ll_value_after(const char *text, const char *key);
@@ -76,7 +75,7 @@ TEST_TIMEOUT(ll_fashion_mnist_multiclass, 60)
     ASSERT(has_line_matching(r.output, "epoch=0, validation multiclass_cross_entropy_objective <loss>="));
     free(r.output);
 
-    const char *extra[] = {ll_module_env(), "OPTML_ALGORITHM=linear-learner", NULL};
+    const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=linear-learner", NULL};
     struct served *s = serve_start_ready(base, extra);
     char *rows = tree_file(base, "rows.csv");
     struct http_response *h = serve_invoke(s, "text/csv", NULL, NULL, rows, strlen(rows));

@@ -23,7 +23,6 @@
 
 /* Defined in test_linear_learner.c. */
 int ll_missing(void);
-char *ll_module_env(void);
 struct run_result ll_train_run(const char *base, const char *const *extra);
 double ll_value_after(const char *text, const char *key);
 
@@ -181,7 +180,7 @@ TEST(ll_train_pipe_mode_reads_the_fifo_once)
     write_file(base, "input/config/inputdataconfig.json",
                "{\"train\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}}", (size_t)-1);
     char *csv = rule_csv(400, 4, 9);
-    pid_t w = fifo_feed(base, "train_0", csv, 0);
+    pid_t w = fifo_feed(base, "train_0", csv, strlen(csv), 0);
     struct run_result r = train_ok(base, NULL);
     int status;
     waitpid(w, &status, 0);
@@ -247,9 +246,9 @@ TEST_TIMEOUT(ll_train_sigterm_saves_checkpoint_and_model, 40)
     /* More rows than the shuffle buffer holds (2048), then the writer
      * waits: training blocks on the pipe with the scaler fitted. */
     char *csv = rule_csv(3000, 3, 4);
-    pid_t w = fifo_feed(base, "train_0", csv, 1);
+    pid_t w = fifo_feed(base, "train_0", csv, strlen(csv), 1);
     char *log = path_join(base, "train.log");
-    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), ll_module_env(), "OPTML_ALGORITHM=linear-learner",
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), module_path_env(), "OPTML_ALGORITHM=linear-learner",
                          NULL};
     const char *args[] = {"train", NULL};
     pid_t pid = spawn_optml(args, env, log);

@@ -68,11 +68,11 @@ int has_line_matching(const char *text, const char *regex)
     return found;
 }
 
-/* A FIFO input/data/<name> fed with data; with `linger` the writer keeps it
- * open afterwards (the reader then waits for more). */
-pid_t fifo_feed(const char *base, const char *name, const char *data, int linger)
+/* See train_helpers.h. */
+pid_t fifo_feed(const char *base, const char *name, const void *data, size_t len, int linger)
 {
-    char *path = path_join(base, strf("input/data/%s", name));
+    char *rel = strf("input/data/%s", name);
+    char *path = path_join(base, rel);
     if (mkfifo(path, 0644) != 0)
         test_fail(__FILE__, __LINE__, "mkfifo %s: %s", path, strerror(errno));
     pid_t pid = fork();
@@ -81,12 +81,12 @@ pid_t fifo_feed(const char *base, const char *name, const char *data, int linger
         int fd = open(path, O_WRONLY);
         if (fd < 0)
             _exit(1);
-        size_t len = strlen(data);
+        const char *p = data;
         while (len > 0) {
-            ssize_t w = write(fd, data, len);
+            ssize_t w = write(fd, p, len);
             if (w <= 0)
                 break;
-            data += w;
+            p += w;
             len -= (size_t)w;
         }
         if (linger)
@@ -94,5 +94,16 @@ pid_t fifo_feed(const char *base, const char *name, const char *data, int linger
         _exit(0);
     }
     free(path);
+    free(rel);
     return pid;
+}
+
+char *module_path_env(void)
+{
+    char *dir = strf("%s/lib/optml", build_dir());
+    char *abs = realpath(dir, NULL);
+    char *e = strf("OPTML_MODULE_PATH=%s", abs ? abs : dir);
+    free(abs);
+    free(dir);
+    return e;
 }

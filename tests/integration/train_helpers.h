@@ -19,8 +19,13 @@ int tree_has(const char *base, const char *rel);
 /* Nonzero when some line of `text` matches the POSIX extended regex. */
 int has_line_matching(const char *text, const char *regex);
 
-/* A FIFO input/data/<name> fed with `data` by a child process (its pid is
- * returned); with `linger` the writer keeps the FIFO open afterwards. */
-pid_t fifo_feed(const char *base, const char *name, const char *data, int linger);
+/* A FIFO input/data/<name> fed with `len` bytes of `data` by a child
+ * process once a reader opens it (its pid is returned); with `linger` the
+ * writer keeps the FIFO open afterwards (the reader then waits for more). */
+pid_t fifo_feed(const char *base, const char *name, const void *data, size_t len, int linger);
+
+/* "OPTML_MODULE_PATH=<absolute build/lib/optml>", for running the real
+ * modules (malloc'd). */
+char *module_path_env(void);
 
 #endif
