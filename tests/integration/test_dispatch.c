@@ -27,7 +27,7 @@ static char *abs_build_path(const char *rel)
     return p;
 }
 
-static char *module_path_env(void)
+static char *test_modules_env(void)
 {
     char *e = strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir());
     return e;
@@ -35,7 +35,7 @@ static char *module_path_env(void)
 
 TEST(version_lists_modules_and_api)
 {
-    const char *env[] = {module_path_env(), NULL};
+    const char *env[] = {test_modules_env(), NULL};
     const char *args[] = {"version", NULL};
     struct run_result r = run_optml(args, env, 20);
     ASSERT_EQ_INT(r.exit_code, 0);
@@ -47,7 +47,7 @@ TEST(version_lists_modules_and_api)
 
 TEST(help_shows_the_modules_hyperparameters)
 {
-    const char *env[] = {module_path_env(), "OPTML_ALGORITHM=echo", NULL};
+    const char *env[] = {test_modules_env(), "OPTML_ALGORITHM=echo", NULL};
     const char *args[] = {"help", NULL};
     struct run_result r = run_optml(args, env, 20);
     ASSERT_EQ_INT(r.exit_code, 0);
@@ -68,7 +68,7 @@ TEST(unknown_algorithm_lists_installed_modules)
 {
     char *base = optml_tree_new("{}");
     char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
-    const char *env[] = {b, module_path_env(), "OPTML_ALGORITHM=linear-learner", NULL};
+    const char *env[] = {b, test_modules_env(), "OPTML_ALGORITHM=linear-learner", NULL};
     const char *args[] = {"train", NULL};
     struct run_result r = run_optml(args, env, 20);
     ASSERT_EQ_INT(r.exit_code, 2);
@@ -81,7 +81,7 @@ TEST(module_for_another_api_version_is_refused)
 {
     char *base = optml_tree_new("{}");
     char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
-    const char *env[] = {b, module_path_env(), "OPTML_ALGORITHM=badapi", NULL};
+    const char *env[] = {b, test_modules_env(), "OPTML_ALGORITHM=badapi", NULL};
     const char *args[] = {"train", NULL};
     struct run_result r = run_optml(args, env, 20);
     ASSERT_EQ_INT(r.exit_code, 1);
