@@ -21,6 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The hot sparse loops are built twice, for AVX2 and for the baseline, and
+ * the loader picks one for the CPU (GCC's target_clones; other compilers
+ * build the baseline only). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NN_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define NN_HOT
+#endif
+
 /* ---------------------------------------------------------------- random */
 
 /* splitmix64: next 64 random bits; the state is any 64-bit seed. */

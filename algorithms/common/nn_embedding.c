@@ -64,21 +64,17 @@ static float mean_weight(const uint32_t *ids, size_t b, size_t e, size_t V)
     return cnt ? 1.0f / (float)cnt : 0.0f;
 }
 
-void nn_embedding_bag_forward(const float *E, size_t V, size_t D, const uint32_t *ids, const float *wts,
+NN_HOT void nn_embedding_bag_forward(const float *E, size_t V, size_t D, const uint32_t *ids, const float *wts,
                               const size_t *off, size_t N, float *out)
 {
-    if (D == 1 && wts) { /* a linear model's scores: a sparse dot product per bag */
+    if (D == 1 && wts) { /* a linear model's scores: a sparse dot product per bag, summed in
+                            order (the same sums as any D > 1 column gets) */
         for (size_t r = 0; r < N; r++) {
-            /* four partial sums: the gathers overlap instead of waiting on
-             * one chain of dependent adds */
-            float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            size_t j = off[r], e = off[r + 1];
-            for (; j + 4 <= e; j += 4)
-                for (size_t u = 0; u < 4; u++)
-                    acc[u] += ids[j + u] < V ? wts[j + u] * E[ids[j + u]] : 0.0f;
-            for (; j < e; j++)
-                acc[0] += ids[j] < V ? wts[j] * E[ids[j]] : 0.0f;
-            out[r] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+            float acc = 0.0f;
+            for (size_t j = off[r]; j < off[r + 1]; j++)
+                if (ids[j] < V)
+                    acc += wts[j] * E[ids[j]];
+            out[r] = acc;
         }
         return;
     }

@@ -4,7 +4,7 @@
  */
 #include "common/nn.h"
 
-void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float *G, size_t n_rows,
+NN_HOT void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float *G, size_t n_rows,
                  float lr)
 {
     if (D == 1) { /* one weight per row: a sparse axpy */

@@ -20,10 +20,10 @@ static const char *const LOSSES[] = {"hinge", "softmax", NULL};
 const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS] = {
     {"architecture", OPTML_HP_ENUM, "ngram", SHAPES, 0, 0, ARCHS,
      "ngram (hashed word + character n-grams, TF-IDF, linear or embedding bag) or workshop (the Keras network)"},
-    {"epochs", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 100000, NULL, "passes over the data (auto: ngram 25, workshop 2)"},
+    {"epochs", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 100000, NULL, "passes over the data (auto: ngram 10, workshop 2)"},
     {"batch_size", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 65536, NULL, "rows per update (auto: ngram 8, workshop 32)"},
     {"learning_rate", OPTML_HP_FLOAT, "auto", AUTO | GT0 | MAX, 0, 100, NULL,
-     "step size (auto: ngram 0.4 decaying linearly, workshop 0.001 RMSprop)"},
+     "step size (auto: ngram 1.0 decaying linearly, workshop 0.001 RMSprop)"},
     {"l2", OPTML_HP_FLOAT, "auto", AUTO | MIN, 0, 0, NULL, "ngram: L2 regularisation per row (auto: 1e-5)"},
     {"loss", OPTML_HP_ENUM, "auto", AUTO, 0, 0, LOSSES,
      "ngram output: hinge (one-vs-rest squared hinge) or softmax (auto: hinge; probabilities are softmax of the scores)"},
@@ -36,6 +36,8 @@ const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS] = {
     {"char_ngram_min", OPTML_HP_INT, "2", SHAPES | MIN | MAX, 0, 16, NULL, "ngram: shortest character n-gram (0: none)"},
     {"char_ngram_max", OPTML_HP_INT, "5", SHAPES | MIN | MAX, 0, 16, NULL, "ngram: longest character n-gram (0: none)"},
     {"buckets", OPTML_HP_INT, "1048576", SHAPES | MIN | MAX, 1024, 1 << 26, NULL, "ngram: hash buckets for n-grams"},
+    {"min_df", OPTML_HP_INT, "1", SHAPES | MIN | MAX, 1, 1000000, NULL,
+     "ngram: n-grams in fewer training rows than this get no weight"},
     {"dense_units", OPTML_HP_INT, "2", SHAPES | MIN | MAX, 1, 65536, NULL, "workshop: units of the hidden dense layer"},
     {"seed", OPTML_HP_INT, "42", MIN, 0, 0, NULL, "random seed: same data, seed and threads=1 give the same model"},
     {"validation_split", OPTML_HP_FLOAT, "0.2", MIN | MAX, 0, 0.9, NULL,
@@ -57,9 +59,9 @@ optml_status nc_config_load(optml_ctx *ctx, struct nc_config *c)
     memset(c, 0, sizeof(*c));
     int workshop = strcmp(optml_hp_string(ctx, "architecture"), "workshop") == 0;
     c->arch = workshop ? NC_ARCH_WORKSHOP : NC_ARCH_NGRAM;
-    c->epochs = int_or(ctx, "epochs", workshop ? 2 : 25);
+    c->epochs = int_or(ctx, "epochs", workshop ? 2 : 10);
     c->batch_size = int_or(ctx, "batch_size", workshop ? 32 : 8);
-    c->learning_rate = optml_hp_is_auto(ctx, "learning_rate") ? (workshop ? 0.001 : 0.4)
+    c->learning_rate = optml_hp_is_auto(ctx, "learning_rate") ? (workshop ? 0.001 : 1.0)
                                                                : optml_hp_float(ctx, "learning_rate");
     c->l2 = optml_hp_is_auto(ctx, "l2") ? 1e-5 : optml_hp_float(ctx, "l2");
     c->loss = workshop ? NC_LOSS_SOFTMAX
@@ -74,6 +76,7 @@ optml_status nc_config_load(optml_ctx *ctx, struct nc_config *c)
     c->feat.char_min = (uint32_t)optml_hp_int(ctx, "char_ngram_min");
     c->feat.char_max = (uint32_t)optml_hp_int(ctx, "char_ngram_max");
     c->dense_units = (int)optml_hp_int(ctx, "dense_units");
+    c->min_df = (uint32_t)optml_hp_int(ctx, "min_df");
     c->seed = (uint64_t)optml_hp_int(ctx, "seed");
     c->validation_split = optml_hp_float(ctx, "validation_split");
     c->threads = int_or(ctx, "threads", optml_cpu_count());

@@ -198,13 +198,14 @@ struct nc_config {
     int max_words, max_len;
     struct nc_featcfg feat;
     int dense_units;
+    uint32_t min_df;         /* ngram: buckets in fewer training rows get no weight */
     uint64_t seed;
     double validation_split;
     int threads;
     int freeze_embedding;    /* workshop with GloVe */
     const char *label_names; /* JSON object or NULL */
 };
-#define NC_N_HPARAMS 18
+#define NC_N_HPARAMS 19
 extern const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS];
 optml_status nc_config_load(optml_ctx *ctx, struct nc_config *cfg);
 
@@ -221,7 +222,7 @@ struct nc_model {
     uint32_t n_used;         /* buckets seen in training: the model's feature ids */
     uint32_t *used;          /* n_used bucket numbers, ascending (feature id = index) */
     float *idf;              /* n_used + 1: the last is for buckets never seen */
-    float *E;                /* linear: k tables of n_used (class-major); else n_used x dim */
+    float *E;                /* n_used x (dim ? dim : k), row-major */
     float *W, *b;            /* dim x k (dim > 0), k */
     float temperature;       /* probabilities = softmax(temperature * scores) */
     /* workshop */

@@ -84,15 +84,27 @@ static optml_status raw_features(optml_ctx *ctx, const struct nc_featcfg *fc, co
 }
 
 /* Raw rows -> TF-IDF rows over feature ids, in place: bucket b becomes
- * map[b] (n_used when unseen). */
-static void to_tfidf(struct nc_rows *rows, const size_t *n_word, const uint32_t *map, const float *idf)
+ * map[b] (n_used when the model has no weight for it).  Such entries count
+ * in the norm, then leave the row: their weight is zero. */
+static void to_tfidf(struct nc_rows *rows, const size_t *n_word, const uint32_t *map, const float *idf,
+                     uint32_t n_used)
 {
+    size_t out = 0;
     for (size_t r = 0; r < rows->n; r++) {
-        struct nc_sparse row = {rows->id + rows->off[r], rows->w + rows->off[r], rows->off[r + 1] - rows->off[r], 0};
+        size_t a = rows->off[r], e = rows->off[r + 1];
+        struct nc_sparse row = {rows->id + a, rows->w + a, e - a, 0};
         for (size_t j = 0; j < row.n; j++)
             row.id[j] = map[row.id[j]];
         nc_tfidf(&row, n_word[r], idf);
+        rows->off[r] = out;
+        for (size_t j = a; j < e; j++)
+            if (rows->id[j] < n_used) {
+                rows->id[out] = rows->id[j];
+                rows->w[out++] = rows->w[j];
+            }
     }
+    rows->off[rows->n] = out;
+    rows->nnz = out;
 }
 
 /* Resume from the newest checkpoint when it has this model's shape. */
@@ -214,7 +226,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         (s = raw_features(ctx, &cfg->feat, va, NULL, &rva, &nw_va)) != OPTML_OK)
         goto out;
     for (size_t i = 0; i < B; i++)
-        m->n_used += df[i] > 0;
+        m->n_used += df[i] >= cfg->min_df;
     size_t U = m->n_used, width = m->dim ? m->dim : m->k;
     m->used = malloc((U ? U : 1) * sizeof(uint32_t));
     m->idf = malloc((U + 1) * sizeof(float));
@@ -227,15 +239,15 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
     }
     for (size_t i = 0, u = 0; i < B; i++) {
         uint32_t d = df[i];
-        df[i] = d ? (uint32_t)u : (uint32_t)U; /* df becomes the bucket -> feature id map */
-        if (d) {
+        df[i] = d >= cfg->min_df ? (uint32_t)u : (uint32_t)U; /* df becomes the bucket -> feature id map */
+        if (d >= cfg->min_df) {
             m->used[u] = (uint32_t)i;
             m->idf[u++] = logf((1.0f + (float)tr->n) / (1.0f + (float)d)) + 1.0f;
         }
     }
     m->idf[U] = logf(1.0f + (float)tr->n) + 1.0f; /* df 0 */
-    to_tfidf(&rtr, nw_tr, df, m->idf);
-    to_tfidf(&rva, nw_va, df, m->idf);
+    to_tfidf(&rtr, nw_tr, df, m->idf, m->n_used);
+    to_tfidf(&rva, nw_va, df, m->idf, m->n_used);
     optml_log(ctx, OPTML_LOG_INFO, "Features: %zu training rows, %.1f n-grams per row, %zu distinct in %zu buckets, %s model%s",
               rtr.n, rtr.n ? (double)rtr.nnz / (double)rtr.n : 0.0, U, B,
               m->dim ? "embedding-bag" : "linear", m->loss == NC_LOSS_HINGE ? " (squared hinge)" : " (softmax)");
