@@ -62,6 +62,8 @@ static int cmp_u32(const void *a, const void *b)
 /* Sort ids [from, s->n) and merge duplicates into counts. */
 static void merge(struct nc_sparse *s, size_t from)
 {
+    if (s->n <= from) /* nothing pushed (s->id may still be NULL) */
+        return;
     qsort(s->id + from, s->n - from, sizeof(uint32_t), cmp_u32);
     size_t o = from;
     for (size_t i = from; i < s->n; i++) {
