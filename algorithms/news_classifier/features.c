@@ -231,8 +231,10 @@ int nc_rows_append(struct nc_rows *r, const struct nc_sparse *s)
         r->w = w;
         r->cap = cap;
     }
-    memcpy(r->id + r->nnz, s->id, s->n * sizeof(uint32_t));
-    memcpy(r->w + r->nnz, s->w, s->n * sizeof(float));
+    if (s->n) { /* an empty first row: r->id and s->id may be NULL */
+        memcpy(r->id + r->nnz, s->id, s->n * sizeof(uint32_t));
+        memcpy(r->w + r->nnz, s->w, s->n * sizeof(float));
+    }
     r->nnz += s->n;
     r->off[++r->n] = r->nnz;
     return 0;
