@@ -431,3 +431,25 @@ TEST(news_rows_append_builds_csr)
     ASSERT(r.w[1] == 0.25f);
     nc_rows_free(&r);
 }
+
+TEST(news_empty_rows_and_texts_from_fresh_buffers)
+{
+    /* a text without tokens into a never-used nc_sparse, and an empty row
+     * first into a never-used nc_rows (both start with NULL arrays) */
+    struct nc_featcfg cfg = {64, 2, 0, 0};
+    struct nc_sparse s = {0};
+    size_t nw = 9;
+    ASSERT(nc_features(&cfg, "!!! ???", 7, &s, &nw) == 0);
+    ASSERT_EQ_INT(s.n, 0);
+    ASSERT_EQ_INT(nw, 0);
+    struct nc_rows r = {0};
+    ASSERT(nc_rows_append(&r, &s) == 0);
+    ASSERT_EQ_INT(r.n, 1);
+    ASSERT_EQ_INT(r.nnz, 0);
+    ASSERT(nc_features(&cfg, "one two", 7, &s, &nw) == 0);
+    ASSERT(nc_rows_append(&r, &s) == 0);
+    ASSERT_EQ_INT(r.nnz, 3);
+    ASSERT_EQ_INT(r.off[2], 3);
+    nc_rows_free(&r);
+    nc_sparse_free(&s);
+}
