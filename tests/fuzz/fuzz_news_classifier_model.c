@@ -1,0 +1,70 @@
+/*
+ * fuzz_news_classifier_model.c: libFuzzer target for the news classifier's
+ * model payload decoder (algorithms/news_classifier/model.c,
+ * nc_model_decode) and, on what it accepts, scoring (nc_model_probs).
+ *
+ * Input: the payload (an exact-size heap copy).  Checked: OPTML_OK or
+ * OPTML_E_MODEL with a message; on OK, re-encoding gives the input bytes
+ * exactly (the decoder accepts only what the encoder writes), and the
+ * probabilities of a few fixed texts are finite, in [0, 1] and sum to 1.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "news_classifier/nc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const TEXTS[] = {"Fed official says weak data caused by weather", "the cat sat", "", "a"};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned char *copy = malloc(size ? size : 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, data, size);
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+    struct nc_model m;
+    optml_status s = nc_model_decode(&ctx, copy, size, &m);
+    if (s != OPTML_OK) {
+        if (s != OPTML_E_MODEL || !optml_error_message(&ctx)[0])
+            abort();
+        free(copy);
+        return 0;
+    }
+    unsigned char *again;
+    size_t len;
+    if (nc_model_encode(&m, &again, &len) != 0)
+        abort();
+    if (len != size || memcmp(again, copy, size) != 0) {
+        fprintf(stderr, "re-encoded %zu bytes differ from the %zu decoded\n", len, size);
+        abort();
+    }
+    free(again);
+    float *p = malloc(m.k * sizeof(float));
+    struct nc_scratch sc = {0};
+    if (!p)
+        abort();
+    for (size_t t = 0; t < sizeof(TEXTS) / sizeof(TEXTS[0]); t++) {
+        if (nc_model_probs(&m, TEXTS[t], strlen(TEXTS[t]), &sc, p) != 0)
+            abort();
+        double sum = 0;
+        for (uint32_t c = 0; c < m.k; c++) {
+            if (!(p[c] >= 0.0f && p[c] <= 1.0f))
+                abort();
+            sum += p[c];
+        }
+        if (fabs(sum - 1.0) > 1e-3)
+            abort();
+    }
+    nc_scratch_free(&sc);
+    free(p);
+    nc_model_free(&m);
+    free(copy);
+    return 0;
+}
