@@ -179,7 +179,8 @@ void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf)
     for (size_t i = 0; i < s->n; i++)
         s->w[i] = (1.0f + logf(s->w[i])) * idf[s->id[i]];
     normalise_group(s->w, n_word);
-    normalise_group(s->w + n_word, s->n - n_word);
+    if (s->n > n_word) /* (s->w may be NULL when there is nothing) */
+        normalise_group(s->w + n_word, s->n - n_word);
 }
 
 void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s)
