@@ -10,7 +10,10 @@
  * most 1e6 in magnitude (so no score can overflow a float, whatever the
  * sizes the decoder allows), they are in [0, 1] and sum to 1.  (Finite but
  * huge weights, e.g. 1e38, can overflow the scores to inf and give NaN
- * probabilities: the decoder only checks finiteness.)
+ * probabilities: the decoder only checks finiteness.  So can idf values
+ * so small that a group's norm is subnormal: 1 / norm overflows a float in
+ * nc_tfidf.  Training writes idf >= 1, so idf must be 0 or at least 1e-6 in
+ * magnitude for the check.)
  */
 #include <math.h>
 #include <stdint.h>
@@ -33,11 +36,19 @@ static int moderate(const float *f, size_t n)
     return 1;
 }
 
+static int normal_idf(const float *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i] != 0.0f && !(f[i] >= 1e-6f || f[i] <= -1e-6f))
+            return 0;
+    return 1;
+}
+
 static int moderate_model(const struct nc_model *m)
 {
     if (m->arch == NC_ARCH_NGRAM) {
         size_t width = m->dim ? m->dim : m->k;
-        return moderate(m->idf, (size_t)m->n_used + 1) && moderate(m->E, (size_t)m->n_used * width) &&
+        return moderate(m->idf, (size_t)m->n_used + 1) && normal_idf(m->idf, (size_t)m->n_used + 1) && moderate(m->E, (size_t)m->n_used * width) &&
                moderate(m->W, (size_t)m->dim * m->k) && moderate(m->b, m->k);
     }
     return moderate(m->emb, (size_t)m->max_words * m->emb_dim) &&
