@@ -388,3 +388,28 @@ TEST(news_labels_canonical_survives_a_nul_byte_in_category)
     static const char two[] = "1\tx\tu\tp\tb\0z\ts\th\t1\n" ROW("y", "t") ROW("v", "b");
     check_nul_category(two, sizeof(two) - 1, 3);
 }
+
+TEST(news_labels_canonical_refuses_non_utf8_category)
+{
+    /* Latin-1 "café" as a CATEGORY: its name could not be answered in JSON
+     * (every prediction of it failed with "out of memory writing the
+     * response"), so training refuses it up front. */
+    struct parsed r;
+    parse(&r, ROW("1", "b") ROW("2", "caf\xe9"));
+    ASSERT_EQ_INT(r.l.k, 2);
+    optml_ctx *ctx = ctx_new();
+    struct nc_corpus *cs[] = {&r.c};
+    ASSERT_EQ_INT(nc_labels_canonical(ctx, &r.l, cs, 1), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(optml_error_message(ctx), "CATEGORY value number 2");
+    ASSERT_CONTAINS(optml_error_message(ctx), "UTF-8");
+    free(ctx);
+    parsed_free(&r);
+    /* UTF-8 is fine */
+    parse(&r, ROW("1", "b") ROW("2", "caf\xc3\xa9"));
+    ctx = ctx_new();
+    cs[0] = &r.c;
+    ASSERT_EQ_INT(nc_labels_canonical(ctx, &r.l, cs, 1), OPTML_OK);
+    ASSERT_EQ_STR(r.l.name[1], "caf\xc3\xa9");
+    free(ctx);
+    parsed_free(&r);
+}
