@@ -72,6 +72,7 @@ void nc_labels_free(struct nc_labels *l)
 
 int64_t nc_labels_intern(struct nc_labels *l, const char *code, size_t len)
 {
+    len = strnlen(code, len); /* the key is the stored string (a NUL ends it) */
     uint32_t *v = nc_strmap_get(&l->index, code, len);
     if (v)
         return *v;

@@ -108,6 +108,13 @@ static int is_uci(const struct nc_labels *l)
 optml_status nc_labels_canonical(optml_ctx *ctx, struct nc_labels *l, struct nc_corpus *const *corpora, size_t n)
 {
     uint32_t order[NC_MAX_CLASSES], newid[NC_MAX_CLASSES];
+    for (uint32_t i = 0; i < l->k; i++) { /* names are served as JSON strings */
+        json_t *j = json_string(l->code[i]);
+        if (!j)
+            return optml_error(ctx, OPTML_E_CLIENT,
+                               "CATEGORY value number %u (in order of appearance) is not valid UTF-8 text", i + 1);
+        json_decref(j);
+    }
     int uci = is_uci(l);
     if (uci) {
         for (uint32_t i = 0; i < 4; i++)

@@ -62,6 +62,8 @@ static int cmp_u32(const void *a, const void *b)
 /* Sort ids [from, s->n) and merge duplicates into counts. */
 static void merge(struct nc_sparse *s, size_t from)
 {
+    if (s->n <= from) /* nothing pushed (s->id may still be NULL) */
+        return;
     qsort(s->id + from, s->n - from, sizeof(uint32_t), cmp_u32);
     size_t o = from;
     for (size_t i = from; i < s->n; i++) {
@@ -186,7 +188,8 @@ void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf)
     for (size_t i = 0; i < s->n; i++)
         s->w[i] = (1.0f + logf(s->w[i])) * idf[s->id[i]];
     normalise_group(s->w, n_word);
-    normalise_group(s->w + n_word, s->n - n_word);
+    if (s->n > n_word) /* (s->w may be NULL when there is nothing) */
+        normalise_group(s->w + n_word, s->n - n_word);
 }
 
 void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s)
@@ -238,8 +241,10 @@ int nc_rows_append(struct nc_rows *r, const struct nc_sparse *s)
         r->w = w;
         r->cap = cap;
     }
-    memcpy(r->id + r->nnz, s->id, s->n * sizeof(uint32_t));
-    memcpy(r->w + r->nnz, s->w, s->n * sizeof(float));
+    if (s->n) { /* an empty first row: r->id and s->id may be NULL */
+        memcpy(r->id + r->nnz, s->id, s->n * sizeof(uint32_t));
+        memcpy(r->w + r->nnz, s->w, s->n * sizeof(float));
+    }
     r->nnz += s->n;
     r->off[++r->n] = r->nnz;
     return 0;

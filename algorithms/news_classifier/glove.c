@@ -5,6 +5,7 @@
  * parsed as numbers, so a 400,000-line file costs one pass of memchr.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ static int parse_floats(const char *s, size_t n, uint32_t dim, float *out)
         char *end;
         errno = 0;
         float v = strtof(tmp, &end);
-        if (*end || errno == ERANGE || !(v == v))
+        if (*end || errno == ERANGE || !isfinite(v))
             return -1;
         out[d] = v;
     }
