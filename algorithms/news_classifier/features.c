@@ -138,6 +138,8 @@ static int char_ngrams(const struct nc_featcfg *cfg, const char *lowered, size_t
                 if (off + n >= wl)
                     break;
             }
+            if (n >= wl) /* a short word is counted once, as scikit-learn does */
+                break;
         }
     }
     return 0;
