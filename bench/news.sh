@@ -162,9 +162,15 @@ else
       split($2, a, "/"); sys = a[2]
       if (sys ~ /:test$/) next
       sub(/:train$/, "", sys); key = ds " " sys
-      v = (key in acc) ? acc[key] : (key in sk) ? sk[key] : (key in kacc) ? kacc[key] : "fail"
-      if (kv("rc") != "0") v = "fail"
-      printf "%s peer-%s %s %s %s %s\n", ds, sys, v, kv("wall_s"), kv("maxrss_mib"), kv("other_cores")
+      keys[++nk] = key; rc[key] = kv("rc"); tv[key] = kv("wall_s") " " kv("maxrss_mib") " " kv("other_cores")
+    }
+    END {  # fastText prints its accuracy after its TIMEV lines: match them at the end
+      for (i = 1; i <= nk; i++) {
+        key = keys[i]; split(key, a, " ")
+        v = (key in acc) ? acc[key] : (key in sk) ? sk[key] : (key in kacc) ? kacc[key] : "fail"
+        if (rc[key] != "0" || v == "") v = "fail"
+        printf "%s peer-%s %s %s\n", a[1], a[2], v, tv[key]
+      }
     }' "$W/peer.out")
 fi
 [ -n "$PEER_NOTE" ] && log "$PEER_NOTE"
