@@ -251,8 +251,8 @@ dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc 
   echo "== serving: single-headline requests (bench/serving.sh, full table in $(basename "$SERVE_OUT"))"
   [ -n "$SERVE_NOTE" ] && echo "$SERVE_NOTE"
   if [ "$SERVING" = 1 ] && [ -f "$SERVE_OUT" ]; then
-    grep -E '^(load|optml|peer|before|stack|optml +1|nginx-gunicorn +1|gunicorn +1|rss|startup|ratio vs .* rows=1 )' "$SERVE_OUT" \
-      | grep -v '^optml +ping\|^optml threads\|^optml access'
+    grep -E '^(load|optml|peer|before|stack|nginx-gunicorn +1|gunicorn +1|rss|startup|ratio vs .* rows=1 )' "$SERVE_OUT" \
+      | grep -v '^optml +ping\|^optml threads\|^optml access\|^optml serving benchmark'
   fi
   echo
   echo "total bench time $((SECONDS - T_START)) s"
