@@ -5,6 +5,8 @@
 #     nginx, gunicorn, python3-flask, python3-gevent, python3-numpy
 #   - the linear-learner peer (bench/linear.sh, ../shared/peers/03-linear.sh):
 #     python3-sklearn, python3-pandas, dataset-fashion-mnist
+#   - the news-classifier peers (bench/news.sh, ../shared/peers/01-text.sh):
+#     fasttext, python3-sklearn, python3-torch, python3-numpy
 #   - libopenblas0-pthread, so Debian's numpy uses OpenBLAS as the peer scripts
 #     assume (../shared/peers/install-deps.sh installs it too)
 # Building optml itself needs .ci/deps.sh (compilers and -dev packages).
@@ -15,6 +17,7 @@ packages=(
   wrk curl time ca-certificates
   nginx gunicorn python3-flask python3-gevent python3-numpy libopenblas0-pthread
   python3-sklearn python3-pandas dataset-fashion-mnist
+  fasttext python3-torch
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

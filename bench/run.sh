@@ -3,7 +3,9 @@
 # Each benchmark is its own script under bench/ and writes bench/results/<name>.txt.
 # Today: serving (optml serve vs nginx + gunicorn + Flask), then linear
 # (the linear-learner module vs scikit-learn fed by NumPy's parser), then
-# images (image sizes and layers, build times, docker run ... serve cold start).  bench/README.md
+# images (image sizes and layers, build times, docker run ... serve cold start),
+# then news (the news-classifier vs fastText / scikit-learn / PyTorch on two
+# corpora, and its serving vs the Flask stack).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -13,4 +15,5 @@ rc=0
 bash bench/serving.sh || rc=$?
 bash bench/linear.sh || rc=$?
 bash bench/images.sh || rc=$?
+bash bench/news.sh || rc=$?
 exit $rc

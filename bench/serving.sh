@@ -102,7 +102,6 @@ gen_body() {
         z = sqrt(-2 * log(u)) * cos(6.283185307179586 * rand()); s = s (j ? "," : "") sprintf("%.6f", z) }
       print s } }'
 }
-for r in $ROWS; do gen_body "$r" > "$W/body$r.csv"; done
 
 # Results table rows: "stack rows conns rps p50 p99 errors cpu_ms busy other"
 TABLE=(); THREADS_NOTE=""; RETRIED=0
@@ -160,6 +159,14 @@ point() {
 # ---------------------------------------------------------------- optml
 # shellcheck source=modules/echo.sh
 . "$HOOK"
+# A hook may bring its own request bodies: BENCH_CONTENT_TYPE, bench_body ROWS
+# (the body of a ROWS-record request on stdout) and BENCH_BODY_DESC (what they
+# are, for the results header).  Default: the CSV bodies above, as the peer's.
+export CONTENT_TYPE=${BENCH_CONTENT_TYPE:-text/csv}
+for r in $ROWS; do
+  if declare -F bench_body >/dev/null; then bench_body "$r" > "$W/body$r.csv"; else gen_body "$r" > "$W/body$r.csv"; fi
+done
+BODY_DESC=${BENCH_BODY_DESC:-25 floats per row}
 export SAGEMAKER_BASE_DIR=$W/tree OPTML_MODULE_PATH=$BENCH_MODULE_PATH OPTML_ALGORITHM=$BENCH_ALGORITHM
 log "== optml: module $MODULE ($BENCH_MODULE_PATH), tree $W/tree"
 bench_prepare_tree "$W/tree" >> "$W/raw.log" 2>&1 || die "training the $MODULE model failed (see $W/raw.log)"
@@ -203,7 +210,7 @@ sleep 1
 IDLE_RSS=$(proc_status "$SPID" VmRSS); IDLE_HWM=$(proc_status "$SPID" VmHWM)
 CHECKS=""
 for r in $ROWS; do
-  code=$(curl -s -o "$W/answer$r" -w '%{http_code}' -H 'Content-Type: text/csv' --data-binary "@$W/body$r.csv" "$BASE/invocations")
+  code=$(curl -s -o "$W/answer$r" -w '%{http_code}' -H "Content-Type: $CONTENT_TYPE" --data-binary "@$W/body$r.csv" "$BASE/invocations")
   c=$(bench_check_answer "$W/answer$r" "$r"); ok=$?
   log "$c http=$code"
   CHECKS="$CHECKS rows=$r:http$code:$([ $ok -eq 0 ] && echo ok || echo WRONG)"
@@ -305,9 +312,10 @@ dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc 
   echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   echo "         the $(nproc) cores are shared by the server and the load generator (wrk -t$THREADS); nothing is pinned"
   echo "load:    wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), -t$THREADS, ${DUR} s per point, keep-alive, 127.0.0.1;" \
-       "POST text/csv, 25 floats per row: 1 row = $(stat -c %s "$W/body1.csv" 2>/dev/null || echo ?) B, 100 rows = $(stat -c %s "$W/body100.csv" 2>/dev/null || echo ?) B"
+       "POST $CONTENT_TYPE, $BODY_DESC:$(for r in $ROWS; do printf ' %s record(s) = %s B;' "$r" "$(stat -c %s "$W/body$r.csv" 2>/dev/null || echo ?)"; done)"
   echo "optml:   module $MODULE, ${WORKERS:-? workers}, access log off except the optml+log row; answers checked:$CHECKS"
   [ -n "$PEER_VERSIONS" ] && echo "peer:    $PEER_VERSIONS; nginx logs every request; $PEER_CHECK"
+  [ -n "$PEER_VERSIONS" ] && [ "$CONTENT_TYPE" != text/csv ] && echo "         the peer's requests are its own: text/csv rows of 25 floats, one dot product per row"
   [ -n "$PEER_NOTE" ] && echo "$PEER_NOTE"
   echo "before optml: machine $QUIET_OPTML"
   echo
@@ -316,7 +324,7 @@ dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc 
     set -- $r
     printf '%-16s %5s %5s %9s %8s %8s %7s %11s %6s %6s\n' "$@"
   done
-  echo "(rows: ping = GET /ping, else POST /invocations with that many CSV rows; errors = wrk connect/read/write/timeout"
+  echo "(rows: ping = GET /ping, else POST /invocations with that many rows (records); errors = wrk connect/read/write/timeout"
   echo " errors + non-2xx answers; cpu ms/req = server utime+stime over the point / requests, summed over the server's"
   echo " processes for the peer (gunicorn master+workers, + nginx); busy = cores busy on the whole machine, wrk included;"
   echo " other = cores used by anything but the server and wrk: work that is not ours, ~0 for a clean figure;"

@@ -14,6 +14,14 @@ if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null || ! [ 
   # config; where an init system started the packaged service, leave it be.
 fi
 if ! docker info >/dev/null 2>&1; then
+  # A dockerd that died (VM restart, OOM kill) leaves its pid files behind and
+  # a new one refuses to start: remove them only when that process is gone.
+  for pf in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$pf" ] && ! kill -0 "$(cat "$pf" 2>/dev/null)" 2>/dev/null; then
+      echo "setup: removing stale $pf (process $(cat "$pf" 2>/dev/null) is gone)"
+      $SUDO rm -f "$pf"
+    fi
+  done
   echo "setup: starting dockerd (no bridge; logs in /tmp/optml-dockerd.log)"
   $SUDO sh -c 'nohup dockerd --bridge=none --iptables=false --ip-masq=false >/tmp/optml-dockerd.log 2>&1 &'
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done

@@ -11,7 +11,11 @@
 #   bench_check_answer FILE ROWS   FILE holds the answer to a ROWS-row text/csv
 #                            request of 25 floats per row; print one line
 #                            saying whether it looks right, return non-zero if not
-# Available to hooks: $OPTML (the optml binary), $BUILD (the build directory).
+# and may define (default: text/csv bodies of 25 floats per row, as the peer's):
+#   BENCH_CONTENT_TYPE  the requests' Content-Type
+#   bench_body ROWS     print the body of a ROWS-record request
+#   BENCH_BODY_DESC     what the bodies are, for the results header
+# Available to hooks: $OPTML (the optml binary), $BUILD (the build directory), $REPO.
 #
 # echo's "prediction" splits the body into lines and answers
 # {"model": ..., "predictions": [{"bytes": N}, ...]}: it measures the runtime

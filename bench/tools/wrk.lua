@@ -1,10 +1,10 @@
 -- wrk script for bench/serving.sh.  BODY_FILE set and non-empty: POST its
--- bytes as text/csv; else GET.  The done hook prints one WRKSUM line in the
+-- bytes as CONTENT_TYPE (default text/csv); else GET.  The done hook prints one WRKSUM line in the
 -- same form as ../shared/peers/05-serving.sh, so both parse alike.
 local body_file = os.getenv("BODY_FILE")
 if body_file and body_file ~= "" then
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "text/csv"
+  wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE") or "text/csv"
   local f = assert(io.open(body_file, "rb"))
   wrk.body = f:read("*a")
   f:close()
