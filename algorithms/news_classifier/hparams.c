@@ -20,7 +20,7 @@ static const char *const LOSSES[] = {"hinge", "softmax", NULL};
 const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS] = {
     {"architecture", OPTML_HP_ENUM, "ngram", SHAPES, 0, 0, ARCHS,
      "ngram (hashed word + character n-grams, TF-IDF, linear or embedding bag) or workshop (the Keras network)"},
-    {"epochs", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 100000, NULL, "passes over the data (auto: ngram 10, workshop 2)"},
+    {"epochs", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 100000, NULL, "passes over the data (auto: ngram 5, workshop 2)"},
     {"batch_size", OPTML_HP_INT, "auto", AUTO | MIN | MAX, 1, 65536, NULL, "rows per update (auto: ngram 8, workshop 32)"},
     {"learning_rate", OPTML_HP_FLOAT, "auto", AUTO | GT0 | MAX, 0, 100, NULL,
      "step size (auto: ngram 1.0 decaying linearly, workshop 0.001 RMSprop)"},
@@ -59,7 +59,7 @@ optml_status nc_config_load(optml_ctx *ctx, struct nc_config *c)
     memset(c, 0, sizeof(*c));
     int workshop = strcmp(optml_hp_string(ctx, "architecture"), "workshop") == 0;
     c->arch = workshop ? NC_ARCH_WORKSHOP : NC_ARCH_NGRAM;
-    c->epochs = int_or(ctx, "epochs", workshop ? 2 : 10);
+    c->epochs = int_or(ctx, "epochs", workshop ? 2 : 5);
     c->batch_size = int_or(ctx, "batch_size", workshop ? 32 : 8);
     c->learning_rate = optml_hp_is_auto(ctx, "learning_rate") ? (workshop ? 0.001 : 1.0)
                                                                : optml_hp_float(ctx, "learning_rate");

@@ -206,8 +206,11 @@ out:
     return s;
 }
 
+/* Train the ngram model; *val_acc receives its accuracy on the validation
+ * rows (-1 when there are none). */
 static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_corpus *tr,
-                                const struct nc_corpus *va, const struct nc_paths *glove, struct nc_model *m)
+                                const struct nc_corpus *va, const struct nc_paths *glove, struct nc_model *m,
+                                double *val_acc)
 {
     struct nc_rows rtr = {0}, rva = {0};
     size_t *nw_tr = NULL, *nw_va = NULL;
@@ -265,6 +268,10 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
     int first = resume(ctx, m);
     s = nc_bag_fit(ctx, cfg, &rtr, tr->label, &rva, va->label, m, first);
     m->temperature = nc_bag_calibrate(m, rva.n ? &rva : &rtr, rva.n ? va->label : tr->label);
+    if (rva.n) {
+        double loss;
+        nc_bag_evaluate(m, &rva, va->label, &loss, val_acc);
+    }
     optml_log(ctx, OPTML_LOG_INFO, "Probability temperature %.3f (fitted on the %s rows)", m->temperature,
               rva.n ? "validation" : "training");
 out:
@@ -381,14 +388,16 @@ optml_status nc_train(optml_ctx *ctx)
     m.temperature = 1.0f;
     labels.code = labels.name = NULL;
     labels.k = 0;
+    double val_acc = -1;
     if (cfg.arch == NC_ARCH_NGRAM)
-        s = train_ngram(ctx, &cfg, &tr, &va, &glove, &m);
+        s = train_ngram(ctx, &cfg, &tr, &va, &glove, &m, &val_acc);
     else
         s = nc_train_workshop(ctx, &cfg, &tr, &va, glove.path, glove.n, &m);
     if (s != OPTML_OK && s != OPTML_STOPPED)
         goto out;
     optml_status stopped = s;
-    double val_acc = va.n ? accuracy(&m, &va) : 0;
+    if (va.n && val_acc < 0) /* the workshop network: through the serving path */
+        val_acc = accuracy(&m, &va);
     if (va.n) {
         struct optml_metric mt = {"validation", "accuracy", "score", val_acc, -1, -1};
         optml_metric(ctx, &mt);
