@@ -223,6 +223,9 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
+    /* Parsing passes keep the second core for the reader thread (ingest.c);
+     * passes over the cache give it to the matrix products. */
+    ll_blas_threads(first ? 1 : optml_cpu_count());
     optml_status s = ll_source_begin(t->train);
     if (s != OPTML_OK)
         return s;
@@ -530,6 +533,7 @@ optml_status ll_train(optml_ctx *ctx)
         goto out;
     }
     t.holdout = !t.val;
+    ll_blas_threads(1);
     if (t.val && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     int stop = 0;
@@ -558,6 +562,7 @@ optml_status ll_train(optml_ctx *ctx)
         s = optml_error(ctx, OPTML_E_CLIENT, "The train channel has no data rows");
         goto out;
     }
+    ll_blas_threads(1); /* the final passes parse the test channel */
     s = ll_finish(&t, 1);
 out:
     trainer_free(&t);
