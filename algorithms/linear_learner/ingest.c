@@ -74,6 +74,8 @@ struct ll_ingest {
     struct ll_parser pparser, cparser; /* reader thread's, consumer's */
     char **srcs;              /* file names seen (reader thread) */
     size_t nsrcs, srccap;
+    const char *last_raw;     /* the reader's pointer for srcs[nsrcs - 1] */
+    uint64_t last_num;
     _Atomic uint64_t progress; /* bits of a double */
 };
 
@@ -144,12 +146,18 @@ static int grow_lines(struct chunk *c)
     return 0;
 }
 
-/* The reader thread's copy of a file name (names change rarely). */
-static const char *source_name(struct ll_ingest *g, const char *name)
+/* The reader thread's copy of a file name (names change rarely).  The
+ * same pointer with the next record number is the same file: a new file
+ * starts again at record 1. */
+static const char *source_name(struct ll_ingest *g, const char *name, uint64_t number)
 {
     if (!name)
         name = "?";
-    if (g->nsrcs && strcmp(g->srcs[g->nsrcs - 1], name) == 0)
+    int same = g->nsrcs && ((name == g->last_raw && number == g->last_num + 1) ||
+                            strcmp(g->srcs[g->nsrcs - 1], name) == 0);
+    g->last_raw = name;
+    g->last_num = number;
+    if (same)
         return g->srcs[g->nsrcs - 1];
     if (g->nsrcs == g->srccap) {
         size_t n = g->srccap ? g->srccap * 2 : 8;
@@ -179,7 +187,7 @@ static optml_status fill(struct ll_ingest *g, struct chunk *c)
         optml_status st = optml_reader_next(g->reader, &rec);
         if (st != OPTML_OK)
             return st;
-        const char *src = source_name(g, rec.source);
+        const char *src = source_name(g, rec.source, rec.number);
         if (!src || rec.len > UINT32_MAX || c->tlen + rec.len > UINT32_MAX || grow_lines(c) != 0 ||
             grow_bytes(&c->text, &c->tcap, c->tlen + rec.len + 1) != 0) {
             c->perr = OPTML_E_NOMEM;
