@@ -224,8 +224,11 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
     /* Parsing passes keep the second core for the reader thread (ingest.c);
-     * passes over the cache give it to the matrix products. */
-    ll_blas_threads(first ? 1 : optml_cpu_count());
+     * passes over the cache give it to the second group of models (step.c)
+     * or, with one group, to OpenBLAS. */
+    int ncpu = optml_cpu_count();
+    int team = t->st_ready && ll_state_threads(&t->st, first ? 1 : ncpu);
+    ll_blas_threads(first || team ? 1 : ncpu);
     optml_status s = ll_source_begin(t->train);
     if (s != OPTML_OK)
         return s;
