@@ -38,8 +38,8 @@
 
 #include "linear_learner/csv_rows.h"
 
-#define NCHUNK 6
-#define AHEAD 2
+#define NCHUNK 8
+#define AHEAD 4
 
 enum { C_FREE, C_FILLING, C_FILLED, C_PARSING, C_READY, C_IN_USE };
 
