@@ -224,11 +224,12 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
     /* Parsing passes keep the second core for the reader thread (ingest.c);
-     * passes over the cache give it to the second group of models (step.c)
-     * or, with one group, to OpenBLAS. */
-    int ncpu = optml_cpu_count();
-    int team = t->st_ready && ll_state_threads(&t->st, first ? 1 : ncpu);
-    ll_blas_threads(first || team ? 1 : ncpu);
+     * passes over the cache give it to the second group of models, when
+     * the products are large enough for two groups (step.c).  OpenBLAS
+     * stays on one thread (ll_train): its idle workers spin, which on a
+     * busy machine costs more than small products gain. */
+    if (t->st_ready)
+        ll_state_threads(&t->st, first ? 1 : optml_cpu_count());
     optml_status s = ll_source_begin(t->train);
     if (s != OPTML_OK)
         return s;
@@ -536,7 +537,7 @@ optml_status ll_train(optml_ctx *ctx)
         goto out;
     }
     t.holdout = !t.val;
-    ll_blas_threads(1);
+    ll_blas_threads(1); /* threads are ours: ingest.c, team.c */
     if (t.val && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     int stop = 0;
@@ -565,7 +566,7 @@ optml_status ll_train(optml_ctx *ctx)
         s = optml_error(ctx, OPTML_E_CLIENT, "The train channel has no data rows");
         goto out;
     }
-    ll_blas_threads(1); /* the final passes parse the test channel */
+    ll_state_threads(&t.st, 1);
     s = ll_finish(&t, 1);
 out:
     trainer_free(&t);
