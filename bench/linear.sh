@@ -27,6 +27,7 @@
 #   PEER_STEPS="csv-parse-loadtxt csv-parse-pandas synth-sgd fmnist-logreg"  (also: fmnist-sgd, small)
 #   PEER_TIMEOUT=1500         bound (s) on the peer script / on each peer step
 #   QUIET_MAX=15              at most this many seconds waiting for an idle machine before a run
+#                             (then the input CSVs are read once more: the VM drops idle page cache)
 #   BIG=1                     0: skip the > 2 GB run
 #   OUT=bench/results/linear-learner.txt
 # Only processes this script starts are stopped; every run is bounded by `timeout`.
@@ -71,6 +72,7 @@ mkdir -p "$(dirname "$OUT")"
 : > "$W/raw.log"
 log() { echo "$*"; echo "$*" >> "$W/raw.log"; }
 T_START=$SECONDS; DATE_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+CMDLINE="$(for v in OPTML_BUILD CSV KEEP_CSV PEER PEER_SCRIPT PEER_STEPS QUIET_MAX BIG; do [ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"; done)bash bench/linear.sh"
 busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 kv() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}' <<< "$2"; }
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf f, a / b}'; }
@@ -83,6 +85,19 @@ wait_quiet() {  # up to QUIET_MAX s for < 0.15 busy cores over 3 s; logs the sta
     if awk -v x="$busy" 'BEGIN {exit !(x < 0.15)}' || [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then break; fi
   done
   log "QUIET busy_cores=$busy waited_s=$((SECONDS - start))"
+  warm
+}
+
+# The input files back into the page cache right before each timed run: the
+# VM reclaims idle page cache within seconds (DAMON, kdamond), and a run that
+# reads its CSV from disk measures the disk.  Logs how much was resident.
+warm() {
+  local f files=("$CSV" "$W/synth-test.csv" "$W/fmnist-csv/train.csv" "$W/fmnist-csv/test.csv") res=""
+  if command -v fincore >/dev/null; then
+    for f in "${files[@]}"; do [ -f "$f" ] && res="$res $(basename "$f")=$(fincore -nb -o RES "$f" 2>/dev/null | tr -d ' ')"; done
+  fi
+  for f in "${files[@]}"; do [ -f "$f" ] && cat "$f" > /dev/null; done
+  log "WARM resident bytes before:${res:- (fincore absent)}"
 }
 
 # timed LABEL TIMEOUT CMD...: /usr/bin/time -v, output to $W/LABEL.log; sets
@@ -236,6 +251,7 @@ ratio() { fdiv "$1" "$2" %.1f; }
 {
   echo "optml linear-learner benchmark (bench/linear.sh; bench/README.md explains each figure)"
   echo "date:    $DATE_START (start of the run)"
+  echo "command: $CMDLINE"
   echo "commit:  $commit$([ "$dirty" -gt 0 ] && echo " + $dirty uncommitted changed files in the work tree")"
   echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   echo "         the $(nproc) cores are shared with other work on the machine; 'other' = cores it used during a run (~0 = clean)"

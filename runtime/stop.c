@@ -15,10 +15,12 @@
 
 static volatile sig_atomic_t stop_flag;
 
+/* Atomic accesses (lock-free, so async-signal-safe): modules read the flag
+ * from their own threads too (the linear learner's reader thread). */
 static void on_stop(int sig)
 {
     (void)sig;
-    stop_flag = 1;
+    __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
 }
 
 static void on_child(int sig)
@@ -49,8 +51,8 @@ void rt_stop_install_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-int rt_stop_requested(void) { return stop_flag != 0; }
-void rt_stop_set(int value) { stop_flag = value ? 1 : 0; }
+int rt_stop_requested(void) { return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED) != 0; }
+void rt_stop_set(int value) { __atomic_store_n(&stop_flag, value ? 1 : 0, __ATOMIC_RELAXED); }
 
 /* Training: the process-wide flag.  Serving: the request's own deadline;
  * SIGTERM does not cancel requests in flight, the server drains them. */
@@ -58,5 +60,5 @@ int optml_should_stop(const optml_ctx *ctx)
 {
     if (ctx && !ctx->job)
         return __atomic_load_n(&ctx->cancelled, __ATOMIC_RELAXED) != 0;
-    return stop_flag != 0;
+    return rt_stop_requested();
 }

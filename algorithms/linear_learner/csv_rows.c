@@ -223,10 +223,19 @@ static inline int parse_fast(const char *p, float *out, const char **stop)
         m = swar_top8((a >> (8u * nf)) | b);
     else
         m = swar_top8(a) * pow10_u[nf] + swar_top8(b);
-    double d = (double)m / pow10_d[nf];
-    float f = (float)d;
-    if ((double)f != d && float_midpoint(d))
-        return 0;
+    float f;
+    if (nf == 0) {
+        /* An integer: m < 10^8, exact as a double; one rounding to float
+         * (exact below 2^24), never a midpoint issue. */
+        f = (float)(int32_t)m;
+    } else {
+        /* m < 2^53 as a signed conversion (one instruction, where an
+         * unsigned one needs a branch for the top bit). */
+        double d = (double)(int64_t)m / pow10_d[nf];
+        f = (float)d;
+        if ((double)f != d && float_midpoint(d))
+            return 0;
+    }
     *out = with_sign(f, c0 == '-');
     *stop = p + len;
     return 1;

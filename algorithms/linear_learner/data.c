@@ -1,27 +1,35 @@
 /*
  * data.c: reading the train / validation / test channels.  The first pass
  * parses records from the runtime's reader (CSV lines or RecordIO-protobuf
- * records) and, for channels read more than once, writes the rows it is
- * asked to keep to a compact binary cache: an unlinked temp file under
- * $TMPDIR (or /tmp), so a crash leaves nothing behind and Pipe mode never
- * needs a second pass over its FIFO.  Later passes read the cache.
+ * records) on two threads (ingest.c) and, for channels read more than
+ * once, writes each parsed chunk as it is to a compact binary cache: an
+ * unlinked temp file under $TMPDIR (or /tmp), so a crash leaves nothing
+ * behind and Pipe mode never needs a second pass over its FIFO.  Rows the
+ * trainer holds out stay in the file, flagged, and later passes skip them.
+ * Later passes read the cache a megabyte at a time and hand out rows in
+ * place.
  *
- * Cache row: u32 head (bit 31: sparse; low bits: value count), float32
- * label, then dense: D float32 values; sparse: count u32 indices, count
- * float32 values.  Native byte order: the file never leaves the process.
+ * Cache row (ingest.h): u32 head (bit 31: sparse; bit 30: held out; low
+ * bits: value count), float32 label, then dense: count float32 values;
+ * sparse: count u32 indices, count float32 values.  Native byte order: the
+ * file never leaves the process.
  *
- * Memory does not grow with the channel: one row of scratch at a time.
+ * Memory does not grow with the channel: the ingest ring and one read
+ * buffer (a megabyte, or one row when a row is larger).
  */
 #define _GNU_SOURCE
 #include "linear_learner/data.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define SPARSE_BIT 0x80000000u
+#define FILE_CHUNK ((size_t)256 << 10)
+/* Pipe mode: smaller chunks, so rows reach training soon when the writer
+ * pauses (a chunk is handed on when full or when the stream ends). */
+#define PIPE_CHUNK ((size_t)16 << 10)
+#define READ_BUF ((size_t)1 << 20)
 
 optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struct ll_config *cfg, size_t *D,
                             int use_cache, struct ll_source **out)
@@ -35,12 +43,17 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     s->ctx = ctx;
     s->ch = ch;
     s->name = optml_channel_name(ch);
-    s->type = cfg->type;
-    s->K = cfg->K;
     s->use_cache = use_cache;
+    s->cache_fd = -1;
     const char *ct = optml_channel_content_type(ch);
-    enum ll_format fmt = ct && strstr(ct, "protobuf") ? LL_FMT_PROTOBUF : LL_FMT_CSV;
-    ll_parser_init(&s->parser, fmt, 1, D);
+    s->icfg = (struct ll_ingest_cfg){
+        .channel = s->name,
+        .fmt = ct && strstr(ct, "protobuf") ? LL_FMT_PROTOBUF : LL_FMT_CSV,
+        .type = cfg->type,
+        .K = cfg->K,
+        .D = D,
+        .chunk_bytes = optml_channel_mode(ch) == OPTML_MODE_PIPE ? PIPE_CHUNK : FILE_CHUNK,
+    };
     *out = s;
     return OPTML_OK;
 }
@@ -58,12 +71,9 @@ static optml_status open_cache(struct ll_source *s)
     if (fd < 0)
         return optml_error(s->ctx, OPTML_E_IO, "cannot create the data cache in %s: %s", dir, strerror(errno));
     unlink(path);
-    s->cache = fdopen(fd, "w+b");
-    if (!s->cache) {
-        close(fd);
-        return optml_error(s->ctx, OPTML_E_NOMEM, "cannot open the data cache: %s", strerror(errno));
-    }
-    setvbuf(s->cache, NULL, _IOFBF, 1 << 20);
+    s->cache_fd = fd;
+    s->cache_bytes = 0;
+    s->cache_failed = 0;
     return OPTML_OK;
 }
 
@@ -71,124 +81,165 @@ optml_status ll_source_begin(struct ll_source *s)
 {
     s->rows = 0;
     s->cache_read = 0;
+    s->rlen = s->rpos = 0;
+    s->have_chunk = 0;
+    s->at = 0;
+    s->last_head = NULL;
     if (s->cache_complete) {
         s->from_cache = 1;
-        if (fflush(s->cache) != 0 || fseeko(s->cache, 0, SEEK_SET) != 0)
-            return optml_error(s->ctx, OPTML_E_IO, "cannot rewind the data cache of channel %s: %s", s->name,
-                               strerror(errno));
         return OPTML_OK;
     }
     s->from_cache = 0;
     if (s->use_cache) {
-        if (s->cache) { /* an earlier pass was cut short: start over */
-            fclose(s->cache);
-            s->cache = NULL;
+        if (s->cache_fd >= 0) { /* an earlier pass was cut short: start over */
+            close(s->cache_fd);
+            s->cache_fd = -1;
         }
-        s->cache_rows = s->cache_bytes = 0;
         optml_status st = open_cache(s);
         if (st != OPTML_OK)
             return st;
     }
-    enum optml_framing fr = s->parser.fmt == LL_FMT_PROTOBUF ? OPTML_FRAME_RECORDIO : OPTML_FRAME_LINES;
-    return optml_channel_open(s->ctx, s->ch, fr, &s->reader);
+    enum optml_framing fr = s->icfg.fmt == LL_FMT_PROTOBUF ? OPTML_FRAME_RECORDIO : OPTML_FRAME_LINES;
+    optml_reader *reader = NULL;
+    optml_status st = optml_channel_open(s->ctx, s->ch, fr, &reader);
+    if (st != OPTML_OK)
+        return st;
+    return ll_ingest_start(s->ctx, reader, &s->icfg, &s->ing);
 }
 
-/* Label checks by predictor type. */
-static int label_ok(const struct ll_source *s, float y, char *why, size_t whysz)
+/* The row at p (a head in a chunk or the read buffer); its size in bytes. */
+static size_t row_at(unsigned char *p, struct ll_row *row, uint32_t *head)
 {
-    if (!isfinite(y)) {
-        snprintf(why, whysz, "the label is not a finite number");
-        return 0;
+    memcpy(head, p, 4);
+    memcpy(&row->label, p + 4, 4);
+    size_t n = *head & LL_ROW_COUNT;
+    row->nnz = n;
+    if (*head & LL_ROW_SPARSE) {
+        row->idx = (const uint32_t *)(const void *)(p + 8);
+        row->val = (const float *)(const void *)(p + 8 + 4 * n);
+        return 8 + 8 * n;
     }
-    if (s->type == LL_BINARY && y != 0.0f && y != 1.0f) {
-        snprintf(why, whysz, "label %g is not 0 or 1 (binary_classifier)", (double)y);
+    row->idx = NULL;
+    row->val = (const float *)(const void *)(p + 8);
+    return 8 + 4 * n;
+}
+
+/* The finished chunk's rows to the cache (held-out rows flagged). */
+static int cache_chunk(struct ll_source *s)
+{
+    if (s->cache_fd < 0 || s->cache_failed)
         return 0;
+    const unsigned char *p = s->cv.rows;
+    size_t left = s->cv.len;
+    while (left) {
+        ssize_t w = write(s->cache_fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            s->cache_failed = 1;
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
     }
-    if (s->type == LL_MULTICLASS && (y < 0.0f || y >= (float)s->K || y != floorf(y))) {
-        snprintf(why, whysz, "label %g is not an integer in [0, %zu] (multiclass_classifier with num_classes=%zu)",
-                 (double)y, s->K - 1, s->K);
-        return 0;
-    }
-    return 1;
+    s->cache_bytes += s->cv.len;
+    return 0;
 }
 
 static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
 {
-    struct optml_record rec;
     for (;;) {
-        optml_status st = optml_reader_next(s->reader, &rec);
-        if (st != OPTML_OK)
-            return st;
-        int r = ll_parse_record(&s->parser, rec.data, rec.len, row);
-        if (r == LL_PARSE_SKIP)
-            continue;
-        const char *unit = s->parser.fmt == LL_FMT_CSV ? "line" : "record";
-        const char *what = s->parser.fmt == LL_FMT_CSV ? "csv" : "recordio-protobuf";
-        if (r == LL_PARSE_NOMEM)
-            return optml_error(s->ctx, OPTML_E_NOMEM, "out of memory parsing channel %s, file %s, %s %llu",
-                               s->name, rec.source, unit, (unsigned long long)rec.number);
-        if (r == LL_PARSE_BAD && s->parser.dim_mismatch)
-            return optml_error(s->ctx, OPTML_E_CLIENT,
-                               "Feature count mismatch in channel %s, file %s, %s %llu: %s", s->name, rec.source,
-                               unit, (unsigned long long)rec.number, s->parser.err);
-        if (r == LL_PARSE_BAD)
-            return optml_error(s->ctx, OPTML_E_CLIENT, "Unable to parse %s data in channel %s, file %s, %s %llu: %s",
-                               what, s->name, rec.source, unit, (unsigned long long)rec.number, s->parser.err);
-        char why[160];
-        if (!label_ok(s, row->label, why, sizeof(why)))
-            return optml_error(s->ctx, OPTML_E_CLIENT, "Invalid label in channel %s, file %s, %s %llu: %s",
-                               s->name, rec.source, unit, (unsigned long long)rec.number, why);
-        s->rows++;
-        return OPTML_OK;
+        if (s->have_chunk && s->at < s->cv.len) {
+            uint32_t head;
+            s->last_head = s->cv.rows + s->at;
+            s->at += row_at(s->last_head, row, &head);
+            s->sparse_seen |= (head & LL_ROW_SPARSE) != 0;
+            s->rows++;
+            return OPTML_OK;
+        }
+        if (s->have_chunk) {
+            int bad = cache_chunk(s);
+            s->cv.len = s->at = 0; /* written once */
+            if (bad) {
+                int e = errno;
+                ll_source_end(s, 0);
+                return optml_error(s->ctx, OPTML_E_IO, "cannot write the data cache of channel %s (disk full?): %s",
+                                   s->name, strerror(e));
+            }
+            if (s->cv.status != OPTML_OK) {
+                optml_status st = s->cv.status;
+                if (s->cv.msg) {
+                    /* The reader thread stops first: then only this thread
+                     * touches the context. */
+                    char msg[640];
+                    snprintf(msg, sizeof(msg), "%s", s->cv.msg);
+                    ll_source_end(s, 0);
+                    return optml_error(s->ctx, st, "%s", msg);
+                }
+                return st;
+            }
+        }
+        ll_ingest_next(s->ing, &s->cv);
+        s->have_chunk = 1;
+        s->at = 0;
+        s->last_head = NULL;
     }
 }
 
-static int cache_grow(struct ll_source *s, size_t n)
+static optml_status truncated(struct ll_source *s)
 {
-    if (n <= s->ccap)
-        return 0;
-    size_t cap = s->ccap ? s->ccap : 64;
-    while (cap < n)
-        cap *= 2;
-    float *v = realloc(s->cvals, cap * sizeof(float));
-    if (!v)
-        return -1;
-    s->cvals = v;
-    uint32_t *i = realloc(s->cidx, cap * sizeof(uint32_t));
-    if (!i)
-        return -1;
-    s->cidx = i;
-    s->ccap = cap;
-    return 0;
+    return optml_error(s->ctx, OPTML_E_IO, "the data cache of channel %s is truncated at row %llu", s->name,
+                       (unsigned long long)s->rows + 1);
 }
 
 static optml_status next_from_cache(struct ll_source *s, struct ll_row *row)
 {
-    uint32_t head;
-    if (s->rows >= s->cache_rows)
-        return OPTML_END;
-    if (fread(&head, sizeof(head), 1, s->cache) != 1 || fread(&row->label, sizeof(float), 1, s->cache) != 1)
-        goto bad;
-    size_t n = head & ~SPARSE_BIT;
-    if (cache_grow(s, n) != 0)
-        return optml_error(s->ctx, OPTML_E_NOMEM, "out of memory reading the data cache");
-    if (head & SPARSE_BIT) {
-        if (fread(s->cidx, sizeof(uint32_t), n, s->cache) != n)
-            goto bad;
-        row->idx = s->cidx;
-    } else {
-        row->idx = NULL;
+    for (;;) {
+        size_t have = s->rlen - s->rpos, need = 8;
+        if (have >= 8) {
+            uint32_t head;
+            memcpy(&head, s->rbuf + s->rpos, 4);
+            size_t n = head & LL_ROW_COUNT;
+            need = 8 + n * ((head & LL_ROW_SPARSE) ? 8 : 4);
+            if (have >= need) {
+                row_at(s->rbuf + s->rpos, row, &head);
+                s->rpos += need;
+                if (head & LL_ROW_HELD)
+                    continue;
+                s->sparse_seen |= (head & LL_ROW_SPARSE) != 0;
+                s->rows++;
+                return OPTML_OK;
+            }
+        }
+        if (s->cache_read >= s->cache_bytes)
+            return have ? truncated(s) : OPTML_END;
+        /* Keep the partial row, read on. */
+        if (have && s->rpos)
+            memmove(s->rbuf, s->rbuf + s->rpos, have);
+        s->rlen = have;
+        s->rpos = 0;
+        size_t cap = need > READ_BUF ? need : READ_BUF;
+        if (cap > s->rcap) {
+            unsigned char *b = realloc(s->rbuf, cap);
+            if (!b)
+                return optml_error(s->ctx, OPTML_E_NOMEM, "out of memory reading the data cache");
+            s->rbuf = b;
+            s->rcap = cap;
+        }
+        size_t want = s->rcap - s->rlen;
+        if (want > s->cache_bytes - s->cache_read)
+            want = (size_t)(s->cache_bytes - s->cache_read);
+        ssize_t r = pread(s->cache_fd, s->rbuf + s->rlen, want, (off_t)s->cache_read);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return optml_error(s->ctx, OPTML_E_IO, "cannot read the data cache of channel %s: %s", s->name,
+                               strerror(errno));
+        if (r == 0)
+            return truncated(s);
+        s->rlen += (size_t)r;
+        s->cache_read += (uint64_t)r;
     }
-    if (fread(s->cvals, sizeof(float), n, s->cache) != n)
-        goto bad;
-    row->nnz = n;
-    row->val = s->cvals;
-    s->cache_read += 8 + n * ((head & SPARSE_BIT) ? 8 : 4);
-    s->rows++;
-    return OPTML_OK;
-bad:
-    return optml_error(s->ctx, OPTML_E_IO, "the data cache of channel %s is truncated at row %llu", s->name,
-                       (unsigned long long)s->rows + 1);
 }
 
 optml_status ll_source_next(struct ll_source *s, struct ll_row *row)
@@ -196,58 +247,48 @@ optml_status ll_source_next(struct ll_source *s, struct ll_row *row)
     return s->from_cache ? next_from_cache(s, row) : next_from_channel(s, row);
 }
 
-optml_status ll_source_keep(struct ll_source *s, const struct ll_row *row)
+void ll_source_hold(struct ll_source *s)
 {
-    if (s->from_cache || !s->cache)
-        return OPTML_OK;
-    uint32_t head = (uint32_t)row->nnz | (row->idx ? SPARSE_BIT : 0);
-    int ok = fwrite(&head, sizeof(head), 1, s->cache) == 1 && fwrite(&row->label, sizeof(float), 1, s->cache) == 1;
-    if (ok && row->idx)
-        ok = fwrite(row->idx, sizeof(uint32_t), row->nnz, s->cache) == row->nnz;
-    if (ok)
-        ok = fwrite(row->val, sizeof(float), row->nnz, s->cache) == row->nnz;
-    if (!ok)
-        return optml_error(s->ctx, OPTML_E_IO, "cannot write the data cache of channel %s (disk full?): %s",
-                           s->name, strerror(errno));
-    s->cache_rows++;
-    s->cache_bytes += 8 + row->nnz * (row->idx ? 8 : 4);
-    return OPTML_OK;
+    if (s->from_cache || !s->last_head)
+        return;
+    uint32_t head;
+    memcpy(&head, s->last_head, 4);
+    head |= LL_ROW_HELD;
+    memcpy(s->last_head, &head, 4);
 }
 
 void ll_source_end(struct ll_source *s, int complete)
 {
-    if (s->reader) {
-        optml_reader_close(s->reader);
-        s->reader = NULL;
-        if (complete && s->cache)
+    if (s->ing) {
+        ll_ingest_stop(s->ing);
+        s->ing = NULL;
+        s->have_chunk = 0;
+        if (complete && s->cache_fd >= 0 && !s->cache_failed)
             s->cache_complete = 1;
     }
 }
 
 double ll_source_progress(const struct ll_source *s)
 {
-    if (s->reader)
-        return optml_reader_progress(s->reader);
+    if (s->ing)
+        return ll_ingest_progress(s->ing);
     if (s->from_cache && s->cache_bytes)
-        return (double)s->cache_read / (double)s->cache_bytes;
+        return (double)(s->cache_read - (s->rlen - s->rpos)) / (double)s->cache_bytes;
     return -1;
 }
 
 int ll_source_sparse(const struct ll_source *s)
 {
-    return s->parser.sparse_seen;
+    return s->sparse_seen;
 }
 
 void ll_source_close(struct ll_source *s)
 {
     if (!s)
         return;
-    if (s->reader)
-        optml_reader_close(s->reader);
-    if (s->cache)
-        fclose(s->cache);
-    ll_parser_free(&s->parser);
-    free(s->cvals);
-    free(s->cidx);
+    ll_ingest_stop(s->ing);
+    if (s->cache_fd >= 0)
+        close(s->cache_fd);
+    free(s->rbuf);
     free(s);
 }

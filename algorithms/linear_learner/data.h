@@ -9,45 +9,53 @@
 #include <stdio.h>
 
 #include "linear_learner/ll.h"
+#include "linear_learner/ingest.h"
 #include "linear_learner/parse.h"
 
 struct ll_source {
     optml_ctx *ctx;
     const optml_channel *ch;
     const char *name;            /* channel name */
-    enum ll_predictor type;
-    size_t K;
-    struct ll_parser parser;
+    struct ll_ingest_cfg icfg;   /* how the channel is parsed */
     int use_cache;               /* keep rows for later passes */
     /* the current pass */
-    optml_reader *reader;        /* reading the channel, or NULL */
+    struct ll_ingest *ing;       /* reading the channel, or NULL */
+    struct ll_chunk_view cv;     /* its current chunk */
+    int have_chunk;
+    size_t at;                   /* next row in cv.rows */
+    unsigned char *last_head;    /* head of the row last returned from cv */
     int from_cache;
+    int sparse_seen;             /* a sparse row was returned */
     uint64_t rows;               /* rows returned in this pass */
     uint64_t cache_read;         /* bytes of the cache read in this pass */
-    /* the cache */
-    FILE *cache;
+    /* the cache: an unlinked file, written one chunk at a time */
+    int cache_fd;                /* -1: none */
+    int cache_failed;            /* a write failed in this pass */
     int cache_complete;          /* a whole channel pass was cached */
-    uint64_t cache_rows, cache_bytes;
-    float *cvals;
-    uint32_t *cidx;
-    size_t ccap;
+    uint64_t cache_bytes;
+    unsigned char *rbuf;         /* cache passes: read buffer */
+    size_t rcap, rlen, rpos;
 };
 
 /* Prepare to read channel `ch` (NULL-safe: returns OK with *out = NULL when
  * the channel is absent).  *D is the shared feature dimension (0: set by
- * the first row).  With use_cache, rows passed to ll_source_keep() during
- * the first pass are written to an unlinked temp file under $TMPDIR (or
- * /tmp) and later passes read them from there. */
+ * the first row).  With use_cache, the rows of the first complete pass are
+ * written to an unlinked temp file under $TMPDIR (or /tmp), all but those
+ * passed to ll_source_hold(), and later passes read them from there. */
 optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struct ll_config *cfg, size_t *D,
                             int use_cache, struct ll_source **out);
-/* Start a pass (from the channel until a cache is complete). */
+/* Start a pass (from the channel until a cache is complete; the channel is
+ * parsed on a second thread, see ingest.h). */
 optml_status ll_source_begin(struct ll_source *s);
 /* Next row: OPTML_OK, OPTML_END, OPTML_STOPPED or an error naming the file
- * and line (record).  Labels are checked against the predictor type. */
+ * and line (record).  Labels are checked against the predictor type.  The
+ * row is valid until the next call. */
 optml_status ll_source_next(struct ll_source *s, struct ll_row *row);
-/* During a pass from the channel: keep `row` for later passes. */
-optml_status ll_source_keep(struct ll_source *s, const struct ll_row *row);
-/* End the pass; `complete` when it reached OPTML_END. */
+/* During a pass from the channel: leave the row last returned out of later
+ * passes (a held-out row). */
+void ll_source_hold(struct ll_source *s);
+/* End the pass (stopping its reader thread); `complete` when it reached
+ * OPTML_END.  Call before reporting an error of your own during a pass. */
 void ll_source_end(struct ll_source *s, int complete);
 /* Fraction of the pass done, or -1 when unknown. */
 double ll_source_progress(const struct ll_source *s);

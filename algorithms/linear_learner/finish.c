@@ -205,8 +205,10 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
     struct ll_row row;
     while (s == OPTML_OK) {
         s = ll_source_next(src, &row);
-        if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->type, row.label)) != 0)
+        if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->type, row.label)) != 0) {
+            ll_source_end(src, 0); /* its reader thread first (data.h) */
             s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
+        }
         if (!(part.n == t->eval_rows || (s == OPTML_END && part.n)))
             continue;
         ll_model_logits(m, &part, L);
@@ -225,6 +227,7 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
         ll_model_transform(m, L, part.n);
         for (size_t i = 0; i < part.n; i++)
             if (ll_eval_add(&ev, L + i * m->K, part.y[i]) != 0) {
+                ll_source_end(src, 0);
                 s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
                 break;
             }

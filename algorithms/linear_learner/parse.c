@@ -77,13 +77,19 @@ static int check_dim(struct ll_parser *p, uint64_t n)
 static int parse_csv(struct ll_parser *p, const unsigned char *data, size_t len, struct ll_row *row)
 {
     const char *line = (const char *)data;
-    size_t fields = ll_csv_count_fields(line, len);
-    if (fields == 0)
-        return LL_PARSE_SKIP;
-    if (grow(p, fields) != 0)
-        return LL_PARSE_NOMEM;
     char why[160];
+    if (grow(p, 64) != 0)
+        return LL_PARSE_NOMEM;
+    /* Parse into the scratch as it is; a longer row grows it and is parsed
+     * again (once: rows of a channel have one length). */
     long got = ll_csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
+    if (got > 0 && (size_t)got > p->cap) {
+        if (grow(p, (size_t)got) != 0)
+            return LL_PARSE_NOMEM;
+        got = ll_csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
+    }
+    if (got == 0)
+        return LL_PARSE_SKIP;
     if (got < 0) {
         snprintf(p->err, sizeof(p->err), "%s", why);
         return LL_PARSE_BAD;

@@ -45,6 +45,7 @@ void ll_model_settings(const struct ll_config *c, size_t m, float *lr, float *wd
 
 void ll_state_free(struct ll_state *st)
 {
+    ll_team_stop(&st->team);
     free(st->W);
     free(st->b);
     free(st->bestW);

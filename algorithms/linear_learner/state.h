@@ -7,6 +7,7 @@
 #define OPTML_LL_STATE_H
 
 #include "linear_learner/ll.h"
+#include "linear_learner/team.h"
 
 struct ll_state {
     size_t M, K, D, R;          /* R = M * K output rows */
@@ -28,6 +29,7 @@ struct ll_state {
     float *Weff, *beff, *P, *dP, *G, *gb;
     double *loss;               /* M */
     size_t scratch_rows;
+    struct ll_team team;        /* runs the second group of models */
 };
 
 /* Allocate the state for M models of K outputs over D features, with
@@ -48,6 +50,13 @@ int ll_state_scratch(struct ll_state *st, size_t n);
  * in training space (standardised for a regressor); rows carry weights. */
 void ll_state_step(struct ll_state *st, const struct ll_config *cfg, const struct ll_rows *batch,
                    double *loss_sum, double *wsum);
+
+/* How many groups of models a step runs (1 or 2: fixed by the shapes). */
+size_t ll_state_groups(const struct ll_state *st);
+/* Threads for the steps: with n >= 2 and two groups, the second group runs
+ * on a helper thread (returns 1); else the helper is stopped (returns 0).
+ * The models are the same bits either way. */
+int ll_state_threads(struct ll_state *st, int n);
 
 /* Forward only: P (n x R) for `batch` with the weights W/b given (the
  * state's current ones or its best snapshots).  Uses st->Weff/beff. */

@@ -22,6 +22,17 @@
 /* Largest number of values a sample held in memory may take. */
 #define SAMPLE_VALUES ((size_t)1 << 26)
 
+/* An error of this thread during a pass: the channels' reader threads stop
+ * first, so that only this thread touches the context (ingest.c). */
+static optml_status pass_error(struct ll_trainer *t, optml_status code, const char *msg)
+{
+    if (t->train)
+        ll_source_end(t->train, 0);
+    if (t->val)
+        ll_source_end(t->val, 0);
+    return optml_error(t->ctx, code, "%s", msg);
+}
+
 int ll_trainer_rows_init(const struct ll_trainer *t, struct ll_rows *r, size_t rows)
 {
     int sparse = t->D > LL_DENSE_MAX / (rows ? rows : 1);
@@ -43,11 +54,10 @@ static optml_status ensure_ready(struct ll_trainer *t)
     if (t->rows_ready)
         return OPTML_OK;
     if (t->D == 0)
-        return optml_error(t->ctx, OPTML_E_INTERNAL, "feature dimension unknown");
+        return pass_error(t, OPTML_E_INTERNAL, "feature dimension unknown");
     if (!t->st_ready) {
         if (ll_state_init(&t->st, &t->cfg, t->D) != 0)
-            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory for %zu models of %zu x %zu weights",
-                               t->cfg.num_models, t->cfg.K, t->D);
+            return pass_error(t, OPTML_E_NOMEM, "out of memory for the models' weights");
         t->st_ready = 1;
     }
     t->scal_cap = sample_rows(t->cfg.scaler_rows, t->D);
@@ -60,7 +70,7 @@ static optml_status ensure_ready(struct ll_trainer *t)
         !(t->perm = malloc(t->shuf_cap * sizeof(size_t))) || ll_state_scratch(&t->st, t->cfg.batch) != 0 ||
         !(t->ep_loss = calloc(t->st.M, sizeof(double))) ||
         !(t->P = malloc(brows * t->st.R * sizeof(float))))
-        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory for minibatches of %zu rows", t->cfg.batch);
+        return pass_error(t, OPTML_E_NOMEM, "out of memory for minibatches");
     t->rows_ready = 1;
     return OPTML_OK;
 }
@@ -94,7 +104,7 @@ static optml_status to_batch(struct ll_trainer *t, const struct ll_row *row)
     struct ll_row r = *row;
     r.label = train_label(t, row->label);
     if (ll_rows_add(&t->batch, &r, row_weight(t, row->label)) != 0)
-        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory filling a minibatch");
+        return pass_error(t, OPTML_E_NOMEM, "out of memory filling a minibatch");
     t->ep_rows++;
     return t->batch.n >= t->cfg.batch ? run_batch(t) : OPTML_OK;
 }
@@ -104,17 +114,18 @@ static optml_status fit_scaler(struct ll_trainer *t)
 {
     struct ll_config *c = &t->cfg;
     if (t->scal.n == 0)
-        return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has no rows to train on%s",
-                           t->holdout ? " (after holding out a validation sample)" : "");
+        return pass_error(t, OPTML_E_CLIENT, t->holdout ? "The train channel has no rows to train on (after holding "
+                                                          "out a validation sample)"
+                                                        : "The train channel has no rows to train on");
     struct ll_scaler sc;
     if (ll_scaler_fit(&sc, &t->scal, c, ll_source_sparse(t->train)) != 0)
-        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory fitting the scaler");
+        return pass_error(t, OPTML_E_NOMEM, "out of memory fitting the scaler");
     ll_scaler_free(&t->st.sc);
     t->st.sc = sc;
     double n = (double)t->scal.n, pos = 0;
     double *count = calloc(t->st.K, sizeof(double));
     if (!count)
-        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+        return pass_error(t, OPTML_E_NOMEM, "out of memory");
     for (size_t i = 0; i < t->scal.n; i++) {
         pos += t->scal.y[i] > 0.5f;
         if (c->type == LL_MULTICLASS)
@@ -163,7 +174,7 @@ static optml_status consume(struct ll_trainer *t, const struct ll_row *row)
 {
     if (!t->st.have_scaler) {
         if (ll_rows_add(&t->scal, row, 1.0f) != 0)
-            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory buffering the scaler sample");
+            return pass_error(t, OPTML_E_NOMEM, "out of memory buffering the scaler sample");
         return t->scal.n >= t->scal_cap ? fit_scaler(t) : OPTML_OK;
     }
     return to_batch(t, row);
@@ -198,20 +209,27 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
     if (first_pass) {
         int out = held_out(t);
         t->row_index++;
-        if (out)
-            return ll_rows_add(&t->sel, row, 1.0f) == 0
-                       ? OPTML_OK : optml_error(t->ctx, OPTML_E_NOMEM, "out of memory holding out rows");
-        if ((s = ll_source_keep(t->train, row)) != OPTML_OK)
-            return s;
+        if (out) {
+            ll_source_hold(t->train);
+            return ll_rows_add(&t->sel, row, 1.0f) == 0 ? OPTML_OK
+                                                        : pass_error(t, OPTML_E_NOMEM, "out of memory holding out rows");
+        }
     }
     if (ll_rows_add(&t->shuf, row, 1.0f) != 0)
-        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory in the shuffle buffer");
+        return pass_error(t, OPTML_E_NOMEM, "out of memory in the shuffle buffer");
     return t->shuf.n >= t->shuf_cap ? flush_shuffled(t) : OPTML_OK;
 }
 
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
+    /* Parsing passes keep the second core for the reader thread (ingest.c);
+     * passes over the cache give it to the second group of models, when
+     * the products are large enough for two groups (step.c).  OpenBLAS
+     * stays on one thread (ll_train): its idle workers spin, which on a
+     * busy machine costs more than small products gain. */
+    if (t->st_ready)
+        ll_state_threads(&t->st, first ? 1 : optml_cpu_count());
     optml_status s = ll_source_begin(t->train);
     if (s != OPTML_OK)
         return s;
@@ -250,10 +268,10 @@ static optml_status load_validation(struct ll_trainer *t)
     struct ll_row row;
     uint64_t n = 0;
     while ((s = ll_source_next(t->val, &row)) == OPTML_OK) {
-        if ((s = ensure_ready(t)) != OPTML_OK || (s = ll_source_keep(t->val, &row)) != OPTML_OK)
+        if ((s = ensure_ready(t)) != OPTML_OK)
             break;
         if (t->sel.n < t->sel_cap && ll_rows_add(&t->sel, &row, 1.0f) != 0) {
-            s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory keeping validation rows");
+            s = pass_error(t, OPTML_E_NOMEM, "out of memory keeping validation rows");
             break;
         }
         n++;
@@ -519,6 +537,7 @@ optml_status ll_train(optml_ctx *ctx)
         goto out;
     }
     t.holdout = !t.val;
+    ll_blas_threads(1); /* threads are ours: ingest.c, team.c */
     if (t.val && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     int stop = 0;
@@ -547,6 +566,7 @@ optml_status ll_train(optml_ctx *ctx)
         s = optml_error(ctx, OPTML_E_CLIENT, "The train channel has no data rows");
         goto out;
     }
+    ll_state_threads(&t.st, 1);
     s = ll_finish(&t, 1);
 out:
     trainer_free(&t);

@@ -274,6 +274,56 @@ TEST(ll_parallel_models_learn_a_linear_rule)
     ll_state_free(&st);
 }
 
+/* Multiclass models big enough for two groups: `steps` minibatches, the
+ * second group on a helper thread or not; the weights and losses. */
+static float *grouped_run(int threads, size_t steps, double *loss)
+{
+    struct ll_config cfg = {.type = LL_MULTICLASS, .K = 10, .num_models = 5, .loss = LOSS_SOFTMAX,
+                            .optimizer = OPTIM_ADAM, .lr = 0.02f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+                            .use_bias = 1, .bias_lr_mult = 1, .init_scale = 0.07f, .wd_auto = 1, .l1_auto = 1,
+                            .seed = 3};
+    size_t D = 400, n = 50;
+    struct ll_state st;
+    ASSERT(ll_state_init(&st, &cfg, D) == 0 && ll_state_scratch(&st, n) == 0);
+    ASSERT_EQ_INT((int)ll_state_groups(&st), 2);
+    ASSERT_EQ_INT(ll_state_threads(&st, threads), threads > 1);
+    uint64_t seed = 11;
+    float *x = malloc(D * sizeof(float));
+    double w = 0;
+    for (size_t s = 0; s < steps; s++) {
+        struct ll_rows batch;
+        ASSERT(ll_rows_init(&batch, D, 0, n) == 0);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < D; j++)
+                x[j] = frand(&seed);
+            struct ll_row r = {(float)((i * 7 + s) % 10), D, NULL, x};
+            ASSERT(ll_rows_add(&batch, &r, 1.0f) == 0);
+        }
+        ll_state_step(&st, &cfg, &batch, loss, &w);
+        ll_rows_free(&batch);
+    }
+    float *W = malloc(st.R * D * sizeof(float));
+    memcpy(W, st.W, st.R * D * sizeof(float));
+    free(x);
+    ll_state_free(&st);
+    return W;
+}
+
+TEST(ll_step_two_groups_same_bits_on_one_or_two_threads)
+{
+    double l1[5] = {0}, l2[5] = {0};
+    float *a = grouped_run(1, 12, l1), *b = grouped_run(2, 12, l2);
+    ASSERT(memcmp(a, b, 5 * 10 * 400 * sizeof(float)) == 0);
+    ASSERT(memcmp(l1, l2, sizeof(l1)) == 0);
+    /* The groups did train: the weights moved from their start. */
+    double l0[5] = {0};
+    float *c = grouped_run(1, 1, l0);
+    ASSERT(memcmp(a, c, 5 * 10 * 400 * sizeof(float)) != 0);
+    free(a);
+    free(b);
+    free(c);
+}
+
 TEST(ll_checkpoint_payload_round_trip)
 {
     struct ll_config cfg = {.type = LL_MULTICLASS, .K = 3, .num_models = 2, .loss = LOSS_SOFTMAX,
