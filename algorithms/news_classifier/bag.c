@@ -321,31 +321,66 @@ static struct group *groups_new(const struct nc_model *m, int threads, int *n_ou
     return g;
 }
 
-/* Mean loss and accuracy of the model on rows (loss as trained). */
-void nc_bag_evaluate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y, double *loss,
-                     double *acc)
+/* Evaluation of rows [r0, r1) into loss / right. */
+struct eval_share {
+    const struct nc_model *m;
+    const struct nc_rows *rows;
+    const uint32_t *y;
+    double loss[16];
+    size_t right[16];
+    int oom;
+};
+
+static void eval_rows(void *vctx, int t, int T)
 {
+    struct eval_share *e = vctx;
+    const struct nc_model *m = e->m;
+    size_t n = e->rows->n, r0 = n * (size_t)t / (size_t)T, r1 = n * (size_t)(t + 1) / (size_t)T;
     float z[NC_MAX_CLASSES], *h = m->dim ? malloc(m->dim * sizeof(float)) : NULL;
+    if (m->dim && !h) {
+        e->oom = 1;
+        return;
+    }
     double l = 0;
     size_t right = 0;
-    for (size_t r = 0; r < rows->n; r++) {
-        size_t a = rows->off[r];
-        nc_bag_scores(m, rows->id + a, rows->w + a, rows->off[r + 1] - a, z, h);
+    for (size_t r = r0; r < r1; r++) {
+        size_t a = e->rows->off[r];
+        nc_bag_scores(m, e->rows->id + a, e->rows->w + a, e->rows->off[r + 1] - a, z, h);
         uint32_t best = 0;
         for (uint32_t c = 1; c < m->k; c++)
             if (z[c] > z[best])
                 best = c;
-        right += best == y[r];
+        right += best == e->y[r];
         if (m->loss == NC_LOSS_HINGE) {
-            hinge_rows(z, &y[r], 1, 0, m->k, NULL, &l);
+            hinge_rows(z, &e->y[r], 1, 0, m->k, NULL, &l);
         } else {
-            float yf = (float)y[r];
+            float yf = (float)e->y[r];
             softmax_xent_batch(z, &yf, NULL, 1, 1, m->k, NULL, NULL, &l);
         }
     }
     free(h);
-    *loss = rows->n ? l / (double)rows->n : 0;
-    *acc = rows->n ? (double)right / (double)rows->n : 0;
+    e->loss[t] = l;
+    e->right[t] = right;
+}
+
+/* Mean loss and accuracy of the model on rows (loss as trained), on up to
+ * `threads` threads. */
+void nc_bag_evaluate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y, int threads,
+                     double *loss, double *acc)
+{
+    struct eval_share e = {.m = m, .rows = rows, .y = y};
+    int T = threads < 1 ? 1 : threads > 16 ? 16 : threads;
+    if ((size_t)T > rows->n / 64 + 1)
+        T = (int)(rows->n / 64 + 1); /* small sets: not worth a thread */
+    nn_parallel_for(T, eval_rows, &e);
+    double l = 0;
+    size_t right = 0;
+    for (int t = 0; t < T; t++) {
+        l += e.loss[t];
+        right += e.right[t];
+    }
+    *loss = rows->n && !e.oom ? l / (double)rows->n : 0;
+    *acc = rows->n && !e.oom ? (double)right / (double)rows->n : 0;
 }
 
 /* This epoch's rows in a new order: sh (preallocated like tr) and ysh. */
@@ -434,7 +469,7 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
         es.loss /= tr->n ? (double)tr->n : 1;
         es.acc = running_accuracy(scores, ytr, tr->n, m->k);
         if (va && va->n) {
-            nc_bag_evaluate(m, va, yva, &es.val_loss, &es.val_acc);
+            nc_bag_evaluate(m, va, yva, cfg->threads, &es.val_loss, &es.val_acc);
             es.has_val = 1;
         }
         es.seconds = now_s() - t0;
@@ -452,10 +487,17 @@ out:
     return st;
 }
 
-float nc_bag_calibrate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y)
+/* At most this many rows fit the temperature (one parameter: a few
+ * thousand rows pin it down; every grid point costs n x k exponentials). */
+#define CALIBRATION_ROWS 4000
+
+float nc_bag_calibrate(const struct nc_model *m, const struct nc_rows *all, const uint32_t *y)
 {
-    if (!rows || rows->n == 0)
+    if (!all || all->n == 0)
         return 1.0f;
+    struct nc_rows head = *all;
+    head.n = all->n < CALIBRATION_ROWS ? all->n : CALIBRATION_ROWS;
+    const struct nc_rows *rows = &head;
     float *z = malloc(rows->n * m->k * sizeof(float)), *h = m->dim ? malloc(m->dim * sizeof(float)) : NULL;
     float *p = malloc(m->k * sizeof(float));
     float best_t = 1.0f;

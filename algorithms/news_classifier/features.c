@@ -229,7 +229,7 @@ void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf)
         normalise_group(s->w + n_word, s->n - n_word);
 }
 
-void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s)
+void nc_compact(const uint32_t *used, const uint32_t *fid, uint32_t n_used, struct nc_sparse *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         uint32_t b = s->id[i], lo = 0, hi = n_used;
@@ -240,7 +240,7 @@ void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s)
             else
                 hi = mid;
         }
-        s->id[i] = (lo < n_used && used[lo] == b) ? lo : n_used;
+        s->id[i] = (lo < n_used && used[lo] == b) ? (fid ? fid[lo] : lo) : n_used;
     }
 }
 

@@ -7,7 +7,8 @@
  * k labels (u32 length + bytes for code then name), then
  *   ngram:    u32 buckets, word_ngrams, char_min, char_max, dim, n_used,
  *             used[n_used] (ascending, < buckets); f32 idf[n_used + 1],
- *             E[n_used * (dim ? dim : k)], W[dim * k], b[k]
+ *             E[n_used * (dim ? dim : k)], W[dim * k], b[k];
+ *             u32 fid[n_used] (a permutation: the feature id of used[i])
  *   workshop: u32 max_words, max_len, emb_dim, units, n_words, the words
  *             (ids 1..n_words, u32 length + bytes);
  *             f32 emb[max_words * emb_dim], W1[max_len * emb_dim * units],
@@ -34,6 +35,7 @@ void nc_model_free(struct nc_model *m)
     free(m->label_name);
     free(m->idf);
     free(m->used);
+    free(m->fid);
     free(m->E);
     free(m->W);
     free(m->b);
@@ -112,6 +114,8 @@ int nc_model_encode(const struct nc_model *m, unsigned char **buf, size_t *len)
         if (m->dim)
             wput(&w, m->W, (size_t)m->dim * m->k * 4);
         wput(&w, m->b, (size_t)m->k * 4);
+        for (uint32_t i = 0; i < m->n_used; i++)
+            wu32(&w, m->fid ? m->fid[i] : i);
     } else {
         wu32(&w, m->max_words);
         wu32(&w, m->max_len);
@@ -270,7 +274,21 @@ static optml_status decode_ngram(optml_ctx *ctx, struct rbuf *r, struct nc_model
     if (m->dim)
         m->W = rfloats(r, (uint64_t)m->dim * m->k);
     m->b = rfloats(r, m->k);
-    return r->bad ? bad(ctx, m, "ngram weights truncated or not finite") : OPTML_OK;
+    if (r->bad)
+        return bad(ctx, m, "ngram weights truncated or not finite");
+    m->fid = malloc((m->n_used ? m->n_used : 1) * sizeof(uint32_t));
+    uint8_t *seen = calloc(m->n_used ? m->n_used : 1, 1);
+    int perm = m->fid && seen;
+    for (uint32_t i = 0; perm && i < m->n_used; i++) {
+        uint32_t f = ru32(r);
+        perm = !r->bad && f < m->n_used && !seen[f];
+        if (perm) {
+            seen[f] = 1;
+            m->fid[i] = f;
+        }
+    }
+    free(seen);
+    return perm ? OPTML_OK : bad(ctx, m, "feature ids missing or not a permutation");
 }
 
 optml_status nc_model_decode(optml_ctx *ctx, const unsigned char *buf, size_t len, struct nc_model *m)
@@ -340,7 +358,7 @@ int nc_model_probs(const struct nc_model *m, const char *text, size_t len, struc
             return -1;
         if (nc_features(&m->feat, text, len, &s->sp, &n_word) != 0)
             return -1;
-        nc_compact(m->used, m->n_used, &s->sp);
+        nc_compact(m->used, m->fid, m->n_used, &s->sp);
         nc_tfidf(&s->sp, n_word, m->idf);
         nc_bag_scores(m, s->sp.id, s->sp.w, s->sp.n, probs, s->h);
         softmax_t(probs, m->k, m->temperature);

@@ -166,10 +166,11 @@ uint32_t nc_word_bucket(const struct nc_featcfg *cfg, const char *word, size_t l
 /* Turn counts into sublinear TF-IDF, each group L2-normalised: w = (1 +
  * ln c) * idf[id], then scaled to unit norm within its group. */
 void nc_tfidf(struct nc_sparse *s, size_t n_word, const float *idf);
-/* Replace bucket numbers by feature ids: the index in used[0..n_used), or
- * n_used for a bucket training never saw (its weights are zero; it still
- * counts in the TF-IDF norm, with idf[n_used]). */
-void nc_compact(const uint32_t *used, uint32_t n_used, struct nc_sparse *s);
+/* Replace bucket numbers by feature ids: fid[i] (i itself when fid is
+ * NULL) for the bucket used[i] (used ascending), or n_used for a bucket
+ * training never saw (its weights are zero; it still counts in the TF-IDF
+ * norm, with idf[n_used]). */
+void nc_compact(const uint32_t *used, const uint32_t *fid, uint32_t n_used, struct nc_sparse *s);
 
 /* A CSR matrix of feature rows. */
 struct nc_rows {
@@ -220,7 +221,10 @@ struct nc_model {
     struct nc_featcfg feat;
     uint32_t dim;            /* embedding dim, 0 = linear */
     uint32_t n_used;         /* buckets seen in training: the model's feature ids */
-    uint32_t *used;          /* n_used bucket numbers, ascending (feature id = index) */
+    uint32_t *used;          /* n_used bucket numbers, ascending */
+    uint32_t *fid;           /* n_used: the feature id (row of idf and E) of used[i];
+                                training numbers features by descending frequency,
+                                so the rows most rows touch share the cache */
     float *idf;              /* n_used + 1: the last is for buckets never seen */
     float *E;                /* n_used x (dim ? dim : k), row-major */
     float *W, *b;            /* dim x k (dim > 0), k */
@@ -255,14 +259,15 @@ int nc_model_probs(const struct nc_model *m, const char *text, size_t len, struc
  * scratch when dim > 0). */
 void nc_bag_scores(const struct nc_model *m, const uint32_t *id, const float *w, size_t nnz, float *z,
                    float *h);
-/* Mean training loss and accuracy over rows. */
-void nc_bag_evaluate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y, double *loss,
-                     double *acc);
+/* Mean loss (as trained) and accuracy over rows, on up to `threads` threads. */
+void nc_bag_evaluate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y, int threads,
+                     double *loss, double *acc);
 /* Epochs [first_epoch, cfg->epochs) of the ngram model. */
 optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_rows *tr,
                         const uint32_t *ytr, const struct nc_rows *va, const uint32_t *yva, struct nc_model *m,
                         int first_epoch);
-/* Pick the temperature that minimises the log loss of softmax(T z) on rows. */
+/* Pick the temperature that minimises the log loss of softmax(T z) on (the
+ * first 4000 of) rows. */
 float nc_bag_calibrate(const struct nc_model *m, const struct nc_rows *rows, const uint32_t *y);
 /* Save the model as the checkpoint after `epochs` epochs (no-op when
  * checkpointing is off). */

@@ -61,26 +61,94 @@ static optml_status hold_out(optml_ctx *ctx, struct nc_corpus *all, struct nc_co
     return s;
 }
 
-/* Raw features of a corpus: rows of bucket numbers with counts, and where
- * each row's word group ends (n_word[i]).  When df is given, the documents
- * containing each bucket are counted into it. */
-static optml_status raw_features(optml_ctx *ctx, const struct nc_featcfg *fc, const struct nc_corpus *c,
-                                 uint32_t *df, struct nc_rows *rows, size_t **n_word)
+/* One thread's share of the raw features: rows [r0, r1) of a corpus. */
+struct feat_share {
+    const struct nc_featcfg *fc;
+    const struct nc_corpus *c;
+    size_t r0, r1;
+    uint32_t *df;         /* this share's document counts (B), or NULL */
+    struct nc_rows rows;
+    size_t *n_word;       /* r1 - r0 */
+    int oom;
+};
+
+static void feat_worker(void *vctx, int t, int T)
 {
+    (void)T;
+    struct feat_share *f = (struct feat_share *)vctx + t;
     struct nc_sparse sp = {0};
-    optml_status s = OPTML_OK;
-    *n_word = malloc((c->n ? c->n : 1) * sizeof(size_t));
-    if (!*n_word)
-        return optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
-    for (size_t i = 0; i < c->n && s == OPTML_OK; i++) {
-        if (nc_features(fc, c->text[i], strlen(c->text[i]), &sp, &(*n_word)[i]) != 0 || nc_rows_append(rows, &sp) != 0)
-            s = optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
-        if (df)
+    f->n_word = malloc((f->r1 > f->r0 ? f->r1 - f->r0 : 1) * sizeof(size_t));
+    f->oom = !f->n_word;
+    for (size_t i = f->r0; i < f->r1 && !f->oom; i++) {
+        const char *text = f->c->text[i];
+        if (nc_features(f->fc, text, strlen(text), &sp, &f->n_word[i - f->r0]) != 0 || nc_rows_append(&f->rows, &sp) != 0)
+            f->oom = 1;
+        if (f->df)
             for (size_t j = 0; j < sp.n; j++)
-                df[sp.id[j]]++;
+                f->df[sp.id[j]]++;
     }
     nc_sparse_free(&sp);
-    return s;
+}
+
+/* Raw features of a corpus: rows of bucket numbers with counts, and where
+ * each row's word group ends (n_word[i]), computed on up to `threads`
+ * threads in row ranges joined in order (the same rows as one thread).
+ * When df is given, the documents containing each bucket are counted into
+ * it. */
+static optml_status raw_features(optml_ctx *ctx, const struct nc_featcfg *fc, const struct nc_corpus *c, int threads,
+                                 uint32_t *df, struct nc_rows *rows, size_t **n_word)
+{
+    int T = threads < 1 ? 1 : threads > 8 ? 8 : threads;
+    if (c->n < 4096)
+        T = 1;
+    struct feat_share f[8];
+    memset(f, 0, sizeof(f));
+    optml_status s = OPTML_OK;
+    for (int t = 0; t < T; t++) {
+        f[t] = (struct feat_share){fc, c, c->n * (size_t)t / (size_t)T, c->n * (size_t)(t + 1) / (size_t)T,
+                                   NULL, {0}, NULL, 0};
+        if (df)
+            f[t].df = t == 0 ? df : calloc(fc->buckets, sizeof(uint32_t));
+        if (df && !f[t].df)
+            f[t].oom = 1;
+    }
+    nn_parallel_for(T, feat_worker, f);
+    size_t nnz = 0;
+    for (int t = 0; t < T; t++) {
+        if (f[t].oom)
+            s = OPTML_E_NOMEM;
+        nnz += f[t].rows.nnz;
+    }
+    *n_word = malloc((c->n ? c->n : 1) * sizeof(size_t));
+    rows->off = malloc((c->n + 1) * sizeof(size_t));
+    rows->id = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
+    rows->w = malloc((nnz ? nnz : 1) * sizeof(float));
+    if (!*n_word || !rows->off || !rows->id || !rows->w)
+        s = OPTML_E_NOMEM;
+    if (s == OPTML_OK) {
+        rows->off[0] = 0;
+        for (int t = 0; t < T; t++) {
+            const struct nc_rows *p = &f[t].rows;
+            memcpy(rows->id + rows->nnz, p->id, p->nnz * sizeof(uint32_t));
+            memcpy(rows->w + rows->nnz, p->w, p->nnz * sizeof(float));
+            for (size_t r = 0; r < p->n; r++)
+                rows->off[rows->n + r + 1] = rows->nnz + p->off[r + 1];
+            memcpy(*n_word + f[t].r0, f[t].n_word, p->n * sizeof(size_t));
+            rows->n += p->n;
+            rows->nnz += p->nnz;
+            if (t > 0 && df)
+                for (size_t b = 0; b < fc->buckets; b++)
+                    df[b] += f[t].df[b];
+        }
+        rows->cap = rows->nnz;
+    }
+    for (int t = 0; t < T; t++) {
+        nc_rows_free(&f[t].rows);
+        free(f[t].n_word);
+        if (t > 0)
+            free(f[t].df);
+    }
+    return s == OPTML_OK ? OPTML_OK : optml_error(ctx, OPTML_E_NOMEM, "out of memory computing features");
 }
 
 /* Raw rows -> TF-IDF rows over feature ids, in place: bucket b becomes
@@ -118,7 +186,8 @@ static int resume(optml_ctx *ctx, struct nc_model *m)
     struct nc_model c;
     int ok = nc_model_decode(ctx, data, len, &c) == OPTML_OK && c.arch == m->arch && c.k == m->k &&
              c.dim == m->dim && c.feat.buckets == m->feat.buckets && c.n_used == m->n_used &&
-             memcmp(c.used, m->used, (size_t)m->n_used * sizeof(uint32_t)) == 0;
+             memcmp(c.used, m->used, (size_t)m->n_used * sizeof(uint32_t)) == 0 &&
+             memcmp(c.fid, m->fid, (size_t)m->n_used * sizeof(uint32_t)) == 0;
     for (uint32_t i = 0; ok && i < m->k; i++)
         ok = strcmp(c.label_code[i], m->label_code[i]) == 0;
     free(data);
@@ -148,7 +217,7 @@ static int add_word(void *vctx, const char *s, size_t len)
     struct word_ids *w = vctx;
     uint32_t b = nc_word_bucket(&w->m->feat, s, len);
     struct nc_sparse one = {&b, NULL, 1, 1};
-    nc_compact(w->m->used, w->m->n_used, &one);
+    nc_compact(w->m->used, w->m->fid, w->m->n_used, &one);
     if (b < w->m->n_used && nc_strmap_put(&w->v->index, s, len, b + 1, NULL) < 0) {
         w->oom = 1;
         return 1;
@@ -206,6 +275,20 @@ out:
     return s;
 }
 
+/* A seen bucket (its index in `used`) and its document frequency. */
+struct ranked {
+    uint32_t df, index;
+};
+
+/* Descending frequency, then bucket order: a deterministic numbering. */
+static int by_frequency(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
 /* Train the ngram model; *val_acc receives its accuracy on the validation
  * rows (-1 when there are none). */
 static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_corpus *tr,
@@ -224,31 +307,43 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         goto out;
     }
     /* Document frequencies on the training rows; the buckets seen become the
-     * feature ids (in bucket order). */
-    if ((s = raw_features(ctx, &cfg->feat, tr, df, &rtr, &nw_tr)) != OPTML_OK ||
-        (s = raw_features(ctx, &cfg->feat, va, NULL, &rva, &nw_va)) != OPTML_OK)
+     * features, numbered by descending frequency. */
+    if ((s = raw_features(ctx, &cfg->feat, tr, cfg->threads, df, &rtr, &nw_tr)) != OPTML_OK ||
+        (s = raw_features(ctx, &cfg->feat, va, cfg->threads, NULL, &rva, &nw_va)) != OPTML_OK)
         goto out;
     for (size_t i = 0; i < B; i++)
         m->n_used += df[i] >= cfg->min_df;
     size_t U = m->n_used, width = m->dim ? m->dim : m->k;
     m->used = malloc((U ? U : 1) * sizeof(uint32_t));
+    m->fid = malloc((U ? U : 1) * sizeof(uint32_t));
+    struct ranked *rank = malloc((U ? U : 1) * sizeof(*rank));
     m->idf = malloc((U + 1) * sizeof(float));
     m->E = calloc(U * width > 0 ? U * width : 1, sizeof(float));
     m->b = calloc(m->k, sizeof(float));
     m->W = m->dim ? calloc((size_t)m->dim * m->k, sizeof(float)) : NULL;
-    if (!m->used || !m->idf || !m->E || !m->b || (m->dim && !m->W)) {
+    if (!m->used || !m->fid || !rank || !m->idf || !m->E || !m->b || (m->dim && !m->W)) {
+        free(rank);
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for %zu x %zu weights", U, width);
         goto out;
     }
-    for (size_t i = 0, u = 0; i < B; i++) {
-        uint32_t d = df[i];
-        df[i] = d >= cfg->min_df ? (uint32_t)u : (uint32_t)U; /* df becomes the bucket -> feature id map */
-        if (d >= cfg->min_df) {
+    for (size_t i = 0, u = 0; i < B; i++)
+        if (df[i] >= cfg->min_df) {
             m->used[u] = (uint32_t)i;
-            m->idf[u++] = logf((1.0f + (float)tr->n) / (1.0f + (float)d)) + 1.0f;
+            rank[u] = (struct ranked){df[i], (uint32_t)u};
+            u++;
         }
+    qsort(rank, U, sizeof(*rank), by_frequency);
+    for (size_t f = 0; f < U; f++) {
+        uint32_t u = rank[f].index, d = rank[f].df;
+        m->fid[u] = (uint32_t)f;
+        m->idf[f] = logf((1.0f + (float)tr->n) / (1.0f + (float)d)) + 1.0f;
     }
     m->idf[U] = logf(1.0f + (float)tr->n) + 1.0f; /* df 0 */
+    for (size_t i = 0; i < B; i++) /* df becomes the bucket -> feature id map */
+        df[i] = (uint32_t)U;
+    for (size_t u = 0; u < U; u++)
+        df[m->used[u]] = m->fid[u];
+    free(rank);
     to_tfidf(&rtr, nw_tr, df, m->idf, m->n_used);
     to_tfidf(&rva, nw_va, df, m->idf, m->n_used);
     optml_log(ctx, OPTML_LOG_INFO, "Features: %zu training rows, %.1f n-grams per row, %zu distinct in %zu buckets, %s model%s",
@@ -270,7 +365,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
     m->temperature = nc_bag_calibrate(m, rva.n ? &rva : &rtr, rva.n ? va->label : tr->label);
     if (rva.n) {
         double loss;
-        nc_bag_evaluate(m, &rva, va->label, &loss, val_acc);
+        nc_bag_evaluate(m, &rva, va->label, cfg->threads, &loss, val_acc);
     }
     optml_log(ctx, OPTML_LOG_INFO, "Probability temperature %.3f (fitted on the %s rows)", m->temperature,
               rva.n ? "validation" : "training");

@@ -288,10 +288,17 @@ static void expect_refused(const unsigned char *orig, size_t len, void (*damage)
     free(b);
 }
 
+/* The last weight: the end of a workshop payload, or the last bias before
+ * an ngram payload's feature-id permutation. */
 static void nan_last(unsigned char *b, size_t len)
 {
     float f = NAN;
-    memcpy(b + len - 4, &f, 4);
+    size_t tail = get_u32(b + 4) == NC_ARCH_NGRAM ? 4 * (size_t)get_u32(b + after_labels(b) + 20) : 0;
+    memcpy(b + len - tail - 4, &f, 4);
+}
+static void fid_repeated(unsigned char *b, size_t len)
+{
+    put_u32(b + len - 4, get_u32(b + len - 8)); /* the last two feature ids equal */
 }
 static void inf_first_weight(unsigned char *b, size_t len)
 {
@@ -387,6 +394,7 @@ TEST(news_model_damage_refused)
     expect_refused(buf, len, temp_zero, "header");
     expect_refused(buf, len, arch_two, "header");
     expect_refused(buf, len, unsorted_used, "not ascending");
+    expect_refused(buf, len, fid_repeated, "not a permutation");
     expect_refused(buf, len, repeated_used, "not ascending");
     expect_refused(buf, len, used_past_buckets, "out of range");
     expect_refused(buf, len, label_with_nul, "labels");

@@ -335,14 +335,14 @@ TEST(news_compact_maps_known_buckets_and_unknown_to_n_used)
     uint32_t ids[] = {10, 4, 20, 3, 99, 0, 21};
     float w[7] = {0};
     struct nc_sparse s = {ids, w, 7, 7};
-    nc_compact(used, 3, &s);
+    nc_compact(used, NULL, 3, &s);
     uint32_t want[] = {1, 3, 2, 0, 3, 3, 3};
     for (int i = 0; i < 7; i++)
         ASSERT_EQ_INT(ids[i], want[i]);
     /* no known bucket at all */
     uint32_t one[] = {5};
     struct nc_sparse e = {one, w, 1, 1};
-    nc_compact(NULL, 0, &e);
+    nc_compact(NULL, NULL, 0, &e);
     ASSERT_EQ_INT(one[0], 0);
 }
 
@@ -375,7 +375,7 @@ TEST(news_tfidf_sublinear_and_unit_norm_per_group)
     ASSERT(s.n < 4096);
     for (size_t i = 0; i < s.n; i++)
         counts[i] = s.w[i];
-    nc_compact(used, (uint32_t)n_used, &s);
+    nc_compact(used, NULL, (uint32_t)n_used, &s);
     for (size_t i = 0; i < s.n; i++)
         ASSERT(s.id[i] < n_used);
     float *idf = malloc((n_used + 1) * sizeof(float));
