@@ -58,22 +58,14 @@ for t in cc awk timeout; do command -v "$t" >/dev/null || die "$t not found: run
 "$PY" -c 'import numpy' 2>/dev/null || die "$PY cannot import numpy: run 'bash bench/deps.sh' as root"
 
 W=$(mktemp -d /tmp/optml-linbench.XXXXXX)
-PIDS=(); MADE_CSV=0
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  rm -rf "$W"
-  [ "$MADE_CSV" = 1 ] && [ "${KEEP_CSV:-0}" != 1 ] && rm -f "$CSV"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MADE_CSV=0
+bench_cleanup_extra() { if [ "$MADE_CSV" = 1 ] && [ "${KEEP_CSV:-0}" != 1 ]; then rm -f "$CSV"; fi; }
 mkdir -p "$(dirname "$OUT")"
 : > "$W/raw.log"
-log() { echo "$*"; echo "$*" >> "$W/raw.log"; }
 T_START=$SECONDS; DATE_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 CMDLINE="$(for v in OPTML_BUILD CSV KEEP_CSV PEER PEER_SCRIPT PEER_STEPS QUIET_MAX BIG; do [ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"; done)bash bench/linear.sh"
-busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 kv() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}' <<< "$2"; }
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf f, a / b}'; }
 

@@ -50,22 +50,11 @@ die() { echo "bench/news: $*" >&2; exit 1; }
 command -v apt-cache >/dev/null || die "apt-cache not found (the larger corpus comes from apt-cache dumpavail)"
 
 W=$(mktemp -d /tmp/optml-bench-news.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$(dirname "$OUT")"
 : > "$W/raw.log"
-log() { echo "$*"; echo "$*" >> "$W/raw.log"; }
 T_START=$SECONDS; DATE_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 
 wait_quiet() {  # at most $1 s for the last 3 s to average < 0.15 busy cores
   local start=$SECONDS a b busy

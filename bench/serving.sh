@@ -48,21 +48,11 @@ HOOK=$BENCH_DIR/modules/$MODULE.sh
 [ -f "$HOOK" ] || die "no hook $HOOK for OPTML_BENCH_MODULE=$MODULE"
 
 W=$(mktemp -d /tmp/optml-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$(dirname "$OUT")"
 : > "$W/raw.log"
-log() { echo "$*"; echo "$*" >> "$W/raw.log"; }
 T_START=$SECONDS; DATE_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # ---------------------------------------------------------------- helpers
@@ -74,7 +64,6 @@ kv() {  # kv KEY LINE: the value of KEY=value in LINE
 proc_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }  # utime+stime
 proc_status() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }       # kB
 thread_ticks() { local f; for f in /proc/"$1"/task/*/stat; do sed 's/.*) //' "$f" 2>/dev/null | awk -v f="$f" '{split(f, a, "/"); print a[5], $12 + $13}'; done; }
-busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 # children_cpu VAR: VAR = CPU seconds of this shell's reaped children (wrk, the peer
 # script and everything under it).  Not in $(...): `times` must run in this shell.
 children_cpu() { times > "$W/times"; printf -v "$1" '%s' "$(awk 'NR == 2 {split($1, a, /[ms]/); split($2, b, /[ms]/);
