@@ -236,16 +236,13 @@ fi
 [ -n "$PEER_NOTE" ] && log "$PEER_NOTE"
 
 # ---------------------------------------------------------------- results
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
 LT_MBS=$(kv MB_per_s "$P_LOADTXT"); PD_MBS=$(kv MB_per_s "$P_PANDAS")
 ratio() { fdiv "$1" "$2" %.1f; }
 {
   echo "optml linear-learner benchmark (bench/linear.sh; bench/README.md explains each figure)"
   echo "date:    $DATE_START (start of the run)"
   echo "command: $CMDLINE"
-  echo "commit:  $commit$([ "$dirty" -gt 0 ] && echo " + $dirty uncommitted changed files in the work tree")"
-  echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
+  bench_provenance
   echo "         the $(nproc) cores are shared with other work on the machine; 'other' = cores it used during a run (~0 = clean)"
   echo "data:    synthetic regression $CSV: $CSV_ROWS rows x 25 features, $CSV_BYTES B (the peer's generator and file);"
   echo "         held-out: 200000 fresh rows, same w; Fashion-MNIST as CSV (label, 784 pixels 0..255): 60000 train / 10000 test"
@@ -292,8 +289,4 @@ ratio() { fdiv "$1" "$2" %.1f; }
   echo
   echo "total bench time $((SECONDS - T_START)) s"
 } > "$W/results.txt"
-cp "$W/results.txt" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-cp "$W/raw.log" "$RAW.tmp" && mv "$RAW.tmp" "$RAW"
-echo
-cat "$OUT"
-echo "(written to $OUT; every log in $RAW)"
+bench_publish "$OUT" "$RAW" "every log"

@@ -179,13 +179,10 @@ else
 fi
 
 # ---------------------------------------------------------------- results
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
 {
   echo "optml news-classifier benchmark (bench/news.sh; bench/README.md explains each figure)"
   echo "date:    $DATE_START (start of the run)"
-  echo "commit:  $commit$([ "$dirty" -gt 0 ] && echo " + $dirty uncommitted changed files in the work tree")"
-  echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); shared with other work"
+  bench_provenance "; shared with other work"
   echo "optml:   $OPTML_VERSION; 2 training threads (auto = the CPUs); default = empty hyperparameters.json (architecture ngram),"
   echo "         workshop = {\"architecture\": \"workshop\"} (the Keras workshop network and its settings: 2 epochs, dense 2, RMSprop)"
   [ -n "$PEER_MACHINE" ] && echo "peers:   ../shared/peers/01-text.sh; $PEER_MACHINE"
@@ -246,8 +243,4 @@ dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc 
   echo
   echo "total bench time $((SECONDS - T_START)) s"
 } > "$W/results.txt"
-cp "$W/results.txt" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-cp "$W/raw.log" "$RAW.tmp" && mv "$RAW.tmp" "$RAW"
-echo
-cat "$OUT"
-echo "(written to $OUT; raw output in $RAW)"
+bench_publish "$OUT" "$RAW" "raw output"

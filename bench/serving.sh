@@ -292,13 +292,10 @@ row_of() {  # row_of STACK ROWS CONNS -> the table row
   local r; for r in "${TABLE[@]}"; do set -- $r; [ "$1 $2 $3" = "$STACK_Q" ] && { echo "$r"; return; }; done
 }
 get() { STACK_Q="$1 $2 $3" row_of; }
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
 {
   echo "optml serving benchmark (bench/serving.sh; bench/README.md explains each figure)"
   echo "date:    $DATE_START (start of the run)"
-  echo "commit:  $commit$([ "$dirty" -gt 0 ] && echo " + $dirty uncommitted changed files in the work tree")"
-  echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
+  bench_provenance
   echo "         the $(nproc) cores are shared by the server and the load generator (wrk -t$THREADS); nothing is pinned"
   echo "load:    wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), -t$THREADS, ${DUR} s per point, keep-alive, 127.0.0.1;" \
        "POST $CONTENT_TYPE, $BODY_DESC:$(for r in $ROWS; do printf ' %s record(s) = %s B;' "$r" "$(stat -c %s "$W/body$r.csv" 2>/dev/null || echo ?)"; done)"
@@ -345,8 +342,4 @@ dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | wc 
   echo
   echo "total bench time $((SECONDS - T_START)) s"
 } > "$W/results.txt"
-cp "$W/results.txt" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-cp "$W/raw.log" "$RAW.tmp" && mv "$RAW.tmp" "$RAW"
-echo
-cat "$OUT"
-echo "(written to $OUT; raw wrk and peer output in $RAW)"
+bench_publish "$OUT" "$RAW" "raw wrk and peer output"
