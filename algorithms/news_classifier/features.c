@@ -187,13 +187,13 @@ int nc_features(const struct nc_featcfg *cfg, const char *text, size_t len, stru
         len = NC_MAX_TEXT;
     out->n = 0;
     char *buf = malloc(len + 1);
-    struct tok_list *t = malloc(sizeof(*t));
+    struct tok_list t; /* 64 KiB on the stack: no allocation per row or request */
     int rc = -1;
-    if (!buf || !t || cfg->buckets == 0)
+    if (!buf || cfg->buckets == 0)
         goto out;
-    t->n = 0;
-    nc_word_tokens(text, len, buf, collect, t);
-    if (word_ngrams(cfg, t, out) != 0)
+    t.n = 0;
+    nc_word_tokens(text, len, buf, collect, &t);
+    if (word_ngrams(cfg, &t, out) != 0)
         goto out;
     merge(out, 0);
     *n_word = out->n;
@@ -204,7 +204,6 @@ int nc_features(const struct nc_featcfg *cfg, const char *text, size_t len, stru
     rc = 0;
 out:
     free(buf);
-    free(t);
     return rc;
 }
 

@@ -378,7 +378,7 @@ out:
     return s;
 }
 
-static optml_status write_model(optml_ctx *ctx, const struct nc_config *cfg, const struct nc_model *m,
+static optml_status write_model(optml_ctx *ctx, const struct nc_model *m,
                                 double val_acc, size_t n_train, size_t n_val)
 {
     unsigned char *buf;
@@ -411,7 +411,6 @@ static optml_status write_model(optml_ctx *ctx, const struct nc_config *cfg, con
                                                      "vocabulary", (json_int_t)m->vocab.n_kept));
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
-    (void)cfg;
     if (!text)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory writing model.json");
     s = optml_file_write_atomic(ctx, "model.json", text, strlen(text));
@@ -497,7 +496,7 @@ optml_status nc_train(optml_ctx *ctx)
         struct optml_metric mt = {"validation", "accuracy", "score", val_acc, -1, -1};
         optml_metric(ctx, &mt);
     }
-    if ((s = write_model(ctx, &cfg, &m, val_acc, tr.n, va.n)) != OPTML_OK)
+    if ((s = write_model(ctx, &m, val_acc, tr.n, va.n)) != OPTML_OK)
         goto out;
     struct nc_scratch sc = {0};
     float p[NC_MAX_CLASSES];
