@@ -5,9 +5,11 @@
 # the very same CSV files), with optml/peer ratios.  Writes bench/results/linear-learner.txt
 # (and every log next to it, linear-learner.raw.log).  See bench/README.md.
 #
-#   1. CSV ingest: a 1-epoch training run on the 2,000,000 x 25 synthetic regression CSV
-#      (the peer's own file, page cache warm): MB / epoch-1 time from the job's log, and a
-#      parse-only figure from bench/tools/csvparse.c (links csv_rows.c); vs np.loadtxt.
+#   1. CSV ingest on the 2,000,000 x 25 synthetic regression CSV (the peer's own file, page
+#      cache warm), vs np.loadtxt: the module's ingest path alone (bench/tools/csvingest.c:
+#      the runtime's file reader and ingest.c, both cores, into the rows training reads),
+#      a 1-epoch training run (MB / epoch-1 time from the job's log), and the number parser
+#      alone on one core (bench/tools/csvparse.c, links csv_rows.c).
 #   2. End to end, CSV file -> trained model: the synthetic regression (epochs=2, held-out
 #      RMSE on 200,000 fresh rows in the `test` channel) and Fashion-MNIST (multiclass,
 #      epochs=5, accuracy on the 10,000-image test set), with num_models=auto (8) and 32;
@@ -112,6 +114,11 @@ timed() {
 # ---------------------------------------------------------------- data (not timed)
 cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
   "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/linear_learner/csv_rows.c" || die "cannot build bench/tools/csvparse.c"
+LL_OBJ=$BUILD/obj/algorithms/linear_learner
+cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
+  "$BENCH_DIR/tools/csvingest.c" $(ls "$BUILD"/obj/runtime/*.o | grep -v '/main\.o$') \
+  "$LL_OBJ/ingest.o" "$LL_OBJ/csv_rows.o" "$LL_OBJ/parse.o" "$LL_OBJ/protobuf.o" \
+  $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
 if [ ! -s "$CSV" ]; then
   [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"
   log "generating $CSV with the peer's generator (linear_bench.py synth-csv)"
@@ -153,6 +160,10 @@ wait_quiet
 "$W/csvparse" "$CSV" 3 > "$W/parse.out" || die "csvparse failed"
 PARSE=$(cat "$W/parse.out"); log "$PARSE"
 PARSE_MBS=$(kv MB_per_s "$PARSE")
+wait_quiet
+"$W/csvingest" "$CSV" 3 > "$W/ingest.out" || die "csvingest failed"
+INGEST=$(cat "$W/ingest.out"); log "$INGEST"
+INGEST_MBS=$(kv MB_per_s "$INGEST")
 
 REG='"predictor_type": "regressor", "feature_dim": "25"'
 tree ingest "{$REG, \"epochs\": \"1\"}" "$CSV"
@@ -249,13 +260,14 @@ ratio() { fdiv "$1" "$2" %.1f; }
   [ -n "$PEER_NOTE" ] && echo "$PEER_NOTE"
   echo
   echo "== CSV ingest (2,000,000 x 25, $((CSV_BYTES / 1000000)) MB, page cache warm), MB/s of CSV parsed into floats"
+  printf '%-44s %9s\n' "optml ingest path alone (bench/tools/csvingest)" "$INGEST_MBS"
   printf '%-44s %9s\n' "optml train, 1 epoch: MB / epoch-1 time" "$ING_MBS"
   printf '%-44s %9s\n' "optml train, 1 epoch: MB / process wall" "$ING_WALL_MBS"
-  printf '%-44s %9s\n' "csv_rows.c parse only (bench/tools/csvparse)" "$PARSE_MBS"
+  printf '%-44s %9s\n' "csv_rows.c parser alone, 1 core (csvparse)" "$PARSE_MBS"
   printf '%-44s %9s\n' "peer np.loadtxt(float32)" "${LT_MBS:-n/a}"
   printf '%-44s %9s\n' "peer pandas.read_csv(engine=c, float32)" "${PD_MBS:-n/a}"
   echo "  epoch 1 $ING_E1 s (#throughput_metric $ING_TP records/s over the 90 % not held out), process wall $ING_WALL s, peak RSS $ING_RSS MiB, other $ING_OTHER cores"
-  echo "  ratio optml/np.loadtxt: epoch 1 $(ratio "$ING_MBS" "$LT_MBS")x, parse only $(ratio "$PARSE_MBS" "$LT_MBS")x; optml/pandas: epoch 1 $(ratio "$ING_MBS" "$PD_MBS")x"
+  echo "  ratio optml/np.loadtxt: ingest path $(ratio "$INGEST_MBS" "$LT_MBS")x, epoch 1 $(ratio "$ING_MBS" "$LT_MBS")x, parser on 1 core $(ratio "$PARSE_MBS" "$LT_MBS")x; optml/pandas: epoch 1 $(ratio "$ING_MBS" "$PD_MBS")x"
   echo
   echo "== End to end, CSV file -> trained model (wall s and peak RSS from /usr/bin/time -v)"
   printf '%-46s %8s %9s %12s %12s %7s\n' run "wall s" "rss MiB" quality "rows/s" other

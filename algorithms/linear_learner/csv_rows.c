@@ -183,16 +183,18 @@ static int parse_slow(const char *mant, const char *mant_end, int neg, int64_t e
 
 #if LL_CSV_SSE2
 /* The common case: [+-]digits[.digits] with at most 8 digits on each side
- * of the point, under 16 characters and followed by a comma, with at least
- * 24 bytes readable from p (the caller sees to it).  One 16-byte load
- * classifies the bytes (digit, '.', ',', a sign at 0), so the end of the
- * number is known after a handful of instructions whatever its digits;
- * each side is then one 8-byte load, and one SWAR conversion serves both
- * when they have 8 digits together (else one each).  At most 14 digits
- * with the point (8 without): m < 10^14 < 2^53 is exact as a double, and
- * so is 10^nf, so one division and the midpoint test give the float.
- * Returns 0 (having stored nothing) to leave anything else to the general
- * path. */
+ * of the point, at most 16 characters and followed by a comma, with at
+ * least 24 bytes readable from p (the caller sees to it).  One 16-byte
+ * load classifies the bytes (digit, '.', a sign at 0), so the end of the
+ * number is known after a handful of instructions whatever its digits,
+ * and one byte load checks the comma after it; each side is then one
+ * 8-byte load, and one SWAR conversion serves both when they have 8
+ * digits together (else one each).  At most 15 digits with the point (8
+ * without): m < 10^15 < 2^53 is exact as a double, and so is 10^nf, so
+ * one division and the midpoint test give the float (a double on a
+ * midpoint goes to the general path even when it is exact: rare, and one
+ * test fewer on the common path).  Returns 0 (having stored nothing) to
+ * leave anything else to the general path. */
 static inline int parse_fast(const char *p, float *out, const char **stop)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -200,16 +202,15 @@ static inline int parse_fast(const char *p, float *out, const char **stop)
     __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
     unsigned md = (unsigned)_mm_movemask_epi8(dig);
     unsigned mdot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    unsigned mcomma = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
     unsigned c0 = (unsigned char)p[0];
     unsigned sgn = (c0 == '-') | (c0 == '+');
     unsigned len = (unsigned)__builtin_ctz(~(md | mdot | sgn));   /* <= 16 */
     unsigned dots = mdot & ((1u << len) - 1u);
     unsigned ie = dots ? (unsigned)__builtin_ctz(dots) : len;   /* end of the integer part */
     unsigned ni = ie - sgn, nf = dots ? len - ie - 1u : 0u;
-    /* A comma ends it, one point at most, 1..8 integer digits (".5" goes
+    /* A comma ends it (p[len], len <= 16), one point at most, 1..8 integer digits (".5" goes
      * to the general path), 0..8 fraction digits. */
-    if (!((mcomma >> len) & 1u) | ((dots & (dots - 1u)) != 0) | (ni - 1u > 7u) | (nf > 8u))
+    if ((p[len] != ',') | ((dots & (dots - 1u)) != 0) | (ni - 1u > 7u) | (nf > 8u))
         return 0;
     uint64_t a, b;
     memcpy(&a, p + sgn, 8);                  /* p[sgn .. sgn + 8) */
@@ -233,7 +234,7 @@ static inline int parse_fast(const char *p, float *out, const char **stop)
          * unsigned one needs a branch for the top bit). */
         double d = (double)(int64_t)m / pow10_d[nf];
         f = (float)d;
-        if ((double)f != d && float_midpoint(d))
+        if (float_midpoint(d))
             return 0;
     }
     *out = with_sign(f, c0 == '-');

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FILE_CHUNK ((size_t)256 << 10)
 /* Pipe mode: smaller chunks, so rows reach training soon when the writer
  * pauses (a chunk is handed on when full or when the stream ends). */
 #define PIPE_CHUNK ((size_t)16 << 10)
@@ -52,7 +51,7 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
         .type = cfg->type,
         .K = cfg->K,
         .D = D,
-        .chunk_bytes = optml_channel_mode(ch) == OPTML_MODE_PIPE ? PIPE_CHUNK : FILE_CHUNK,
+        .chunk_bytes = optml_channel_mode(ch) == OPTML_MODE_PIPE ? PIPE_CHUNK : LL_FILE_CHUNK,
     };
     *out = s;
     return OPTML_OK;

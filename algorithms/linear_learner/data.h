@@ -12,6 +12,9 @@
 #include "linear_learner/ingest.h"
 #include "linear_learner/parse.h"
 
+/* Text per parsed chunk when reading files (File and FastFile mode). */
+#define LL_FILE_CHUNK ((size_t)256 << 10)
+
 struct ll_source {
     optml_ctx *ctx;
     const optml_channel *ch;

@@ -184,6 +184,23 @@ TEST(ll_csv_midpoints_and_subnormals)
     }
 }
 
+/* The edges of the fast path (csv_rows.c parse_fast): 16-character fields
+ * (8 + 7 digits around the point, with and without a sign), 8 digits on
+ * each side, exact values that fall on a midpoint between two floats
+ * (ties to even, through the general path), and one byte longer than the
+ * fast path takes. */
+TEST(ll_csv_fast_path_edges)
+{
+    static const char *const texts[] = {
+        "12345678.1234567", "-2345678.1234567", "+2345678.1234567", "99999999.9999999",
+        "12345678.12345678", "1.23456789", "00000000.00000001", "16777217.0", "-16777217.0",
+        "16777219.00", "33554435.0", "1.5", "0.00000000", "-0.0000000", "99999999.",
+        "123456789.1", "8388608.50", "8388609.5",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        check_value(texts[i]);
+}
+
 /* Random digit strings: leading zeros, long mantissas, any point, any
  * exponent, at every distance from the line end. */
 TEST(ll_csv_random_digit_strings)
