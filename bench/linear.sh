@@ -113,11 +113,11 @@ timed() {
 
 # ---------------------------------------------------------------- data (not timed)
 cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
-  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/linear_learner/csv_rows.c" || die "cannot build bench/tools/csvparse.c"
+  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/linear_learner/csv_rows.c" "$REPO/algorithms/linear_learner/csv_wide.c" || die "cannot build bench/tools/csvparse.c"
 LL_OBJ=$BUILD/obj/algorithms/linear_learner
 cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
   "$BENCH_DIR/tools/csvingest.c" $(ls "$BUILD"/obj/runtime/*.o | grep -v '/main\.o$') \
-  "$LL_OBJ/ingest.o" "$LL_OBJ/csv_rows.o" "$LL_OBJ/parse.o" "$LL_OBJ/protobuf.o" \
+  "$LL_OBJ/ingest.o" "$LL_OBJ/csv_rows.o" "$LL_OBJ/csv_wide.o" "$LL_OBJ/parse.o" "$LL_OBJ/protobuf.o" \
   $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
 if [ ! -s "$CSV" ]; then
   [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"
@@ -159,7 +159,10 @@ sync; cat "$CSV" > /dev/null   # page cache warm: measure parsing, not the disk
 wait_quiet
 "$W/csvparse" "$CSV" 3 > "$W/parse.out" || die "csvparse failed"
 PARSE=$(cat "$W/parse.out"); log "$PARSE"
-PARSE_MBS=$(kv MB_per_s "$PARSE")
+PARSE_MBS=$(kv MB_per_s "$PARSE"); PARSE_PATH=$(kv path "$PARSE")
+"$W/csvparse" "$CSV" 3 portable > "$W/parse-portable.out" || die "csvparse portable failed"
+PARSEP=$(cat "$W/parse-portable.out"); log "$PARSEP"
+PARSEP_MBS=$(kv MB_per_s "$PARSEP")
 wait_quiet
 "$W/csvingest" "$CSV" 3 > "$W/ingest.out" || die "csvingest failed"
 INGEST=$(cat "$W/ingest.out"); log "$INGEST"
@@ -263,11 +266,12 @@ ratio() { fdiv "$1" "$2" %.1f; }
   printf '%-44s %9s\n' "optml ingest path alone (bench/tools/csvingest)" "$INGEST_MBS"
   printf '%-44s %9s\n' "optml train, 1 epoch: MB / epoch-1 time" "$ING_MBS"
   printf '%-44s %9s\n' "optml train, 1 epoch: MB / process wall" "$ING_WALL_MBS"
-  printf '%-44s %9s\n' "csv_rows.c parser alone, 1 core (csvparse)" "$PARSE_MBS"
+  printf '%-44s %9s\n' "parser alone, 1 core, $PARSE_PATH path (csvparse)" "$PARSE_MBS"
+  printf '%-44s %9s\n' "parser alone, 1 core, portable path" "$PARSEP_MBS"
   printf '%-44s %9s\n' "peer np.loadtxt(float32)" "${LT_MBS:-n/a}"
   printf '%-44s %9s\n' "peer pandas.read_csv(engine=c, float32)" "${PD_MBS:-n/a}"
   echo "  epoch 1 $ING_E1 s (#throughput_metric $ING_TP records/s over the 90 % not held out), process wall $ING_WALL s, peak RSS $ING_RSS MiB, other $ING_OTHER cores"
-  echo "  ratio optml/np.loadtxt: ingest path $(ratio "$INGEST_MBS" "$LT_MBS")x, epoch 1 $(ratio "$ING_MBS" "$LT_MBS")x, parser on 1 core $(ratio "$PARSE_MBS" "$LT_MBS")x; optml/pandas: epoch 1 $(ratio "$ING_MBS" "$PD_MBS")x"
+  echo "  ratio optml/np.loadtxt: ingest path $(ratio "$INGEST_MBS" "$LT_MBS")x, epoch 1 $(ratio "$ING_MBS" "$LT_MBS")x, parser on 1 core $(ratio "$PARSE_MBS" "$LT_MBS")x ($PARSE_PATH; portable $(ratio "$PARSEP_MBS" "$LT_MBS")x); optml/pandas: epoch 1 $(ratio "$ING_MBS" "$PD_MBS")x"
   echo
   echo "== End to end, CSV file -> trained model (wall s and peak RSS from /usr/bin/time -v)"
   printf '%-46s %8s %9s %12s %12s %7s\n' run "wall s" "rss MiB" quality "rows/s" other

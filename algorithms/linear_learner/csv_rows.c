@@ -23,6 +23,7 @@
  * canonical copy.
  */
 #include "linear_learner/csv_rows.h"
+#include "linear_learner/csv_wide.h"
 
 #include <float.h>
 #include <math.h>
@@ -416,7 +417,28 @@ static const char *content_end(const char *line, size_t len, const char **first)
     return p == end ? NULL : end;
 }
 
-long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+int ll_csv_field(const char *fs, const char *fe, const char *line_end, size_t field, float *out, char *err,
+                 size_t errsz)
+{
+    const char *p = fs;
+    while (p < fe && is_blank(*p))
+        p++;
+    const char *stop = p;
+    int rc = parse_number(p, fe, out, &stop);
+    if (rc != NUM_BAD) {
+        p = stop;
+        while (p < fe && is_blank(*p))
+            p++;
+        if (p != fe)
+            rc = NUM_BAD;
+    }
+    if (rc == NUM_OK)
+        return 0;
+    report(err, errsz, field, fs, line_end, rc);
+    return -1;
+}
+
+static long parse_line(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz, int wide)
 {
     if (err && errsz)
         err[0] = 0;
@@ -426,6 +448,12 @@ long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, c
     const char *end = content_end(line, len, &p);
     if (!end)
         return 0;
+#if LL_CSV_WIDE
+    if (wide && (size_t)(end - p) <= LL_CSV_WIDE_MAX)
+        return ll_csv_parse_wide(p, (size_t)(end - p), out, cap, err, errsz);
+#else
+    (void)wide;
+#endif
     size_t field = 0;
 #if LL_CSV_SSE2
     /* The fast path reads 24 bytes from a field's start.  Near the end of
@@ -488,6 +516,20 @@ long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, c
         p++;                                 /* the comma */
     }
     return (long)field;
+}
+
+long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+{
+#if LL_CSV_WIDE
+    return parse_line(line, len, out, cap, err, errsz, ll_csv_wide_available());
+#else
+    return parse_line(line, len, out, cap, err, errsz, 0);
+#endif
+}
+
+long ll_csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+{
+    return parse_line(line, len, out, cap, err, errsz, 0);
 }
 
 size_t ll_csv_count_fields(const char *line, size_t len)

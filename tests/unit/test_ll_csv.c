@@ -6,6 +6,8 @@
  * and at every distance from the line end (the SWAR and byte paths), and
  * the refusals: malformed fields with their 1-based number and text, values
  * beyond the float range, blanks, '\r', and a cap below the field count.
+ * On a CPU with AVX-512 these go through csv_wide.c; the last tests hold
+ * that path to the portable one on random lines of every shape.
  */
 #include <errno.h>
 #include <float.h>
@@ -14,6 +16,7 @@
 
 #include "../support/harness.h"
 #include "linear_learner/csv_rows.h"
+#include "linear_learner/csv_wide.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -414,4 +417,94 @@ TEST(ll_csv_random_rows)
                           texts[i], (double)got[i], (double)want);
         }
     }
+}
+
+/* One random field for the wide-path comparison: mostly the shapes the
+ * wide path takes (1..15 bytes, a sign, a point anywhere), and every shape
+ * it hands on (16+ bytes, '+', blanks, exponents, empty, junk). */
+static size_t wide_field(char *t, int allow_bad)
+{
+    size_t k = 0;
+    unsigned shape = (unsigned)(rnd() % 12);
+    if (!allow_bad && (shape == 3 || shape == 4))
+        shape = 5;
+    switch (shape) {
+    case 0: return (size_t)sprintf(t, "%+.3f", (rnd_unit() - 0.5) * 100);
+    case 1: return (size_t)sprintf(t, " %.4g\t", (rnd_unit() - 0.5) * 1e6);
+    case 2: return (size_t)sprintf(t, "%.3e", (rnd_unit() - 0.5) * 1e-3);
+    case 3: return 0;
+    case 4: return (size_t)sprintf(t, "%s", (const char *[]){"-", ".", "-.", "1.2.3", "--1", "1-2", "x", ".5", "-.25", "5."}[rnd() % 10]);
+    default: break;
+    }
+    if (rnd() % 2)
+        t[k++] = '-';
+    size_t nd = 1 + rnd() % 17, dot = rnd() % 3 ? rnd() % (nd + 1) : nd + 1;
+    for (size_t i = 0; i < nd; i++) {
+        if (i == dot)
+            t[k++] = '.';
+        t[k++] = (char)('0' + (rnd() % 4 == 0 ? 0 : rnd() % 10));
+    }
+    if (dot == nd)
+        t[k++] = '.';
+    return k;
+}
+
+/* The wide path (when this CPU has it) against the portable one: count,
+ * message and bits (and nothing stored past the cap or the fields), for lines of 1 to ~300 fields and lines around its
+ * length limit, with caps below and above the field count. */
+TEST(ll_csv_wide_path_matches_portable)
+{
+    static char line[LL_CSV_WIDE_MAX + 200];
+    static float a[2100], b[2100];
+    char ea[160], eb[160], t[64];
+    int wide = ll_csv_wide_available(), ok = 0;
+    for (int row = 0; row < 20000; row++) {
+        size_t k = 0, target = row % 50 == 0 ? LL_CSV_WIDE_MAX - 40 + rnd() % 80 : 1 + rnd() % 600;
+        while (k < target) {
+            size_t n = wide_field(t, row % 4 == 0);
+            if (k + n + 1 >= sizeof(line))
+                break;
+            if (k)
+                line[k++] = ',';
+            memcpy(line + k, t, n);
+            k += n;
+        }
+        if (rnd() % 10 == 0 && k + 1 < sizeof(line))
+            line[k++] = '\r';
+        size_t cap = rnd() % 3 == 0 ? rnd() % 8 : 2100;
+        memset(a, 0x55, sizeof(a));
+        memset(b, 0x55, sizeof(b));
+        long na = ll_csv_parse_floats(line, k, a, cap, ea, sizeof(ea));
+        long nb = ll_csv_parse_portable(line, k, b, cap, eb, sizeof(eb));
+        /* After an error the values stored are unspecified. */
+        if (na != nb || strcmp(ea, eb) != 0 || (na > 0 && memcmp(a, b, sizeof(a)) != 0))
+            test_fail(__FILE__, __LINE__, "row %d (%zu bytes, cap %zu, wide %d): %ld '%s' vs portable %ld '%s': '%.*s'",
+                      row, k, cap, wide, na, ea, nb, eb, (int)(k > 300 ? 300 : k), line);
+        ok += na > 0;
+    }
+    ASSERT(ok > 10000); /* most rows parse: the values were compared */
+}
+
+/* Straight into the wide path: a well-formed row, a row whose fields it
+ * all hands on, and the error of a later field (its number and text). */
+TEST(ll_csv_wide_path_direct)
+{
+    if (!ll_csv_wide_available())
+        return;
+    float v[8];
+    char err[160];
+    const char *row = "-0.5,1.25,-3,0.007356334,12345678.1234567";
+    ASSERT_EQ_INT(ll_csv_parse_wide(row, strlen(row), v, 8, err, sizeof(err)), 5);
+    ASSERT_EQ_INT(bits(v[0]), bits(-0.5f));
+    ASSERT_EQ_INT(bits(v[2]), bits(-3.0f));
+    ASSERT_EQ_INT(bits(v[3]), bits(strtof("0.007356334", NULL)));
+    ASSERT_EQ_INT(bits(v[4]), bits(strtof("12345678.1234567", NULL)));
+    const char *slow = "1e3, 7 ,+2,-.5,123456789012345678";
+    ASSERT_EQ_INT(ll_csv_parse_wide(slow, strlen(slow), v, 8, err, sizeof(err)), 5);
+    ASSERT_EQ_INT(bits(v[0]), bits(1000.0f));
+    ASSERT_EQ_INT(bits(v[1]), bits(7.0f));
+    ASSERT_EQ_INT(bits(v[3]), bits(-0.5f));
+    const char *bad = "1,2,3,4,5,6,1.2.3,8";
+    ASSERT_EQ_INT(ll_csv_parse_wide(bad, strlen(bad), v, 8, err, sizeof(err)), -1);
+    ASSERT_EQ_STR(err, "field 7: '1.2.3' is not a number");
 }
