@@ -482,6 +482,13 @@ optml_status optml_reader_next(optml_reader *r, struct optml_record *rec)
     return rt_framer_next(&r->framer, r->stream, rec);
 }
 
+optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_lines *out)
+{
+    if (!r || !out)
+        return optml_error(r ? r->ctx : NULL, OPTML_E_INTERNAL, "optml_reader_next_lines: NULL argument");
+    return rt_framer_next_lines(&r->framer, r->stream, max, out);
+}
+
 double optml_reader_progress(const optml_reader *r)
 {
     if (!r || !r->stream)

@@ -499,3 +499,84 @@ optml_status rt_framer_next(struct rt_framer *f, struct rt_stream *s, struct opt
         f->in_segment = 0;
     }
 }
+
+/* ---- runs of lines ------------------------------------------------------------ */
+
+/* The whole lines at the front of the window, up to max bytes, or the
+ * first line alone when it is longer.  Like next_line, it waits only for
+ * the bytes that finish the first line (a pipe's writer may pause), and
+ * confirms a segment's end by asking for one byte more (a gzip member's
+ * trailer is checked then) before giving out a last line without a
+ * newline.  A line longer than the window comes alone through next_line,
+ * which reads it up to the record limit. */
+static optml_status lines_in_segment(struct rt_framer *f, struct rt_stream *s, size_t max, struct optml_lines *out)
+{
+    size_t window = rt_stream_window(s), want = max < window ? max : window, scanned = 0, n = 0, len;
+    unsigned char *p;
+    for (;;) {
+        optml_status st = rt_stream_fill(s, scanned + 1, &p, &n);
+        if (st != OPTML_OK)
+            return st;
+        if (n == 0)
+            return OPTML_END;
+        if (n <= scanned) { /* the segment's last line, without a newline */
+            len = n;
+            break;
+        }
+        size_t lim = n < want ? n : want, from = scanned > lim ? scanned : lim;
+        const unsigned char *nl = lim > scanned ? memrchr(p + scanned, '\n', lim - scanned) : NULL;
+        if (!nl && n > from)
+            nl = memchr(p + from, '\n', n - from); /* a first line longer than max */
+        if (nl) {
+            len = (size_t)(nl - p) + 1;
+            break;
+        }
+        if (n == window) {
+            struct optml_record rec;
+            if ((st = next_line(f, s, &rec)) != OPTML_OK)
+                return st;
+            out->data = (const char *)rec.data;
+            out->len = rec.len;
+            return OPTML_OK;
+        }
+        scanned = n;
+    }
+    out->data = (const char *)p;
+    out->len = len;
+    rt_stream_consume(s, len);
+    return OPTML_OK;
+}
+
+optml_status rt_framer_next_lines(struct rt_framer *f, struct rt_stream *s, size_t max, struct optml_lines *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (f->framing != OPTML_FRAME_LINES)
+        return optml_error(f->ctx, OPTML_E_INTERNAL, "optml_reader_next_lines: the reader is not line-framed");
+    if (f->failed != OPTML_OK)
+        return f->failed;
+    if (max == 0)
+        max = 1;
+    for (;;) {
+        optml_status st;
+        if (!f->in_segment) {
+            st = rt_stream_next_segment(s);
+            if (st == OPTML_END)
+                return OPTML_END;
+            if (st != OPTML_OK)
+                return f->failed = st;
+            f->in_segment = 1;
+            f->number = 0;
+            f->file_done = 0;
+        }
+        uint64_t off = rt_stream_offset(s);
+        st = lines_in_segment(f, s, max, out);
+        if (st == OPTML_OK) {
+            out->source = rt_stream_name(s);
+            out->offset = off;
+            return OPTML_OK;
+        }
+        if (st != OPTML_END)
+            return f->failed = st;
+        f->in_segment = 0;
+    }
+}

@@ -46,4 +46,8 @@ void rt_framer_free(struct rt_framer *f);
  * NUL-terminated (data[len] == 0), which the binary framings do not promise. */
 optml_status rt_framer_next(struct rt_framer *f, struct rt_stream *s, struct optml_record *rec);
 
+/* LINES framing: the next run of whole lines of `s`, about max bytes at
+ * most (optml_reader_next_lines). */
+optml_status rt_framer_next_lines(struct rt_framer *f, struct rt_stream *s, size_t max, struct optml_lines *out);
+
 #endif

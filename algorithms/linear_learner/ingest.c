@@ -45,18 +45,28 @@ enum { C_FREE, C_FILLING, C_FILLED, C_PARSING, C_READY, C_IN_USE };
 
 struct chunk {
     int state;
-    /* records: text[off[i], off[i] + len[i]) from file src[i], number num[i] */
+    /* entries: text[off[i], off[i] + len[i]) from file src[i]; a record
+     * numbered num[i], or (runs of lines) a run at byte offset num[i] of
+     * its file, of lines[i] lines (counted when parsed) */
     unsigned char *text;
     size_t tlen, tcap;
-    uint32_t *off, *len;
+    uint32_t *off, *len, *lines;
     uint64_t *num;
     const char **src;
     size_t nl, lcap;
-    optml_status end;         /* after these records: OK, END or the reader's error */
+    optml_status end;         /* after these entries: OK, END or the reader's error */
     /* parsed */
     unsigned char *rows;
     size_t rlen, rcap, nrows;
-    optml_status perr;        /* OK, or a record's error (message in msg) */
+    optml_status perr;        /* OK, or an entry's error */
+    /* the error: in entry err_entry, its record or its line err_line
+     * (1-based in the run); the message is made in order by the consumer,
+     * which knows the line numbers (or is msg already, when msg_ready) */
+    size_t err_entry;
+    uint64_t err_line;
+    const char *err_what;
+    char err_why[320];
+    int msg_ready;
     char msg[640];
 };
 
@@ -72,6 +82,9 @@ struct ll_ingest {
     struct chunk *cur;        /* IN_USE by the consumer */
     int eof, quit, dim_known;
     struct ll_parser pparser, cparser; /* reader thread's, consumer's */
+    int runs;                 /* CSV: read runs of lines, not records */
+    uint64_t line_base;       /* consumer: lines of the current file before
+                                 the next chunk (runs of lines) */
     char **srcs;              /* file names seen (reader thread) */
     size_t nsrcs, srccap;
     const char *last_raw;     /* the reader's pointer for srcs[nsrcs - 1] */
@@ -102,6 +115,7 @@ static void chunk_free(struct chunk *c)
     free(c->text);
     free(c->off);
     free(c->len);
+    free(c->lines);
     free(c->num);
     free(c->src);
     free(c->rows);
@@ -140,7 +154,10 @@ static int grow_lines(struct chunk *c)
     const char **src = realloc(c->src, n * sizeof(*src));
     if (src)
         c->src = src;
-    if (!off || !len || !num || !src)
+    uint32_t *lines = realloc(c->lines, n * sizeof(*lines));
+    if (lines)
+        c->lines = lines;
+    if (!off || !len || !num || !src || !lines)
         return -1;
     c->lcap = n;
     return 0;
@@ -174,137 +191,208 @@ static const char *source_name(struct ll_ingest *g, const char *name, uint64_t n
     return copy;
 }
 
-/* Copy records into c until it holds chunk_bytes of text: OPTML_OK (more
- * to come), or the status that ended the stream. */
+/* One entry of text into c: 0, or -1 (out of memory: the chunk's error). */
+static int add_entry(struct ll_ingest *g, struct chunk *c, const void *data, size_t dlen, const char *source,
+                     uint64_t number)
+{
+    const char *src = source_name(g, source, number);
+    if (!src || dlen > UINT32_MAX || c->tlen + dlen > UINT32_MAX || grow_lines(c) != 0 ||
+        grow_bytes(&c->text, &c->tcap, c->tlen + dlen + 1) != 0) {
+        c->perr = OPTML_E_NOMEM;
+        c->msg_ready = 1;
+        snprintf(c->msg, sizeof(c->msg), "out of memory reading channel %s, file %s", g->cfg.channel,
+                 source ? source : "?");
+        return -1;
+    }
+    if (dlen)
+        memcpy(c->text + c->tlen, data, dlen);
+    c->off[c->nl] = (uint32_t)c->tlen;
+    c->len[c->nl] = (uint32_t)dlen;
+    c->num[c->nl] = number;
+    c->src[c->nl] = src;
+    c->lines[c->nl] = 0;
+    c->nl++;
+    c->tlen += dlen;
+    return 0;
+}
+
+/* Copy records (or runs of lines) into c until it holds chunk_bytes of
+ * text: OPTML_OK (more to come), or the status that ended the stream. */
 static optml_status fill(struct ll_ingest *g, struct chunk *c)
 {
     c->tlen = c->nl = 0;
     c->rlen = c->nrows = 0;
     c->perr = OPTML_OK;
+    c->msg_ready = 0;
     c->msg[0] = 0;
     while (c->tlen < g->cfg.chunk_bytes) {
-        struct optml_record rec;
-        optml_status st = optml_reader_next(g->reader, &rec);
-        if (st != OPTML_OK)
-            return st;
-        const char *src = source_name(g, rec.source, rec.number);
-        if (!src || rec.len > UINT32_MAX || c->tlen + rec.len > UINT32_MAX || grow_lines(c) != 0 ||
-            grow_bytes(&c->text, &c->tcap, c->tlen + rec.len + 1) != 0) {
-            c->perr = OPTML_E_NOMEM;
-            snprintf(c->msg, sizeof(c->msg), "out of memory reading channel %s, file %s", g->cfg.channel,
-                     rec.source ? rec.source : "?");
-            return OPTML_END; /* perr stops the consumer before */
+        optml_status st;
+        int bad;
+        if (g->runs) {
+            struct optml_lines run;
+            if ((st = optml_reader_next_lines(g->reader, g->cfg.chunk_bytes - c->tlen, &run)) != OPTML_OK)
+                return st;
+            bad = add_entry(g, c, run.data, run.len, run.source, run.offset);
+        } else {
+            struct optml_record rec;
+            if ((st = optml_reader_next(g->reader, &rec)) != OPTML_OK)
+                return st;
+            bad = add_entry(g, c, rec.data, rec.len, rec.source, rec.number);
         }
-        if (rec.len)
-            memcpy(c->text + c->tlen, rec.data, rec.len);
-        c->off[c->nl] = (uint32_t)c->tlen;
-        c->len[c->nl] = (uint32_t)rec.len;
-        c->num[c->nl] = rec.number;
-        c->src[c->nl] = src;
-        c->nl++;
-        c->tlen += rec.len;
+        if (bad)
+            return OPTML_END; /* perr stops the consumer before */
     }
     return OPTML_OK;
 }
 
-/* Record i of c failed: the message, as data.c words it. */
-static void record_error(struct ll_ingest *g, struct chunk *c, size_t i, optml_status st, const char *what,
+/* Entry i of c failed (at its line `line`, 1-based, for a run of lines):
+ * kept for format_error, which the consumer calls in order. */
+static void record_error(struct chunk *c, size_t i, uint64_t line, optml_status st, const char *what,
                          const char *why)
 {
-    int csv = g->cfg.fmt == LL_FMT_CSV;
-    const char *unit = csv ? "line" : "record";
-    unsigned long long n = (unsigned long long)c->num[i];
     c->perr = st;
-    if (st == OPTML_E_NOMEM)
-        snprintf(c->msg, sizeof(c->msg), "out of memory parsing channel %s, file %s, %s %llu", g->cfg.channel,
-                 c->src[i], unit, n);
-    else if (!strcmp(what, "dim"))
-        snprintf(c->msg, sizeof(c->msg), "Feature count mismatch in channel %s, file %s, %s %llu: %s",
-                 g->cfg.channel, c->src[i], unit, n, why);
-    else if (!strcmp(what, "label"))
-        snprintf(c->msg, sizeof(c->msg), "Invalid label in channel %s, file %s, %s %llu: %s", g->cfg.channel,
-                 c->src[i], unit, n, why);
-    else
-        snprintf(c->msg, sizeof(c->msg), "Unable to parse %s data in channel %s, file %s, %s %llu: %s",
-                 csv ? "csv" : "recordio-protobuf", g->cfg.channel, c->src[i], unit, n, why);
+    c->err_entry = i;
+    c->err_line = line;
+    c->err_what = what;
+    snprintf(c->err_why, sizeof(c->err_why), "%s", why);
 }
 
-/* Parse c's records into its row buffer (stopping at the first bad one). */
+/* The message of c's error, as data.c words it; `base` = lines of the
+ * entry's file before it (runs of lines). */
+static void format_error(struct ll_ingest *g, struct chunk *c, uint64_t base)
+{
+    int csv = g->cfg.fmt == LL_FMT_CSV;
+    const char *unit = csv ? "line" : "record", *src = c->src[c->err_entry], *what = c->err_what,
+               *why = c->err_why;
+    unsigned long long n = (unsigned long long)(g->runs ? base + c->err_line : c->num[c->err_entry]);
+    char msg[sizeof(c->msg)];
+    if (c->perr == OPTML_E_NOMEM)
+        snprintf(msg, sizeof(msg), "out of memory parsing channel %s, file %s, %s %llu", g->cfg.channel, src,
+                 unit, n);
+    else if (!strcmp(what, "dim"))
+        snprintf(msg, sizeof(msg), "Feature count mismatch in channel %s, file %s, %s %llu: %s", g->cfg.channel,
+                 src, unit, n, why);
+    else if (!strcmp(what, "label"))
+        snprintf(msg, sizeof(msg), "Invalid label in channel %s, file %s, %s %llu: %s", g->cfg.channel, src, unit,
+                 n, why);
+    else
+        snprintf(msg, sizeof(msg), "Unable to parse %s data in channel %s, file %s, %s %llu: %s",
+                 csv ? "csv" : "recordio-protobuf", g->cfg.channel, src, unit, n, why);
+    memcpy(c->msg, msg, sizeof(msg));
+}
+
+enum { REC_OK, REC_SKIP, REC_FAIL };
+
+/* One record (a CSV line without its newline, or a protobuf record) onto
+ * c's rows: REC_OK, REC_SKIP (blank), or REC_FAIL with *st, *what and why. */
+static int parse_record(struct ll_ingest *g, struct ll_parser *p, struct chunk *c, const unsigned char *rec,
+                        size_t rlen, optml_status *st, const char **what, char *why, size_t whysz)
+{
+    size_t D = *g->cfg.D;
+    uint32_t head;
+    float label;
+    size_t bytes;
+    *st = OPTML_E_CLIENT;
+    *what = "parse";
+    if (g->cfg.fmt == LL_FMT_CSV && D) {
+        /* Straight into the buffer: the label, then the D features. */
+        size_t need = 8 + 4 * (D + 1);
+        if (grow_bytes(&c->rows, &c->rcap, c->rlen + need) != 0) {
+            *st = OPTML_E_NOMEM;
+            return REC_FAIL;
+        }
+        float *dst = (float *)(void *)(c->rows + c->rlen + 4);
+        long got = ll_csv_parse_floats((const char *)rec, rlen, dst, D + 1, why, whysz);
+        if (got == 0)
+            return REC_SKIP;
+        if (got < 0)
+            return REC_FAIL;
+        if (got == 1) {
+            snprintf(why, whysz, "the row has a label but no features");
+            return REC_FAIL;
+        }
+        if ((size_t)got - 1 != D) {
+            snprintf(why, whysz, "the row has %llu features, expected %zu (feature_dim)",
+                     (unsigned long long)got - 1, D);
+            *what = "dim";
+            return REC_FAIL;
+        }
+        label = dst[0];
+        head = (uint32_t)D;
+        bytes = 8 + 4 * D;
+    } else {
+        struct ll_row row;
+        int r = ll_parse_record(p, rec, rlen, &row);
+        if (r == LL_PARSE_SKIP)
+            return REC_SKIP;
+        if (r == LL_PARSE_NOMEM) {
+            *st = OPTML_E_NOMEM;
+            return REC_FAIL;
+        }
+        if (r != LL_PARSE_OK) {
+            *what = p->dim_mismatch ? "dim" : "parse";
+            snprintf(why, whysz, "%s", p->err);
+            return REC_FAIL;
+        }
+        bytes = 8 + row.nnz * (row.idx ? 8 : 4);
+        if (row.nnz > LL_ROW_COUNT || grow_bytes(&c->rows, &c->rcap, c->rlen + bytes) != 0) {
+            *st = OPTML_E_NOMEM;
+            return REC_FAIL;
+        }
+        unsigned char *at = c->rows + c->rlen + 8;
+        if (row.idx) {
+            memcpy(at, row.idx, row.nnz * 4);
+            at += row.nnz * 4;
+        }
+        if (row.nnz)
+            memcpy(at, row.val, row.nnz * 4);
+        label = row.label;
+        memcpy(c->rows + c->rlen + 4, &label, 4);
+        head = (uint32_t)row.nnz | (row.idx ? LL_ROW_SPARSE : 0);
+    }
+    if (!ll_label_ok(g->cfg.type, g->cfg.K, label, why, whysz)) {
+        *what = "label";
+        return REC_FAIL;
+    }
+    memcpy(c->rows + c->rlen, &head, 4);
+    c->rlen += bytes;
+    c->nrows++;
+    return REC_OK;
+}
+
+/* Parse c's entries into its row buffer (stopping at the first bad
+ * record); runs of lines are cut into lines here, on the parsing thread,
+ * and their lines counted. */
 static void parse_chunk(struct ll_ingest *g, struct ll_parser *p, struct chunk *c)
 {
-    char why[200];
+    char why[320];
+    optml_status st;
+    const char *what;
     c->rlen = c->nrows = 0;
     for (size_t i = 0; i < c->nl; i++) {
-        const unsigned char *rec = c->text + c->off[i];
-        size_t rlen = c->len[i];
-        size_t D = *g->cfg.D;
-        uint32_t head;
-        float label;
-        size_t bytes;
-        if (g->cfg.fmt == LL_FMT_CSV && D) {
-            /* Straight into the buffer: the label, then the D features. */
-            size_t need = 8 + 4 * (D + 1);
-            if (grow_bytes(&c->rows, &c->rcap, c->rlen + need) != 0) {
-                record_error(g, c, i, OPTML_E_NOMEM, "", "");
+        const unsigned char *text = c->text + c->off[i];
+        size_t tlen = c->len[i];
+        if (!g->runs) {
+            if (parse_record(g, p, c, text, tlen, &st, &what, why, sizeof(why)) == REC_FAIL) {
+                record_error(c, i, 0, st, what, why);
                 return;
             }
-            float *dst = (float *)(void *)(c->rows + c->rlen + 4);
-            long got = ll_csv_parse_floats((const char *)rec, rlen, dst, D + 1, why, sizeof(why));
-            if (got == 0)
-                continue;
-            if (got < 0) {
-                record_error(g, c, i, OPTML_E_CLIENT, "parse", why);
-                return;
-            }
-            if (got == 1) {
-                record_error(g, c, i, OPTML_E_CLIENT, "parse", "the row has a label but no features");
-                return;
-            }
-            if ((size_t)got - 1 != D) {
-                snprintf(why, sizeof(why), "the row has %llu features, expected %zu (feature_dim)",
-                         (unsigned long long)got - 1, D);
-                record_error(g, c, i, OPTML_E_CLIENT, "dim", why);
-                return;
-            }
-            label = dst[0];
-            head = (uint32_t)D;
-            bytes = 8 + 4 * D;
-        } else {
-            struct ll_row row;
-            int r = ll_parse_record(p, rec, rlen, &row);
-            if (r == LL_PARSE_SKIP)
-                continue;
-            if (r == LL_PARSE_NOMEM) {
-                record_error(g, c, i, OPTML_E_NOMEM, "", "");
-                return;
-            }
-            if (r != LL_PARSE_OK) {
-                record_error(g, c, i, OPTML_E_CLIENT, p->dim_mismatch ? "dim" : "parse", p->err);
-                return;
-            }
-            bytes = 8 + row.nnz * (row.idx ? 8 : 4);
-            if (row.nnz > LL_ROW_COUNT || grow_bytes(&c->rows, &c->rcap, c->rlen + bytes) != 0) {
-                record_error(g, c, i, OPTML_E_NOMEM, "", "");
-                return;
-            }
-            unsigned char *at = c->rows + c->rlen + 8;
-            if (row.idx) {
-                memcpy(at, row.idx, row.nnz * 4);
-                at += row.nnz * 4;
-            }
-            if (row.nnz)
-                memcpy(at, row.val, row.nnz * 4);
-            label = row.label;
-            memcpy(c->rows + c->rlen + 4, &label, 4);
-            head = (uint32_t)row.nnz | (row.idx ? LL_ROW_SPARSE : 0);
+            continue;
         }
-        if (!ll_label_ok(g->cfg.type, g->cfg.K, label, why, sizeof(why))) {
-            record_error(g, c, i, OPTML_E_CLIENT, "label", why);
-            return;
+        const unsigned char *q = text, *end = text + tlen;
+        uint32_t k = 0;
+        while (q < end) {
+            const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
+            size_t ll = nl ? (size_t)(nl - q) : (size_t)(end - q);
+            k++;
+            size_t rl = ll && q[ll - 1] == '\r' ? ll - 1 : ll;
+            if (parse_record(g, p, c, q, rl, &st, &what, why, sizeof(why)) == REC_FAIL) {
+                record_error(c, i, k, st, what, why);
+                return;
+            }
+            q += ll + 1;
         }
-        memcpy(c->rows + c->rlen, &head, 4);
-        c->rlen += bytes;
-        c->nrows++;
+        c->lines[i] = k;
     }
 }
 
@@ -403,6 +491,7 @@ optml_status ll_ingest_start(optml_ctx *ctx, optml_reader *reader, const struct 
     g->reader = reader;
     g->cfg = *cfg;
     g->dim_known = *cfg->D != 0;
+    g->runs = cfg->fmt == LL_FMT_CSV;
     ll_parser_init(&g->pparser, cfg->fmt, 1, cfg->D);
     ll_parser_init(&g->cparser, cfg->fmt, 1, cfg->D);
     double p0 = 0;
@@ -426,6 +515,27 @@ optml_status ll_ingest_start(optml_ctx *ctx, optml_reader *reader, const struct 
     return OPTML_OK;
 }
 
+/* The consumer, taking c in order: the lines before each of its runs in
+ * their file (a file's first run is at offset 0), and the message of its
+ * error, which needs them. */
+static void number_lines(struct ll_ingest *g, struct chunk *c)
+{
+    size_t upto = c->perr != OPTML_OK ? c->err_entry : c->nl;
+    uint64_t base = g->line_base;
+    for (size_t i = 0; i < c->nl && i <= upto; i++) {
+        if (g->runs && c->num[i] == 0)
+            base = 0;
+        if (i == upto)
+            break;
+        base += c->lines[i];
+    }
+    if (c->perr != OPTML_OK && !c->msg_ready) {
+        format_error(g, c, base);
+        c->msg_ready = 1;
+    }
+    g->line_base = base;
+}
+
 void ll_ingest_next(struct ll_ingest *g, struct ll_chunk_view *v)
 {
     memset(v, 0, sizeof(*v));
@@ -441,6 +551,7 @@ void ll_ingest_next(struct ll_ingest *g, struct ll_chunk_view *v)
             struct chunk *c = &g->ch[g->read_seq % NCHUNK];
             c->state = C_IN_USE;
             g->cur = c;
+            number_lines(g, c);
             v->rows = c->rows;
             v->len = c->rlen;
             v->n = c->nrows;

@@ -191,6 +191,47 @@ TEST(framing_max_record_env)
 
 /* ---- RECORDIO ---- */
 
+/* Runs of lines (optml_reader_next_lines): whole lines up to max bytes, a
+ * first line longer than max alone, '\r' kept, the last line without its
+ * newline, byte offsets; a line longer than the window alone and whole;
+ * not for other framings. */
+TEST(framing_line_runs)
+{
+    static const char text[] = "a\nbb\r\nccc\ndddddddd\neeee";
+    struct rd d;
+    rd_open(&d, text, strlen(text), OPTML_FRAME_LINES, 0, 0);
+    struct optml_lines run;
+    static const char *const want[] = {"a\nbb\r\n", "ccc\n", "dddddddd\n", "eeee"};
+    static const uint64_t offs[] = {0, 6, 10, 19};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ_INT(optml_reader_next_lines(d.r, 7, &run), OPTML_OK);
+        if (run.len != strlen(want[i]) || memcmp(run.data, want[i], run.len) != 0)
+            test_fail(__FILE__, __LINE__, "run %d: '%.*s', want '%s'", i, (int)run.len, run.data, want[i]);
+        ASSERT_EQ_INT((long long)run.offset, (long long)offs[i]);
+        ASSERT_EQ_STR(run.source, "<memory>");
+    }
+    ASSERT_EQ_INT(optml_reader_next_lines(d.r, 7, &run), OPTML_END);
+    optml_reader_close(d.r);
+
+    /* Window of 16 bytes: a 40-byte line comes alone and whole (through
+     * the record path: no newline, no '\r'), the lines around it in runs
+     * that fit the window; every byte once, in order. */
+    static const char wide[] = "x\ny\n0123456789012345678901234567890123456789\r\nz\n";
+    rd_open(&d, wide, strlen(wide), OPTML_FRAME_LINES, 16, 0);
+    char got[128] = "";
+    size_t k = 0;
+    while (optml_reader_next_lines(d.r, 1000, &run) == OPTML_OK) {
+        ASSERT(run.len > 0 && run.len <= 40);
+        k += (size_t)snprintf(got + k, sizeof(got) - k, "[%.*s]", (int)run.len, run.data);
+    }
+    ASSERT_EQ_STR(got, "[x\ny\n][0123456789012345678901234567890123456789][z\n]");
+    optml_reader_close(d.r);
+
+    rd_open(&d, "abc", 3, OPTML_FRAME_RECORDIO, 0, 0);
+    ASSERT_EQ_INT(optml_reader_next_lines(d.r, 10, &run), OPTML_E_INTERNAL);
+    optml_reader_close(d.r);
+}
+
 TEST(framing_recordio_whole_records_and_padding)
 {
     struct buf b = {0};

@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-#define OPTML_ALGORITHM_API_VERSION 2
+#define OPTML_ALGORITHM_API_VERSION 3
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -253,6 +253,29 @@ optml_status optml_memory_open(optml_ctx *ctx, const void *data, size_t len,
  * OPTML_STOPPED when a stop was requested while waiting on a pipe, or an
  * error (truncated or corrupt record: OPTML_E_CLIENT naming file and offset). */
 optml_status optml_reader_next(optml_reader *r, struct optml_record *rec);
+
+/* A run of whole lines from a line-framed reader (optml_reader_next_lines):
+ * `len` bytes at `data`, the lines one after the other, each ending in
+ * '\n' except perhaps the last of the run (the last line of a source, or
+ * one longer than the window, which comes alone); a '\r' before a '\n' is
+ * left in place.  Lines are not numbered: a caller that needs line numbers
+ * counts the '\n' itself, from 1 again whenever `offset` is 0. */
+struct optml_lines {
+    const char *data;
+    size_t len;
+    const char *source;    /* file name relative to the channel, or FIFO name */
+    uint64_t offset;       /* byte offset of data in `source` (after
+                              decompression); 0: the source's first run */
+};
+
+/* OPTML_FRAME_LINES readers: the next run of whole lines, about `max`
+ * bytes at most (always at least one line, up to the record limit),
+ * valid until the next call on the reader.  Far less work per line than
+ * optml_reader_next, for callers that split lines themselves; do not mix
+ * the two on one reader (optml_reader_next's line numbers would not count
+ * these).  Statuses as optml_reader_next; OPTML_E_INTERNAL for another
+ * framing. */
+optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_lines *out);
 
 /* Fraction of the pass read so far, in [0, 1], or -1 when the size is not
  * known (Pipe mode, memory of unknown origin). */
