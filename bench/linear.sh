@@ -170,8 +170,17 @@ INGEST_MBS=$(kv MB_per_s "$INGEST")
 
 REG='"predictor_type": "regressor", "feature_dim": "25"'
 tree ingest "{$REG, \"epochs\": \"1\"}" "$CSV"
-wait_quiet; train ingest
-ING_E1=$E1_S; ING_WALL=$T_WALL; ING_RSS=$T_RSS; ING_OTHER=$T_OTHER; ING_TP=$TP1
+# Best of 3 (as csvparse and csvingest): interference only ever slows a run
+# down, and the 2 shared cores slow one now and then by 2x (seen: an epoch
+# of 1.06 s between runs of 0.41 s, other work ~0).
+ING_E1=""; ING_ALL=""
+for k in 1 2 3; do
+  wait_quiet; train ingest
+  ING_ALL="$ING_ALL ${E1_S:-?}"
+  if [ -n "$E1_S" ] && { [ -z "$ING_E1" ] || awk -v a="$E1_S" -v b="$ING_E1" 'BEGIN {exit !(a < b)}'; }; then
+    ING_E1=$E1_S; ING_WALL=$T_WALL; ING_RSS=$T_RSS; ING_OTHER=$T_OTHER; ING_TP=$TP1
+  fi
+done
 ING_MBS=$(fdiv "$CSV_BYTES" "$(awk -v s="$ING_E1" 'BEGIN {print s * 1e6}')" %.1f)
 ING_WALL_MBS=$(fdiv "$CSV_BYTES" "$(awk -v s="$ING_WALL" 'BEGIN {print s * 1e6}')" %.1f)
 
@@ -264,13 +273,13 @@ ratio() { fdiv "$1" "$2" %.1f; }
   echo
   echo "== CSV ingest (2,000,000 x 25, $((CSV_BYTES / 1000000)) MB, page cache warm), MB/s of CSV parsed into floats"
   printf '%-44s %9s\n' "optml ingest path alone (bench/tools/csvingest)" "$INGEST_MBS"
-  printf '%-44s %9s\n' "optml train, 1 epoch: MB / epoch-1 time" "$ING_MBS"
+  printf '%-44s %9s\n' "optml train 1 epoch, MB/epoch-1 s, best of 3" "$ING_MBS"
   printf '%-44s %9s\n' "optml train, 1 epoch: MB / process wall" "$ING_WALL_MBS"
   printf '%-44s %9s\n' "parser alone, 1 core, $PARSE_PATH path (csvparse)" "$PARSE_MBS"
   printf '%-44s %9s\n' "parser alone, 1 core, portable path" "$PARSEP_MBS"
   printf '%-44s %9s\n' "peer np.loadtxt(float32)" "${LT_MBS:-n/a}"
   printf '%-44s %9s\n' "peer pandas.read_csv(engine=c, float32)" "${PD_MBS:-n/a}"
-  echo "  epoch 1 $ING_E1 s (#throughput_metric $ING_TP records/s over the 90 % not held out), process wall $ING_WALL s, peak RSS $ING_RSS MiB, other $ING_OTHER cores"
+  echo "  epoch 1 $ING_E1 s, best of 3 runs (epoch 1 in each:$ING_ALL s; #throughput_metric $ING_TP records/s over the rows not held out), process wall $ING_WALL s, peak RSS $ING_RSS MiB, other $ING_OTHER cores"
   echo "  ratio optml/np.loadtxt: ingest path $(ratio "$INGEST_MBS" "$LT_MBS")x, epoch 1 $(ratio "$ING_MBS" "$LT_MBS")x, parser on 1 core $(ratio "$PARSE_MBS" "$LT_MBS")x ($PARSE_PATH; portable $(ratio "$PARSEP_MBS" "$LT_MBS")x); optml/pandas: epoch 1 $(ratio "$ING_MBS" "$PD_MBS")x"
   echo
   echo "== End to end, CSV file -> trained model (wall s and peak RSS from /usr/bin/time -v)"
