@@ -470,22 +470,31 @@ static optml_status next_in_segment(struct rt_framer *f, struct rt_stream *s, st
     return optml_error(f->ctx, OPTML_E_INTERNAL, "unknown record framing %d", (int)f->framing);
 }
 
+/* The next segment when none is open: OPTML_OK, OPTML_END, or an error
+ * (kept: returned again by every later call). */
+static optml_status enter_segment(struct rt_framer *f, struct rt_stream *s)
+{
+    if (f->in_segment)
+        return OPTML_OK;
+    optml_status st = rt_stream_next_segment(s);
+    if (st == OPTML_END)
+        return OPTML_END;
+    if (st != OPTML_OK)
+        return f->failed = st;
+    f->in_segment = 1;
+    f->number = 0;
+    f->file_done = 0;
+    return OPTML_OK;
+}
+
 optml_status rt_framer_next(struct rt_framer *f, struct rt_stream *s, struct optml_record *rec)
 {
     if (f->failed != OPTML_OK)
         return f->failed;
     for (;;) {
-        optml_status st;
-        if (!f->in_segment) {
-            st = rt_stream_next_segment(s);
-            if (st == OPTML_END)
-                return OPTML_END;
-            if (st != OPTML_OK)
-                return f->failed = st;
-            f->in_segment = 1;
-            f->number = 0;
-            f->file_done = 0;
-        }
+        optml_status st = enter_segment(f, s);
+        if (st != OPTML_OK)
+            return st;
         uint64_t off = rt_stream_offset(s);
         st = next_in_segment(f, s, rec);
         if (st == OPTML_OK) {
@@ -557,17 +566,9 @@ optml_status rt_framer_next_lines(struct rt_framer *f, struct rt_stream *s, size
     if (max == 0)
         max = 1;
     for (;;) {
-        optml_status st;
-        if (!f->in_segment) {
-            st = rt_stream_next_segment(s);
-            if (st == OPTML_END)
-                return OPTML_END;
-            if (st != OPTML_OK)
-                return f->failed = st;
-            f->in_segment = 1;
-            f->number = 0;
-            f->file_done = 0;
-        }
+        optml_status st = enter_segment(f, s);
+        if (st != OPTML_OK)
+            return st;
         uint64_t off = rt_stream_offset(s);
         st = lines_in_segment(f, s, max, out);
         if (st == OPTML_OK) {
