@@ -10,7 +10,8 @@
  * 2. Four fields at a time, each in a 16-byte lane, right-aligned: lane j
  *    holds the 16 bytes that end where field j ends, so its last digit is
  *    byte 15 and the bytes before the field (the previous field, its comma)
- *    are masked off.
+ *    are masked off (the four lengths come from the list in one vector
+ *    subtraction and are spread over their lanes by a shuffle).
  * 3. A field is taken when it is 1..15 bytes of digits with at most one
  *    '.', at least one digit, and a '-' only in front: then it has at most
  *    15 digits.  The digits left of the point move one byte right over it
@@ -22,6 +23,9 @@
  *    double lies on a midpoint between two floats: such lanes go to the
  *    portable path (which decides them exactly), like every other field
  *    not taken.
+ *
+ * Elsewhere (not x86-64, or not GCC/Clang) the two functions fall back to
+ * the portable path.
  */
 #include "linear_learner/csv_wide.h"
 
@@ -202,5 +206,16 @@ long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char 
         }
     }
     return (long)nf;
+}
+#else
+/* Other CPUs: the portable path only. */
+int ll_csv_wide_available(void)
+{
+    return 0;
+}
+
+long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *err, size_t errsz)
+{
+    return ll_csv_parse_portable(line, n, out, cap, err, errsz);
 }
 #endif
