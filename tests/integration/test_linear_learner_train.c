@@ -89,6 +89,18 @@ TEST(ll_train_client_errors_name_file_and_line)
     write_file(base, "input/data/train/b.csv", "1,0.5,0.5,0.5\n0,0.1,abc,0.3\n", (size_t)-1);
     FAILS_WITH(base, "Unable to parse csv", "file b.csv, line 2", "field 3");
 
+    /* Deep in the second file, several 256 KB chunks in, after blank and
+     * CRLF lines: the line number counts every line of that file. */
+    char *many = rule_csv(30000, 3, 7);
+    size_t ml = strlen(many), cut = 0;
+    for (int k = 0; k < 20000; k++)
+        cut = (size_t)(strchr(many + cut, '\n') - many) + 1;
+    char *b2 = strf("\r\n\n%.*s1,2,3,x4\n%s", (int)cut, many, many + cut);
+    base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", many, ml);
+    write_file(base, "input/data/train/b.csv", b2, (size_t)-1);
+    FAILS_WITH(base, "Unable to parse csv", "file b.csv, line 20003:", "field 4: 'x4'");
+
     base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
     write_file(base, "input/data/train/a.csv", good, (size_t)-1);
     write_file(base, "input/data/validation/v.csv", "1,0.5,0.5,0.5\n0,0.1,0.3\n", (size_t)-1);
