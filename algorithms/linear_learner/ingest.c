@@ -3,9 +3,10 @@
  *
  * A ring of NCHUNK chunks, each going FREE -> FILLING -> FILLED -> PARSING
  * -> READY -> IN_USE -> FREE.  The reader thread fills chunks in sequence
- * (copies of up to chunk_bytes of records, with their file and number) while
- * fewer than AHEAD wait unparsed, and otherwise parses the oldest waiting
- * one.  The consumer (the training thread) takes chunk read_seq once it is
+ * (copies of up to chunk_bytes of text, with their file: CSV as runs of
+ * whole lines from optml_reader_next_lines, which the parsing thread cuts
+ * into lines; protobuf as records) while fewer than AHEAD wait unparsed,
+ * and otherwise parses the oldest waiting one.  The consumer (the training thread) takes chunk read_seq once it is
  * READY; while it is not, it parses a waiting chunk itself.  So both cores
  * parse when parsing is the bottleneck, and the consumer trains while the
  * reader thread parses when training is.  Rows leave in file order
@@ -17,11 +18,13 @@
  * the first row in file order sets it.  Dense CSV rows with a known
  * dimension are parsed straight into the chunk's row buffer.
  *
- * Errors: a record that does not parse ends its chunk's rows with a
- * message built there; the runtime's reader errors (I/O, Pipe-mode stop)
- * end the chunk being filled with its status, the message being in the
- * context already.  The consumer reports them in order, after the rows
- * before them.  Only the consumer calls optml_error on its own.
+ * Errors: a record that does not parse ends its chunk's rows; the consumer
+ * words the message when it takes the chunk, in order, because only then
+ * is the line number known (the lines of the file's earlier runs, counted
+ * by whichever thread parsed them).  The runtime's reader errors (I/O,
+ * Pipe-mode stop) end the chunk being filled with its status, the message
+ * being in the context already.  The consumer reports them in order, after
+ * the rows before them.  Only the consumer calls optml_error on its own.
  *
  * Memory: NCHUNK chunks of about chunk_bytes of text plus their parsed
  * rows, whatever the size of the channel.

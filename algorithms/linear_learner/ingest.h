@@ -1,7 +1,8 @@
 /*
  * ingest.h: one pass over a channel's records, parsed on two threads (see
- * ingest.c).  A reader thread cuts the records into chunks of a few hundred
- * kilobytes; chunks are parsed by whichever thread is free (the reader
+ * ingest.c).  A reader thread cuts the channel into chunks of a few hundred
+ * kilobytes (runs of CSV lines, or records); chunks are parsed by whichever
+ * thread is free (the reader
  * thread, or the consumer while it waits), and the consumer takes them back
  * strictly in order, so rows arrive in file order whatever the threading.
  *
