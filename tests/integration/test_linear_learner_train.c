@@ -100,6 +100,8 @@ TEST(ll_train_client_errors_name_file_and_line)
     write_file(base, "input/data/train/a.csv", many, ml);
     write_file(base, "input/data/train/b.csv", b2, (size_t)-1);
     FAILS_WITH(base, "Unable to parse csv", "file b.csv, line 20003:", "field 4: 'x4'");
+    free(b2);
+    free(many);
 
     base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
     write_file(base, "input/data/train/a.csv", good, (size_t)-1);
