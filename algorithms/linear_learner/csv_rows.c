@@ -491,29 +491,18 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
             continue;
         }
 #endif
-        const char *fs = p;
-        while (p < end && is_blank(*p))
-            p++;
+        const char *fe = memchr(p, ',', (size_t)(end - p));
+        if (!fe)
+            fe = end;
         float v = 0;
-        const char *stop = p;
-        int rc = parse_number(p, end, &v, &stop);
-        if (rc != NUM_BAD) {            /* a number, but must end the field */
-            p = stop;
-            while (p < end && is_blank(*p))
-                p++;
-            if (p < end && *p != ',')
-                rc = NUM_BAD;
-        }
-        if (rc != NUM_OK) {
-            report(err, errsz, field + 1, fs, end, rc);
+        if (ll_csv_field(p, fe, end, field + 1, &v, err, errsz) != 0)
             return -1;
-        }
         if (field < cap)
             out[field] = v;
         field++;
-        if (p == end)
+        if (fe == end)
             break;
-        p++;                                 /* the comma */
+        p = fe + 1;                          /* past the comma */
     }
     return (long)field;
 }
