@@ -202,6 +202,7 @@ static int add_entry(struct ll_ingest *g, struct chunk *c, const void *data, siz
     if (!src || dlen > UINT32_MAX || c->tlen + dlen > UINT32_MAX || grow_lines(c) != 0 ||
         grow_bytes(&c->text, &c->tcap, c->tlen + dlen + 1) != 0) {
         c->perr = OPTML_E_NOMEM;
+        c->err_entry = c->nl;
         c->msg_ready = 1;
         snprintf(c->msg, sizeof(c->msg), "out of memory reading channel %s, file %s", g->cfg.channel,
                  source ? source : "?");
