@@ -70,6 +70,8 @@ long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char 
     /* E[0] = 0xFFFF (so that E[k] + 1, in 16 bits, is field k's start),
      * E[k + 1] = field k's end; then spare copies of the line's end. */
     uint16_t E[1 + LL_CSV_WIDE_MAX + 1 + 8 + 8];
+    if (n == 0 || n > LL_CSV_WIDE_MAX) /* not for this path (csv_rows.c never asks) */
+        return ll_csv_parse_portable(line, n, out, cap, err, errsz);
     memset(buf, ',', 16);
     memcpy(buf + 16, line, n);
     memset(buf + 16 + n, ',', 64);
