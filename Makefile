@@ -31,8 +31,15 @@ BUILD        ?= build
 SAN          :=
 endif
 
-CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) -Iruntime/include -Iruntime -Itests/support -Ialgorithms $(PKG_CFLAGS) \
+CFLAGS_ALL   := -std=gnu11 $(OPT) -g -fPIC $(WARN) $(SAN) $(PKG_CFLAGS) \
                 -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\" -MMD -MP $(CFLAGS)
+# Include paths by part: the runtime sees its own folders; a module sees the
+# public header and algorithms/ only (no private runtime or test header);
+# tests and bench tools see everything.
+INC_RUNTIME  := -Iruntime/include -Iruntime
+INC_MODULE   := -Iruntime/include -Ialgorithms
+INC_TEST     := -Iruntime/include -Iruntime -Ialgorithms -Itests
+inc_for       = $(if $(filter runtime/%,$1),$(INC_RUNTIME),$(if $(filter algorithms/%,$1),$(INC_MODULE),$(INC_TEST)))
 LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # Numeric code: hidden symbols (a module exports only its table), -O3 so GCC
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
@@ -40,7 +47,7 @@ ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
 MODULE_LIBS  := $(shell pkg-config --libs jansson openblas) -lm
 
-RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ     := $(BUILD)/obj/runtime/main.o
 
@@ -84,7 +91,7 @@ help:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(filter algorithms/%,$<),$(ALGO_CFLAGS)) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(call inc_for,$<) $(if $(filter algorithms/%,$<),$(ALGO_CFLAGS)) -c $< -o $@
 
 # The runtime exports its optml_* API to the modules it dlopen()s.
 $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
@@ -124,10 +131,10 @@ asan:
 # ASan and UBSan; each target runs for FUZZ_SECONDS from its seed corpus.
 FUZZ_CC      := clang
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-                -Iruntime/include -Iruntime -Itests/support $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
+                $(INC_TEST) $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Ialgorithms -o $@ $< $(RUNTIME_SRC) $(ALGO_LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_LIB_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

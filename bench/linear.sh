@@ -116,7 +116,7 @@ cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
   "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/linear_learner/csv_rows.c" "$REPO/algorithms/linear_learner/csv_wide.c" || die "cannot build bench/tools/csvparse.c"
 LL_OBJ=$BUILD/obj/algorithms/linear_learner
 cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
-  "$BENCH_DIR/tools/csvingest.c" $(ls "$BUILD"/obj/runtime/*.o | grep -v '/main\.o$') \
+  "$BENCH_DIR/tools/csvingest.c" $(find "$BUILD"/obj/runtime -name '*.o' ! -name main.o) \
   "$LL_OBJ/ingest.o" "$LL_OBJ/csv_rows.o" "$LL_OBJ/csv_wide.o" "$LL_OBJ/parse.o" "$LL_OBJ/protobuf.o" \
   $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
 if [ ! -s "$CSV" ]; then

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "job.h"
-#include "log.h"
-#include "module.h"
-#include "serve.h"
-#include "stop.h"
-#include "train.h"
+#include "core/ctx.h"
+#include "core/log.h"
+#include "loader/module.h"
+#include "serve/serve.h"
+#include "core/stop.h"
+#include "train/train.h"
 
 static const char *type_name(enum optml_hp_type t)
 {

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "job.h"
+#include "core/ctx.h"
 #include "linear_learner/data.h"
 #include "linear_learner/ingest.h"
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "artifact.h"
-#include "job.h"
+#include "artifact/artifact.h"
+#include "core/ctx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hparams.h"
+#include "config/hparams.h"
 
 static const char *const CHOICES[] = {"adam", "sgd", "RMSprop", NULL};
 
@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* every error must carry a message */
         return 0;
     }
-    struct rt_job job = {.alg = &ALG, .hp = hp};
-    ctx.job = &job;
+    ctx.alg = &ALG;
+    ctx.hp = &hp;
     volatile uint64_t sink = rt_hparams_shape_hash(&hp);
     for (size_t i = 0; i < ALG.n_hparams; i++) {
         const char *n = HP[i].name;

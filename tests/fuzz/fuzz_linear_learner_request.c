@@ -34,10 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "core/ctx.h"
 #include "linear_learner/ll.h"
 #include "linear_learner/protobuf.h"
-#include "response.h"
+#include "serve/response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "media.h"
+#include "core/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "job.h"
-#include "log.h"
-#include "model_archive.h"
+#include "core/ctx.h"
+#include "core/log.h"
+#include "artifact/model_archive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

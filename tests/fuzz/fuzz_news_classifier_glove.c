@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "core/ctx.h"
 #include "news_classifier/nc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "core/ctx.h"
 #include "news_classifier/nc.h"
 #include "news_classifier/request.h"
-#include "response.h"
+#include "serve/response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "core/ctx.h"
 #include "news_classifier/data.h"
 #include "news_classifier/nc.h"
 

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "job.h"
+#include "data/channel.h"
+#include "core/ctx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

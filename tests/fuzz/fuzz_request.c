@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "job.h"
-#include "media.h"
-#include "negotiate.h"
+#include "data/channel.h"
+#include "core/ctx.h"
+#include "core/media.h"
+#include "serve/negotiate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

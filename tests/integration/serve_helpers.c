@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "train_helpers.h"
 
 double serve_now(void)

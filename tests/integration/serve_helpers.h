@@ -14,8 +14,8 @@
 #include <jansson.h>
 #include <sys/types.h>
 
-#include "http_client.h"
-#include "support.h"
+#include "support/http_client.h"
+#include "support/support.h"
 
 struct served {
     pid_t pid;

@@ -15,7 +15,7 @@
 
 #include <optml/algorithm.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "train_helpers.h"
 
 static char *abs_build_path(const char *rel)

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datagen.h"
-#include "harness.h"
+#include "support/datagen.h"
+#include "support/harness.h"
 #include "train_helpers.h"
 
 static double now_s(void)

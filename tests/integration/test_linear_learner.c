@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "linear_learner/protobuf.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"

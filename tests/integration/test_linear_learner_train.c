@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "linear_learner/protobuf.h"
 #include "train_helpers.h"
 

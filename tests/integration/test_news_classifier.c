@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"
 

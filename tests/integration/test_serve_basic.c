@@ -11,8 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "datagen.h"
-#include "harness.h"
+#include "support/datagen.h"
+#include "support/harness.h"
 #include "serve_helpers.h"
 
 static const char CSV[] = "1,2\n3,4,5\n";

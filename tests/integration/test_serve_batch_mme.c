@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"
 

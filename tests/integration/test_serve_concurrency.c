@@ -16,7 +16,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "serve_helpers.h"
 
 static const char CSV[] = "1,2\n3,4,5\n";

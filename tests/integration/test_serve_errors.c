@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "support/harness.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "datagen.h"
-#include "harness.h"
+#include "support/datagen.h"
+#include "support/harness.h"
 #include "train_helpers.h"
 
 static const char CSV[] = "1,2,3\n4,5,6\n7,8,9\n";

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "support/harness.h"
 
 static char *env_entry(const char *name, const char *value)
 {

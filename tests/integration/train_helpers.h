@@ -7,7 +7,7 @@
 
 #include <sys/types.h>
 
-#include "support.h"
+#include "support/support.h"
 
 /* Run `optml train` for `base` with the echo module; `extra` adds
  * environment entries (NULL-terminated, may be NULL). */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "crc32c.h"
+#include "core/crc32c.h"
 #include "harness.h"
 
 /* Room for `n` more bytes and the spare one after them. */

@@ -7,12 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "artifact.h"
-#include "atomic_file.h"
-#include "crc32c.h"
-#include "harness.h"
-#include "job.h"
-#include "support.h"
+#include "artifact/artifact.h"
+#include "core/atomic_file.h"
+#include "core/crc32c.h"
+#include "support/harness.h"
+#include "core/ctx.h"
+#include "core/paths.h"
+#include "support/support.h"
 
 static unsigned char *make_artifact(const char *module, uint32_t fmt, uint64_t hash, const char *payload,
                                     size_t *len)
@@ -115,13 +116,11 @@ static const struct optml_algorithm test_alg = {.api_version = OPTML_ALGORITHM_A
 TEST(model_write_then_read_checks_module_and_version)
 {
     char *base = tmpdir_new();
-    struct rt_job job;
-    memset(&job, 0, sizeof(job));
-    job.paths.model_dir = base;
-    job.hp_hash = 99;
+    struct rt_paths paths = {.model_dir = base};
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
-    ctx.job = &job;
+    ctx.paths = &paths;
+    ctx.hp_hash = 99;
     ctx.alg = &test_alg;
     ASSERT_EQ_INT(optml_model_write(&ctx, "m.bin", "abc", 3), OPTML_OK);
     void *data;
@@ -142,8 +141,7 @@ TEST(model_write_then_read_checks_module_and_version)
     ASSERT_EQ_INT(optml_model_read(&ctx, base, "absent.bin", &data, &len), OPTML_E_MODEL);
     ASSERT_CONTAINS(ctx.errmsg, "does not exist");
     rt_ctx_init(&ctx);
-    ctx.job = &job;
+    ctx.paths = &paths;
     ctx.alg = &test_alg;
     ASSERT_EQ_INT(optml_model_write(&ctx, "../escape", "x", 1), OPTML_E_INTERNAL);
-    job.paths.model_dir = NULL;
 }

@@ -20,12 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../support/datagen.h"
-#include "../support/harness.h"
-#include "../support/support.h"
-#include "channel.h"
-#include "log.h"
-#include "stop.h"
+#include "support/datagen.h"
+#include "support/harness.h"
+#include "support/support.h"
+#include "data/channel.h"
+#include "core/log.h"
+#include "core/stop.h"
 
 /* ---- helpers ---- */
 
@@ -45,7 +45,6 @@ static void sleep_ms(long ms)
 /* A job with one channel `name` under a fresh data directory. */
 struct fixture {
     struct optml_ctx ctx;
-    struct rt_job job;
     struct optml_channel ch;
     char *data_dir;
 };
@@ -58,9 +57,8 @@ static void fx_init(struct fixture *fx, const char *name, enum optml_input_mode 
     fx->data_dir = tmpdir_new();
     struct rt_channel_config cfg = {.name = (char *)name, .mode = mode, .recordio_wrapped = wrapped};
     ASSERT_EQ_INT(rt_channel_init(&fx->ctx, &fx->ch, &cfg, decl, fx->data_dir), OPTML_OK);
-    fx->job.channels = &fx->ch;
-    fx->job.n_channels = 1;
-    fx->ctx.job = &fx->job;
+    fx->ctx.channels = &fx->ch;
+    fx->ctx.n_channels = 1;
 }
 
 static void fx_free(struct fixture *fx)

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../support/harness.h"
-#include "../support/support.h"
-#include "config.h"
+#include "support/harness.h"
+#include "support/support.h"
+#include "config/config.h"
 
 static optml_status input(struct optml_ctx *ctx, const char *json, struct rt_input_config *c)
 {

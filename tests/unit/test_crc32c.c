@@ -5,8 +5,8 @@
  */
 #include <stdint.h>
 
-#include "../support/harness.h"
-#include "crc32c.h"
+#include "support/harness.h"
+#include "core/crc32c.h"
 
 /* Bit-at-a-time CRC-32C: the definition the tables must agree with. */
 static uint32_t crc_bitwise(const unsigned char *p, size_t n)

@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../support/datagen.h"
-#include "../support/harness.h"
-#include "channel.h"
-#include "crc32c.h"
-#include "framing.h"
-#include "log.h"
-#include "stream.h"
+#include "support/datagen.h"
+#include "support/harness.h"
+#include "data/channel.h"
+#include "core/crc32c.h"
+#include "data/framing.h"
+#include "core/log.h"
+#include "data/stream.h"
 
 /* ---- reading ---- */
 

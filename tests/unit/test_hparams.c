@@ -6,8 +6,8 @@
  */
 #include <math.h>
 
-#include "../support/harness.h"
-#include "hparams.h"
+#include "support/harness.h"
+#include "config/hparams.h"
 
 static const char *const OPTIMIZERS[] = {"adam", "sgd", "RMSprop", NULL};
 static const char *const LOSSES[] = {"logistic", "hinge", NULL};
@@ -100,12 +100,10 @@ static void one_text_(int line, const char *key, const char *value, const char *
 }
 #define ONE_TEXT(key, value, want) one_text_(__LINE__, key, value, want)
 
-static void with_job(struct optml_ctx *ctx, struct rt_job *job, struct rt_hparams *hp)
+static void with_job(struct optml_ctx *ctx, struct rt_hparams *hp)
 {
-    memset(job, 0, sizeof(*job));
-    job->alg = &ALG;
-    job->hp = *hp;
-    ctx->job = job;
+    ctx->alg = &ALG;
+    ctx->hp = hp;
 }
 
 TEST(hparams_decls_valid)
@@ -192,8 +190,7 @@ TEST(hparams_defaults_applied)
     struct optml_ctx ctx;
     struct rt_hparams hp;
     ASSERT_EQ_INT(parse(&ctx, "{\"feature_dim\": \"10\"}", &hp), OPTML_OK);
-    struct rt_job job;
-    with_job(&ctx, &job, &hp);
+    with_job(&ctx, &hp);
     ASSERT_EQ_INT(optml_hp_int(&ctx, "feature_dim"), 10);
     ASSERT_NEAR(optml_hp_float(&ctx, "feature_dim"), 10.0, 0);
     ASSERT(optml_hp_was_given(&ctx, "feature_dim"));
@@ -239,9 +236,7 @@ TEST(hparams_accessors_without_job)
     ASSERT(optml_hp_string(&ctx, "epochs") == NULL);
     ASSERT_EQ_INT(optml_hp_int(NULL, "epochs"), 0);
     ASSERT(optml_hp_string(NULL, "epochs") == NULL);
-    struct rt_job job;
-    memset(&job, 0, sizeof(job)); /* a job whose hyperparameters are not parsed yet */
-    ctx.job = &job;
+    ctx.hp = NULL; /* a job whose hyperparameters are not parsed yet */
     ASSERT_EQ_INT(optml_hp_int(&ctx, "epochs"), 0);
     ASSERT(optml_hp_string(&ctx, "epochs") == NULL);
 }
@@ -397,11 +392,10 @@ TEST(hparams_enum_and_auto)
 {
     struct optml_ctx ctx;
     struct rt_hparams hp;
-    struct rt_job job;
     ONE_TEXT("optimizer", "SGD", "sgd");
     ONE_TEXT("optimizer", "rmsprop", "RMSprop");
     ASSERT_EQ_INT(parse_one(&ctx, "optimizer", "Auto", &hp), OPTML_OK);
-    with_job(&ctx, &job, &hp);
+    with_job(&ctx, &hp);
     ASSERT(optml_hp_is_auto(&ctx, "optimizer"));
     ASSERT_EQ_STR(optml_hp_string(&ctx, "optimizer"), "auto");
     rt_hparams_free(&hp);
@@ -412,7 +406,7 @@ TEST(hparams_enum_and_auto)
 
     const char *j = "{\"feature_dim\": \"auto\", \"wd\": \"AUTO\"}";
     ASSERT_EQ_INT(parse(&ctx, j, &hp), OPTML_OK);
-    with_job(&ctx, &job, &hp);
+    with_job(&ctx, &hp);
     ASSERT(optml_hp_is_auto(&ctx, "feature_dim"));
     ASSERT(optml_hp_is_set(&ctx, "feature_dim"));
     ASSERT(optml_hp_was_given(&ctx, "feature_dim"));

@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "linear_learner/csv_rows.h"
 #include "linear_learner/csv_wide.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../support/harness.h"
-#include "job.h"
+#include "support/harness.h"
+#include "core/ctx.h"
 #include "linear_learner/ingest.h"
 #include "linear_learner/parse.h"
 

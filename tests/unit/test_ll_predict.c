@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../support/harness.h"
-#include "job.h"
+#include "support/harness.h"
+#include "core/ctx.h"
+#include "core/paths.h"
 #include "linear_learner/ll.h"
 #include "linear_learner/protobuf.h"
-#include "response.h"
-#include "support.h"
+#include "serve/response.h"
+#include "support/support.h"
 
 static const struct optml_algorithm LL_ALG = {
     .api_version = OPTML_ALGORITHM_API_VERSION,
@@ -384,14 +385,11 @@ TEST(ll_model_payload_round_trip_and_damage)
 TEST(ll_model_files_written_and_loaded_through_the_runtime)
 {
     char *dir = tmpdir_new();
-    struct rt_job job;
-    memset(&job, 0, sizeof(job));
-    job.alg = &LL_ALG;
-    job.paths.model_dir = dir;
+    struct rt_paths paths = {.model_dir = dir};
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
     ctx.alg = &LL_ALG;
-    ctx.job = &job;
+    ctx.paths = &paths;
     struct ll_model *m = test_model(LL_REGRESSOR);
     ASSERT_EQ_INT(ll_model_save(&ctx, m, NULL), OPTML_OK);
     char *mj = path_join(dir, "model.json");

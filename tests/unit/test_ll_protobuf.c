@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "linear_learner/protobuf.h"
 
 /* ------------------------------------------------------------ builder */

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "common/gradcheck.h"
-#include "hparams.h"
-#include "job.h"
+#include "config/hparams.h"
+#include "core/ctx.h"
 #include "linear_learner/eval.h"
 #include "linear_learner/parse.h"
 #include "linear_learner/protobuf.h"
@@ -38,11 +38,8 @@ static optml_status config(const char *json, struct ll_config *cfg, char *err, s
     struct rt_hparams hp;
     optml_status s = rt_hparams_parse(&ctx, &LL_ALG, json, strlen(json), &hp);
     if (s == OPTML_OK) {
-        struct rt_job job;
-        memset(&job, 0, sizeof(job));
-        job.alg = &LL_ALG;
-        job.hp = hp;
-        ctx.job = &job;
+        ctx.alg = &LL_ALG;
+        ctx.hp = &hp;
         s = ll_config_load(&ctx, cfg);
         rt_hparams_free(&hp);
     }

@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "common/gradcheck.h"
 #include "common/losses.h"
 

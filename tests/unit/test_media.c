@@ -2,8 +2,8 @@
  * test_media.c: rt_media_parse (type/params split) and optml_media_param
  * (parameter lookup) from runtime/media.c.
  */
-#include "../support/harness.h"
-#include "media.h"
+#include "support/harness.h"
+#include "core/media.h"
 
 static int parse(const char *h, char *type, const char **params)
 {

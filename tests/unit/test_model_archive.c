@@ -22,10 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "job.h"
-#include "model_archive.h"
-#include "support.h"
+#include "support/harness.h"
+#include "core/ctx.h"
+#include "artifact/model_archive.h"
+#include "support/support.h"
 
 /* ---- building archives ---- */
 

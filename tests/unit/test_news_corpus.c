@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 
-#include "../support/harness.h"
-#include "job.h"
+#include "support/harness.h"
+#include "core/ctx.h"
 #include "news_classifier/data.h"
 #include "news_classifier/nc.h"
 

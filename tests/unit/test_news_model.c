@@ -9,8 +9,8 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
-#include "job.h"
+#include "support/harness.h"
+#include "core/ctx.h"
 #include "news_classifier/nc.h"
 #include "news_classifier/request.h"
 

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "news_classifier/nc.h"
 
 /* ------------------------------------------------------------ helpers */

@@ -17,7 +17,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "common/gradcheck.h"
 #include "common/losses.h"
 #include "common/nn.h"

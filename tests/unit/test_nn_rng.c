@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "common/nn.h"
 
 TEST(nn_rng_splitmix64_reference_and_determinism)

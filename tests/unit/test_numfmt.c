@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../support/harness.h"
-#include "numfmt.h"
+#include "support/harness.h"
+#include "core/numfmt.h"
 
 /* The definition: the least precision from 12 to 17 that round-trips. */
 static void by_search(char *buf, size_t n, double v)

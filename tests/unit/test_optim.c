@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "../support/harness.h"
+#include "support/harness.h"
 #include "common/optim.h"
 
 static struct optim_cfg cfg(enum optim_kind kind, float lr)

@@ -7,11 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "job.h"
-#include "log.h"
-#include "response.h"
-#include "support.h"
+#include "support/harness.h"
+#include "core/ctx.h"
+#include "train/job.h"
+#include "core/log.h"
+#include "serve/response.h"
+#include "support/support.h"
 
 TEST(status_table_maps_codes)
 {

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../support/datagen.h"
-#include "../support/harness.h"
-#include "../support/support.h"
-#include "channel.h"
-#include "framing.h"
-#include "stream.h"
+#include "support/datagen.h"
+#include "support/harness.h"
+#include "support/support.h"
+#include "data/channel.h"
+#include "data/framing.h"
+#include "data/stream.h"
 
 /* Read memory in every window / short-read combination; all must give `expect`. */
 static void expect_mem(const void *data, size_t len, enum optml_framing fr, const char *expect)

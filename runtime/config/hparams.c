@@ -1,0 +1,790 @@
+/*
+ * hparams.c: hyperparameters.json.  Owns the check of a module's declaration
+ * table, the typed parsing of the user's string values (double-encoded SDK
+ * values, booleans, C-locale numbers, ranges, enums, "auto", JSON), defaults,
+ * the shape hash of the OPTML_HP_SHAPES_MODEL values, the JSON echo lines and
+ * the public optml_hp_* accessors.
+ */
+#define _GNU_SOURCE
+#include "config/hparams.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/config.h"
+
+#define HP_FILE "hyperparameters.json"
+#define KNOWN_FLAGS (OPTML_HP_REQUIRED | OPTML_HP_ALLOW_AUTO | OPTML_HP_SHAPES_MODEL | \
+                     OPTML_HP_HAS_MIN | OPTML_HP_HAS_MAX | OPTML_HP_MIN_EXCLUSIVE)
+#define RANGE_FLAGS (OPTML_HP_HAS_MIN | OPTML_HP_HAS_MAX | OPTML_HP_MIN_EXCLUSIVE)
+#define SHOWN 200 /* characters of a user value quoted in a message */
+#define WHY_SIZE 1600 /* "must be <accepted>, got '<value>'<detail>" */
+
+/* Results of parse_value. */
+enum { PV_OK = 0, PV_BAD = -1, PV_NOMEM = -2 };
+
+/* ------------------------------------------------------------------------ */
+/* Text helpers                                                             */
+/* ------------------------------------------------------------------------ */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* malloc'd copy of s without leading and trailing white space. */
+static char *strdup_trimmed(const char *s)
+{
+    while (is_space(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && is_space(s[n - 1]))
+        n--;
+    return strndup(s, n);
+}
+
+static int is_reserved(const char *key)
+{
+    return key[0] == '_' || strncmp(key, "sagemaker_", 10) == 0;
+}
+
+/* The shortest text that reads back as x ("0.001", "1000", "1e-300"). */
+static void fmt_num(double x, char *buf, size_t size)
+{
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(buf, size, "%.0f", x);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, size, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+/* " in [1, 10]", " >= 1", " > 0", " <= 5" or "" for a numeric declaration. */
+static void describe_range(const struct optml_hparam_decl *d, char *buf, size_t size)
+{
+    char lo[40], hi[40];
+    int has_min = (d->flags & OPTML_HP_HAS_MIN) != 0, has_max = (d->flags & OPTML_HP_HAS_MAX) != 0;
+    int excl = (d->flags & OPTML_HP_MIN_EXCLUSIVE) != 0;
+    fmt_num(d->min, lo, sizeof(lo));
+    fmt_num(d->max, hi, sizeof(hi));
+    if (has_min && has_max)
+        snprintf(buf, size, " in %c%s, %s]", excl ? '(' : '[', lo, hi);
+    else if (has_min)
+        snprintf(buf, size, " %s %s", excl ? ">" : ">=", lo);
+    else if (has_max)
+        snprintf(buf, size, " <= %s", hi);
+    else
+        buf[0] = 0;
+}
+
+/* What a declaration accepts, e.g. "an integer in [1, 10] or auto". */
+static void describe(const struct optml_hparam_decl *d, char *buf, size_t size)
+{
+    char range[100];
+    const char *autos = (d->flags & OPTML_HP_ALLOW_AUTO) ? " or auto" : "";
+    describe_range(d, range, sizeof(range));
+    switch (d->type) {
+    case OPTML_HP_INT:
+        snprintf(buf, size, "an integer%s%s", range, autos);
+        break;
+    case OPTML_HP_FLOAT:
+        snprintf(buf, size, "a number%s%s", range, autos);
+        break;
+    case OPTML_HP_BOOL:
+        snprintf(buf, size, "a boolean (true, True, TRUE, 1, false, False, FALSE, 0)%s", autos);
+        break;
+    case OPTML_HP_ENUM: {
+        size_t n = (size_t)snprintf(buf, size, "one of %s", autos[0] ? "auto" : "");
+        for (size_t i = 0; d->choices && d->choices[i] && n < size; i++)
+            n += (size_t)snprintf(buf + n, size - n, "%s%s",
+                                  (i || autos[0]) ? ", " : "", d->choices[i]);
+        break;
+    }
+    case OPTML_HP_JSON:
+        snprintf(buf, size, "valid JSON text%s", autos);
+        break;
+    default:
+        snprintf(buf, size, "a string%s", autos);
+        break;
+    }
+}
+
+/* "must be <describe>, got '<text>'<detail>" into why. */
+static int bad_value(const struct optml_hparam_decl *d, const char *text, const char *detail,
+                     char *why, size_t whysz)
+{
+    char accepted[1024];
+    describe(d, accepted, sizeof(accepted));
+    snprintf(why, whysz, "must be %s, got '%.*s%s'%s", accepted, SHOWN, text,
+             strlen(text) > SHOWN ? "..." : "", detail ? detail : "");
+    return PV_BAD;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Typed parsing of one value                                               */
+/* ------------------------------------------------------------------------ */
+
+static int in_range(const struct optml_hparam_decl *d, double x)
+{
+    if (d->flags & OPTML_HP_HAS_MIN) {
+        if ((d->flags & OPTML_HP_MIN_EXCLUSIVE) ? !(x > d->min) : !(x >= d->min))
+            return 0;
+    }
+    if ((d->flags & OPTML_HP_HAS_MAX) && !(x <= d->max))
+        return 0;
+    return 1;
+}
+
+/* [+-]?[0-9]+ */
+static int looks_int(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Digits, sign, '.', exponent only: rejects nan, inf, hex floats, "1_0". */
+static int looks_float(const char *s)
+{
+    int digits = 0;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digits = 1;
+        else if (!strchr("+-.eE", *s))
+            return 0;
+    }
+    return digits;
+}
+
+static int parse_int(const struct optml_hparam_decl *d, const char *t,
+                     struct rt_hparam_value *v, char *why, size_t whysz)
+{
+    if (!looks_int(t))
+        return bad_value(d, t, NULL, why, whysz);
+    errno = 0;
+    char *end = NULL;
+    long long x = strtoll(t, &end, 10);
+    if (errno == ERANGE || !end || *end)
+        return bad_value(d, t, " (out of the 64-bit integer range)", why, whysz);
+    if (!in_range(d, (double)x))
+        return bad_value(d, t, NULL, why, whysz);
+    v->i = x;
+    v->f = (double)x;
+    return PV_OK;
+}
+
+static int parse_float(const struct optml_hparam_decl *d, const char *t,
+                       struct rt_hparam_value *v, char *why, size_t whysz)
+{
+    if (!looks_float(t))
+        return bad_value(d, t, NULL, why, whysz);
+    errno = 0;
+    char *end = NULL;
+    double x = strtod(t, &end);
+    if (!end || end == t || *end)
+        return bad_value(d, t, NULL, why, whysz);
+    if (!isfinite(x))
+        return bad_value(d, t, " (out of the double range)", why, whysz);
+    if (!in_range(d, x))
+        return bad_value(d, t, NULL, why, whysz);
+    v->f = x;
+    return PV_OK;
+}
+
+static int parse_bool(const struct optml_hparam_decl *d, const char *t,
+                      struct rt_hparam_value *v, char *why, size_t whysz)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "1"};
+    static const char *const no[] = {"false", "False", "FALSE", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(t, yes[i]) == 0) {
+            v->b = 1;
+            return PV_OK;
+        }
+        if (strcmp(t, no[i]) == 0) {
+            v->b = 0;
+            return PV_OK;
+        }
+    }
+    return bad_value(d, t, NULL, why, whysz);
+}
+
+/* The declared spelling of an ENUM value (exact match first, then any case). */
+static const char *match_choice(const struct optml_hparam_decl *d, const char *t)
+{
+    for (size_t i = 0; d->choices && d->choices[i]; i++)
+        if (strcmp(t, d->choices[i]) == 0)
+            return d->choices[i];
+    for (size_t i = 0; d->choices && d->choices[i]; i++)
+        if (strcasecmp(t, d->choices[i]) == 0)
+            return d->choices[i];
+    return NULL;
+}
+
+static int parse_json_text(const struct optml_hparam_decl *d, const char *t,
+                           char *why, size_t whysz)
+{
+    json_error_t err;
+    json_t *j = json_loads(t, JSON_DECODE_ANY, &err);
+    if (j) {
+        json_decref(j);
+        return PV_OK;
+    }
+    char detail[240];
+    snprintf(detail, sizeof(detail), " (line %d, column %d: %s)", err.line, err.column, err.text);
+    return bad_value(d, t, detail, why, whysz);
+}
+
+/* Set v->text to a copy of s (or of s trimmed). */
+static int set_text(struct rt_hparam_value *v, const char *s, int trim)
+{
+    free(v->text);
+    v->text = trim ? strdup_trimmed(s) : strdup(s);
+    return v->text ? PV_OK : PV_NOMEM;
+}
+
+/* Parse `text` (already decoded) for declaration d into v: PV_OK, PV_BAD with
+ * "must be ..., got '...'" in why, or PV_NOMEM.  v->set is set on success. */
+static int parse_value(const struct optml_hparam_decl *d, const char *text,
+                       struct rt_hparam_value *v, char *why, size_t whysz)
+{
+    int trimmed = d->type != OPTML_HP_STRING && d->type != OPTML_HP_JSON;
+    char *t = strdup_trimmed(text);
+    if (!t)
+        return PV_NOMEM;
+    int r;
+    v->is_auto = 0;
+    if ((d->flags & OPTML_HP_ALLOW_AUTO) && strcasecmp(t, "auto") == 0) {
+        v->is_auto = 1;
+        r = set_text(v, "auto", 0);
+        goto out;
+    }
+    switch (d->type) {
+    case OPTML_HP_INT: r = parse_int(d, t, v, why, whysz); break;
+    case OPTML_HP_FLOAT: r = parse_float(d, t, v, why, whysz); break;
+    case OPTML_HP_BOOL: r = parse_bool(d, t, v, why, whysz); break;
+    case OPTML_HP_JSON: r = parse_json_text(d, text, why, whysz); break;
+    case OPTML_HP_ENUM: {
+        const char *c = match_choice(d, t);
+        r = c ? set_text(v, c, 0) : bad_value(d, text, NULL, why, whysz);
+        goto out;
+    }
+    default: r = PV_OK; break;
+    }
+    if (r == PV_OK)
+        r = set_text(v, trimmed ? t : text, 0);
+out:
+    free(t);
+    if (r == PV_OK)
+        v->set = 1;
+    return r;
+}
+
+/* When s is a JSON string literal ("\"adam\""), *out = its content
+ * (malloc'd); otherwise *out = NULL.  Returns PV_NOMEM on allocation failure. */
+static int decode_once(const char *s, char **out)
+{
+    *out = NULL;
+    const char *p = s;
+    while (is_space(*p))
+        p++;
+    if (*p != '"')
+        return PV_OK;
+    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+    if (j && json_is_string(j)) {
+        *out = strdup(json_string_value(j));
+        if (!*out) {
+            json_decref(j);
+            return PV_NOMEM;
+        }
+    }
+    json_decref(j);
+    return PV_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The declaration table                                                    */
+/* ------------------------------------------------------------------------ */
+
+static ptrdiff_t find_decl(const struct optml_algorithm *alg, const char *name)
+{
+    for (size_t i = 0; i < alg->n_hparams; i++)
+        if (alg->hparams[i].name && strcmp(alg->hparams[i].name, name) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+static optml_status check_range_decl(optml_ctx *ctx, const struct optml_algorithm *alg,
+                                     const struct optml_hparam_decl *d)
+{
+    const char *m = alg->name ? alg->name : "?";
+    int numeric = d->type == OPTML_HP_INT || d->type == OPTML_HP_FLOAT;
+    if ((d->flags & RANGE_FLAGS) && !numeric)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "range flags on a non-numeric type", m, d->name);
+    if ((d->flags & OPTML_HP_MIN_EXCLUSIVE) && !(d->flags & OPTML_HP_HAS_MIN))
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "OPTML_HP_MIN_EXCLUSIVE without OPTML_HP_HAS_MIN", m, d->name);
+    if (((d->flags & OPTML_HP_HAS_MIN) && isnan(d->min)) ||
+        ((d->flags & OPTML_HP_HAS_MAX) && isnan(d->max)))
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "NaN bound", m, d->name);
+    if ((d->flags & OPTML_HP_HAS_MIN) && (d->flags & OPTML_HP_HAS_MAX) &&
+        (d->min > d->max || (d->min == d->max && (d->flags & OPTML_HP_MIN_EXCLUSIVE))))
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "empty range", m, d->name);
+    return OPTML_OK;
+}
+
+static optml_status check_choices_decl(optml_ctx *ctx, const struct optml_algorithm *alg,
+                                       const struct optml_hparam_decl *d)
+{
+    const char *m = alg->name ? alg->name : "?";
+    if (d->type != OPTML_HP_ENUM)
+        return OPTML_OK;
+    if (!d->choices || !d->choices[0])
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "ENUM without choices", m, d->name);
+    for (size_t i = 0; d->choices[i]; i++) {
+        if (!d->choices[i][0])
+            return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                               "empty choice", m, d->name);
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(d->choices[i], d->choices[j]) == 0)
+                return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                                   "choice '%s' is listed twice (choices match ignoring case)",
+                                   m, d->name, d->choices[i]);
+    }
+    return OPTML_OK;
+}
+
+static optml_status check_default_decl(optml_ctx *ctx, const struct optml_algorithm *alg,
+                                       const struct optml_hparam_decl *d)
+{
+    const char *m = alg->name ? alg->name : "?";
+    if (!d->default_value)
+        return OPTML_OK;
+    if (d->flags & OPTML_HP_REQUIRED)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "required but has a default", m, d->name);
+    struct rt_hparam_value v = {.decl = d};
+    char why[WHY_SIZE];
+    int r = parse_value(d, d->default_value, &v, why, sizeof(why));
+    free(v.text);
+    if (r == PV_NOMEM)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    if (r != PV_OK)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "invalid default: %s", m, d->name, why);
+    return OPTML_OK;
+}
+
+static optml_status check_decl(optml_ctx *ctx, const struct optml_algorithm *alg, size_t i)
+{
+    const struct optml_hparam_decl *d = &alg->hparams[i];
+    const char *m = alg->name ? alg->name : "?";
+    if (!d->name || !d->name[0])
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter #%zu has no name",
+                           m, i);
+    if (is_reserved(d->name))
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': names "
+                           "starting with '_' or 'sagemaker_' are reserved", m, d->name);
+    if (find_decl(alg, d->name) != (ptrdiff_t)i)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s' is "
+                           "declared twice", m, d->name);
+    if ((unsigned)d->type > (unsigned)OPTML_HP_JSON)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "unknown type %d", m, d->name, (int)d->type);
+    if (d->flags & ~KNOWN_FLAGS)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                           "unknown flags 0x%x", m, d->name, d->flags & ~KNOWN_FLAGS);
+    optml_status st;
+    if ((st = check_range_decl(ctx, alg, d)) != OPTML_OK ||
+        (st = check_choices_decl(ctx, alg, d)) != OPTML_OK)
+        return st;
+    return check_default_decl(ctx, alg, d);
+}
+
+optml_status rt_hparams_check_decls(optml_ctx *ctx, const struct optml_algorithm *alg)
+{
+    if (!alg)
+        return optml_error(ctx, OPTML_E_INTERNAL, "no module to check");
+    if (alg->n_hparams && !alg->hparams)
+        return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': n_hparams is %zu but hparams "
+                           "is NULL", alg->name ? alg->name : "?", alg->n_hparams);
+    for (size_t i = 0; i < alg->n_hparams; i++) {
+        optml_status st = check_decl(ctx, alg, i);
+        if (st != OPTML_OK)
+            return st;
+    }
+    return OPTML_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* hyperparameters.json                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Lower case with '-' as '_', for "did you mean". */
+static int same_loosely(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (*a == '-') ? '_' : (char)((*a >= 'A' && *a <= 'Z') ? *a - 'A' + 'a' : *a);
+        char y = (*b == '-') ? '_' : (char)((*b >= 'A' && *b <= 'Z') ? *b - 'A' + 'a' : *b);
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static optml_status unknown_key(optml_ctx *ctx, const struct optml_algorithm *alg,
+                                const char *key)
+{
+    char list[1200] = "", hint[300] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < alg->n_hparams && n < sizeof(list); i++) {
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+                              alg->hparams[i].name);
+        if (!hint[0] && same_loosely(key, alg->hparams[i].name))
+            snprintf(hint, sizeof(hint), " (did you mean '%s'?)", alg->hparams[i].name);
+    }
+    return optml_error(ctx, OPTML_E_CLIENT,
+                       HP_FILE ": unknown hyperparameter '%.*s'%s; %s accepts %s", SHOWN, key,
+                       hint, alg->name ? alg->name : "the module",
+                       alg->n_hparams ? list : "no hyperparameters");
+}
+
+static optml_status not_a_string(optml_ctx *ctx, const char *key, const json_t *val)
+{
+    optml_status st;
+    char *dump = json_dumps(val, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_t *s = dump ? json_string(dump) : NULL;
+    char *quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    if (!quoted)
+        st = optml_error(ctx, OPTML_E_CLIENT, HP_FILE ": '%s' is %s, but SageMaker passes "
+                         "every hyperparameter value as a string", key, rt_json_kind(val));
+    else
+        st = optml_error(ctx, OPTML_E_CLIENT, HP_FILE ": '%s' is %s (%.*s%s), but SageMaker "
+                         "passes every hyperparameter value as a string: write \"%s\": %.*s%s",
+                         key, rt_json_kind(val), SHOWN, dump, strlen(dump) > SHOWN ? "..." : "",
+                         key, SHOWN, quoted, strlen(quoted) > SHOWN ? "...\"" : "");
+    free(quoted);
+    json_decref(s);
+    free(dump);
+    return st;
+}
+
+/* Parse the user's text for one key: decode once, then type it. */
+static optml_status apply_text(optml_ctx *ctx, const char *key, const char *raw,
+                               struct rt_hparam_value *v)
+{
+    char *decoded = NULL;
+    char why[WHY_SIZE];
+    if (decode_once(raw, &decoded) != PV_OK)
+        return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+    int r = parse_value(v->decl, decoded ? decoded : raw, v, why, sizeof(why));
+    /* JSON: a string literal that is not JSON once decoded is kept as is. */
+    if (r == PV_BAD && decoded && v->decl->type == OPTML_HP_JSON)
+        r = parse_value(v->decl, raw, v, why, sizeof(why));
+    free(decoded);
+    if (r == PV_NOMEM)
+        return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+    if (r != PV_OK)
+        return optml_error(ctx, OPTML_E_CLIENT, HP_FILE ": '%s' %s", key, why);
+    v->given = 1;
+    return OPTML_OK;
+}
+
+static optml_status apply_given(optml_ctx *ctx, struct rt_hparams *hp, const char *key,
+                                json_t *val)
+{
+    if (is_reserved(key)) {
+        if (json_object_set(hp->ignored, key, val) != 0)
+            return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+        return OPTML_OK;
+    }
+    ptrdiff_t i = find_decl(hp->alg, key);
+    if (i < 0)
+        return unknown_key(ctx, hp->alg, key);
+    if (!json_is_string(val))
+        return not_a_string(ctx, key, val);
+    return apply_text(ctx, key, json_string_value(val), &hp->values[i]);
+}
+
+/* Defaults for what was not given; then every REQUIRED key must be set. */
+static optml_status apply_defaults(optml_ctx *ctx, struct rt_hparams *hp)
+{
+    const struct optml_algorithm *alg = hp->alg;
+    char missing[1200] = "", why[WHY_SIZE];
+    size_t n = 0, count = 0;
+    const struct optml_hparam_decl *first = NULL;
+    for (size_t i = 0; i < alg->n_hparams; i++) {
+        struct rt_hparam_value *v = &hp->values[i];
+        const struct optml_hparam_decl *d = v->decl;
+        if (v->set)
+            continue;
+        if (d->default_value) {
+            int r = parse_value(d, d->default_value, v, why, sizeof(why));
+            if (r == PV_NOMEM)
+                return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+            if (r != PV_OK)
+                return optml_error(ctx, OPTML_E_INTERNAL, "module '%s': hyperparameter '%s': "
+                                   "invalid default: %s", alg->name ? alg->name : "?",
+                                   d->name, why);
+        } else if (d->flags & OPTML_HP_REQUIRED) {
+            if (!first)
+                first = d;
+            count++;
+            if (n < sizeof(missing))
+                n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%s",
+                                      n ? ", " : "", d->name);
+        }
+    }
+    if (count == 1) {
+        char accepted[1024];
+        describe(first, accepted, sizeof(accepted));
+        return optml_error(ctx, OPTML_E_CLIENT, HP_FILE ": required hyperparameter '%s' is "
+                           "missing (%s)", first->name, accepted);
+    }
+    if (count > 1)
+        return optml_error(ctx, OPTML_E_CLIENT, HP_FILE ": required hyperparameters are "
+                           "missing: %s", missing);
+    return OPTML_OK;
+}
+
+static optml_status hparams_init(optml_ctx *ctx, const struct optml_algorithm *alg,
+                                 struct rt_hparams *out)
+{
+    out->alg = alg;
+    out->values = calloc(alg->n_hparams ? alg->n_hparams : 1, sizeof(*out->values));
+    out->ignored = json_object();
+    if (!out->values || !out->ignored)
+        return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+    for (size_t i = 0; i < alg->n_hparams; i++)
+        out->values[i].decl = &alg->hparams[i];
+    return OPTML_OK;
+}
+
+optml_status rt_hparams_parse(optml_ctx *ctx, const struct optml_algorithm *alg,
+                              const char *text, size_t len, struct rt_hparams *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!alg || (alg->n_hparams && !alg->hparams))
+        return optml_error(ctx, OPTML_E_INTERNAL, "hyperparameters: no declaration table");
+    optml_status st = hparams_init(ctx, alg, out);
+    if (st != OPTML_OK)
+        goto out;
+    int blank = 1;
+    for (size_t i = 0; text && i < len && blank; i++)
+        blank = text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n';
+    if (blank) {
+        if (!(out->provided = json_object())) {
+            st = optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
+            goto out;
+        }
+    } else if ((st = rt_config_load_object(ctx, HP_FILE, text, len, &out->provided)) != OPTML_OK) {
+        goto out;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(out->provided, key, val) {
+        if ((st = apply_given(ctx, out, key, val)) != OPTML_OK)
+            goto out;
+    }
+    st = apply_defaults(ctx, out);
+out:
+    if (st != OPTML_OK)
+        rt_hparams_free(out);
+    return st;
+}
+
+void rt_hparams_free(struct rt_hparams *hp)
+{
+    if (!hp)
+        return;
+    if (hp->values && hp->alg)
+        for (size_t i = 0; i < hp->alg->n_hparams; i++)
+            free(hp->values[i].text);
+    free(hp->values);
+    json_decref(hp->provided);
+    json_decref(hp->ignored);
+    memset(hp, 0, sizeof(*hp));
+}
+
+const struct rt_hparam_value *rt_hparams_find(const struct rt_hparams *hp, const char *name)
+{
+    if (!hp || !hp->alg || !hp->values || !name)
+        return NULL;
+    ptrdiff_t i = find_decl(hp->alg, name);
+    return i < 0 ? NULL : &hp->values[i];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shape hash and echo lines                                                */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Canonical text of v; returns buf, or a malloc'd string in *owned. */
+static const char *canonical(const struct rt_hparam_value *v, char *buf, size_t size,
+                             char **owned)
+{
+    *owned = NULL;
+    if (!v->set)
+        return "-";
+    if (v->is_auto)
+        return "auto";
+    switch (v->decl->type) {
+    case OPTML_HP_INT: snprintf(buf, size, "%lld", (long long)v->i); return buf;
+    case OPTML_HP_FLOAT: snprintf(buf, size, "%.17g", v->f); return buf;
+    case OPTML_HP_BOOL: return v->b ? "1" : "0";
+    case OPTML_HP_JSON: {
+        json_t *j = json_loads(v->text, JSON_DECODE_ANY, NULL);
+        *owned = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(j);
+        return *owned ? *owned : v->text;
+    }
+    default: return v->text ? v->text : "";
+    }
+}
+
+uint64_t rt_hparams_shape_hash(const struct rt_hparams *hp)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    if (!hp || !hp->alg || !hp->values)
+        return h;
+    h = fnv1a(h, hp->alg->name ? hp->alg->name : "");
+    h = fnv1a(h, "\n");
+    for (size_t i = 0; i < hp->alg->n_hparams; i++) {
+        const struct rt_hparam_value *v = &hp->values[i];
+        if (!(v->decl->flags & OPTML_HP_SHAPES_MODEL))
+            continue;
+        char buf[64], *owned;
+        const char *text = canonical(v, buf, sizeof(buf), &owned);
+        h = fnv1a(h, v->decl->name);
+        h = fnv1a(h, "=");
+        h = fnv1a(h, text);
+        h = fnv1a(h, "\n");
+        free(owned);
+    }
+    return h;
+}
+
+static char *dump_sorted(json_t *obj)
+{
+    char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(obj);
+    return s;
+}
+
+/* obj[key] = "value"; returns -1 on failure (obj is then freed). */
+static int put_string(json_t **obj, const char *key, const char *value)
+{
+    if (*obj && json_object_set_new(*obj, key, json_string(value)) == 0)
+        return 0;
+    json_decref(*obj);
+    *obj = NULL;
+    return -1;
+}
+
+char *rt_hparams_defaults_json(const struct optml_algorithm *alg)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; alg && alg->hparams && i < alg->n_hparams; i++) {
+        const struct optml_hparam_decl *d = &alg->hparams[i];
+        if (d->name && d->default_value && put_string(&obj, d->name, d->default_value) != 0)
+            return NULL;
+    }
+    return dump_sorted(obj);
+}
+
+char *rt_hparams_provided_json(const struct rt_hparams *hp)
+{
+    if (hp && hp->provided)
+        return json_dumps(hp->provided, JSON_COMPACT | JSON_SORT_KEYS);
+    return strdup("{}");
+}
+
+char *rt_hparams_final_json(const struct rt_hparams *hp)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; hp && hp->alg && hp->values && i < hp->alg->n_hparams; i++) {
+        const struct rt_hparam_value *v = &hp->values[i];
+        if (v->set && v->text && put_string(&obj, v->decl->name, v->text) != 0)
+            return NULL;
+    }
+    return dump_sorted(obj);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public accessors (algorithm.h)                                           */
+/* ------------------------------------------------------------------------ */
+
+static const struct rt_hparam_value *ctx_value(const optml_ctx *ctx, const char *name)
+{
+    if (!ctx || !ctx->hp)
+        return NULL;
+    return rt_hparams_find(ctx->hp, name);
+}
+
+int optml_hp_is_set(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return v && v->set;
+}
+
+int optml_hp_is_auto(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return v && v->set && v->is_auto;
+}
+
+int optml_hp_was_given(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return v && v->given;
+}
+
+int64_t optml_hp_int(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return (v && v->set && !v->is_auto && v->decl->type == OPTML_HP_INT) ? v->i : 0;
+}
+
+double optml_hp_float(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    if (!v || !v->set || v->is_auto)
+        return 0;
+    return (v->decl->type == OPTML_HP_FLOAT || v->decl->type == OPTML_HP_INT) ? v->f : 0;
+}
+
+int optml_hp_bool(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return (v && v->set && !v->is_auto && v->decl->type == OPTML_HP_BOOL) ? v->b : 0;
+}
+
+const char *optml_hp_string(const optml_ctx *ctx, const char *name)
+{
+    const struct rt_hparam_value *v = ctx_value(ctx, name);
+    return (v && v->set) ? v->text : NULL;
+}

@@ -1,0 +1,114 @@
+/*
+ * atomic_file.c: temp file + fsync + rename (+ directory fsync), and
+ * optml_file_write_atomic for modules.
+ */
+#define _GNU_SOURCE
+#include "core/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ctx.h"
+#include "core/paths.h"
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static void fsync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
+                             size_t n_chunks)
+{
+    char *tmp = NULL;
+    char *copy = strdup(path);
+    if (!copy || asprintf(&tmp, "%s/.%s.tmp.%ld", dirname(copy), strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+                          (long)getpid()) < 0) {
+        free(copy);
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory writing %s", path);
+    }
+    free(copy);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        optml_status s = optml_error(ctx, OPTML_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return s;
+    }
+    for (size_t i = 0; i < n_chunks; i++) {
+        if (chunks[i].len && write_all(fd, chunks[i].data, chunks[i].len) != 0)
+            goto fail;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto fail;
+    fsync_dir_of(path);
+    free(tmp);
+    return OPTML_OK;
+fail:;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    return optml_error(ctx, OPTML_E_IO, "cannot write %s: %s", path, strerror(err));
+}
+
+optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path, const void *data, size_t len)
+{
+    if (!path || !*path)
+        return optml_error(ctx, OPTML_E_INTERNAL, "optml_file_write_atomic: empty path");
+    char *full = NULL;
+    if (path[0] == '/') {
+        full = strdup(path);
+    } else {
+        const char *dir = optml_model_dir(ctx);
+        if (!dir)
+            return optml_error(ctx, OPTML_E_INTERNAL, "optml_file_write_atomic: no model directory");
+        full = rt_path_join(dir, path);
+    }
+    if (!full)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    struct rt_chunk c = {data, len};
+    optml_status s = rt_write_atomic(ctx, full, &c, 1);
+    free(full);
+    return s;
+}
+
+const char *optml_model_dir(const optml_ctx *ctx)
+{
+    return ctx && ctx->paths ? ctx->paths->model_dir : NULL;
+}

@@ -1,0 +1,495 @@
+/*
+ * routes.c: the HTTP side of `optml serve`: the per-connection state
+ * machine (first call: set up and check Content-Length; middle calls: append
+ * the body up to the limit; last call: route), the route table, and the
+ * handlers.  Predictions and model loads run in the worker pool while the
+ * connection is suspended, so the I/O thread keeps answering /ping.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "core/log.h"
+#include "serve/negotiate.h"
+#include "serve/response.h"
+#include "serve/serve.h"
+
+#define SINGLE_MODEL "model"
+
+enum work_kind { WORK_PREDICT, WORK_LOAD };
+
+struct server_work {
+    struct rt_work w;               /* first: the pool sees this */
+    enum work_kind kind;
+    struct rt_server *srv;
+    struct MHD_Connection *conn;
+    struct rt_model *model;         /* referenced */
+    unsigned char *body;            /* owned: the request body */
+    size_t len;
+    struct rt_media_choice content_type, accept;
+    char *custom_attributes;
+    struct optml_response resp;
+    optml_status status;
+};
+
+struct request {
+    struct rt_server *srv;
+    struct MHD_Connection *conn;
+    uint64_t id;                    /* for the access log and X-Request-Id */
+    double start;                   /* monotonic seconds at the first byte */
+    char method[16];
+    char path[256];
+    unsigned status;                /* of the queued response */
+    size_t bytes;                   /* body bytes sent */
+    unsigned char *body;
+    size_t len, cap;
+    int too_large;
+    struct server_work *work;       /* set while a worker has it */
+};
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_buffer(struct request *rq, unsigned code, char *body, size_t len,
+                                   const char *type, const char *custom_attributes)
+{
+    struct MHD_Connection *conn = rq->conn;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (custom_attributes)
+        MHD_add_response_header(r, "X-Amzn-SageMaker-Custom-Attributes", custom_attributes);
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)rq->id);
+    MHD_add_response_header(r, "X-Request-Id", id);
+    rq->status = code;
+    rq->bytes = len;
+    enum MHD_Result ret = MHD_queue_response(conn, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Send `doc` (reference stolen) as JSON. */
+static enum MHD_Result send_json(struct request *rq, unsigned code, json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!text)
+        return MHD_NO;
+    return send_buffer(rq, code, text, strlen(text), "application/json", NULL);
+}
+
+static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (code >= 500)
+        rt_log(OPTML_LOG_WARNING, "HTTP %u: %s", code, msg);
+    else
+        rt_log(OPTML_LOG_DEBUG, "HTTP %u: %s", code, msg);
+    return send_json(rq, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
+}
+
+static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
+{
+    int code = optml_status_http(s);
+    if (code < 400)
+        code = 500;
+    return send_error(rq, (unsigned)code, "%s", ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+}
+
+/* ---- work items ---- */
+
+static void work_finished(struct rt_work *w)
+{
+    struct server_work *sw = (struct server_work *)w;
+    MHD_resume_connection(sw->conn);
+}
+
+static void work_destroy(struct rt_work *w)
+{
+    struct server_work *sw = (struct server_work *)w;
+    if (sw->model)
+        rt_models_release(&sw->srv->models, sw->model);
+    rt_response_deinit(&sw->resp);
+    free(sw->body);
+    free(sw->custom_attributes);
+    free(sw);
+}
+
+static void run_predict(struct rt_work *w)
+{
+    struct server_work *sw = (struct server_work *)w;
+    struct optml_request req = {
+        .body = sw->body,
+        .len = sw->len,
+        .content_type = {sw->content_type.type, sw->content_type.params},
+        .accept = {sw->accept.type, sw->accept.params},
+        .custom_attributes = sw->custom_attributes,
+    };
+    sw->status = sw->srv->alg->predict(&w->ctx, sw->model->model, &req, &sw->resp);
+}
+
+static void run_load(struct rt_work *w)
+{
+    struct server_work *sw = (struct server_work *)w;
+    sw->status = rt_models_load(&sw->srv->models, &w->ctx, sw->model);
+}
+
+static struct server_work *work_new(struct rt_server *srv, struct MHD_Connection *conn,
+                                    enum work_kind kind, struct rt_model *model)
+{
+    struct server_work *sw = calloc(1, sizeof(*sw));
+    if (!sw)
+        return NULL;
+    sw->w.run = kind == WORK_PREDICT ? run_predict : run_load;
+    sw->w.finished = work_finished;
+    sw->w.destroy = work_destroy;
+    sw->w.refs = 1; /* the connection's */
+    rt_ctx_init(&sw->w.ctx);
+    sw->w.ctx.alg = srv->alg;
+    sw->kind = kind;
+    sw->srv = srv;
+    sw->conn = conn;
+    sw->model = model;
+    rt_response_init(&sw->resp);
+    return sw;
+}
+
+static enum MHD_Result submit(struct request *rq, struct server_work *sw, double timeout_s)
+{
+    sw->w.deadline = timeout_s > 0 ? rt_monotonic() + timeout_s : 0;
+    rq->work = sw;
+    MHD_suspend_connection(sw->conn);
+    rt_pool_submit(rq->srv->pool, &sw->w);
+    return MHD_YES;
+}
+
+/* The connection was resumed: answer from the finished work item. */
+static enum MHD_Result answer_work(struct request *rq)
+{
+    struct server_work *sw = rq->work;
+    struct rt_server *srv = rq->srv;
+    if (rt_work_state(srv->pool, &sw->w) == RT_WORK_TIMED_OUT) {
+        if (sw->kind == WORK_PREDICT)
+            return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT,
+                              "the prediction did not finish within %g s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
+                              srv->cfg.timeout_s);
+        return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT, "timed out");
+    }
+    if (sw->kind == WORK_LOAD) {
+        if (sw->status != OPTML_OK) {
+            rt_models_remove(&srv->models, sw->model->name);
+            return send_status(rq, &sw->w.ctx, sw->status);
+        }
+        return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "loaded", "modelName",
+                                                      sw->model->name));
+    }
+    if (sw->status != OPTML_OK)
+        return send_status(rq, &sw->w.ctx, sw->status);
+    char *body = sw->resp.body ? sw->resp.body : strdup("");
+    sw->resp.body = NULL;
+    return send_buffer(rq, MHD_HTTP_OK, body, sw->resp.len,
+                       sw->resp.content_type ? sw->resp.content_type : sw->accept.type,
+                       sw->resp.custom_attributes);
+}
+
+/* ---- handlers ---- */
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result handle_ping(struct request *rq)
+{
+    struct rt_server *srv = rq->srv;
+    if (srv->cfg.multi_model)
+        return send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+    struct rt_model *m = rt_models_get(&srv->models, SINGLE_MODEL);
+    enum MHD_Result r;
+    if (!m)
+        r = send_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
+    else if (m->state == RT_MODEL_READY)
+        r = send_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+    else if (m->state == RT_MODEL_LOADING)
+        r = send_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "status", "loading"));
+    else
+        r = send_json(rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      json_pack("{s:s, s:s}", "status", "failed", "error", m->error));
+    rt_models_release(&srv->models, m);
+    return r;
+}
+
+static enum MHD_Result handle_execution_parameters(struct request *rq)
+{
+    const struct rt_serve_config *c = &rq->srv->cfg;
+    return send_json(rq, MHD_HTTP_OK,
+                     json_pack("{s:i, s:s, s:i}", "MaxConcurrentTransforms", c->max_concurrent,
+                               "BatchStrategy", c->batch_strategy, "MaxPayloadInMB", c->max_payload_mb));
+}
+
+static enum MHD_Result handle_predict(struct request *rq, const char *name)
+{
+    struct rt_server *srv = rq->srv;
+    if (!srv->alg->predict)
+        return send_error(rq, MHD_HTTP_NOT_IMPLEMENTED, "module %s does not serve predictions",
+                          srv->alg->name);
+    struct rt_model *m = rt_models_get(&srv->models, name);
+    if (!m || m->state != RT_MODEL_READY) {
+        enum MHD_Result r;
+        if (srv->cfg.multi_model && (!m || m->state == RT_MODEL_FAILED))
+            r = send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        else if (m && m->state == RT_MODEL_FAILED)
+            r = send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
+        else
+            r = send_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
+                           "model '%s' is still loading", name);
+        rt_models_release(&srv->models, m);
+        return r;
+    }
+    struct server_work *sw = work_new(srv, rq->conn, WORK_PREDICT, m);
+    if (!sw) {
+        rt_models_release(&srv->models, m);
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+    optml_ctx *ctx = &sw->w.ctx;
+    optml_status s = rt_negotiate_content_type(ctx, header(rq->conn, MHD_HTTP_HEADER_CONTENT_TYPE),
+                                               srv->alg->request_types, srv->alg->unsupported_media_message,
+                                               &sw->content_type);
+    if (s == OPTML_OK)
+        s = rt_negotiate_accept(ctx, header(rq->conn, MHD_HTTP_HEADER_ACCEPT), srv->alg->response_types,
+                                srv->cfg.default_accept, &sw->accept);
+    const char *attrs = header(rq->conn, "X-Amzn-SageMaker-Custom-Attributes");
+    if (s == OPTML_OK && attrs && !(sw->custom_attributes = strndup(attrs, 1024)))
+        s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    if (s != OPTML_OK) {
+        enum MHD_Result r = send_status(rq, ctx, s);
+        work_destroy(&sw->w);
+        return r;
+    }
+    sw->body = rq->body; /* the work item owns the body from here */
+    sw->len = rq->len;
+    rq->body = NULL;
+    rq->len = rq->cap = 0;
+    return submit(rq, sw, srv->cfg.timeout_s);
+}
+
+static enum MHD_Result handle_load(struct request *rq)
+{
+    struct rt_server *srv = rq->srv;
+    json_error_t jerr;
+    json_t *doc = json_loadb((const char *)rq->body, rq->len, 0, &jerr);
+    const char *name = NULL, *url = NULL;
+    if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &name, "url", &url) != 0 || !*name) {
+        json_decref(doc);
+        return send_error(rq, MHD_HTTP_BAD_REQUEST,
+                          "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
+    }
+    if (strchr(name, '/')) {
+        json_decref(doc);
+        return send_error(rq, MHD_HTTP_BAD_REQUEST, "model_name must not contain '/'");
+    }
+    struct server_work *sw = work_new(srv, rq->conn, WORK_LOAD, NULL);
+    if (!sw) {
+        json_decref(doc);
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+    optml_status s = rt_models_add(&srv->models, &sw->w.ctx, name, url, &sw->model);
+    json_decref(doc);
+    if (s != OPTML_OK) {
+        unsigned code = s == OPTML_E_CLIENT ? MHD_HTTP_CONFLICT
+                        : s == OPTML_E_NOMEM ? 507 : s == OPTML_E_NOT_FOUND ? MHD_HTTP_NOT_FOUND : 500;
+        enum MHD_Result r = send_error(rq, code, "%s", sw->w.ctx.errmsg);
+        work_destroy(&sw->w);
+        return r;
+    }
+    return submit(rq, sw, 0);
+}
+
+static enum MHD_Result handle_describe(struct request *rq, const char *name)
+{
+    struct rt_model *m = rt_models_get(&rq->srv->models, name);
+    if (!m)
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+    enum MHD_Result r = send_json(rq, MHD_HTTP_OK,
+                                  json_pack("{s:s, s:s}", "modelName", m->name, "modelUrl", m->url));
+    rt_models_release(&rq->srv->models, m);
+    return r;
+}
+
+static enum MHD_Result handle_unload(struct request *rq, const char *name)
+{
+    if (rt_models_remove(&rq->srv->models, name) != OPTML_OK)
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+    rt_log(OPTML_LOG_INFO, "Model '%s' unloaded", name);
+    return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
+}
+
+static enum MHD_Result handle_list(struct request *rq)
+{
+    char *text = rt_models_list_json(&rq->srv->models);
+    if (!text)
+        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    return send_buffer(rq, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
+}
+
+/* /models, /models/<name>, /models/<name>/invoke */
+static enum MHD_Result route_models(struct request *rq, const char *url,
+                                    const char *method)
+{
+    if (strcmp(url, "/models") == 0 || strcmp(url, "/models/") == 0) {
+        if (strcmp(method, "GET") == 0)
+            return handle_list(rq);
+        if (strcmp(method, "POST") == 0)
+            return handle_load(rq);
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
+    }
+    const char *name = url + strlen("/models/");
+    const char *slash = strchr(name, '/');
+    char buf[512];
+    if (!slash) {
+        if (strcmp(method, "GET") == 0)
+            return handle_describe(rq, name);
+        if (strcmp(method, "DELETE") == 0)
+            return handle_unload(rq, name);
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
+    }
+    if (strcmp(slash, "/invoke") != 0 || (size_t)(slash - name) >= sizeof(buf) || slash == name)
+        return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+    memcpy(buf, name, (size_t)(slash - name));
+    buf[slash - name] = 0;
+    if (strcmp(method, "POST") != 0)
+        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
+    return handle_predict(rq, buf);
+}
+
+static enum MHD_Result route(struct request *rq, const char *url,
+                             const char *method)
+{
+    struct rt_server *srv = rq->srv;
+    if (strcmp(url, "/ping") == 0)
+        return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0
+                   ? handle_ping(rq)
+                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
+    if (strcmp(url, "/invocations") == 0) {
+        if (strcmp(method, "POST") != 0)
+            return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
+        if (srv->cfg.multi_model)
+            return send_error(rq, MHD_HTTP_NOT_FOUND,
+                              "multi-model mode: invoke a model with POST /models/<name>/invoke");
+        return handle_predict(rq, SINGLE_MODEL);
+    }
+    if (strcmp(url, "/execution-parameters") == 0)
+        return strcmp(method, "GET") == 0
+                   ? handle_execution_parameters(rq)
+                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
+    if (srv->cfg.multi_model && (strcmp(url, "/models") == 0 || strncmp(url, "/models/", 8) == 0))
+        return route_models(rq, url, method);
+    return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+}
+
+/* ---- the MHD callbacks ---- */
+
+static int append_body(struct request *rq, const char *data, size_t n)
+{
+    if (rq->too_large || n > rq->srv->cfg.max_body - rq->len) {
+        rq->too_large = 1;
+        return 0;
+    }
+    if (rq->len + n > rq->cap) {
+        size_t cap = rq->cap ? rq->cap : 16384;
+        while (cap < rq->len + n)
+            cap *= 2;
+        if (cap > rq->srv->cfg.max_body)
+            cap = rq->srv->cfg.max_body;
+        unsigned char *grown = realloc(rq->body, cap + 1);
+        if (!grown)
+            return -1;
+        rq->body = grown;
+        rq->cap = cap;
+    }
+    memcpy(rq->body + rq->len, data, n);
+    rq->len += n;
+    return 0;
+}
+
+enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    struct rt_server *srv = cls;
+    struct request *rq = *con_cls;
+    if (!rq) {
+        rq = calloc(1, sizeof(*rq));
+        if (!rq)
+            return MHD_NO;
+        rq->srv = srv;
+        rq->conn = conn;
+        rq->id = __atomic_add_fetch(&srv->next_request_id, 1, __ATOMIC_RELAXED);
+        rq->start = rt_monotonic();
+        snprintf(rq->method, sizeof(rq->method), "%s", method);
+        snprintf(rq->path, sizeof(rq->path), "%s", url);
+        *con_cls = rq;
+        __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+        const char *cl = header(rq->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (end != cl && n > srv->cfg.max_body) {
+                rq->too_large = 1;
+                return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+                                  "the body is %llu bytes, over the limit of %zu (SAGEMAKER_MAX_PAYLOAD_IN_MB)",
+                                  n, srv->cfg.max_body);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (append_body(rq, upload_data, *upload_data_size) != 0)
+            return MHD_NO;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (rq->work)
+        return answer_work(rq);
+    if (rq->too_large)
+        return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the limit of %zu bytes "
+                          "(SAGEMAKER_MAX_PAYLOAD_IN_MB)", srv->cfg.max_body);
+    if (rq->body)
+        rq->body[rq->len] = 0;
+    return route(rq, url, method);
+}
+
+void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct rt_server *srv = cls;
+    struct request *rq = *con_cls;
+    if (!rq)
+        return;
+    if (srv->cfg.access_log)
+        rt_log(OPTML_LOG_INFO, "access: id=%llu %s %s %u %zu bytes %.0f us%s",
+               (unsigned long long)rq->id, rq->method, rq->path, rq->status, rq->bytes,
+               (rt_monotonic() - rq->start) * 1e6,
+               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+    if (rq->work)
+        rt_work_unref(srv->pool, &rq->work->w);
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,347 @@
+/*
+ * train.c: the training driver.  In order: paths and directories, the
+ * module, hyperparameters (validated before any data is read), the resource,
+ * input and checkpoint configuration, channels, then the module's train().
+ * Every failure ends here as one `ClientError: ...` / `AlgorithmError: ...`
+ * line in output/failure and exit code 2 / 1; a stop on SIGTERM exits 0.
+ */
+#define _GNU_SOURCE
+#include "train/train.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/atomic_file.h"
+#include "data/channel.h"
+#include "config/config.h"
+#include "config/hparams.h"
+#include "core/ctx.h"
+#include "train/job.h"
+#include "core/log.h"
+#include "loader/module.h"
+#include "core/paths.h"
+#include "core/stop.h"
+#include "core/strjoin.h"
+
+/* Write the failure file and log the same line; returns the exit code. */
+static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
+{
+    char kind = optml_status_kind(s);
+    const char *prefix = kind == 'C' ? "ClientError" : "AlgorithmError";
+    const char *msg = ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s);
+    char *line = NULL;
+    if (asprintf(&line, "%s: %s\n", prefix, msg) < 0)
+        return kind == 'C' ? 2 : 1;
+    rt_log(OPTML_LOG_ERROR, "%.*s", (int)strlen(line) - 1, line);
+    if (paths && paths->failure_file) {
+        struct optml_ctx scratch;
+        rt_ctx_init(&scratch);
+        struct rt_chunk c = {line, strlen(line)};
+        if (rt_write_atomic(&scratch, paths->failure_file, &c, 1) != OPTML_OK)
+            rt_log(OPTML_LOG_ERROR, "could not write the failure file: %s", scratch.errmsg);
+    }
+    free(line);
+    return kind == 'C' ? 2 : 1;
+}
+
+static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "hyperparameters.json", 0,
+                                         &text, &len);
+    if (s == OPTML_E_NOT_FOUND) {
+        rt_log(OPTML_LOG_INFO, "No hyperparameters.json in %s: using defaults", job->paths.config_dir);
+        s = OPTML_OK;
+    }
+    if (s != OPTML_OK)
+        return s;
+    char *defaults = rt_hparams_defaults_json(job->alg);
+    rt_log(OPTML_LOG_INFO, "Reading default configuration from module %s: %s", job->alg->name,
+           defaults ? defaults : "{}");
+    free(defaults);
+    s = rt_hparams_parse(ctx, job->alg, text, len, &job->hp);
+    free(text);
+    if (s != OPTML_OK)
+        return s;
+    char *provided = rt_hparams_provided_json(&job->hp);
+    rt_log(OPTML_LOG_INFO, "Reading provided configuration from %s/hyperparameters.json: %s",
+           job->paths.config_dir, provided ? provided : "{}");
+    free(provided);
+    char *final = rt_hparams_final_json(&job->hp);
+    rt_log(OPTML_LOG_INFO, "Final configuration: %s", final ? final : "{}");
+    free(final);
+    ctx->hp = &job->hp;
+    ctx->hp_hash = rt_hparams_shape_hash(&job->hp);
+    return OPTML_OK;
+}
+
+static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "resourceconfig.json", 1, &text,
+                                         &len);
+    if (s == OPTML_E_NOT_FOUND)
+        s = OPTML_OK; /* parse(NULL) gives the one-host default */
+    if (s == OPTML_OK)
+        s = rt_resource_config_parse(ctx, text, len, &job->resource);
+    free(text);
+    if (s != OPTML_OK)
+        return s;
+    if (job->resource.n_hosts > 1)
+        return optml_error(ctx, OPTML_E_CLIENT,
+                           "resourceconfig.json lists %zu hosts: multi-host training is not "
+                           "supported yet; use InstanceCount=1",
+                           job->resource.n_hosts);
+    return OPTML_OK;
+}
+
+static optml_status load_checkpoint_config(optml_ctx *ctx, struct rt_job *job)
+{
+    char *text = NULL, *local = NULL;
+    size_t len = 0;
+    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "checkpointconfig.json", 0,
+                                         &text, &len);
+    if (s == OPTML_OK)
+        s = rt_checkpoint_config_parse(ctx, text, len, &local);
+    else if (s == OPTML_E_NOT_FOUND)
+        s = OPTML_OK;
+    free(text);
+    if (s != OPTML_OK)
+        return s;
+    if (local && *local) {
+        if (rt_mkdirs(local, 0777) != 0) {
+            s = optml_error(ctx, OPTML_E_CLIENT, "cannot create checkpoint directory %s: %s", local,
+                            strerror(errno));
+            free(local);
+            return s;
+        }
+        job->paths.checkpoint_dir = local;
+    } else {
+        free(local);
+        char *def = rt_path_join(job->paths.base, "checkpoints");
+        struct stat st;
+        if (def && stat(def, &st) == 0 && S_ISDIR(st.st_mode))
+            job->paths.checkpoint_dir = def;
+        else
+            free(def);
+    }
+    const char *keep = getenv("OPTML_KEEP_CHECKPOINTS");
+    ctx->keep_checkpoints = keep && atoi(keep) > 0 ? atoi(keep) : 3;
+    if (job->paths.checkpoint_dir)
+        rt_log(OPTML_LOG_INFO, "Checkpoints: %s (newest %d kept)", job->paths.checkpoint_dir,
+               ctx->keep_checkpoints);
+    return OPTML_OK;
+}
+
+static const struct optml_channel_decl *find_decl(const struct optml_algorithm *alg,
+                                                  const char *name)
+{
+    for (size_t i = 0; i < alg->n_channels; i++)
+        if (strcmp(alg->channels[i].name, name) == 0)
+            return &alg->channels[i];
+    return NULL;
+}
+
+static char *declared_channel_names(const struct optml_algorithm *alg)
+{
+    const char *names[64];
+    size_t n = alg->n_channels < 64 ? alg->n_channels : 64;
+    for (size_t i = 0; i < n; i++)
+        names[i] = alg->channels[i].name;
+    return rt_join(names, n);
+}
+
+static optml_status check_content_type(optml_ctx *ctx, const struct rt_channel_config *cfg,
+                                       const struct optml_channel_decl *decl)
+{
+    if (!cfg->content_type || !decl->content_types)
+        return OPTML_OK;
+    for (size_t i = 0; decl->content_types[i]; i++)
+        if (strcmp(decl->content_types[i], cfg->content_type) == 0)
+            return OPTML_OK;
+    char *ok = rt_join(decl->content_types, RT_JOIN_UNTIL_NULL);
+    optml_status s = optml_error(ctx, OPTML_E_CLIENT,
+                                 "channel '%s': ContentType '%s' is not supported; use one of: %s",
+                                 cfg->name, cfg->content_type, ok ? ok : "?");
+    free(ok);
+    return s;
+}
+
+/* Build job->channels from the input configuration and the module's
+ * declarations: unknown channels and content types are refused, required
+ * ones must exist and (in File mode) hold files, empty optional ones are
+ * dropped. */
+static optml_status setup_channels(optml_ctx *ctx, struct rt_job *job)
+{
+    const struct optml_algorithm *alg = job->alg;
+    job->channels = calloc(job->input.n ? job->input.n : 1, sizeof(*job->channels));
+    if (!job->channels)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < job->input.n; i++) {
+        const struct rt_channel_config *cfg = &job->input.channels[i];
+        const struct optml_channel_decl *decl = find_decl(alg, cfg->name);
+        if (!decl) {
+            char *names = declared_channel_names(alg);
+            optml_status s = optml_error(ctx, OPTML_E_CLIENT,
+                                         "unknown channel '%s': %s trains on channels %s", cfg->name,
+                                         alg->name, names ? names : "?");
+            free(names);
+            return s;
+        }
+        optml_status s = check_content_type(ctx, cfg, decl);
+        if (s != OPTML_OK)
+            return s;
+        struct optml_channel *ch = &job->channels[job->n_channels];
+        s = rt_channel_init(ctx, ch, cfg, decl, job->paths.data_dir);
+        if (s != OPTML_OK) {
+            rt_channel_free(ch);
+            return s;
+        }
+        job->n_channels++;
+        if (cfg->mode == OPTML_MODE_PIPE) {
+            rt_log(OPTML_LOG_INFO, "The channel '%s' is in pipe input mode under %s.", cfg->name,
+                   ch->path);
+            continue;
+        }
+        s = rt_channel_list(ctx, ch);
+        if (s != OPTML_OK)
+            return s;
+        rt_log(OPTML_LOG_INFO, "The channel '%s' is in %s mode under %s: %zu files, %llu bytes, %s",
+               cfg->name, cfg->mode == OPTML_MODE_FASTFILE ? "FastFile" : "File", ch->path,
+               ch->n_files, (unsigned long long)ch->total_bytes, optml_channel_content_type(ch));
+        if (ch->n_files == 0) {
+            if (decl->flags & OPTML_CHANNEL_REQUIRED)
+                return optml_error(ctx, OPTML_E_CLIENT,
+                                   "required channel '%s' is empty: no files under %s", cfg->name,
+                                   ch->path);
+            rt_log(OPTML_LOG_WARNING, "Channel '%s' is empty: ignoring it", cfg->name);
+            job->n_channels--;
+            rt_channel_free(ch);
+        }
+    }
+    for (size_t i = 0; i < alg->n_channels; i++) {
+        if (!(alg->channels[i].flags & OPTML_CHANNEL_REQUIRED))
+            continue;
+        size_t j;
+        for (j = 0; j < job->input.n && strcmp(job->input.channels[j].name, alg->channels[i].name); j++)
+            ;
+        if (j == job->input.n)
+            return optml_error(ctx, OPTML_E_CLIENT,
+                               "required channel '%s' is missing: expected the directory %s/%s "
+                               "(File mode) or the FIFO %s/%s_0 (Pipe mode)",
+                               alg->channels[i].name, job->paths.data_dir, alg->channels[i].name,
+                               job->paths.data_dir, alg->channels[i].name);
+    }
+    return OPTML_OK;
+}
+
+static optml_status load_input_config(optml_ctx *ctx, struct rt_job *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "inputdataconfig.json", 0, &text,
+                                         &len);
+    if (s == OPTML_OK) {
+        s = rt_input_config_parse(ctx, text, len, &job->input);
+    } else if (s == OPTML_E_NOT_FOUND) {
+        rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
+               job->paths.data_dir);
+        s = rt_input_config_discover(ctx, job->paths.data_dir, &job->input);
+    }
+    free(text);
+    if (s == OPTML_OK)
+        s = setup_channels(ctx, job);
+    ctx->channels = job->channels;
+    ctx->n_channels = job->n_channels;
+    return s;
+}
+
+static void open_metrics(struct rt_job *job)
+{
+    char *path = rt_path_join(job->paths.output_data_dir, "metrics.jsonl");
+    if (path)
+        job->metrics = fopen(path, "w");
+    if (!job->metrics)
+        rt_log(OPTML_LOG_WARNING, "cannot write %s: metrics are only logged",
+               path ? path : "metrics.jsonl");
+    free(path);
+}
+
+static void job_free(struct rt_job *job)
+{
+    for (size_t i = 0; i < job->n_channels; i++)
+        rt_channel_free(&job->channels[i]);
+    free(job->channels);
+    rt_input_config_free(&job->input);
+    rt_resource_config_free(&job->resource);
+    rt_hparams_free(&job->hp);
+    if (job->metrics)
+        fclose(job->metrics);
+    rt_paths_free(&job->paths);
+}
+
+static optml_status prepare(optml_ctx *ctx, struct rt_job *job, struct rt_module *mod)
+{
+    optml_status s = rt_paths_prepare_training(ctx, &job->paths);
+    if (s == OPTML_OK)
+        s = rt_module_find(ctx, mod);
+    if (s != OPTML_OK)
+        return s;
+    job->alg = ctx->alg = mod->alg;
+    rt_log(OPTML_LOG_INFO, "optml %s: training with module %s %s (%s), base directory %s",
+           OPTML_VERSION, mod->alg->name, mod->alg->version ? mod->alg->version : "",
+           mod->path, job->paths.base);
+    if ((s = load_hyperparameters(ctx, job)) != OPTML_OK)
+        return s;
+    if ((s = load_resource_config(ctx, job)) != OPTML_OK)
+        return s;
+    if ((s = load_checkpoint_config(ctx, job)) != OPTML_OK)
+        return s;
+    return load_input_config(ctx, job);
+}
+
+int rt_train_main(void)
+{
+    struct rt_job job;
+    struct rt_module mod;
+    struct optml_ctx ctx;
+    memset(&job, 0, sizeof(job));
+    memset(&mod, 0, sizeof(mod));
+    rt_ctx_init(&ctx);
+    ctx.job = &job;
+    ctx.paths = &job.paths;
+    int code = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    optml_status s = rt_paths_init(&ctx, &job.paths);
+    if (s == OPTML_OK)
+        s = prepare(&ctx, &job, &mod);
+    if (s == OPTML_OK && rt_stop_requested())
+        s = OPTML_STOPPED;
+    if (s == OPTML_OK) {
+        open_metrics(&job);
+        s = job.alg->train(&ctx);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (s == OPTML_OK && !rt_stop_requested()) {
+        rt_log(OPTML_LOG_INFO, "Training complete in %.3f s; model in %s", secs, job.paths.model_dir);
+    } else if (s == OPTML_OK || s == OPTML_STOPPED) {
+        rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
+               secs, job.paths.model_dir ? job.paths.model_dir : "model/");
+    } else {
+        code = report_failure(&job.paths, &ctx, s);
+    }
+    job_free(&job);
+    /* The module stays loaded: threads it started (OpenBLAS's pool) may
+     * still run its code until the process exits. */
+    free(mod.path);
+    return code;
+}
