@@ -51,19 +51,29 @@ RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ     := $(BUILD)/obj/runtime/main.o
 
-# Shared numeric code (algorithms/common) is linked into every module.
-COMMON_SRC   := $(wildcard algorithms/common/*.c)
-COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
-MODULE_DIRS  := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard algorithms/*/module.c)))))
+# Shared algorithm code: one static archive per folder (common: rng,
+# parallel-for, losses, optimizers; nn: layers; codec: record payload
+# formats).  A module links the archives its algorithms/<dir>/module.mk
+# names in <dir>_USES, so only the objects it calls end up in its .so.
+ALGO_SHARED  := common nn codec
+$(foreach L,$(ALGO_SHARED),$(eval $(L)_LIB_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard algorithms/$(L)/*.c))))
+ALGO_ARCHIVE  = $(BUILD)/lib/liboptml_$(1).a
+MODULE_DIRS  := $(notdir $(patsubst %/,%,$(dir $(wildcard algorithms/*/module.c))))
 MODULE_NAMES := $(subst _,-,$(MODULE_DIRS))
 MODULES      := $(MODULE_NAMES:%=$(BUILD)/lib/optml/%.so)
+include $(wildcard algorithms/*/module.mk)
+# A module exports `optml_module` and nothing else (not even the resolvers
+# GCC's target_clones emits).
+MODULE_LDFLAGS := -shared -Wl,--version-script=algorithms/module.map -Wl,--as-needed
 
 TEST_SRC     := $(wildcard tests/unit/*.c tests/integration/*.c tests/support/*.c)
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 # Module internals (all but each module.c, which holds the exported table)
-# are linked into the test runner for unit tests.
-ALGO_LIB_SRC := $(filter-out algorithms/%/module.c,$(wildcard algorithms/*/*.c))
+# and the shared archives are linked into the test runner for unit tests.
+ALGO_LIB_SRC := $(filter-out algorithms/%/module.c,$(wildcard $(MODULE_DIRS:%=algorithms/%/*.c)))
 ALGO_LIB_OBJ := $(ALGO_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+ALGO_ARCHIVES := $(foreach L,$(ALGO_SHARED),$(call ALGO_ARCHIVE,$(L)))
+ALGO_ALL_SRC := $(ALGO_LIB_SRC) $(foreach L,$(ALGO_SHARED),$(wildcard algorithms/$(L)/*.c))
 TEST_MOD_SRC := $(wildcard tests/modules/*.c)
 TEST_MODULES := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 
@@ -91,7 +101,8 @@ help:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(call inc_for,$<) $(if $(filter algorithms/%,$<),$(ALGO_CFLAGS)) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) $(call inc_for,$<) $(if $(filter algorithms/%,$<),$(ALGO_CFLAGS)) -c $< -o $@
 
 # The runtime exports its optml_* API to the modules it dlopen()s.
 $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
@@ -100,24 +111,32 @@ $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
 	ln -sf optml $(BUILD)/bin/train
 	ln -sf optml $(BUILD)/bin/serve
 
-# A module: every .c in its folder plus the shared numeric code.  Symbols
-# from the runtime stay undefined and resolve against the executable.
+# The shared archives.
+$(foreach L,$(ALGO_SHARED),$(eval $(call ALGO_ARCHIVE,$(L)): $$($(L)_LIB_OBJ)))
+$(ALGO_ARCHIVES):
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# A module: every .c in its folder plus the archives its module.mk names.
+# Symbols from the runtime stay undefined and resolve against the executable.
 .SECONDEXPANSION:
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 # (No `%` inside the prerequisite list: make would substitute the stem.)
-$(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard algorithms/$$(subst -,_,$$*)/*.c)))) $(COMMON_OBJ)
+$(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard algorithms/$$(subst -,_,$$*)/*.c)))) \
+                         $$(foreach L,$$($$(subst -,_,$$*)_USES),$$(call ALGO_ARCHIVE,$$(L))) algorithms/module.map
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -shared -fvisibility=hidden -o $@ $^ $(MODULE_LIBS)
+	$(CC) $(LDFLAGS_ALL) $(MODULE_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MODULE_LIBS)
 
-# (The shared code calls OpenBLAS, so the test modules link it like the real ones.)
-$(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o $(COMMON_OBJ)
+# Modules that exist only for the tests link nothing shared.
+$(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o algorithms/module.map
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -shared -o $@ $^ $(MODULE_LIBS)
+	$(CC) $(LDFLAGS_ALL) $(MODULE_LDFLAGS) -o $@ $(filter %.o,$^)
 
-$(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ)
+$(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) $(ALGO_ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) \
+	  $(foreach L,nn codec common,$(call ALGO_ARCHIVE,$(L))) $(LIBS)
 
 test: all $(BUILD)/tests/run_tests $(TEST_MODULES)
 	OPTML_BUILD=$(BUILD) $(BUILD)/tests/run_tests $(T)
@@ -132,9 +151,9 @@ asan:
 FUZZ_CC      := clang
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 $(INC_TEST) $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_LIB_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_ALL_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

@@ -9,7 +9,7 @@
 #      cache warm), vs np.loadtxt: the module's ingest path alone (bench/tools/csvingest.c:
 #      the runtime's file reader and ingest.c, both cores, into the rows training reads),
 #      a 1-epoch training run (MB / epoch-1 time from the job's log), and the number parser
-#      alone on one core (bench/tools/csvparse.c, links csv_rows.c).
+#      alone on one core (bench/tools/csvparse.c, links csv_floats.c).
 #   2. End to end, CSV file -> trained model: the synthetic regression (epochs=2, held-out
 #      RMSE on 200,000 fresh rows in the `test` channel) and Fashion-MNIST (multiclass,
 #      epochs=5, accuracy on the 10,000-image test set), with num_models=auto (8) and 32;
@@ -113,11 +113,11 @@ timed() {
 
 # ---------------------------------------------------------------- data (not timed)
 cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
-  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/linear_learner/csv_rows.c" "$REPO/algorithms/linear_learner/csv_wide.c" || die "cannot build bench/tools/csvparse.c"
+  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/codec/csv_floats.c" "$REPO/algorithms/codec/csv_floats_wide.c" || die "cannot build bench/tools/csvparse.c"
 LL_OBJ=$BUILD/obj/algorithms/linear_learner
 cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
   "$BENCH_DIR/tools/csvingest.c" $(find "$BUILD"/obj/runtime -name '*.o' ! -name main.o) \
-  "$LL_OBJ/ingest.o" "$LL_OBJ/csv_rows.o" "$LL_OBJ/csv_wide.o" "$LL_OBJ/parse.o" "$LL_OBJ/protobuf.o" \
+  "$LL_OBJ/ingest.o" "$LL_OBJ/parse.o" "$BUILD/lib/libcodec.a" \
   $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
 if [ ! -s "$CSV" ]; then
   [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"

@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/csv_rows.h"
+#include "codec/csv_floats.h"
 
 #define NCHUNK 8
 #define AHEAD 4
@@ -306,7 +306,7 @@ static int parse_record(struct ll_ingest *g, struct ll_parser *p, struct chunk *
             return REC_FAIL;
         }
         float *dst = (float *)(void *)(c->rows + c->rlen + 4);
-        long got = ll_csv_parse_floats((const char *)rec, rlen, dst, D + 1, why, whysz);
+        long got = csv_parse_floats((const char *)rec, rlen, dst, D + 1, why, whysz);
         if (got == 0)
             return REC_SKIP;
         if (got < 0)

@@ -123,8 +123,6 @@ void ll_rows_free(struct ll_rows *r);
 void ll_rows_clear(struct ll_rows *r);
 /* Append a row (indices already checked < D) with weight w.  0 or -1 (OOM). */
 int ll_rows_add(struct ll_rows *r, const struct ll_row *row, float w);
-/* Threads OpenBLAS may use for the products (process-wide). */
-void ll_blas_threads(int n);
 /* View of row i (pointers into r). */
 void ll_rows_get(const struct ll_rows *r, size_t i, struct ll_row *out);
 /* out (n x R) = X W^T + b for W (R x D) row-major and b (R) (NULL: 0).

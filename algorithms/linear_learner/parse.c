@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/csv_rows.h"
+#include "codec/csv_floats.h"
 
 int ll_parser_init(struct ll_parser *p, enum ll_format fmt, int has_label, size_t *D)
 {
@@ -27,7 +27,7 @@ void ll_parser_free(struct ll_parser *p)
 {
     free(p->vals);
     free(p->idx);
-    ll_pb_record_free(&p->pb);
+    pb_record_free(&p->pb);
     memset(p, 0, sizeof(*p));
 }
 
@@ -82,11 +82,11 @@ static int parse_csv(struct ll_parser *p, const unsigned char *data, size_t len,
         return LL_PARSE_NOMEM;
     /* Parse into the scratch as it is; a longer row grows it and is parsed
      * again (once: rows of a channel have one length). */
-    long got = ll_csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
+    long got = csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
     if (got > 0 && (size_t)got > p->cap) {
         if (grow(p, (size_t)got) != 0)
             return LL_PARSE_NOMEM;
-        got = ll_csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
+        got = csv_parse_floats(line, len, p->vals, p->cap, why, sizeof(why));
     }
     if (got == 0)
         return LL_PARSE_SKIP;
@@ -112,18 +112,18 @@ static int parse_csv(struct ll_parser *p, const unsigned char *data, size_t len,
 static int parse_pb(struct ll_parser *p, const unsigned char *data, size_t len, struct ll_row *row)
 {
     char why[200];
-    if (ll_pb_decode(data, len, &p->pb, why, sizeof(why)) != 0) {
+    if (pb_decode(data, len, &p->pb, why, sizeof(why)) != 0) {
         snprintf(p->err, sizeof(p->err), "%s", why);
         return LL_PARSE_BAD;
     }
-    const struct ll_pb_tensor *f = &p->pb.features;
+    const struct pb_tensor *f = &p->pb.features;
     if (!f->present) {
         snprintf(p->err, sizeof(p->err), "the record has no features[\"values\"] tensor");
         return LL_PARSE_BAD;
     }
     row->label = 0.0f;
     if (p->has_label) {
-        const struct ll_pb_tensor *l = &p->pb.label;
+        const struct pb_tensor *l = &p->pb.label;
         if (!l->present || l->n_values < 1) {
             snprintf(p->err, sizeof(p->err), "the record has no label[\"values\"] value");
             return LL_PARSE_BAD;
@@ -134,7 +134,7 @@ static int parse_pb(struct ll_parser *p, const unsigned char *data, size_t len, 
             return LL_PARSE_BAD;
         }
     }
-    int r = check_dim(p, ll_pb_tensor_size(f));
+    int r = check_dim(p, pb_tensor_size(f));
     if (r != LL_PARSE_OK)
         return r;
     for (size_t i = 0; i < f->n_values; i++)
@@ -142,7 +142,7 @@ static int parse_pb(struct ll_parser *p, const unsigned char *data, size_t len, 
             snprintf(p->err, sizeof(p->err), "feature value %zu is not a finite number", i);
             return LL_PARSE_BAD;
         }
-    if (!ll_pb_tensor_is_sparse(f)) {
+    if (!pb_tensor_is_sparse(f)) {
         row->nnz = f->n_values;
         row->idx = NULL;
         row->val = f->values;

@@ -6,7 +6,7 @@
 #define OPTML_LL_PARSE_H
 
 #include "linear_learner/ll.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 
 enum ll_format { LL_FMT_CSV, LL_FMT_PROTOBUF };
 
@@ -24,7 +24,7 @@ struct ll_parser {
     float *vals;
     uint32_t *idx;
     size_t cap;
-    struct ll_pb_record pb;
+    struct pb_record pb;
     int sparse_seen;      /* a sparse row was parsed */
     int dim_mismatch;     /* the last LL_PARSE_BAD was a feature-count mismatch */
     char err[256];

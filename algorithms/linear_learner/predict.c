@@ -12,7 +12,7 @@
 #include "linear_learner/json_input.h"
 #include "linear_learner/ll.h"
 #include "linear_learner/parse.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 
 /* Rows of a CSV or RecordIO-protobuf body. */
 static optml_status framed_rows(optml_ctx *ctx, const struct ll_model *m, const struct optml_request *req,
@@ -81,16 +81,16 @@ static optml_status respond(optml_ctx *ctx, const struct ll_model *m, const char
 {
     optml_status s = OPTML_OK;
     if (strcmp(accept, "application/x-recordio-protobuf") == 0) {
-        struct ll_pb_out out = {0};
+        struct pb_out out = {0};
         for (size_t i = 0; i < n && s == OPTML_OK; i++) {
             const float *sc = scores + i * m->K;
             float label = ll_model_label(m, sc);
-            if (ll_pb_write_prediction(&out, sc, m->K, m->type == LL_REGRESSOR ? NULL : &label) != 0)
+            if (pb_write_prediction(&out, sc, m->K, m->type == LL_REGRESSOR ? NULL : &label) != 0)
                 s = optml_error(ctx, OPTML_E_NOMEM, "out of memory encoding the response");
         }
         if (s == OPTML_OK && out.len)
             s = optml_response_append(resp, out.data, out.len);
-        ll_pb_out_free(&out);
+        pb_out_free(&out);
         return s;
     }
     int lines = strcmp(accept, "application/jsonlines") == 0;

@@ -11,11 +11,6 @@
 
 #include "linear_learner/ll.h"
 
-void ll_blas_threads(int n)
-{
-    openblas_set_num_threads(n < 1 ? 1 : n);
-}
-
 int ll_rows_init(struct ll_rows *r, size_t D, int sparse, size_t cap_hint)
 {
     memset(r, 0, sizeof(*r));

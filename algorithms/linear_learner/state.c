@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/rng.h"
+#include "common/rng.h"
 
 void ll_model_settings(const struct ll_config *c, size_t m, float *lr, float *wd, float *l1)
 {
@@ -105,10 +105,10 @@ int ll_state_init(struct ll_state *st, const struct ll_config *cfg, size_t D)
                                        .wd = wd, .l1 = l1};
         st->best_loss[m] = INFINITY;
     }
-    uint64_t rng = ll_mix64(cfg->seed ^ 0x5eedULL);
+    uint64_t rng = rng_mix64(cfg->seed ^ 0x5eedULL);
     for (size_t i = 0; i < RD; i++)
-        st->W[i] = cfg->init_normal ? (float)(cfg->init_sigma * ll_rng_normal(&rng))
-                                    : (float)(cfg->init_scale * (2.0 * ll_rng_uniform(&rng) - 1.0));
+        st->W[i] = cfg->init_normal ? (float)(cfg->init_sigma * rng_normal_double(&rng))
+                                    : (float)(cfg->init_scale * (2.0 * rng_uniform_double(&rng) - 1.0));
     for (size_t r = 0; r < st->R; r++)
         st->b[r] = cfg->use_bias ? cfg->init_bias : 0.0f;
     memcpy(st->bestW, st->W, RD * sizeof(float));

@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/rng.h"
+#include "common/parallel.h"
+#include "common/rng.h"
 
 #define EVAL_ROWS 1024
 /* Largest number of values a sample held in memory may take. */
@@ -164,7 +165,7 @@ static int held_out(struct ll_trainer *t)
 {
     if (!t->holdout || t->sel.n >= t->sel_cap)
         return 0;
-    uint64_t h = ll_mix64(t->cfg.seed * 0x9e3779b97f4a7c15ULL ^ ll_mix64(t->row_index ^ 0x401dULL));
+    uint64_t h = rng_mix64(t->cfg.seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
     return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
 }
 
@@ -187,7 +188,7 @@ static optml_status flush_shuffled(struct ll_trainer *t)
     for (size_t i = 0; i < n; i++)
         t->perm[i] = i;
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(ll_rng_next(&t->shuf_rng) % i), tmp = t->perm[i - 1];
+        size_t j = (size_t)(rng_next(&t->shuf_rng) % i), tmp = t->perm[i - 1];
         t->perm[i - 1] = t->perm[j];
         t->perm[j] = tmp;
     }
@@ -234,7 +235,7 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
     if (s != OPTML_OK)
         return s;
     t->row_index = 0;
-    t->shuf_rng = ll_mix64(t->cfg.seed ^ ll_mix64((uint64_t)epoch + 0x5d0ffULL));
+    t->shuf_rng = rng_mix64(t->cfg.seed ^ rng_mix64((uint64_t)epoch + 0x5d0ffULL));
     t->ep_rows = 0;
     t->ep_wsum = 0;
     if (t->ep_loss)
@@ -537,7 +538,7 @@ optml_status ll_train(optml_ctx *ctx)
         goto out;
     }
     t.holdout = !t.val;
-    ll_blas_threads(1); /* threads are ours: ingest.c, team.c */
+    blas_set_threads(1); /* threads are ours: ingest.c, team.c */
     if (t.val && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     int stop = 0;

@@ -13,7 +13,7 @@
  *     dimensions then a dense layer to the k outputs, on one thread.
  * Minibatch SGD with a learning rate decaying linearly to zero, rows
  * shuffled each epoch from the seed.  The layers are the shared ones
- * (algorithms/common/nn.h, losses.h).
+ * (algorithms/nn/nn.h, losses.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,7 +21,8 @@
 #include <time.h>
 
 #include "common/losses.h"
-#include "common/nn.h"
+#include "common/parallel.h"
+#include "nn/nn.h"
 #include "news_classifier/nc.h"
 
 static double now_s(void)
@@ -372,7 +373,7 @@ void nc_bag_evaluate(const struct nc_model *m, const struct nc_rows *rows, const
     int T = threads < 1 ? 1 : threads > 16 ? 16 : threads;
     if ((size_t)T > rows->n / 64 + 1)
         T = (int)(rows->n / 64 + 1); /* small sets: not worth a thread */
-    nn_parallel_for(T, eval_rows, &e);
+    parallel_for(T, eval_rows, &e);
     double l = 0;
     size_t right = 0;
     for (int t = 0; t < T; t++) {
@@ -433,7 +434,7 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
     long steps_per_epoch = (long)((tr->n + (size_t)cfg->batch_size - 1) / (size_t)cfg->batch_size);
     for (int e = 0; e < first_epoch; e++) /* keep the shuffles of a resumed run identical */
         for (size_t i = 0; i < tr->n; i++)
-            nn_rng_next(&rng);
+            rng_next(&rng);
     for (int epoch = first_epoch; epoch < cfg->epochs; epoch++) {
         if (optml_should_stop(ctx)) {
             st = OPTML_STOPPED;
@@ -444,9 +445,9 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
         for (size_t i = 0; i < tr->n; i++)
             order[i] = (uint32_t)i;
         uint64_t r = rng;
-        nn_shuffle_u32(order, tr->n, &r);
+        rng_shuffle_u32(order, tr->n, &r);
         for (size_t i = 0; i < tr->n; i++)
-            nn_rng_next(&rng);
+            rng_next(&rng);
         shuffle_rows(tr, ytr, order, &sh, ysh);
         struct bag_job j = {cfg, &sh, ysh, m, order, epoch * steps_per_epoch, steps_per_epoch * cfg->epochs,
                             scores, groups, n_groups, 0, 0};
@@ -454,7 +455,7 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
         if (groups) {
             for (int g = 0; g < n_groups; g++)
                 groups[g].loss = 0;
-            nn_parallel_for(cfg->threads < n_groups ? cfg->threads : n_groups, train_groups, &j);
+            parallel_for(cfg->threads < n_groups ? cfg->threads : n_groups, train_groups, &j);
             groups_sync(m, groups, n_groups, 1);
             for (int g = 0; g < n_groups; g++)
                 es.loss += groups[g].loss;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/nn.h"
+#include "nn/nn.h"
 #include "news_classifier/nc.h"
 
 #define MAGIC "NCM1"

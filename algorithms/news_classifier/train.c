@@ -12,7 +12,8 @@
 
 #include <jansson.h>
 
-#include "common/nn.h"
+#include "common/parallel.h"
+#include "nn/nn.h"
 #include "news_classifier/data.h"
 #include "news_classifier/nc.h"
 
@@ -38,7 +39,7 @@ static optml_status hold_out(optml_ctx *ctx, struct nc_corpus *all, struct nc_co
     for (size_t i = 0; i < n; i++)
         idx[i] = (uint32_t)i;
     uint64_t rng = seed ^ 0x73706c6974ull;
-    nn_shuffle_u32(idx, n, &rng);
+    rng_shuffle_u32(idx, n, &rng);
     for (size_t i = 0; i < n; i++) {
         text[i] = all->text[idx[i]];
         label[i] = all->label[idx[i]];
@@ -112,7 +113,7 @@ static optml_status raw_features(optml_ctx *ctx, const struct nc_featcfg *fc, co
         if (df && !f[t].df)
             f[t].oom = 1;
     }
-    nn_parallel_for(T, feat_worker, f);
+    parallel_for(T, feat_worker, f);
     size_t nnz = 0;
     for (int t = 0; t < T; t++) {
         if (f[t].oom)

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "common/losses.h"
-#include "common/nn.h"
+#include "nn/nn.h"
 #include "common/optim.h"
 #include "news_classifier/nc.h"
 
@@ -226,7 +226,7 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
         double t0 = now_s(), loss = 0;
         size_t right = 0;
         optml_epoch_begin(ctx, epoch, cfg->epochs);
-        nn_shuffle_u32(order, train->n, &rng);
+        rng_shuffle_u32(order, train->n, &rng);
         for (size_t r0 = 0; r0 < train->n; r0 += bs) {
             if (optml_should_stop(ctx)) {
                 s = OPTML_STOPPED;

@@ -1,21 +1,21 @@
 /*
  * csvparse: parse-only timing of the linear learner's CSV number parser
- * (algorithms/linear_learner/csv_rows.c), for bench/linear.sh.
+ * (algorithms/codec/csv_floats.c), for bench/linear.sh.
  *
  *   csvparse FILE [REPEAT [portable]]
  *
  * Reads FILE whole into memory first (not timed), then splits it into lines
- * and parses every line with ll_csv_parse_floats() into a float buffer,
+ * and parses every line with csv_parse_floats() into a float buffer,
  * REPEAT times (default 3), and prints the best pass (with "portable":
- * ll_csv_parse_portable, the path CPUs without AVX-512 take):
+ * csv_parse_portable, the path CPUs without AVX-512 take):
  *   PARSE bytes=.. rows=.. fields=.. best_s=.. MB_per_s=.. rows_per_s=.. checksum=..
  * The checksum (sum of the labels) keeps the compiler honest.
  * Build: cc -O3 -fno-math-errno -Ialgorithms bench/tools/csvparse.c \
- *          algorithms/linear_learner/csv_rows.c algorithms/linear_learner/csv_wide.c -o csvparse
+ *          algorithms/codec/csv_floats.c algorithms/linear_learner/csv_floats_wide.c -o csvparse
  */
 #define _GNU_SOURCE
-#include "linear_learner/csv_rows.h"
-#include "linear_learner/csv_wide.h"
+#include "codec/csv_floats.h"
+#include "codec/csv_floats_wide.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     int repeat = argc > 2 ? atoi(argv[2]) : 3;
     int portable = argc > 3 && strcmp(argv[3], "portable") == 0;
     long (*parse)(const char *, size_t, float *, size_t, char *, size_t) =
-        portable ? ll_csv_parse_portable : ll_csv_parse_floats;
+        portable ? csv_parse_portable : csv_parse_floats;
     if (repeat < 1)
         repeat = 1;
     FILE *f = fopen(argv[1], "rb");
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     }
     printf("PARSE bytes=%ld rows=%ld fields=%ld best_s=%.3f MB_per_s=%.1f rows_per_s=%.0f checksum=%.6g repeat=%d path=%s\n",
            size, rows, fields, best, (double)size / best / 1e6, (double)rows / best, checksum, repeat,
-           portable ? "portable" : ll_csv_wide_available() ? "avx512" : "portable");
+           portable ? "portable" : csv_wide_available() ? "avx512" : "portable");
     free(buf);
     return 0;
 }

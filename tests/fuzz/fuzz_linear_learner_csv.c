@@ -1,13 +1,13 @@
 /*
  * fuzz_linear_learner_csv.c: libFuzzer target for the linear learner's CSV
- * row parser (algorithms/linear_learner/csv_rows.c).  The input is one line
+ * row parser (algorithms/codec/csv_floats.c).  The input is one line
  * (from an exact-size heap copy, so ASan sees any read past its end),
  * parsed with a cap of 3 and of 1024: both calls must agree on the result,
  * the message and the stored values; a success must give as many fields as
- * ll_csv_count_fields(); a failure a "field N: ..." message.  Every
+ * csv_count_fields(); a failure a "field N: ..." message.  Every
  * accepted field must read as strtof() (C locale) reads its text.  The
- * portable path (ll_csv_parse_portable) must give the same count, message
- * and bits as the one ll_csv_parse_floats picks (the AVX-512 path, on a
+ * portable path (csv_parse_portable) must give the same count, message
+ * and bits as the one csv_parse_floats picks (the AVX-512 path, on a
  * CPU that has it).
  */
 #include <math.h>
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/csv_rows.h"
-#include "linear_learner/csv_wide.h"
+#include "codec/csv_floats.h"
+#include "codec/csv_floats_wide.h"
 
 #define BIG_CAP 1024
 
@@ -32,13 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static float big[BIG_CAP];
     float small[3];
     char err1[128], err2[128];
-    long n1 = ll_csv_parse_floats(line, size, small, 3, err1, sizeof(err1));
-    long n2 = ll_csv_parse_floats(line, size, big, BIG_CAP, err2, sizeof(err2));
+    long n1 = csv_parse_floats(line, size, small, 3, err1, sizeof(err1));
+    long n2 = csv_parse_floats(line, size, big, BIG_CAP, err2, sizeof(err2));
     if (n1 != n2 || strcmp(err1, err2) != 0)
         abort();
     static float port[BIG_CAP];
     char err3[128];
-    long n3 = ll_csv_parse_portable(line, size, port, BIG_CAP, err3, sizeof(err3));
+    long n3 = csv_parse_portable(line, size, port, BIG_CAP, err3, sizeof(err3));
     if (n3 != n2 || strcmp(err3, err2) != 0) {
         fprintf(stderr, "portable %ld '%s', chosen path %ld '%s'\n", n3, err3, n2, err2);
         abort();
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (long i = 0; i < n2 && i < BIG_CAP; i++)
         if (memcmp(&port[i], &big[i], sizeof(float)) != 0)
             abort();
-    size_t fields = ll_csv_count_fields(line, size);
+    size_t fields = csv_count_fields(line, size);
     if (n1 < 0) {
         if (strncmp(err1, "field ", 6) != 0)
             abort();

@@ -1,6 +1,6 @@
 /*
  * fuzz_linear_learner_protobuf.c: libFuzzer target for the linear learner's
- * RecordIO-protobuf Record codec (algorithms/linear_learner/protobuf.c).
+ * RecordIO-protobuf Record codec (algorithms/codec/protobuf_record.c).
  * The input is one Record payload (from an exact-size heap copy, so ASan
  * sees any read past its end).  It is decoded; a failure must leave a
  * "byte N: ..." message.  On success, decoded features are written back
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 
-static const uint8_t *unframe(const struct ll_pb_out *o, size_t *len)
+static const uint8_t *unframe(const struct pb_out *o, size_t *len)
 {
     if (o->len < 8)
         abort();
@@ -39,12 +39,12 @@ static void same_floats(const float *a, const float *b, size_t n)
 }
 
 /* Decode the single record in o with the given label key. */
-static void redecode(const struct ll_pb_out *o, const char *fkey, const char *lkey, struct ll_pb_record *back)
+static void redecode(const struct pb_out *o, const char *fkey, const char *lkey, struct pb_record *back)
 {
     size_t len;
     const uint8_t *p = unframe(o, &len);
     char err[256];
-    if (ll_pb_decode_keys(p, len, back, fkey, lkey, err, sizeof(err)) != 0) {
+    if (pb_decode_keys(p, len, back, fkey, lkey, err, sizeof(err)) != 0) {
         fprintf(stderr, "re-decode failed: %s\n", err);
         abort();
     }
@@ -58,18 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         return 0;
     memcpy(buf, data, size);
-    struct ll_pb_record rec = { 0 }, back = { 0 };
-    struct ll_pb_out out = { 0 };
+    struct pb_record rec = { 0 }, back = { 0 };
+    struct pb_out out = { 0 };
     char err[256];
-    if (ll_pb_decode(buf, size, &rec, err, sizeof(err)) != 0) {
+    if (pb_decode(buf, size, &rec, err, sizeof(err)) != 0) {
         if (strncmp(err, "byte ", 5) != 0)
             abort();
         goto done;
     }
-    const struct ll_pb_tensor *f = &rec.features, *l = &rec.label;
+    const struct pb_tensor *f = &rec.features, *l = &rec.label;
     float label = l->present && l->n_values ? l->values[0] : 0.0f;
-    if (f->present && !ll_pb_tensor_is_sparse(f)) {
-        if (ll_pb_write_example(&out, f->values, f->n_values, label) == 0) {
+    if (f->present && !pb_tensor_is_sparse(f)) {
+        if (pb_write_example(&out, f->values, f->n_values, label) == 0) {
             redecode(&out, "values", "values", &back);
             if (!back.features.present || back.features.n_values != f->n_values ||
                 back.features.n_keys || back.label.n_values != 1)
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             same_floats(back.label.values, &label, 1);
         }
     } else if (f->present && f->n_shape == 1) {
-        if (ll_pb_write_sparse_example(&out, f->keys, f->values, f->n_keys, f->shape[0], label) == 0) {
+        if (pb_write_sparse_example(&out, f->keys, f->values, f->n_keys, f->shape[0], label) == 0) {
             redecode(&out, "values", "values", &back);
             if (back.features.n_keys != f->n_keys || back.features.n_values != f->n_values ||
                 back.features.n_shape != 1 || back.features.shape[0] != f->shape[0] ||
@@ -87,18 +87,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             same_floats(back.features.values, f->values, f->n_values);
         }
     }
-    if (f->present && ll_pb_tensor_is_sparse(f) && ll_pb_tensor_size(f) <= 4096) {
-        size_t dim = (size_t)ll_pb_tensor_size(f);
+    if (f->present && pb_tensor_is_sparse(f) && pb_tensor_size(f) <= 4096) {
+        size_t dim = (size_t)pb_tensor_size(f);
         float *dense = malloc((dim ? dim : 1) * sizeof(float));
         if (dense) {
-            if (ll_pb_tensor_densify(f, dense, dim, err, sizeof(err)) != 0)
+            if (pb_tensor_densify(f, dense, dim, err, sizeof(err)) != 0)
                 abort();
             free(dense);
         }
     }
     if (f->present) {
         out.len = 0;
-        if (ll_pb_write_prediction(&out, f->values, f->n_values, l->present ? &label : NULL) == 0) {
+        if (pb_write_prediction(&out, f->values, f->n_values, l->present ? &label : NULL) == 0) {
             redecode(&out, NULL, "score", &back);
             if (back.features.present || back.label.n_values != f->n_values)
                 abort();
@@ -106,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 done:
-    ll_pb_out_free(&out);
-    ll_pb_record_free(&back);
-    ll_pb_record_free(&rec);
+    pb_out_free(&out);
+    pb_record_free(&back);
+    pb_record_free(&rec);
     free(buf);
     return 0;
 }

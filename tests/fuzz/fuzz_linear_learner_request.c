@@ -1,7 +1,7 @@
 /*
  * fuzz_linear_learner_request.c: libFuzzer target for the linear learner's
  * /invocations path (algorithms/linear_learner/predict.c, json_input.c,
- * parse.c, csv_rows.c, protobuf.c): request body in, response body out,
+ * parse.c, csv_floats.c, protobuf_record.c): request body in, response body out,
  * through ll_predict, the function the module table's predict points at.
  *
  * Models are built once, through the module's own payload codec
@@ -36,7 +36,7 @@
 
 #include "core/ctx.h"
 #include "linear_learner/ll.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 #include "serve/response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -152,11 +152,11 @@ static size_t check_response(const struct ll_model *m, const char *accept, const
         if (optml_memory_open(&ctx, body, len, OPTML_FRAME_RECORDIO, &r) != OPTML_OK)
             fail("protobuf response: cannot open", resp);
         struct optml_record rec;
-        struct ll_pb_record pb = {0};
+        struct pb_record pb = {0};
         optml_status s;
         char err[256];
         while ((s = optml_reader_next(r, &rec)) == OPTML_OK) {
-            if (ll_pb_decode_keys(rec.data, rec.len, &pb, NULL, "score", err, sizeof(err)) != 0) {
+            if (pb_decode_keys(rec.data, rec.len, &pb, NULL, "score", err, sizeof(err)) != 0) {
                 fprintf(stderr, "decode: %s\n", err);
                 fail("protobuf response record does not decode", NULL);
             }
@@ -167,7 +167,7 @@ static size_t check_response(const struct ll_model *m, const char *accept, const
         if (s != OPTML_END)
             fail("protobuf response: bad RecordIO framing", NULL);
         optml_reader_close(r);
-        ll_pb_record_free(&pb);
+        pb_record_free(&pb);
         return n;
     }
     if (strcasestr(body, "nan") || strcasestr(body, "inf"))

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "support/harness.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"
 
@@ -297,8 +297,8 @@ TEST_TIMEOUT(ll_breast_cancer_matches_sklearn_and_serves, 60)
     char *p = row;
     for (int k = 0; k < 30; k++)
         x[k] = strtof(p, &p), p += *p == ',';
-    struct ll_pb_out pb = {0};
-    ASSERT(ll_pb_write_example(&pb, x, 30, 0.0f) == 0 && ll_pb_write_example(&pb, x, 30, 0.0f) == 0);
+    struct pb_out pb = {0};
+    ASSERT(pb_write_example(&pb, x, 30, 0.0f) == 0 && pb_write_example(&pb, x, 30, 0.0f) == 0);
     h = serve_invoke(s, "application/x-recordio-protobuf", "application/x-recordio-protobuf", NULL, pb.data, pb.len);
     EXPECT_STATUS(s, h, 200);
     SRV_ASSERT(s, h->body_len > 16 && memcmp(h->body, "\x0a\x23\xd7\xce", 4) == 0);
@@ -314,7 +314,7 @@ TEST_TIMEOUT(ll_breast_cancer_matches_sklearn_and_serves, 60)
     h = serve_invoke(s, "application/json", NULL, NULL, "{\"instances\": [{\"features\": [1, 2]}]}", 37);
     EXPECT_JSON_ERROR(s, h, 400, "instance 0");
     serve_stop(s);
-    ll_pb_out_free(&pb);
+    pb_out_free(&pb);
     free(row);
 }
 

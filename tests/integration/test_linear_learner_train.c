@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "support/harness.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 #include "train_helpers.h"
 
 /* Defined in test_linear_learner.c. */
@@ -140,7 +140,7 @@ TEST(ll_train_client_errors_name_file_and_line)
 /* RecordIO-protobuf training data of the rule: dense or sparse rows. */
 static void write_pb(const char *base, const char *rel, size_t n, size_t D, int sparse, uint64_t seed)
 {
-    struct ll_pb_out out = {0};
+    struct pb_out out = {0};
     for (size_t i = 0; i < n; i++) {
         float x[16];
         uint64_t keys[16];
@@ -155,12 +155,12 @@ static void write_pb(const char *base, const char *rel, size_t n, size_t D, int 
                 vals[nnz++] = x[j];
             }
         }
-        int rc = sparse ? ll_pb_write_sparse_example(&out, keys, vals, nnz, D, z > 0 ? 1.0f : 0.0f)
-                        : ll_pb_write_example(&out, x, D, z > 0 ? 1.0f : 0.0f);
+        int rc = sparse ? pb_write_sparse_example(&out, keys, vals, nnz, D, z > 0 ? 1.0f : 0.0f)
+                        : pb_write_example(&out, x, D, z > 0 ? 1.0f : 0.0f);
         ASSERT(rc == 0);
     }
     write_file(base, rel, out.data, out.len);
-    ll_pb_out_free(&out);
+    pb_out_free(&out);
 }
 
 TEST(ll_train_recordio_protobuf_dense_and_sparse)

@@ -1,12 +1,12 @@
 /*
- * test_ll_csv.c: algorithms/linear_learner/csv_rows.c: every accepted form,
+ * test_ll_csv.c: algorithms/codec/csv_floats.c: every accepted form,
  * the result bit for bit equal to strtof() (C locale) on many random and
  * hand-picked values (printf forms, long mantissas, large exponents,
  * subnormals, exact float midpoints and their neighbours), each value alone
  * and at every distance from the line end (the SWAR and byte paths), and
  * the refusals: malformed fields with their 1-based number and text, values
  * beyond the float range, blanks, '\r', and a cap below the field count.
- * On a CPU with AVX-512 these go through csv_wide.c; the last tests hold
+ * On a CPU with AVX-512 these go through csv_floats_wide.c; the last tests hold
  * that path to the portable one on random lines of every shape.
  */
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "support/harness.h"
-#include "linear_learner/csv_rows.h"
-#include "linear_learner/csv_wide.h"
+#include "codec/csv_floats.h"
+#include "codec/csv_floats_wide.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -43,7 +43,7 @@ static uint32_t bits(float f)
 
 static long parse(const char *s, float *out, size_t cap, char *err, size_t errsz)
 {
-    return ll_csv_parse_floats(s, strlen(s), out, cap, err, errsz);
+    return csv_parse_floats(s, strlen(s), out, cap, err, errsz);
 }
 
 /* `text` as a one-field line, then as the middle and last fields of longer
@@ -99,7 +99,7 @@ static void check_value_tails(const char *text)
     }
 }
 
-TEST(ll_csv_basic_row)
+TEST(csv_basic_row)
 {
     float v[8];
     char err[128];
@@ -110,7 +110,7 @@ TEST(ll_csv_basic_row)
     ASSERT(v[0] == 0.000001f && v[1] == -123456.654321f && v[2] == 99999999.999999f);
 }
 
-TEST(ll_csv_forms)
+TEST(csv_forms)
 {
     static const char *const forms[] = {
         "1e-45", "-0", "+3.", ".5", "5.", "1E+10", "-.25", "+.5e1", "0", "00000", "0.0",
@@ -143,7 +143,7 @@ TEST(ll_csv_forms)
 
 /* printf forms of random doubles: "%.6f" (the training data), "%.*e" and
  * "%.*g" over the whole float range and beyond. */
-TEST(ll_csv_random_printf_values)
+TEST(csv_random_printf_values)
 {
     char text[128];
     for (int i = 0; i < 60000; i++) {
@@ -161,7 +161,7 @@ TEST(ll_csv_random_printf_values)
 
 /* Exact midpoints between two adjacent floats (normal and subnormal), with
  * their neighbours: the double-rounding trap and the slow path. */
-TEST(ll_csv_midpoints_and_subnormals)
+TEST(csv_midpoints_and_subnormals)
 {
     char text[400], near[420];
     for (int i = 0; i < 20000; i++) {
@@ -187,12 +187,12 @@ TEST(ll_csv_midpoints_and_subnormals)
     }
 }
 
-/* The edges of the fast path (csv_rows.c parse_fast): 16-character fields
+/* The edges of the fast path (csv_floats.c parse_fast): 16-character fields
  * (8 + 7 digits around the point, with and without a sign), 8 digits on
  * each side, exact values that fall on a midpoint between two floats
  * (ties to even, through the general path), and one byte longer than the
  * fast path takes. */
-TEST(ll_csv_fast_path_edges)
+TEST(csv_fast_path_edges)
 {
     static const char *const texts[] = {
         "12345678.1234567", "-2345678.1234567", "+2345678.1234567", "99999999.9999999",
@@ -206,7 +206,7 @@ TEST(ll_csv_fast_path_edges)
 
 /* Random digit strings: leading zeros, long mantissas, any point, any
  * exponent, at every distance from the line end. */
-TEST(ll_csv_random_digit_strings)
+TEST(csv_random_digit_strings)
 {
     char text[200];
     for (int i = 0; i < 40000; i++) {
@@ -236,7 +236,7 @@ TEST(ll_csv_random_digit_strings)
     }
 }
 
-TEST(ll_csv_very_long_mantissas)
+TEST(csv_very_long_mantissas)
 {
     static char text[9000];
     /* 0.000...0001e+N with thousands of zeros. */
@@ -277,7 +277,7 @@ static void expect_bad(const char *line, const char *msg)
         test_fail(__FILE__, __LINE__, "'%s': message \"%s\", expected \"%s\"", line, err, msg);
 }
 
-TEST(ll_csv_malformed_fields)
+TEST(csv_malformed_fields)
 {
     expect_bad("1..2", "field 1: '1..2' is not a number");
     expect_bad("1e", "field 1: '1e' is not a number");
@@ -312,13 +312,13 @@ TEST(ll_csv_malformed_fields)
                "field 2: '1234567890123456789012345678901234567890...' is not a number");
     /* Refused past cap too; NULL err is fine. */
     float v;
-    ASSERT_EQ_INT(ll_csv_parse_floats("1,2,zz", 6, &v, 1, NULL, 0), -1);
+    ASSERT_EQ_INT(csv_parse_floats("1,2,zz", 6, &v, 1, NULL, 0), -1);
     char err[8];
-    ASSERT_EQ_INT(ll_csv_parse_floats("1,zzzzzzzzzzzz", 14, &v, 1, err, sizeof(err)), -1);
+    ASSERT_EQ_INT(csv_parse_floats("1,zzzzzzzzzzzz", 14, &v, 1, err, sizeof(err)), -1);
     ASSERT_EQ_STR(err, "field 2");
 }
 
-TEST(ll_csv_whitespace_and_cr)
+TEST(csv_whitespace_and_cr)
 {
     float v[4];
     char err[128];
@@ -328,15 +328,15 @@ TEST(ll_csv_whitespace_and_cr)
     ASSERT_EQ_INT(parse("", v, 4, err, sizeof(err)), 0);
     ASSERT_EQ_INT(parse("\r", v, 4, err, sizeof(err)), 0);
     ASSERT_EQ_INT(parse(" \t \r", v, 4, err, sizeof(err)), 0);
-    ASSERT_EQ_INT(ll_csv_parse_floats(NULL, 0, v, 4, err, sizeof(err)), 0);
+    ASSERT_EQ_INT(csv_parse_floats(NULL, 0, v, 4, err, sizeof(err)), 0);
     /* The length bounds the line: bytes past it are not read. */
-    ASSERT_EQ_INT(ll_csv_parse_floats("12,34", 4, v, 4, err, sizeof(err)), 2);
+    ASSERT_EQ_INT(csv_parse_floats("12,34", 4, v, 4, err, sizeof(err)), 2);
     ASSERT(v[0] == 12 && v[1] == 3);
-    ASSERT_EQ_INT(ll_csv_parse_floats("1.25e3xx", 6, v, 4, err, sizeof(err)), 1);
+    ASSERT_EQ_INT(csv_parse_floats("1.25e3xx", 6, v, 4, err, sizeof(err)), 1);
     ASSERT(v[0] == 1250);
 }
 
-TEST(ll_csv_cap_below_field_count)
+TEST(csv_cap_below_field_count)
 {
     float v[4] = { -7, -7, -7, -7 };
     char err[128];
@@ -347,22 +347,22 @@ TEST(ll_csv_cap_below_field_count)
     ASSERT_CONTAINS(err, "field 4");
 }
 
-TEST(ll_csv_count_fields)
+TEST(csv_count_fields)
 {
-    ASSERT_EQ_INT(ll_csv_count_fields("", 0), 0);
-    ASSERT_EQ_INT(ll_csv_count_fields("\r", 1), 0);
-    ASSERT_EQ_INT(ll_csv_count_fields("  \t", 3), 0);
-    ASSERT_EQ_INT(ll_csv_count_fields(NULL, 0), 0);
-    ASSERT_EQ_INT(ll_csv_count_fields("1", 1), 1);
-    ASSERT_EQ_INT(ll_csv_count_fields("1,2", 3), 2);
-    ASSERT_EQ_INT(ll_csv_count_fields("1,,", 3), 3);
-    ASSERT_EQ_INT(ll_csv_count_fields(",", 1), 2);
-    ASSERT_EQ_INT(ll_csv_count_fields("1,2,3\r", 6), 3);
-    ASSERT_EQ_INT(ll_csv_count_fields("1,2,3,4", 5), 3);
+    ASSERT_EQ_INT(csv_count_fields("", 0), 0);
+    ASSERT_EQ_INT(csv_count_fields("\r", 1), 0);
+    ASSERT_EQ_INT(csv_count_fields("  \t", 3), 0);
+    ASSERT_EQ_INT(csv_count_fields(NULL, 0), 0);
+    ASSERT_EQ_INT(csv_count_fields("1", 1), 1);
+    ASSERT_EQ_INT(csv_count_fields("1,2", 3), 2);
+    ASSERT_EQ_INT(csv_count_fields("1,,", 3), 3);
+    ASSERT_EQ_INT(csv_count_fields(",", 1), 2);
+    ASSERT_EQ_INT(csv_count_fields("1,2,3\r", 6), 3);
+    ASSERT_EQ_INT(csv_count_fields("1,2,3,4", 5), 3);
 }
 
 /* A realistic training row, as written by numpy savetxt(fmt="%.6f"). */
-TEST(ll_csv_wide_row)
+TEST(csv_wide_row)
 {
     char line[8192];
     float want[300], got[300];
@@ -375,8 +375,8 @@ TEST(ll_csv_wide_row)
         want[i] = strtof(one, NULL);
     }
     char err[128];
-    ASSERT_EQ_INT(ll_csv_parse_floats(line, k, got, 300, err, sizeof(err)), 300);
-    ASSERT_EQ_INT(ll_csv_count_fields(line, k), 300);
+    ASSERT_EQ_INT(csv_parse_floats(line, k, got, 300, err, sizeof(err)), 300);
+    ASSERT_EQ_INT(csv_count_fields(line, k), 300);
     for (int i = 0; i < 300; i++)
         ASSERT_EQ_INT(bits(got[i]), bits(want[i]));
 }
@@ -384,7 +384,7 @@ TEST(ll_csv_wide_row)
 /* Whole rows of mixed forms and widths (every path: fast, merged and split
  * digit conversion, the copied line end, the general path), each field
  * checked against strtof. */
-TEST(ll_csv_random_rows)
+TEST(csv_random_rows)
 {
     static char line[16384];
     static char texts[64][64];
@@ -407,7 +407,7 @@ TEST(ll_csv_random_rows)
             const char *pre = (rnd() % 16) == 0 ? " " : "", *post = (rnd() % 16) == 0 ? "\t" : "";
             k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s%s%s", i ? "," : "", pre, t, post);
         }
-        long n = ll_csv_parse_floats(line, k, got, 64, err, sizeof(err));
+        long n = csv_parse_floats(line, k, got, 64, err, sizeof(err));
         if (n != nf)
             test_fail(__FILE__, __LINE__, "row '%s': %ld fields, expected %d [%s]", line, n, nf, err);
         for (int i = 0; i < nf; i++) {
@@ -452,14 +452,14 @@ static size_t wide_field(char *t, int allow_bad)
 /* The wide path (when this CPU has it) against the portable one: count,
  * message and bits (and nothing stored past the cap or the fields), for lines of 1 to ~300 fields and lines around its
  * length limit, with caps below and above the field count. */
-TEST(ll_csv_wide_path_matches_portable)
+TEST(csv_wide_path_matches_portable)
 {
-    static char line[LL_CSV_WIDE_MAX + 200];
+    static char line[CSV_WIDE_MAX + 200];
     static float a[2100], b[2100];
     char ea[160], eb[160], t[64];
-    int wide = ll_csv_wide_available(), ok = 0;
+    int wide = csv_wide_available(), ok = 0;
     for (int row = 0; row < 20000; row++) {
-        size_t k = 0, target = row % 50 == 0 ? LL_CSV_WIDE_MAX - 40 + rnd() % 80 : 1 + rnd() % 600;
+        size_t k = 0, target = row % 50 == 0 ? CSV_WIDE_MAX - 40 + rnd() % 80 : 1 + rnd() % 600;
         while (k < target) {
             size_t n = wide_field(t, row % 4 == 0);
             if (k + n + 1 >= sizeof(line))
@@ -474,8 +474,8 @@ TEST(ll_csv_wide_path_matches_portable)
         size_t cap = rnd() % 3 == 0 ? rnd() % 8 : 2100;
         memset(a, 0x55, sizeof(a));
         memset(b, 0x55, sizeof(b));
-        long na = ll_csv_parse_floats(line, k, a, cap, ea, sizeof(ea));
-        long nb = ll_csv_parse_portable(line, k, b, cap, eb, sizeof(eb));
+        long na = csv_parse_floats(line, k, a, cap, ea, sizeof(ea));
+        long nb = csv_parse_portable(line, k, b, cap, eb, sizeof(eb));
         /* After an error the values stored are unspecified. */
         if (na != nb || strcmp(ea, eb) != 0 || (na > 0 && memcmp(a, b, sizeof(a)) != 0))
             test_fail(__FILE__, __LINE__, "row %d (%zu bytes, cap %zu, wide %d): %ld '%s' vs portable %ld '%s': '%.*s'",
@@ -487,24 +487,24 @@ TEST(ll_csv_wide_path_matches_portable)
 
 /* Straight into the wide path: a well-formed row, a row whose fields it
  * all hands on, and the error of a later field (its number and text). */
-TEST(ll_csv_wide_path_direct)
+TEST(csv_wide_path_direct)
 {
-    if (!ll_csv_wide_available())
+    if (!csv_wide_available())
         return;
     float v[8];
     char err[160];
     const char *row = "-0.5,1.25,-3,0.007356334,12345678.1234567";
-    ASSERT_EQ_INT(ll_csv_parse_wide(row, strlen(row), v, 8, err, sizeof(err)), 5);
+    ASSERT_EQ_INT(csv_parse_wide(row, strlen(row), v, 8, err, sizeof(err)), 5);
     ASSERT_EQ_INT(bits(v[0]), bits(-0.5f));
     ASSERT_EQ_INT(bits(v[2]), bits(-3.0f));
     ASSERT_EQ_INT(bits(v[3]), bits(strtof("0.007356334", NULL)));
     ASSERT_EQ_INT(bits(v[4]), bits(strtof("12345678.1234567", NULL)));
     const char *slow = "1e3, 7 ,+2,-.5,123456789012345678";
-    ASSERT_EQ_INT(ll_csv_parse_wide(slow, strlen(slow), v, 8, err, sizeof(err)), 5);
+    ASSERT_EQ_INT(csv_parse_wide(slow, strlen(slow), v, 8, err, sizeof(err)), 5);
     ASSERT_EQ_INT(bits(v[0]), bits(1000.0f));
     ASSERT_EQ_INT(bits(v[1]), bits(7.0f));
     ASSERT_EQ_INT(bits(v[3]), bits(-0.5f));
     const char *bad = "1,2,3,4,5,6,1.2.3,8";
-    ASSERT_EQ_INT(ll_csv_parse_wide(bad, strlen(bad), v, 8, err, sizeof(err)), -1);
+    ASSERT_EQ_INT(csv_parse_wide(bad, strlen(bad), v, 8, err, sizeof(err)), -1);
     ASSERT_EQ_STR(err, "field 7: '1.2.3' is not a number");
 }

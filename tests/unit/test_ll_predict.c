@@ -15,7 +15,7 @@
 #include "core/ctx.h"
 #include "core/paths.h"
 #include "linear_learner/ll.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 #include "serve/response.h"
 #include "support/support.h"
 
@@ -245,11 +245,11 @@ TEST(ll_predict_binary_every_request_type)
         json_decref(j);
     }
     /* RecordIO-protobuf in (dense and sparse), every response type out. */
-    struct ll_pb_out pb = {0};
+    struct pb_out pb = {0};
     uint64_t keys[] = {0, 1};
     float vals[] = {-4.0f, 0.5f};
-    ASSERT(ll_pb_write_example(&pb, x1, 3, 0.0f) == 0);
-    ASSERT(ll_pb_write_sparse_example(&pb, keys, vals, 2, 3, 0.0f) == 0);
+    ASSERT(pb_write_example(&pb, x1, 3, 0.0f) == 0);
+    ASSERT(pb_write_sparse_example(&pb, keys, vals, 2, 3, 0.0f) == 0);
     char *out;
     size_t out_len;
     ASSERT_EQ_INT(predict(m, "application/x-recordio-protobuf", "application/jsonlines", pb.data, pb.len, &out,
@@ -258,13 +258,13 @@ TEST(ll_predict_binary_every_request_type)
     free(out);
     ASSERT_EQ_INT(predict(m, "text/csv", "application/x-recordio-protobuf", "1,2,3\n-4,0.5,0", 14, &out,
                           &out_len, NULL, 0), OPTML_OK);
-    struct ll_pb_out want = {0};
+    struct pb_out want = {0};
     float s1 = (float)p1, s2 = (float)p2, l1 = p1 > 0.5, l2 = p2 > 0.5;
-    ASSERT(ll_pb_write_prediction(&want, &s1, 1, &l1) == 0 && ll_pb_write_prediction(&want, &s2, 1, &l2) == 0);
+    ASSERT(pb_write_prediction(&want, &s1, 1, &l1) == 0 && pb_write_prediction(&want, &s2, 1, &l2) == 0);
     ASSERT_EQ_INT(out_len, want.len);
     free(out);
-    ll_pb_out_free(&want);
-    ll_pb_out_free(&pb);
+    pb_out_free(&want);
+    pb_out_free(&pb);
     ll_model_release(m);
 }
 

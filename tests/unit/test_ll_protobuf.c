@@ -1,5 +1,5 @@
 /*
- * test_ll_protobuf.c: algorithms/linear_learner/protobuf.c against records
+ * test_ll_protobuf.c: algorithms/codec/protobuf_record.c against records
  * built byte by byte here: the 52-byte example of ALGORITHMS.md C.3, dense
  * and sparse tensors, Float64 and Int32 conversion, map entries and entry
  * fields in reversed order, unknown fields of every wire type, unpacked
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "support/harness.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 
 /* ------------------------------------------------------------ builder */
 
@@ -115,48 +115,48 @@ static void entry(struct buf *rec, unsigned map, const char *key, unsigned membe
 }
 
 /* Decode from an exact-size heap copy. */
-static int decode(const struct buf *b, struct ll_pb_record *rec, char *err, size_t errsz)
+static int decode(const struct buf *b, struct pb_record *rec, char *err, size_t errsz)
 {
     uint8_t *copy = malloc(b->n ? b->n : 1);
     ASSERT(copy);
     memcpy(copy, b->d, b->n);
-    int rc = ll_pb_decode(copy, b->n, rec, err, errsz);
+    int rc = pb_decode(copy, b->n, rec, err, errsz);
     free(copy);
     return rc;
 }
 
 static void expect_error(const struct buf *b, const char *msg)
 {
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     if (decode(b, &rec, err, sizeof(err)) != -1)
         test_fail(__FILE__, __LINE__, "accepted; expected \"%s\"", msg);
     if (!strstr(err, msg))
         test_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"", err, msg);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
 /* Every prefix of b must be refused cleanly or decoded. */
 static void every_truncation(const struct buf *b)
 {
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     for (size_t n = 0; n <= b->n; n++) {
         uint8_t *copy = malloc(n ? n : 1);
         ASSERT(copy);
         memcpy(copy, b->d, n);
         err[0] = 'x';
-        int rc = ll_pb_decode(copy, n, &rec, err, sizeof(err));
+        int rc = pb_decode(copy, n, &rec, err, sizeof(err));
         ASSERT(rc == 0 || rc == -1);
         if (rc == -1)
             ASSERT(err[0] && strncmp(err, "byte ", 5) == 0);
         free(copy);
     }
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
 /* The payload of the RecordIO record at *off in o (checks the framing). */
-static const uint8_t *unframe(const struct ll_pb_out *o, size_t *off, size_t *len)
+static const uint8_t *unframe(const struct pb_out *o, size_t *off, size_t *len)
 {
     ASSERT(*off + 8 <= o->len);
     const uint8_t *p = o->data + *off;
@@ -199,44 +199,44 @@ static void build_c3_example(struct buf *b)
 
 /* ------------------------------------------------------------ decode */
 
-TEST(ll_pb_c3_example)
+TEST(pb_c3_example)
 {
     struct buf b;
     build_c3_example(&b);
     ASSERT_EQ_INT(b.n, 52);
     static const uint8_t le_1_5[] = { 0x00, 0x00, 0xC0, 0x3F };
     ASSERT(memcmp(b.d + 16, le_1_5, 4) == 0);
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     ASSERT_EQ_INT(decode(&b, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_STR(err, "");
     ASSERT(rec.features.present && rec.label.present);
-    ASSERT_EQ_INT(rec.features.kind, LL_PB_FLOAT32);
+    ASSERT_EQ_INT(rec.features.kind, PB_FLOAT32);
     ASSERT_EQ_INT(rec.features.n_values, 4);
     ASSERT_EQ_INT(rec.features.n_keys, 0);
     ASSERT_EQ_INT(rec.features.n_shape, 0);
-    ASSERT(!ll_pb_tensor_is_sparse(&rec.features));
-    ASSERT_EQ_INT(ll_pb_tensor_size(&rec.features), 4);
+    ASSERT(!pb_tensor_is_sparse(&rec.features));
+    ASSERT_EQ_INT(pb_tensor_size(&rec.features), 4);
     ASSERT(rec.features.values[0] == 1.5f && rec.features.values[1] == 16.0f &&
            rec.features.values[2] == 14.0f && rec.features.values[3] == 23.0f);
     ASSERT_EQ_INT(rec.label.n_values, 1);
     ASSERT(rec.label.values[0] == 1.0f);
     float dense[4];
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 4, err, sizeof(err)), 0);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 4, err, sizeof(err)), 0);
     ASSERT(dense[3] == 23.0f);
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 3, err, sizeof(err)), -1);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 3, err, sizeof(err)), -1);
     ASSERT_EQ_STR(err, "has 4 values, expected 3");
 
     /* The encoder writes exactly these bytes. */
-    struct ll_pb_out out = { 0 };
+    struct pb_out out = { 0 };
     float feats[4] = { 1.5f, 16.0f, 14.0f, 23.0f };
-    ASSERT_EQ_INT(ll_pb_write_example(&out, feats, 4, 1.0f), 0);
+    ASSERT_EQ_INT(pb_write_example(&out, feats, 4, 1.0f), 0);
     ASSERT_EQ_INT(out.len, 8 + 52);
     size_t off = 0, len;
     const uint8_t *payload = unframe(&out, &off, &len);
     ASSERT_EQ_INT(len, 52);
     ASSERT(memcmp(payload, b.d, 52) == 0);
-    ll_pb_out_free(&out);
+    pb_out_free(&out);
 
     /* Neither missing map is an error. */
     struct buf only = { .n = 0 };
@@ -246,13 +246,13 @@ TEST(ll_pb_c3_example)
     only.n = 0;
     ASSERT_EQ_INT(decode(&only, &rec, err, sizeof(err)), 0);
     ASSERT(!rec.features.present && !rec.label.present);
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 4, err, sizeof(err)), -1);
-    ASSERT_EQ_INT(ll_pb_decode(NULL, 0, &rec, err, sizeof(err)), 0);
-    ll_pb_record_free(&rec);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 4, err, sizeof(err)), -1);
+    ASSERT_EQ_INT(pb_decode(NULL, 0, &rec, err, sizeof(err)), 0);
+    pb_record_free(&rec);
     every_truncation(&b);
 }
 
-TEST(ll_pb_sparse_record)
+TEST(pb_sparse_record)
 {
     struct buf rec_b = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     float vals[3] = { 1, 1, 4 };
@@ -265,31 +265,31 @@ TEST(ll_pb_sparse_record)
     packed_f32(&l, &y, 1);
     entry(&rec_b, 2, "values", 2, &l, 0);
 
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     ASSERT_EQ_INT(decode(&rec_b, &rec, err, sizeof(err)), 0);
-    ASSERT(ll_pb_tensor_is_sparse(&rec.features));
+    ASSERT(pb_tensor_is_sparse(&rec.features));
     ASSERT_EQ_INT(rec.features.n_keys, 3);
     ASSERT_EQ_INT(rec.features.keys[1], 182);
     ASSERT_EQ_INT(rec.features.n_shape, 1);
     ASSERT_EQ_INT(rec.features.shape[0], 2000);
-    ASSERT_EQ_INT(ll_pb_tensor_size(&rec.features), 2000);
+    ASSERT_EQ_INT(pb_tensor_size(&rec.features), 2000);
     static float dense[2000];
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 2000, err, sizeof(err)), 0);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 2000, err, sizeof(err)), 0);
     ASSERT(dense[26] == 1 && dense[182] == 1 && dense[232] == 4 && dense[0] == 0 && dense[1999] == 0);
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 1999, err, sizeof(err)), -1);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 1999, err, sizeof(err)), -1);
     ASSERT_CONTAINS(err, "2000 elements");
     every_truncation(&rec_b);
 
     /* The sparse writer gives the same bytes. */
-    struct ll_pb_out out = { 0 };
-    ASSERT_EQ_INT(ll_pb_write_sparse_example(&out, keys, vals, 3, 2000, 0.0f), 0);
+    struct pb_out out = { 0 };
+    ASSERT_EQ_INT(pb_write_sparse_example(&out, keys, vals, 3, 2000, 0.0f), 0);
     size_t off = 0, len;
     const uint8_t *payload = unframe(&out, &off, &len);
     ASSERT_EQ_INT(len, rec_b.n);
     ASSERT(memcmp(payload, rec_b.d, len) == 0);
     ASSERT_EQ_INT(off, out.len);
-    ll_pb_out_free(&out);
+    pb_out_free(&out);
 
     /* A 2-D shape [R, C]: keys are row-major positions; a repeated key adds. */
     struct buf r2 = { .n = 0 }, t2 = { .n = 0 };
@@ -300,9 +300,9 @@ TEST(ll_pb_sparse_record)
     packed_u64(&t2, 3, s2, 2);
     entry(&r2, 1, "values", 2, &t2, 0);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
-    ASSERT_EQ_INT(ll_pb_tensor_size(&rec.features), 8);
+    ASSERT_EQ_INT(pb_tensor_size(&rec.features), 8);
     float d8[8];
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, d8, 8, err, sizeof(err)), 0);
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, d8, 8, err, sizeof(err)), 0);
     ASSERT(d8[7] == 7 && d8[0] == 3 && d8[1] == 0);
 
     /* A sparse row with no stored value: only the shape. */
@@ -310,13 +310,13 @@ TEST(ll_pb_sparse_record)
     packed_u64(&t3, 3, shape, 1);
     entry(&r3, 1, "values", 2, &t3, 0);
     ASSERT_EQ_INT(decode(&r3, &rec, err, sizeof(err)), 0);
-    ASSERT(ll_pb_tensor_is_sparse(&rec.features));
-    ASSERT_EQ_INT(ll_pb_tensor_densify(&rec.features, dense, 2000, err, sizeof(err)), 0);
+    ASSERT(pb_tensor_is_sparse(&rec.features));
+    ASSERT_EQ_INT(pb_tensor_densify(&rec.features, dense, 2000, err, sizeof(err)), 0);
     ASSERT(dense[26] == 0);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
-TEST(ll_pb_float64_and_int32)
+TEST(pb_float64_and_int32)
 {
     struct buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     /* Float64 features, packed. */
@@ -339,17 +339,17 @@ TEST(ll_pb_float64_and_int32)
     ASSERT_EQ_INT(vs.n, 10 + 5 + 1);
     entry(&r, 2, "values", 7, &l, 0);
 
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), 0);
-    ASSERT_EQ_INT(rec.features.kind, LL_PB_FLOAT64);
+    ASSERT_EQ_INT(rec.features.kind, PB_FLOAT64);
     ASSERT_EQ_INT(rec.features.n_values, 5);
     ASSERT(rec.features.values[0] == 0.1f);
     ASSERT(rec.features.values[1] == -2.5f);
     ASSERT(isinf(rec.features.values[2]) && rec.features.values[2] > 0);
     ASSERT(rec.features.values[3] == 0 && signbit(rec.features.values[3]));
     ASSERT(isinf(rec.features.values[4]));
-    ASSERT_EQ_INT(rec.label.kind, LL_PB_INT32);
+    ASSERT_EQ_INT(rec.label.kind, PB_INT32);
     ASSERT_EQ_INT(rec.label.n_values, 3);
     ASSERT(rec.label.values[0] == -3.0f);
     ASSERT(rec.label.values[1] == 2147483647.0f);
@@ -378,10 +378,10 @@ TEST(ll_pb_float64_and_int32)
     ASSERT_EQ_INT(rec.label.n_values, 2);
     ASSERT(rec.label.values[0] == -1.0f && rec.label.values[1] == 7.0f);
     every_truncation(&r2);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
-TEST(ll_pb_reversed_order_and_unknown_fields)
+TEST(pb_reversed_order_and_unknown_fields)
 {
     struct buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     float f[2] = { 3.25f, -1.0f }, y = 2.0f;
@@ -412,7 +412,7 @@ TEST(ll_pb_reversed_order_and_unknown_fields)
     ld_str(&r, 4, "{\"k\": 1}");
     ld_str(&r, 5, "{}");
 
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 2);
@@ -439,10 +439,10 @@ TEST(ll_pb_reversed_order_and_unknown_fields)
     ASSERT_EQ_INT(rec.features.n_values, 2);
     ASSERT(!rec.label.present);
     every_truncation(&r2);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
-TEST(ll_pb_unpacked_repeated_fields)
+TEST(pb_unpacked_repeated_fields)
 {
     struct buf r = { .n = 0 }, t = { .n = 0 };
     for (int i = 0; i < 40; i++) {     /* grows past the first allocation */
@@ -454,7 +454,7 @@ TEST(ll_pb_unpacked_repeated_fields)
     tag(&t, 3, 0);
     varint(&t, 40000);
     entry(&r, 1, "values", 2, &t, 0);
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 40);
@@ -470,10 +470,10 @@ TEST(ll_pb_unpacked_repeated_fields)
     tag(&t0, 2, 2);
     varint(&t0, 0);
     entry(&r0, 1, "values", 2, &t0, 0);
-    struct ll_pb_record fresh = { 0 };
+    struct pb_record fresh = { 0 };
     ASSERT_EQ_INT(decode(&r0, &fresh, err, sizeof(err)), 0);
     ASSERT(fresh.features.present && fresh.features.n_values == 0 && fresh.features.n_keys == 0);
-    ll_pb_record_free(&fresh);
+    pb_record_free(&fresh);
 
     /* Mixed: packed then unpacked values append. */
     struct buf r2 = { .n = 0 }, t2 = { .n = 0 };
@@ -486,12 +486,12 @@ TEST(ll_pb_unpacked_repeated_fields)
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 4);
     ASSERT(rec.features.values[2] == 3 && rec.features.values[3] == 1);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
-TEST(ll_pb_merge_rules)
+TEST(pb_merge_rules)
 {
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     float a[2] = { 1, 2 }, b[1] = { 9 };
     struct buf ta = { .n = 0 }, tb = { .n = 0 }, t64 = { .n = 0 };
@@ -526,7 +526,7 @@ TEST(ll_pb_merge_rules)
     ld(&e, 2, &v);
     ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
-    ASSERT_EQ_INT(rec.features.kind, LL_PB_FLOAT64);
+    ASSERT_EQ_INT(rec.features.kind, PB_FLOAT64);
     ASSERT_EQ_INT(rec.features.n_values, 1);
     ASSERT(rec.features.values[0] == 5);
 
@@ -538,7 +538,7 @@ TEST(ll_pb_merge_rules)
     ld(&e, 2, &v);
     ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
-    ASSERT_EQ_INT(rec.features.kind, LL_PB_BYTES);
+    ASSERT_EQ_INT(rec.features.kind, PB_BYTES);
     ASSERT_EQ_INT(rec.features.n_values, 0);
     ASSERT(rec.features.present);
 
@@ -559,7 +559,7 @@ TEST(ll_pb_merge_rules)
     ld_str(&e, 1, "values");
     ld(&r2, 2, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
-    ASSERT(rec.label.present && rec.label.kind == LL_PB_NONE && rec.label.n_values == 0);
+    ASSERT(rec.label.present && rec.label.kind == PB_NONE && rec.label.n_values == 0);
 
     /* Arrays are reused: a big record, then a small one. */
     struct buf big = { .n = 0 }, tbig = { .n = 0 };
@@ -573,11 +573,11 @@ TEST(ll_pb_merge_rules)
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 1);
     ASSERT(!rec.label.present);
-    ll_pb_record_free(&rec);
-    ll_pb_record_free(&rec);                /* idempotent */
+    pb_record_free(&rec);
+    pb_record_free(&rec);                /* idempotent */
 }
 
-TEST(ll_pb_malformed)
+TEST(pb_malformed)
 {
     struct buf r = { .n = 0 }, t = { .n = 0 };
     float one = 1;
@@ -709,20 +709,20 @@ TEST(ll_pb_malformed)
     f32(&r, 0);
     expect_error(&r, "length 5 past the end (1 bytes left)");
     char err[4];
-    struct ll_pb_record rec = { 0 };
+    struct pb_record rec = { 0 };
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), -1);
     ASSERT_EQ_STR(err, "byt");
     ASSERT_EQ_INT(decode(&r, &rec, NULL, 0), -1);
-    ll_pb_record_free(&rec);
+    pb_record_free(&rec);
 }
 
 /* ------------------------------------------------------------ encode */
 
-TEST(ll_pb_prediction_bytes)
+TEST(pb_prediction_bytes)
 {
-    struct ll_pb_out out = { 0 };
+    struct pb_out out = { 0 };
     float score = 0.4f, label = 0.0f;
-    ASSERT_EQ_INT(ll_pb_write_prediction(&out, &score, 1, &label), 0);
+    ASSERT_EQ_INT(pb_write_prediction(&out, &score, 1, &label), 0);
     struct buf want = { .n = 0 };
     static const uint8_t s1[] = { 0x12, 0x11, 0x0A, 0x05, 's', 'c', 'o', 'r', 'e',
                                   0x12, 0x08, 0x12, 0x06, 0x0A, 0x04 };
@@ -741,8 +741,8 @@ TEST(ll_pb_prediction_bytes)
     ASSERT(memcmp(out.data + 8, want.d, 48) == 0);
 
     /* Regression: score only; an empty score is an empty tensor (12 00). */
-    ASSERT_EQ_INT(ll_pb_write_prediction(&out, &score, 1, NULL), 0);
-    ASSERT_EQ_INT(ll_pb_write_prediction(&out, NULL, 0, NULL), 0);
+    ASSERT_EQ_INT(pb_write_prediction(&out, &score, 1, NULL), 0);
+    ASSERT_EQ_INT(pb_write_prediction(&out, NULL, 0, NULL), 0);
     size_t off = 56, len;
     const uint8_t *p = unframe(&out, &off, &len);
     ASSERT_EQ_INT(len, 19);
@@ -753,14 +753,14 @@ TEST(ll_pb_prediction_bytes)
     ASSERT(memcmp(p, empty, len) == 0);
     ASSERT_EQ_INT(off, out.len);
     ASSERT_EQ_INT(out.len % 4, 0);
-    ll_pb_out_free(&out);
-    ll_pb_out_free(&out);
+    pb_out_free(&out);
+    pb_out_free(&out);
 }
 
-TEST(ll_pb_round_trips)
+TEST(pb_round_trips)
 {
-    struct ll_pb_out out = { 0 };
-    struct ll_pb_record rec = { 0 };
+    struct pb_out out = { 0 };
+    struct pb_record rec = { 0 };
     char err[256];
     /* Multiclass predictions of several sizes (every padding). */
     for (size_t k = 1; k <= 40; k++) {
@@ -769,19 +769,19 @@ TEST(ll_pb_round_trips)
             score[i] = 1.0f / (float)(i + 2);
         score[0] = -0.0f;
         out.len = 0;
-        ASSERT_EQ_INT(ll_pb_write_prediction(&out, score, k, &label), 0);
+        ASSERT_EQ_INT(pb_write_prediction(&out, score, k, &label), 0);
         size_t off = 0, len;
         const uint8_t *p = unframe(&out, &off, &len);
         ASSERT_EQ_INT(off, out.len);
-        ASSERT_EQ_INT(ll_pb_decode_keys(p, len, &rec, NULL, "score", err, sizeof(err)), 0);
+        ASSERT_EQ_INT(pb_decode_keys(p, len, &rec, NULL, "score", err, sizeof(err)), 0);
         ASSERT(!rec.features.present);
         ASSERT_EQ_INT(rec.label.n_values, k);
         for (size_t i = 0; i < k; i++)
             ASSERT_EQ_INT(bits(rec.label.values[i]), bits(score[i]));
-        ASSERT_EQ_INT(ll_pb_decode_keys(p, len, &rec, NULL, "predicted_label", err, sizeof(err)), 0);
+        ASSERT_EQ_INT(pb_decode_keys(p, len, &rec, NULL, "predicted_label", err, sizeof(err)), 0);
         ASSERT_EQ_INT(rec.label.n_values, 1);
         ASSERT(rec.label.values[0] == label);
-        ASSERT_EQ_INT(ll_pb_decode(p, len, &rec, err, sizeof(err)), 0);
+        ASSERT_EQ_INT(pb_decode(p, len, &rec, err, sizeof(err)), 0);
         ASSERT(!rec.features.present && !rec.label.present);
     }
     /* Examples, several in one buffer, including NaN and infinities, and a
@@ -796,12 +796,12 @@ TEST(ll_pb_round_trips)
             feats[1] = NAN;
             feats[2] = -INFINITY;
         }
-        ASSERT_EQ_INT(ll_pb_write_example(&out, feats, dims[j], (float)j), 0);
+        ASSERT_EQ_INT(pb_write_example(&out, feats, dims[j], (float)j), 0);
     }
     size_t off = 0, len;
     for (int j = 0; j < 4; j++) {
         const uint8_t *p = unframe(&out, &off, &len);
-        ASSERT_EQ_INT(ll_pb_decode(p, len, &rec, err, sizeof(err)), 0);
+        ASSERT_EQ_INT(pb_decode(p, len, &rec, err, sizeof(err)), 0);
         ASSERT(rec.features.present && rec.label.present);
         ASSERT_EQ_INT(rec.features.n_values, dims[j]);
         for (size_t i = 0; i < dims[j]; i++) {
@@ -816,6 +816,6 @@ TEST(ll_pb_round_trips)
         ASSERT(rec.label.values[0] == (float)j);
     }
     ASSERT_EQ_INT(off, out.len);
-    ll_pb_out_free(&out);
-    ll_pb_record_free(&rec);
+    pb_out_free(&out);
+    pb_record_free(&rec);
 }

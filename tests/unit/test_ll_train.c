@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "support/harness.h"
-#include "common/gradcheck.h"
+#include "support/gradcheck.h"
 #include "config/hparams.h"
 #include "core/ctx.h"
 #include "linear_learner/eval.h"
 #include "linear_learner/parse.h"
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 #include "linear_learner/state.h"
 
 static const struct optml_algorithm LL_ALG = {
@@ -387,23 +387,23 @@ TEST(ll_parse_csv_and_protobuf_rows)
 
     D = 0;
     ll_parser_init(&p, LL_FMT_PROTOBUF, 1, &D);
-    struct ll_pb_out pb = {0};
+    struct pb_out pb = {0};
     uint64_t keys[] = {4, 1};
     float vals[] = {2.0f, -1.0f};
-    ASSERT(ll_pb_write_sparse_example(&pb, keys, vals, 2, 6, 1.0f) == 0);
+    ASSERT(pb_write_sparse_example(&pb, keys, vals, 2, 6, 1.0f) == 0);
     /* Skip the 8-byte RecordIO head: the parser gets the payload. */
     uint32_t plen;
     memcpy(&plen, pb.data + 4, 4);
     ASSERT_EQ_INT(ll_parse_record(&p, pb.data + 8, plen & ((1u << 29) - 1), &row), LL_PARSE_OK);
     ASSERT(D == 6 && row.label == 1.0f && row.nnz == 2 && row.idx && row.idx[0] == 4 && row.val[1] == -1.0f);
     ASSERT(p.sparse_seen);
-    ll_pb_out_free(&pb);
+    pb_out_free(&pb);
     float dense[3] = {1, 2, 3};
-    ASSERT(ll_pb_write_example(&pb, dense, 3, 0.0f) == 0);
+    ASSERT(pb_write_example(&pb, dense, 3, 0.0f) == 0);
     memcpy(&plen, pb.data + 4, 4);
     ASSERT_EQ_INT(ll_parse_record(&p, pb.data + 8, plen & ((1u << 29) - 1), &row), LL_PARSE_BAD);
     ASSERT_CONTAINS(p.err, "expected 6");
-    ll_pb_out_free(&pb);
+    pb_out_free(&pb);
     ll_parser_free(&p);
 }
 

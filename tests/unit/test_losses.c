@@ -8,7 +8,7 @@
 #include <math.h>
 
 #include "support/harness.h"
-#include "common/gradcheck.h"
+#include "support/gradcheck.h"
 #include "common/losses.h"
 
 static const struct loss_params LP = { .eps = 0.3f, .quantile = 0.7f, .huber_delta = 1.5f, .margin = 1.0f };

@@ -1,5 +1,5 @@
 /*
- * test_nn_layers.c: the layers of algorithms/common/nn.h one at a time:
+ * test_nn_layers.c: the layers of algorithms/nn/nn.h one at a time:
  * forward results against naive reference loops, every backward pass
  * against central finite differences (gradcheck.h), the accumulate (+=) /
  * write (=) conventions, ids >= V never read (run under ASan: every table is
@@ -22,8 +22,9 @@
 #include <stdint.h>
 
 #include "support/harness.h"
-#include "common/gradcheck.h"
-#include "common/nn.h"
+#include "support/gradcheck.h"
+#include "common/parallel.h"
+#include "nn/nn.h"
 
 #define GC_H 1e-2
 #define GC_TOL 2e-3
@@ -555,9 +556,9 @@ TEST(nn_dense_same_result_with_blas_threads)
     float *x = falloc(N * I), *W = falloc(I * O), *y1 = falloc(N * O), *y2 = falloc(N * O);
     fill(x, N * I, -1, 1, 31);
     fill(W, I * O, -1, 1, 32);
-    nn_blas_set_threads(1);
+    blas_set_threads(1);
     nn_dense_forward(x, W, NULL, N, I, O, y1);
-    nn_blas_set_threads(2);
+    blas_set_threads(2);
     nn_dense_forward(x, W, NULL, N, I, O, y2);
     for (int r = 0; r < N; r += 17)
         for (int o = 0; o < O; o++) {

@@ -1,11 +1,11 @@
 /*
- * test_nn_net.c: the layers of algorithms/common/nn.h composed the way the
+ * test_nn_net.c: the layers of algorithms/nn/nn.h composed the way the
  * news classifier uses them: embedding bag (mean) -> dense -> relu -> dense
  * -> softmax_xent_batch (losses.h).  Checks the end-to-end backward pass
  * against finite differences over every parameter at once, and that the
  * network fits a separable toy set to 100 % training accuracy with Adam
  * (optim_update, optim.h) in a bounded number of steps, and with
- * Hogwild-style SGD on nn_parallel_for threads sharing the parameters.
+ * Hogwild-style SGD on parallel_for threads sharing the parameters.
  *
  * Gradient check: h = 1e-2 and a relative error bound of 2e-3, the same as
  * the single layers (test_nn_layers.c explains the error budget); this check
@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 #include "support/harness.h"
-#include "common/gradcheck.h"
+#include "support/gradcheck.h"
 #include "common/losses.h"
-#include "common/nn.h"
+#include "common/parallel.h"
+#include "nn/nn.h"
 #include "common/optim.h"
 
 struct net {
@@ -187,10 +188,10 @@ static void toy_make(struct toy *t, uint64_t seed)
         t->y[r] = (float)k;
         t->off[r] = r * TLEN;
         uint32_t *d = t->ids + r * TLEN;
-        d[0] = 3 * k + (uint32_t)nn_rng_below(&rng, 3);
+        d[0] = 3 * k + (uint32_t)rng_below(&rng, 3);
         for (int j = 1; j < TLEN; j++)
-            d[j] = 12 + (uint32_t)nn_rng_below(&rng, 12);
-        nn_shuffle_u32(d, TLEN, &rng);
+            d[j] = 12 + (uint32_t)rng_below(&rng, 12);
+        rng_shuffle_u32(d, TLEN, &rng);
     }
     t->off[TN] = TN * TLEN;
 }
@@ -237,7 +238,7 @@ TEST(nn_net_adam_fits_toy_set)
 
 /* Hogwild: 2 threads, each running SGD on its half of the toy set, update
  * one shared parameter block without locks (the pattern the modules use
- * with nn_parallel_for); the shared model separates the whole set. */
+ * with parallel_for); the shared model separates the whole set. */
 struct hog_ctx {
     const struct net *n;
     const struct toy *t;
@@ -283,7 +284,7 @@ TEST(nn_net_hogwild_sgd_fits_toy_set)
     ASSERT(p && a);
     net_init(&n, p, 8);
     struct hog_ctx h = { &n, &t, p, 60, 0.1f };
-    ASSERT_EQ_INT(nn_parallel_for(2, hog_share, &h), 0);
+    ASSERT_EQ_INT(parallel_for(2, hog_share, &h), 0);
     for (size_t i = 0; i < n.n_params; i++)
         ASSERT(isfinite(p[i]));
     const double acc = net_accuracy(&n, p, &b, a);

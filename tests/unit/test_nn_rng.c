@@ -1,9 +1,9 @@
 /*
  * test_nn_rng.c: the generator, initialisers and parallel-for of
- * algorithms/common/nn.h: splitmix64 reference values and determinism,
- * uniform range and moments, nn_rng_below without modulo bias, normal
+ * algorithms/nn/nn.h: splitmix64 reference values and determinism,
+ * uniform range and moments, rng_below without modulo bias, normal
  * moments, shuffles are uniform permutations, initialiser bounds and
- * variances, and nn_parallel_for running every share exactly once.
+ * variances, and parallel_for running every share exactly once.
  * Every statistical bound is at least 5 standard deviations wide and the
  * seeds are fixed, so the tests are deterministic.
  */
@@ -13,20 +13,21 @@
 #include <stdint.h>
 
 #include "support/harness.h"
-#include "common/nn.h"
+#include "common/parallel.h"
+#include "nn/nn.h"
 
 TEST(nn_rng_splitmix64_reference_and_determinism)
 {
     /* The reference splitmix64 stream from seed 0 (Vigna's splitmix64.c). */
     uint64_t s = 0;
-    ASSERT(nn_rng_next(&s) == 0xE220A8397B1DCDAFull);
-    ASSERT(nn_rng_next(&s) == 0x6E789E6AA1B965F4ull);
-    ASSERT(nn_rng_next(&s) == 0x06C45D188009454Full);
+    ASSERT(rng_next(&s) == 0xE220A8397B1DCDAFull);
+    ASSERT(rng_next(&s) == 0x6E789E6AA1B965F4ull);
+    ASSERT(rng_next(&s) == 0x06C45D188009454Full);
 
     uint64_t a = 12345, b = 12345, c = 12346;
     int differ = 0;
     for (int i = 0; i < 1000; i++) {
-        const uint64_t x = nn_rng_next(&a), y = nn_rng_next(&b), z = nn_rng_next(&c);
+        const uint64_t x = rng_next(&a), y = rng_next(&b), z = rng_next(&c);
         ASSERT(x == y);
         differ += x != z;
     }
@@ -35,9 +36,9 @@ TEST(nn_rng_splitmix64_reference_and_determinism)
     /* the derived draws are deterministic too */
     a = b = 77;
     for (int i = 0; i < 100; i++) {
-        ASSERT(nn_rng_uniform(&a) == nn_rng_uniform(&b));
-        ASSERT(nn_rng_normal(&a) == nn_rng_normal(&b));
-        ASSERT(nn_rng_below(&a, 1000003) == nn_rng_below(&b, 1000003));
+        ASSERT(rng_uniform(&a) == rng_uniform(&b));
+        ASSERT(rng_normal(&a) == rng_normal(&b));
+        ASSERT(rng_below(&a, 1000003) == rng_below(&b, 1000003));
     }
 }
 
@@ -48,7 +49,7 @@ TEST(nn_rng_uniform_range_and_moments)
     double sum = 0.0, sq = 0.0;
     float lo = 1.0f, hi = 0.0f;
     for (int i = 0; i < n; i++) {
-        const float u = nn_rng_uniform(&s);
+        const float u = rng_uniform(&s);
         ASSERT(u >= 0.0f && u < 1.0f);
         /* 24 bits: u * 2^24 is an integer */
         ASSERT(u * 16777216.0f == floorf(u * 16777216.0f));
@@ -66,12 +67,12 @@ TEST(nn_rng_uniform_range_and_moments)
 TEST(nn_rng_below_uniform_without_bias)
 {
     uint64_t s = 3;
-    ASSERT(nn_rng_below(&s, 1) == 0);
+    ASSERT(rng_below(&s, 1) == 0);
     /* chi-square over 7 cells, 70000 draws: 6 dof, P(chi2 > 30) ~ 4e-5 */
     enum { cells = 7, draws = 70000 };
     size_t cnt[cells] = { 0 };
     for (int i = 0; i < draws; i++) {
-        const uint64_t v = nn_rng_below(&s, cells);
+        const uint64_t v = rng_below(&s, cells);
         ASSERT(v < cells);
         cnt[v]++;
     }
@@ -91,7 +92,7 @@ TEST(nn_rng_below_uniform_without_bias)
     size_t low = 0, mult3 = 0;
     enum { bd = 30000 };
     for (int i = 0; i < bd; i++) {
-        const uint64_t v = nn_rng_below(&s, big);
+        const uint64_t v = rng_below(&s, big);
         ASSERT(v < big);
         low += v < (big / 3);
         mult3 += v % 3 == 0;
@@ -108,7 +109,7 @@ TEST(nn_rng_normal_moments)
     double sum = 0.0, sq = 0.0;
     size_t within1 = 0;
     for (int i = 0; i < n; i++) {
-        const float z = nn_rng_normal(&s);
+        const float z = rng_normal(&s);
         ASSERT(isfinite(z));
         sum += z;
         sq += (double)z * z;
@@ -128,8 +129,8 @@ TEST(nn_shuffle_is_uniform_permutation)
     for (uint32_t i = 0; i < n; i++)
         idx[i] = again[i] = i;
     uint64_t s2 = s;
-    nn_shuffle_u32(idx, n, &s);
-    nn_shuffle_u32(again, n, &s2);
+    rng_shuffle_u32(idx, n, &s);
+    rng_shuffle_u32(again, n, &s2);
     ASSERT(memcmp(idx, again, sizeof(idx)) == 0); /* deterministic */
     int seen[n] = { 0 }, moved = 0;
     for (int i = 0; i < n; i++) {
@@ -146,14 +147,14 @@ TEST(nn_shuffle_is_uniform_permutation)
     size_t cnt[6] = { 0 };
     for (int t = 0; t < 60000; t++) {
         uint32_t a[3] = { 0, 1, 2 };
-        nn_shuffle_u32(a, 3, &s);
+        rng_shuffle_u32(a, 3, &s);
         cnt[a[0] * 2 + (a[1] > a[2])]++;
     }
     for (int k = 0; k < 6; k++)
         ASSERT_NEAR((double)cnt[k], 10000.0, 600.0);
-    nn_shuffle_u32(NULL, 0, &s); /* n = 0 touches nothing */
+    rng_shuffle_u32(NULL, 0, &s); /* n = 0 touches nothing */
     uint32_t one = 7;
-    nn_shuffle_u32(&one, 1, &s);
+    rng_shuffle_u32(&one, 1, &s);
     ASSERT(one == 7);
 }
 
@@ -235,7 +236,7 @@ TEST(nn_parallel_for_runs_every_share_once)
         struct par_ctx *c = calloc(1, sizeof(*c));
         ASSERT(c);
         c->caller = pthread_self();
-        ASSERT_EQ_INT(nn_parallel_for(n, par_n_fn, c), 0);
+        ASSERT_EQ_INT(parallel_for(n, par_n_fn, c), 0);
         for (int t = 0; t < MAX_SHARES; t++)
             ASSERT_EQ_INT(atomic_load(&c->runs[t]), t < n ? 1 : 0);
         ASSERT_EQ_INT(atomic_load(&c->bad_n), n);
@@ -248,7 +249,7 @@ TEST(nn_parallel_for_runs_every_share_once)
         struct par_ctx *c = calloc(1, sizeof(*c));
         ASSERT(c);
         c->caller = pthread_self();
-        ASSERT_EQ_INT(nn_parallel_for(n, par_n_fn, c), 0);
+        ASSERT_EQ_INT(parallel_for(n, par_n_fn, c), 0);
         ASSERT_EQ_INT(atomic_load(&c->runs[0]), 1);
         ASSERT_EQ_INT(atomic_load(&c->runs[1]), 0);
         ASSERT_EQ_INT(atomic_load(&c->bad_n), 1);
@@ -267,6 +268,6 @@ TEST_TIMEOUT(nn_parallel_for_shares_are_concurrent, 20)
 {
     pthread_barrier_t b;
     ASSERT_EQ_INT(pthread_barrier_init(&b, NULL, 4), 0);
-    ASSERT_EQ_INT(nn_parallel_for(4, barrier_fn, &b), 0);
+    ASSERT_EQ_INT(parallel_for(4, barrier_fn, &b), 0);
     pthread_barrier_destroy(&b);
 }

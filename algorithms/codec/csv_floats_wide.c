@@ -1,7 +1,7 @@
 /*
- * csv_wide.c: the line path of csv_rows.c for x86-64 CPUs with AVX-512
+ * csv_floats_wide.c: the line path of csv_floats.c for x86-64 CPUs with AVX-512
  * (F, BW, DQ, VL): four fields of a line converted by the same vector
- * instructions (csv_wide.h).  Same results and messages as the portable
+ * instructions (csv_floats_wide.h).  Same results and messages as the portable
  * path, bit for bit: a field it does not take goes to that path.
  *
  * 1. The line is copied between comma paddings and its commas found, 64
@@ -27,16 +27,16 @@
  * Elsewhere (not x86-64, or not GCC/Clang) the two functions fall back to
  * the portable path.
  */
-#include "linear_learner/csv_wide.h"
+#include "codec/csv_floats_wide.h"
 
-#if LL_CSV_WIDE
+#if CSV_WIDE
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
 #define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,bmi,bmi2,popcnt")))
 
-int ll_csv_wide_available(void)
+int csv_wide_available(void)
 {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
@@ -61,17 +61,17 @@ WIDE_TARGET static inline unsigned group_bits(uint64_t top)
 }
 
 WIDE_TARGET
-long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *err, size_t errsz)
+long csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *err, size_t errsz)
 {
     /* 16 commas, the line, 64 commas: every lane load (16 bytes ending at
      * a field's end, 0 <= end <= n) and every 64-byte compare stays
      * inside. */
-    _Alignas(64) char buf[16 + LL_CSV_WIDE_MAX + 64];
+    _Alignas(64) char buf[16 + CSV_WIDE_MAX + 64];
     /* E[0] = 0xFFFF (so that E[k] + 1, in 16 bits, is field k's start),
      * E[k + 1] = field k's end; then spare copies of the line's end. */
-    uint16_t E[1 + LL_CSV_WIDE_MAX + 1 + 8 + 8];
-    if (n == 0 || n > LL_CSV_WIDE_MAX) /* not for this path (csv_rows.c never asks) */
-        return ll_csv_parse_portable(line, n, out, cap, err, errsz);
+    uint16_t E[1 + CSV_WIDE_MAX + 1 + 8 + 8];
+    if (n == 0 || n > CSV_WIDE_MAX) /* not for this path (csv_floats.c never asks) */
+        return csv_parse_portable(line, n, out, cap, err, errsz);
     memset(buf, ',', 16);
     memcpy(buf + 16, line, n);
     memset(buf + 16 + n, ',', 64);
@@ -201,7 +201,7 @@ long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char 
             slow &= slow - 1u;
             float x;
             size_t fs = (uint16_t)(E[i + j] + 1u);
-            if (ll_csv_field(b + fs, b + en[j], b + n, i + j + 1, &x, err, errsz) != 0)
+            if (csv_field(b + fs, b + en[j], b + n, i + j + 1, &x, err, errsz) != 0)
                 return -1;
             if (i + j < cap)
                 out[i + j] = x;
@@ -211,13 +211,13 @@ long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char 
 }
 #else
 /* Other CPUs: the portable path only. */
-int ll_csv_wide_available(void)
+int csv_wide_available(void)
 {
     return 0;
 }
 
-long ll_csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *err, size_t errsz)
+long csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *err, size_t errsz)
 {
-    return ll_csv_parse_portable(line, n, out, cap, err, errsz);
+    return csv_parse_portable(line, n, out, cap, err, errsz);
 }
 #endif

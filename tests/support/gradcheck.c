@@ -3,7 +3,7 @@
  * Owns nothing but the two functions of gradcheck.h; it is test support that
  * lives with the numeric code so that modules' tests can use it too.
  */
-#include "common/gradcheck.h"
+#include "support/gradcheck.h"
 
 #include <math.h>
 

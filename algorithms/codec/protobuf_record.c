@@ -1,5 +1,5 @@
 /*
- * protobuf.c: the `aialgs.data.Record` message by hand (protobuf.h).
+ * protobuf_record.c: the `aialgs.data.Record` message by hand (protobuf_record.h).
  *
  * Decoding walks the wire format with every read bounded by the end of the
  * enclosing message: varints of at most 10 bytes and 64 bits, lengths
@@ -10,7 +10,7 @@
  * Encoding computes every nested length first, then writes the RecordIO
  * header, the payload and the padding in one pass into the output buffer.
  */
-#include "linear_learner/protobuf.h"
+#include "codec/protobuf_record.h"
 
 #include <float.h>
 #include <math.h>
@@ -170,7 +170,7 @@ static float f32_from_int32_varint(uint64_t v)
 static int grow(struct dec *d, const uint8_t *at, void **arr, size_t n, size_t *cap, size_t extra,
                 size_t size, const char *what)
 {
-    if (extra > LL_PB_MAX_VALUES - n)
+    if (extra > PB_MAX_VALUES - n)
         return dfail(d, at, "more than 2^31 %s", what);
     size_t need = n + extra;
     if (need <= *cap)
@@ -188,13 +188,13 @@ static int grow(struct dec *d, const uint8_t *at, void **arr, size_t n, size_t *
     return 0;
 }
 
-static int grow_values(struct dec *d, const uint8_t *at, struct ll_pb_tensor *t, size_t extra)
+static int grow_values(struct dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
 {
     return grow(d, at, (void **)&t->values, t->n_values, &t->cap_values, extra, sizeof(*t->values),
                 "values");
 }
 
-static int grow_keys(struct dec *d, const uint8_t *at, struct ll_pb_tensor *t, size_t extra)
+static int grow_keys(struct dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
 {
     return grow(d, at, (void **)&t->keys, t->n_keys, &t->cap_keys, extra, sizeof(*t->keys), "keys");
 }
@@ -214,16 +214,16 @@ static int count_varints(struct dec *d, const uint8_t *p, const uint8_t *end, si
 static const char *kind_name(int kind)
 {
     switch (kind) {
-    case LL_PB_FLOAT32: return "Float32Tensor";
-    case LL_PB_FLOAT64: return "Float64Tensor";
-    case LL_PB_INT32: return "Int32Tensor";
+    case PB_FLOAT32: return "Float32Tensor";
+    case PB_FLOAT64: return "Float64Tensor";
+    case PB_INT32: return "Int32Tensor";
     default: return "tensor";
     }
 }
 
 /* values (field 1) of a tensor of the given kind, packed or one unpacked. */
 static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
-                         int kind, struct ll_pb_tensor *t)
+                         int kind, struct pb_tensor *t)
 {
     const uint8_t *at = *pp;
     const uint8_t *q;
@@ -233,8 +233,8 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
             return -1;
         const uint8_t *p = *pp;
         size_t n = (size_t)(q - p);
-        if (kind == LL_PB_FLOAT32 || kind == LL_PB_FLOAT64) {
-            size_t w = kind == LL_PB_FLOAT32 ? 4 : 8;
+        if (kind == PB_FLOAT32 || kind == PB_FLOAT64) {
+            size_t w = kind == PB_FLOAT32 ? 4 : 8;
             if (n % w)
                 return dfail(d, at, "packed %s values: %zu bytes, not a multiple of %zu",
                              kind_name(kind), n, w);
@@ -245,7 +245,7 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
             if (grow_values(d, at, t, n / w))
                 return -1;
             float *o = t->values + t->n_values;
-            if (kind == LL_PB_FLOAT32)
+            if (kind == PB_FLOAT32)
                 for (size_t i = 0; i < n / 4; i++)
                     o[i] = f32_from_bits(rd_u32le(p + 4 * i));
             else
@@ -269,7 +269,7 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
         *pp = q;
         return 0;
     }
-    unsigned expect = kind == LL_PB_FLOAT32 ? 5 : kind == LL_PB_FLOAT64 ? 1 : 0;
+    unsigned expect = kind == PB_FLOAT32 ? 5 : kind == PB_FLOAT64 ? 1 : 0;
     if (wire != expect)
         return dfail(d, at, "%s values: wire type %u, expected %u or 2", kind_name(kind), wire, expect);
     if (grow_values(d, at, t, 1))
@@ -299,7 +299,7 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
 
 /* keys (field 2) or shape (field 3): uint64, packed or one unpacked. */
 static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
-                       uint32_t field, struct ll_pb_tensor *t)
+                       uint32_t field, struct pb_tensor *t)
 {
     const uint8_t *at = *pp;
     const char *name = field == 2 ? "keys" : "shape";
@@ -322,8 +322,8 @@ static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, un
     if (field == 2) {
         if (grow_keys(d, at, t, c))
             return -1;
-    } else if (c > LL_PB_MAX_SHAPE - t->n_shape) {
-        return dfail(d, at, "shape has more than %d dimensions", LL_PB_MAX_SHAPE);
+    } else if (c > PB_MAX_SHAPE - t->n_shape) {
+        return dfail(d, at, "shape has more than %d dimensions", PB_MAX_SHAPE);
     }
     for (size_t i = 0; i < c; i++) {
         if (read_varint(d, &p, q, &v))
@@ -338,7 +338,7 @@ static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, un
 }
 
 /* One Float32Tensor / Float64Tensor / Int32Tensor message, appended to t. */
-static int decode_tensor(struct dec *d, const uint8_t *p, const uint8_t *end, int kind, struct ll_pb_tensor *t)
+static int decode_tensor(struct dec *d, const uint8_t *p, const uint8_t *end, int kind, struct pb_tensor *t)
 {
     while (p < end) {
         uint32_t field;
@@ -358,13 +358,13 @@ static int decode_tensor(struct dec *d, const uint8_t *p, const uint8_t *end, in
     return 0;
 }
 
-static void tensor_clear(struct ll_pb_tensor *t)
+static void tensor_clear(struct pb_tensor *t)
 {
     t->n_values = t->n_keys = t->n_shape = 0;
 }
 
 /* One Value message (the oneof), merged into t. */
-static int decode_value(struct dec *d, const uint8_t *p, const uint8_t *end, struct ll_pb_tensor *t)
+static int decode_value(struct dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
 {
     while (p < end) {
         const uint8_t *at = p;
@@ -392,7 +392,7 @@ static int decode_value(struct dec *d, const uint8_t *p, const uint8_t *end, str
     return 0;
 }
 
-static int shape_product(const struct ll_pb_tensor *t, uint64_t *out)
+static int shape_product(const struct pb_tensor *t, uint64_t *out)
 {
     uint64_t n = 1;
     for (size_t i = 0; i < t->n_shape; i++) {
@@ -405,7 +405,7 @@ static int shape_product(const struct ll_pb_tensor *t, uint64_t *out)
 }
 
 /* The checks on a complete tensor (keys vs values vs shape). */
-static int check_tensor(struct dec *d, const uint8_t *at, const struct ll_pb_tensor *t)
+static int check_tensor(struct dec *d, const uint8_t *at, const struct pb_tensor *t)
 {
     uint64_t size = 0;
     if (t->n_shape && shape_product(t, &size))
@@ -456,12 +456,12 @@ static int entry_has_key(struct dec *d, const uint8_t *p, const uint8_t *end, co
 }
 
 /* Decode an entry (already scanned) with the wanted key into t. */
-static int decode_entry(struct dec *d, const uint8_t *p, const uint8_t *end, struct ll_pb_tensor *t)
+static int decode_entry(struct dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
 {
     const uint8_t *start = p;
     tensor_clear(t);
     t->present = 1;
-    t->kind = LL_PB_NONE;
+    t->kind = PB_NONE;
     while (p < end) {
         uint32_t field;
         unsigned wire;
@@ -479,19 +479,19 @@ static int decode_entry(struct dec *d, const uint8_t *p, const uint8_t *end, str
     return check_tensor(d, start, t);
 }
 
-static void tensor_reset(struct ll_pb_tensor *t)
+static void tensor_reset(struct pb_tensor *t)
 {
     tensor_clear(t);
     t->present = 0;
-    t->kind = LL_PB_NONE;
+    t->kind = PB_NONE;
 }
 
-int ll_pb_decode(const uint8_t *buf, size_t len, struct ll_pb_record *rec, char *err, size_t errsz)
+int pb_decode(const uint8_t *buf, size_t len, struct pb_record *rec, char *err, size_t errsz)
 {
-    return ll_pb_decode_keys(buf, len, rec, "values", "values", err, errsz);
+    return pb_decode_keys(buf, len, rec, "values", "values", err, errsz);
 }
 
-int ll_pb_decode_keys(const uint8_t *buf, size_t len, struct ll_pb_record *rec,
+int pb_decode_keys(const uint8_t *buf, size_t len, struct pb_record *rec,
                       const char *features_key, const char *label_key, char *err, size_t errsz)
 {
     if (err && errsz)
@@ -533,7 +533,7 @@ int ll_pb_decode_keys(const uint8_t *buf, size_t len, struct ll_pb_record *rec,
             return -1;
         }
     }
-    struct ll_pb_tensor *dst[2] = { &rec->features, &rec->label };
+    struct pb_tensor *dst[2] = { &rec->features, &rec->label };
     static const char *const names[2] = { "features", "label" };
     for (int i = 0; i < 2; i++) {
         if (!ent[i])
@@ -546,14 +546,14 @@ int ll_pb_decode_keys(const uint8_t *buf, size_t len, struct ll_pb_record *rec,
     return 0;
 }
 
-static void tensor_free(struct ll_pb_tensor *t)
+static void tensor_free(struct pb_tensor *t)
 {
     free(t->values);
     free(t->keys);
     memset(t, 0, sizeof(*t));
 }
 
-void ll_pb_record_free(struct ll_pb_record *rec)
+void pb_record_free(struct pb_record *rec)
 {
     if (!rec)
         return;
@@ -561,27 +561,27 @@ void ll_pb_record_free(struct ll_pb_record *rec)
     tensor_free(&rec->label);
 }
 
-int ll_pb_tensor_is_sparse(const struct ll_pb_tensor *t)
+int pb_tensor_is_sparse(const struct pb_tensor *t)
 {
     return t->n_keys > 0 || (t->n_values == 0 && t->n_shape > 0);
 }
 
-uint64_t ll_pb_tensor_size(const struct ll_pb_tensor *t)
+uint64_t pb_tensor_size(const struct pb_tensor *t)
 {
-    if (!ll_pb_tensor_is_sparse(t))
+    if (!pb_tensor_is_sparse(t))
         return t->n_values;
     uint64_t n;
     return shape_product(t, &n) ? UINT64_MAX : n;
 }
 
-int ll_pb_tensor_densify(const struct ll_pb_tensor *t, float *out, size_t dim, char *err, size_t errsz)
+int pb_tensor_densify(const struct pb_tensor *t, float *out, size_t dim, char *err, size_t errsz)
 {
     if (!t->present) {
         if (err && errsz)
             snprintf(err, errsz, "missing");
         return -1;
     }
-    if (!ll_pb_tensor_is_sparse(t)) {
+    if (!pb_tensor_is_sparse(t)) {
         if (t->n_values != dim) {
             if (err && errsz)
                 snprintf(err, errsz, "has %zu values, expected %zu", t->n_values, dim);
@@ -591,7 +591,7 @@ int ll_pb_tensor_densify(const struct ll_pb_tensor *t, float *out, size_t dim, c
             memcpy(out, t->values, dim * sizeof(*out));
         return 0;
     }
-    uint64_t size = ll_pb_tensor_size(t);
+    uint64_t size = pb_tensor_size(t);
     if (size != (uint64_t)dim) {
         if (err && errsz)
             snprintf(err, errsz, "is sparse with shape of %llu elements, expected %zu",
@@ -717,7 +717,7 @@ static uint8_t *put_tensor(uint8_t *w, const struct f32t *t)
 }
 
 /* Append one framed Record made of the given map entries. */
-static int write_record(struct ll_pb_out *out, const struct entry *e, size_t n)
+static int write_record(struct pb_out *out, const struct entry *e, size_t n)
 {
     size_t payload = 0;
     for (size_t i = 0; i < n; i++) {
@@ -767,7 +767,7 @@ static int write_record(struct ll_pb_out *out, const struct entry *e, size_t n)
     return 0;
 }
 
-int ll_pb_write_prediction(struct ll_pb_out *out, const float *score, size_t n_score,
+int pb_write_prediction(struct pb_out *out, const float *score, size_t n_score,
                            const float *predicted_label)
 {
     struct entry e[2] = {
@@ -777,7 +777,7 @@ int ll_pb_write_prediction(struct ll_pb_out *out, const float *score, size_t n_s
     return write_record(out, e, predicted_label ? 2 : 1);
 }
 
-int ll_pb_write_example(struct ll_pb_out *out, const float *features, size_t dim, float label)
+int pb_write_example(struct pb_out *out, const float *features, size_t dim, float label)
 {
     struct entry e[2] = {
         { 1, "values", { features, dim, NULL, 0, NULL, 0 } },
@@ -786,7 +786,7 @@ int ll_pb_write_example(struct ll_pb_out *out, const float *features, size_t dim
     return write_record(out, e, 2);
 }
 
-int ll_pb_write_sparse_example(struct ll_pb_out *out, const uint64_t *keys, const float *values,
+int pb_write_sparse_example(struct pb_out *out, const uint64_t *keys, const float *values,
                                size_t nnz, uint64_t dim, float label)
 {
     struct entry e[2] = {
@@ -796,7 +796,7 @@ int ll_pb_write_sparse_example(struct ll_pb_out *out, const uint64_t *keys, cons
     return write_record(out, e, 2);
 }
 
-void ll_pb_out_free(struct ll_pb_out *out)
+void pb_out_free(struct pb_out *out)
 {
     if (!out)
         return;

@@ -1,5 +1,5 @@
 /*
- * protobuf.h: SageMaker's RecordIO-protobuf `aialgs.data.Record` (proto2,
+ * protobuf_record.h: SageMaker's RecordIO-protobuf `aialgs.data.Record` (proto2,
  * ALGORITHMS.md C.3), decoded and encoded by hand: no protobuf library.
  * Decoding reads `features["values"]` and `label["values"]` (Float32,
  * Float64 and Int32 tensors, converted to float; dense or sparse with keys
@@ -8,23 +8,23 @@
  * examples, byte for byte what a standard protobuf encoder writes, each in
  * MXNet/dmlc RecordIO framing (C.4).
  */
-#ifndef OPTML_LL_PROTOBUF_H
-#define OPTML_LL_PROTOBUF_H
+#ifndef OPTML_CODEC_PROTOBUF_RECORD_H
+#define OPTML_CODEC_PROTOBUF_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Which member of the Value oneof the tensor came from (its field number). */
-enum ll_pb_kind {
-    LL_PB_NONE = 0,     /* the map entry had no value */
-    LL_PB_FLOAT32 = 2,
-    LL_PB_FLOAT64 = 3,  /* converted to float (out of range: +-inf) */
-    LL_PB_INT32 = 7,    /* converted to float */
-    LL_PB_BYTES = 9     /* not a tensor: no values */
+enum pb_kind {
+    PB_NONE = 0,     /* the map entry had no value */
+    PB_FLOAT32 = 2,
+    PB_FLOAT64 = 3,  /* converted to float (out of range: +-inf) */
+    PB_INT32 = 7,    /* converted to float */
+    PB_BYTES = 9     /* not a tensor: no values */
 };
 
-#define LL_PB_MAX_SHAPE 4
-#define LL_PB_MAX_VALUES (1ull << 31)
+#define PB_MAX_SHAPE 4
+#define PB_MAX_VALUES (1ull << 31)
 
 /* A decoded tensor; arrays are owned by the struct and reused across calls
  * (grown as needed).  Dense: n_keys == 0, values has n_values entries.
@@ -33,20 +33,20 @@ enum ll_pb_kind {
  * n_keys == n_values, n_shape >= 1 and every key < the product of the shape.
  * A sparse tensor with no stored value has n_keys == n_values == 0 and a
  * shape.  Values are not checked: they may be NaN or infinite. */
-struct ll_pb_tensor {
+struct pb_tensor {
     float *values;
     size_t n_values, cap_values;
     uint64_t *keys;
     size_t n_keys, cap_keys;
-    uint64_t shape[LL_PB_MAX_SHAPE];
+    uint64_t shape[PB_MAX_SHAPE];
     size_t n_shape;
     int present;        /* the map had this key */
-    int kind;           /* enum ll_pb_kind */
+    int kind;           /* enum pb_kind */
 };
 
-struct ll_pb_record {
-    struct ll_pb_tensor features; /* features["values"] (or the key asked for) */
-    struct ll_pb_tensor label;    /* label["values"] (or the key asked for) */
+struct pb_record {
+    struct pb_tensor features; /* features["values"] (or the key asked for) */
+    struct pb_tensor label;    /* label["values"] (or the key asked for) */
 };
 
 /* Decode one Record payload (the RecordIO framing already removed) into rec
@@ -62,27 +62,27 @@ struct ll_pb_record {
  * fields append), the last oneof member set wins, packed and unpacked
  * encodings both accepted.  Entries for other keys are only bounds-checked.
  * err may be NULL. */
-int ll_pb_decode(const uint8_t *buf, size_t len, struct ll_pb_record *rec, char *err, size_t errsz);
+int pb_decode(const uint8_t *buf, size_t len, struct pb_record *rec, char *err, size_t errsz);
 /* The same reading features[features_key] and label[label_key] instead of
  * "values" (a NULL key: that map is only bounds-checked, its tensor absent);
  * e.g. label "score" or "predicted_label" of a prediction record. */
-int ll_pb_decode_keys(const uint8_t *buf, size_t len, struct ll_pb_record *rec,
+int pb_decode_keys(const uint8_t *buf, size_t len, struct pb_record *rec,
                       const char *features_key, const char *label_key, char *err, size_t errsz);
-void ll_pb_record_free(struct ll_pb_record *rec);
+void pb_record_free(struct pb_record *rec);
 
 /* Sparse (n_keys > 0, or no values but a shape)? */
-int ll_pb_tensor_is_sparse(const struct ll_pb_tensor *t);
+int pb_tensor_is_sparse(const struct pb_tensor *t);
 /* The number of elements: n_values when dense, the product of the shape
  * when sparse (decode checked it fits in uint64). */
-uint64_t ll_pb_tensor_size(const struct ll_pb_tensor *t);
+uint64_t pb_tensor_size(const struct pb_tensor *t);
 /* Write the tensor as dim dense floats into out: a dense tensor must have
  * exactly dim values; a sparse one must have size dim, absent positions are
  * 0 and a key given twice adds (as scipy does).  Returns 0, or -1 with a
  * message ("has 3 values, expected 4"). */
-int ll_pb_tensor_densify(const struct ll_pb_tensor *t, float *out, size_t dim, char *err, size_t errsz);
+int pb_tensor_densify(const struct pb_tensor *t, float *out, size_t dim, char *err, size_t errsz);
 
 /* A growable output buffer. */
-struct ll_pb_out {
+struct pb_out {
     uint8_t *data;
     size_t len, cap;
 };
@@ -92,15 +92,15 @@ struct ll_pb_out {
  * predicted_label is not NULL, label["predicted_label"] = [*predicted_label],
  * all Float32 tensors.  Returns 0, or -1 on OOM (or a payload over the
  * RecordIO limit of 2^29 - 1 bytes); out is unchanged on failure. */
-int ll_pb_write_prediction(struct ll_pb_out *out, const float *score, size_t n_score,
+int pb_write_prediction(struct pb_out *out, const float *score, size_t n_score,
                            const float *predicted_label);
 
 /* Append one RecordIO-framed training Record: dense features and a label
  * (for tests, benchmarks and fixtures).  Returns 0 or -1 on OOM. */
-int ll_pb_write_example(struct ll_pb_out *out, const float *features, size_t dim, float label);
+int pb_write_example(struct pb_out *out, const float *features, size_t dim, float label);
 /* The same with sparse features: values[i] at position keys[i], shape [dim]. */
-int ll_pb_write_sparse_example(struct ll_pb_out *out, const uint64_t *keys, const float *values,
+int pb_write_sparse_example(struct pb_out *out, const uint64_t *keys, const float *values,
                                size_t nnz, uint64_t dim, float label);
-void ll_pb_out_free(struct ll_pb_out *out);
+void pb_out_free(struct pb_out *out);
 
 #endif

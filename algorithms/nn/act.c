@@ -3,7 +3,7 @@
  * forward and backward, the backward from the forward output, and a stable
  * row-wise softmax.  One switch per call, outside a plain loop.
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,13 +1,14 @@
 /*
- * nn_parallel.c: nn_parallel_for of nn.h, the threading primitive of the
- * modules (Hogwild-style data parallelism: each share trains on its slice
+ * parallel.c: parallel_for and blas_set_threads of parallel.h, the threading
+ * primitives of the modules (Hogwild-style data parallelism: each share trains on its slice
  * and adds into shared parameters).  Threads are created per call and
  * joined before return; there is no pool and no state between calls.  The
  * thread handles live on the stack up to NN_STACK_THREADS, above that in
  * one malloc (the only allocation here).
  */
-#include "common/nn.h"
+#include "common/parallel.h"
 
+#include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -28,7 +29,7 @@ static void *run_share(void *arg)
     return NULL;
 }
 
-int nn_parallel_for(int n_threads, void (*fn)(void *ctx, int t, int n_threads), void *ctx)
+int parallel_for(int n_threads, void (*fn)(void *ctx, int t, int n_threads), void *ctx)
 {
     if (n_threads <= 1) {
         fn(ctx, 0, 1);
@@ -59,4 +60,9 @@ int nn_parallel_for(int n_threads, void (*fn)(void *ctx, int t, int n_threads), 
     if (sh != local)
         free(sh);
     return rc;
+}
+
+void blas_set_threads(int n)
+{
+    openblas_set_num_threads(n < 1 ? 1 : n);
 }

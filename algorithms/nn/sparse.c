@@ -2,7 +2,7 @@
  * nn_sparse.c: row-wise (sparse) optimizer updates of nn.h for embedding
  * tables too large for dense optimizer state: plain SGD on the listed rows.
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 NN_HOT void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float *G, size_t n_rows,
                  float lr)

@@ -1,5 +1,5 @@
 /*
- * csv_rows.h: parsing one CSV line of numbers (label first when training,
+ * csv_floats.h: parsing one CSV line of numbers (label first when training,
  * features only when predicting) into floats, fast: a hand-written decimal
  * parser (no strtod on the common path, no locale), the result correctly
  * rounded to float (the same float strtof() returns in the C locale).
@@ -13,8 +13,8 @@
  * through strtof() on a bounded canonical copy ("<=200 digits>e<exp>",
  * no decimal point, so the locale does not matter).
  */
-#ifndef OPTML_LL_CSV_ROWS_H
-#define OPTML_LL_CSV_ROWS_H
+#ifndef OPTML_CODEC_CSV_FLOATS_H
+#define OPTML_CODEC_CSV_FLOATS_H
 
 #include <stddef.h>
 
@@ -29,9 +29,9 @@
  * were stored), or -1 on a malformed field, with a message in err naming the
  * 1-based field and its text, cut to 40 characters, control bytes shown as
  * '?' ("field 3: 'abc' is not a number").  err may be NULL. */
-long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz);
+long csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz);
 
 /* Count the fields of a line (commas + 1; 0 for a blank line, as above). */
-size_t ll_csv_count_fields(const char *line, size_t len);
+size_t csv_count_fields(const char *line, size_t len);
 
 #endif

@@ -2,7 +2,7 @@
  * nn_init.c: the parameter initialisers of nn.h: uniform, Glorot (Xavier)
  * uniform and He (Kaiming) normal, drawn from the caller's nn_rng stream.
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 #include <math.h>
 
@@ -10,7 +10,7 @@ void nn_init_uniform(float *w, size_t n, float lo, float hi, uint64_t *rng)
 {
     const float span = hi - lo;
     for (size_t i = 0; i < n; i++) {
-        float v = lo + span * nn_rng_uniform(rng);
+        float v = lo + span * rng_uniform(rng);
         /* lo + span * u can round up to hi for u close to 1: keep [lo, hi). */
         if (hi > lo && v >= hi)
             v = nextafterf(hi, lo);
@@ -29,5 +29,5 @@ void nn_init_he_normal(float *w, size_t n, size_t fan_in, uint64_t *rng)
 {
     const float sd = sqrtf(2.0f / (float)(fan_in ? fan_in : 1));
     for (size_t i = 0; i < n; i++)
-        w[i] = sd * nn_rng_normal(rng);
+        w[i] = sd * rng_normal(rng);
 }

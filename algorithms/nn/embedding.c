@@ -7,7 +7,7 @@
  * prefetches rows a few ids ahead, since on a large hashed table each row
  * is a cache miss (3x the rows per second on a 2M x 64 table).
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * csv_rows.c: one CSV line of numbers into floats (csv_rows.h).
+ * csv_floats.c: one CSV line of numbers into floats (csv_floats.h).
  *
  * Fast path (x86-64): a field such as "-12.345678," is classified with one
  * 16-byte SSE2 load (digits, '.', ',', sign), so its length is known in a
@@ -22,8 +22,8 @@
  * range results, more digits or larger exponents, to strtof() on a bounded
  * canonical copy.
  */
-#include "linear_learner/csv_rows.h"
-#include "linear_learner/csv_wide.h"
+#include "codec/csv_floats.h"
+#include "codec/csv_floats_wide.h"
 
 #include <float.h>
 #include <math.h>
@@ -33,16 +33,16 @@
 #include <string.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-#define LL_CSV_SWAR 1
+#define CSV_SWAR 1
 #else
-#define LL_CSV_SWAR 0
+#define CSV_SWAR 0
 #endif
 
-#if LL_CSV_SWAR && defined(__SSE2__) && defined(__x86_64__)
-#define LL_CSV_SSE2 1
+#if CSV_SWAR && defined(__SSE2__) && defined(__x86_64__)
+#define CSV_SSE2 1
 #include <emmintrin.h>
 #else
-#define LL_CSV_SSE2 0
+#define CSV_SSE2 0
 #endif
 
 enum { NUM_OK = 0, NUM_BAD, NUM_RANGE };
@@ -76,7 +76,7 @@ static inline int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-#if LL_CSV_SWAR
+#if CSV_SWAR
 /* The 8 bytes at p: the number of leading ASCII digits (0..8); *t gets the
  * bytes minus '0' (meaningful for those digits only).  A byte is a digit
  * when (b ^ 0x30) < 10; a non-digit byte may carry into the bytes after it,
@@ -182,7 +182,7 @@ static int parse_slow(const char *mant, const char *mant_end, int neg, int64_t e
     return NUM_OK;
 }
 
-#if LL_CSV_SSE2
+#if CSV_SSE2
 /* The common case: [+-]digits[.digits] with at most 8 digits on each side
  * of the point, at most 16 characters and followed by a comma, with at
  * least 24 bytes readable from p (the caller sees to it).  One 16-byte
@@ -262,7 +262,7 @@ static inline int parse_number(const char *p, const char *end, float *out, const
     int truncated = 0;        /* a nonzero digit did not fit in m */
 
     /* Integer part. */
-#if LL_CSV_SWAR
+#if CSV_SWAR
     while (end - p >= 8) {
         uint64_t t;
         unsigned n = swar_count(p, &t);
@@ -287,7 +287,7 @@ static inline int parse_number(const char *p, const char *end, float *out, const
             truncated |= d != 0;
         }
     }
-#if LL_CSV_SWAR
+#if CSV_SWAR
 int_done:;
 #endif
     int digits = p > mant;
@@ -295,7 +295,7 @@ int_done:;
     /* Fraction. */
     if (p < end && *p == '.') {
         const char *fs = ++p;
-#if LL_CSV_SWAR
+#if CSV_SWAR
         while (end - p >= 8) {
             uint64_t t;
             unsigned n = swar_count(p, &t);
@@ -321,7 +321,7 @@ int_done:;
                 truncated |= d != 0;
             }
         }
-#if LL_CSV_SWAR
+#if CSV_SWAR
 frac_done:;
 #endif
         digits |= p > fs;
@@ -417,7 +417,7 @@ static const char *content_end(const char *line, size_t len, const char **first)
     return p == end ? NULL : end;
 }
 
-int ll_csv_field(const char *fs, const char *fe, const char *line_end, size_t field, float *out, char *err,
+int csv_field(const char *fs, const char *fe, const char *line_end, size_t field, float *out, char *err,
                  size_t errsz)
 {
     const char *p = fs;
@@ -448,14 +448,14 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
     const char *end = content_end(line, len, &p);
     if (!end)
         return 0;
-#if LL_CSV_WIDE
-    if (wide && (size_t)(end - p) <= LL_CSV_WIDE_MAX)
-        return ll_csv_parse_wide(p, (size_t)(end - p), out, cap, err, errsz);
+#if CSV_WIDE
+    if (wide && (size_t)(end - p) <= CSV_WIDE_MAX)
+        return csv_parse_wide(p, (size_t)(end - p), out, cap, err, errsz);
 #else
     (void)wide;
 #endif
     size_t field = 0;
-#if LL_CSV_SSE2
+#if CSV_SSE2
     /* The fast path reads 24 bytes from a field's start.  Near the end of
      * the line, the fields left are parsed from a copy of the line's last
      * 32 bytes (or of the whole line when shorter) followed by commas: a
@@ -464,7 +464,7 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
     int in_tail = 0;
 #endif
     for (;;) {
-#if LL_CSV_SSE2
+#if CSV_SSE2
         if ((size_t)(end - p) < 24 && !in_tail) {
             size_t n = (size_t)(end - line) >= 32 ? 32 : (size_t)(end - line);
             const char *src = end - n;
@@ -495,7 +495,7 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
         if (!fe)
             fe = end;
         float v = 0;
-        if (ll_csv_field(p, fe, end, field + 1, &v, err, errsz) != 0)
+        if (csv_field(p, fe, end, field + 1, &v, err, errsz) != 0)
             return -1;
         if (field < cap)
             out[field] = v;
@@ -507,21 +507,21 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
     return (long)field;
 }
 
-long ll_csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+long csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
 {
-#if LL_CSV_WIDE
-    return parse_line(line, len, out, cap, err, errsz, ll_csv_wide_available());
+#if CSV_WIDE
+    return parse_line(line, len, out, cap, err, errsz, csv_wide_available());
 #else
     return parse_line(line, len, out, cap, err, errsz, 0);
 #endif
 }
 
-long ll_csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+long csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
 {
     return parse_line(line, len, out, cap, err, errsz, 0);
 }
 
-size_t ll_csv_count_fields(const char *line, size_t len)
+size_t csv_count_fields(const char *line, size_t len)
 {
     if (!line)
         return 0;

@@ -3,7 +3,7 @@
  * caller's nn_rng stream (one draw per value, so a seed reproduces the mask)
  * with the kept values scaled by 1 / (1 - p), and its backward pass.
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 #include <string.h>
 
@@ -22,7 +22,7 @@ void nn_dropout_forward(const float *x, float *y, uint8_t *mask, size_t n, float
     }
     const float scale = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) {
-        const uint8_t keep = nn_rng_uniform(rng) >= p;
+        const uint8_t keep = rng_uniform(rng) >= p;
         mask[i] = keep;
         y[i] = keep ? x[i] * scale : 0.0f;
     }

@@ -1,9 +1,9 @@
 /*
  * nn.h: the neural-network layers shared by the modules (news classifier
- * first, then the CIFAR CNN and the SSD detector): a deterministic random
- * generator, initialisers, embedding and embedding-bag lookups, dense
- * layers through OpenBLAS, activations, dropout, sparse (row-wise)
- * optimizer updates for large embedding tables, and a small parallel-for.
+ * first, then the CIFAR CNN and the SSD detector): initialisers, embedding
+ * and embedding-bag lookups, dense layers through OpenBLAS, activations,
+ * dropout and sparse (row-wise) optimizer updates for large embedding
+ * tables.  Random numbers are common/rng.h, threads common/parallel.h.
  * Softmax cross-entropy is softmax_xent_batch() in losses.h; the dense
  * optimizers are optim_update() in optim.h.
  *
@@ -15,11 +15,13 @@
  * allocates unless its comment says so, and none keeps state between calls:
  * all are thread-safe on distinct output buffers.
  */
-#ifndef OPTML_COMMON_NN_H
-#define OPTML_COMMON_NN_H
+#ifndef OPTML_NN_NN_H
+#define OPTML_NN_NN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/rng.h"
 
 /* The hot sparse loops are built twice, for AVX2 and for the baseline, and
  * the loader picks one for the CPU (GCC's target_clones; other compilers
@@ -29,19 +31,6 @@
 #else
 #define NN_HOT
 #endif
-
-/* ---------------------------------------------------------------- random */
-
-/* splitmix64: next 64 random bits; the state is any 64-bit seed. */
-uint64_t nn_rng_next(uint64_t *state);
-/* Uniform in [0, 1) (24 random bits, so exactly representable as float). */
-float nn_rng_uniform(uint64_t *state);
-/* Uniform integer in [0, n) (n >= 1), without modulo bias. */
-uint64_t nn_rng_below(uint64_t *state, uint64_t n);
-/* Standard normal (Box-Muller). */
-float nn_rng_normal(uint64_t *state);
-/* Fisher-Yates shuffle of idx[0..n). */
-void nn_shuffle_u32(uint32_t *idx, size_t n, uint64_t *state);
 
 /* ----------------------------------------------------------- initialisers */
 
@@ -58,7 +47,7 @@ void nn_init_he_normal(float *w, size_t n, size_t fan_in, uint64_t *rng);
 /* y = x W + b:  x (N, I), W (I, O), b (O) or NULL, y (N, O).  OpenBLAS sgemm
  * (sgemv for N = 1); each dimension must fit in an int (OpenBLAS's blasint).
  * OpenBLAS keeps its own work buffers and, for large products, its own
- * threads: see nn_blas_set_threads(). */
+ * threads: see blas_set_threads() in common/parallel.h. */
 void nn_dense_forward(const float *x, const float *W, const float *b, size_t N, size_t I, size_t O,
                       float *y);
 /* Given dy (N, O): dW += x^T dy (I, O), db += column sums of dy (O) (db may
@@ -122,24 +111,5 @@ void nn_sgd_rows(float *E, size_t V, size_t D, const uint32_t *rows, const float
 
 /* Row-wise Adagrad-free "lazy" Adam is not provided: use optim_update() on
  * dense tables, nn_sgd_rows() on hashed ones. */
-
-/* ---------------------------------------------------------- parallel for */
-
-/* Run fn(ctx, t, n_threads) for t in [0, n_threads) on n_threads threads
- * (the calling thread runs t = 0) and wait for all.  n_threads <= 1 runs
- * fn(ctx, 0, 1) inline.  Returns 0, or -1 when a thread cannot be started
- * (then the missing shares are run inline on the calling thread, so the
- * work is still done).  Threads are created and joined per call (no pool);
- * above 64 threads their handles take one malloc.  Shares normally run
- * concurrently, so fn must be thread-safe on ctx (typically each share takes
- * its own slice of the data, scratch and rng state), but fn must not wait
- * for another share: after a failed thread start they run one by one. */
-int nn_parallel_for(int n_threads, void (*fn)(void *ctx, int t, int n_threads), void *ctx);
-
-/* The number of threads OpenBLAS may use inside one product (process-wide,
- * n >= 1).  Call nn_blas_set_threads(1) before running data-parallel
- * shares with nn_parallel_for, so that the shares' sgemm calls do not each
- * start more threads than there are cores. */
-void nn_blas_set_threads(int n);
 
 #endif

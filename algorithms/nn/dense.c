@@ -5,7 +5,7 @@
  * (a zero dimension) are handled here, not passed to BLAS.  Also the knob
  * for OpenBLAS's own threads.
  */
-#include "common/nn.h"
+#include "nn/nn.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -65,9 +65,4 @@ void nn_dense_backward(const float *x, const float *W, const float *dy, size_t N
             for (size_t o = 0; o < O; o++)
                 g[o] += d[o];
         }
-}
-
-void nn_blas_set_threads(int n)
-{
-    openblas_set_num_threads(n < 1 ? 1 : n);
 }
