@@ -66,7 +66,7 @@ include $(wildcard algorithms/*/module.mk)
 # GCC's target_clones emits).
 MODULE_LDFLAGS := -shared -Wl,--version-script=algorithms/module.map -Wl,--as-needed
 
-TEST_SRC     := $(wildcard tests/unit/*.c tests/integration/*.c tests/support/*.c)
+TEST_SRC     := $(shell find tests/runtime tests/algorithms tests/integration tests/support -name "*.c" | sort)
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 # Module internals (all but each module.c, which holds the exported table)
 # and the shared archives are linked into the test runner for unit tests.

@@ -11,7 +11,7 @@
  * its backward ACCUMULATES (+=) into parameter gradients (so several
  * batches or threads can add into the same buffer; the caller zeroes them)
  * and WRITES (=) the gradient of its input.  Every backward pass is checked
- * against finite differences in tests/unit/test_nn.c.  No function here
+ * against finite differences in tests/algorithms/nn/test_layers.c.  No function here
  * allocates unless its comment says so, and none keeps state between calls:
  * all are thread-safe on distinct output buffers.
  */

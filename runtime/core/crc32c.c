@@ -2,7 +2,7 @@
  * crc32c.c: CRC-32C, slicing-by-8 over constant tables (generated once by a
  * short script: table[0] is the classic byte table of the reflected
  * polynomial 0x82F63B78, table[k][i] = (table[k-1][i] >> 8) ^
- * table[0][table[k-1][i] & 0xff]; tests/unit/test_crc32c.c checks the result
+ * table[0][table[k-1][i] & 0xff]; tests/runtime/core/test_crc32c.c checks the result
  * against a bit-by-bit reference), plus the TFRecord mask.
  */
 #include "core/crc32c.h"

@@ -1,8 +1,8 @@
 /*
  * harness.h: the test registry and assertions.
  *
- * A test is `TEST(name) { ... }` in any file under tests/unit or
- * tests/integration; it registers itself at load time, so there is no list to
+ * A test is `TEST(name) { ... }` in any file under tests/runtime,
+ * tests/algorithms or tests/integration; it registers itself at load time, so there is no list to
  * edit.  tests/support/runner.c runs each test in its own child process with a
  * timeout, prints one line per test and closes with "N passed, N failed";
  * the exit status is nonzero when any test failed.  An assertion that fails

@@ -1,5 +1,5 @@
 /*
- * test_news_model.c: the news classifier's serving side
+ * test_model.c: the news classifier's serving side
  * (algorithms/news_classifier/model.c, request.c, glove.c): the model
  * payload round trip for both architectures (same probabilities, summing to
  * one), its refusals (every truncation, NaN, bad magic, k = 1, unsorted

@@ -1,5 +1,5 @@
 /*
- * test_nn_layers.c: the layers of algorithms/nn/nn.h one at a time:
+ * test_layers.c: the layers of algorithms/nn/nn.h one at a time:
  * forward results against naive reference loops, every backward pass
  * against central finite differences (gradcheck.h), the accumulate (+=) /
  * write (=) conventions, ids >= V never read (run under ASan: every table is

@@ -1,5 +1,5 @@
 /*
- * test_ll_ingest.c: the linear learner's two-thread channel parsing
+ * test_ingest.c: the linear learner's two-thread channel parsing
  * (algorithms/linear_learner/ingest.c) against a plain sequential parse:
  * the same rows in the same order with the same bits, whatever the chunk
  * size (one record per chunk up to everything in one), the dimension set

@@ -1,5 +1,5 @@
 /*
- * test_nn_net.c: the layers of algorithms/nn/nn.h composed the way the
+ * test_net.c: the layers of algorithms/nn/nn.h composed the way the
  * news classifier uses them: embedding bag (mean) -> dense -> relu -> dense
  * -> softmax_xent_batch (losses.h).  Checks the end-to-end backward pass
  * against finite differences over every parameter at once, and that the

@@ -1,5 +1,5 @@
 /*
- * test_ll_predict.c: the linear learner's serving side in process: row sets
+ * test_predict.c: the linear learner's serving side in process: row sets
  * (dense and CSR products against a naive reference), the scaler folding,
  * the model payload round trip and its damage checks, model.json, the
  * files written through the runtime and read back by model_load, and

@@ -1,5 +1,5 @@
 /*
- * test_ll_csv.c: algorithms/codec/csv_floats.c: every accepted form,
+ * test_csv_floats.c: algorithms/codec/csv_floats.c: every accepted form,
  * the result bit for bit equal to strtof() (C locale) on many random and
  * hand-picked values (printf forms, long mantissas, large exponents,
  * subnormals, exact float midpoints and their neighbours), each value alone

@@ -1,5 +1,5 @@
 /*
- * test_news_corpus.c: the news classifier's training data
+ * test_corpus.c: the news classifier's training data
  * (algorithms/news_classifier/corpus.c, data.c): the streaming reader of
  * the newsCorpora.csv layout (8 TAB-separated fields, pandas-style quoting,
  * dropped rows counted, CRLF, blank lines, any chunking, the errors), label

@@ -1,5 +1,5 @@
 /*
- * test_nn_rng.c: the generator, initialisers and parallel-for of
+ * test_rng_parallel.c: the generator, initialisers and parallel-for of
  * algorithms/nn/nn.h: splitmix64 reference values and determinism,
  * uniform range and moments, rng_below without modulo bias, normal
  * moments, shuffles are uniform permutations, initialiser bounds and

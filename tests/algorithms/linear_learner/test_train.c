@@ -1,5 +1,5 @@
 /*
- * test_ll_train.c: the linear learner's training internals in process: the
+ * test_train.c: the linear learner's training internals in process: the
  * hyperparameter table and its resolution (auto values, cross-key errors),
  * the minibatch gradient through the folded scaler against finite
  * differences (logistic, squared, softmax), convergence of the parallel

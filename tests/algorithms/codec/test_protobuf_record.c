@@ -1,5 +1,5 @@
 /*
- * test_ll_protobuf.c: algorithms/codec/protobuf_record.c against records
+ * test_protobuf_record.c: algorithms/codec/protobuf_record.c against records
  * built byte by byte here: the 52-byte example of ALGORITHMS.md C.3, dense
  * and sparse tensors, Float64 and Int32 conversion, map entries and entry
  * fields in reversed order, unknown fields of every wire type, unpacked

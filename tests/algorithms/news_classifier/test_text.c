@@ -1,5 +1,5 @@
 /*
- * test_news_text.c: the news classifier's text side
+ * test_text.c: the news classifier's text side
  * (algorithms/news_classifier/tokenize.c, vocab.c, features.c): the Keras
  * tokenizer and the workshop's regex normalisation against outputs of the
  * Python originals, the Keras word index and pad_sequences, and the hashed
