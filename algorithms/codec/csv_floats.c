@@ -23,7 +23,6 @@
  * canonical copy.
  */
 #include "codec/csv_floats.h"
-#include "codec/csv_floats_wide.h"
 
 #include <float.h>
 #include <math.h>
@@ -405,8 +404,7 @@ static void report(char *err, size_t errsz, size_t field, const char *fs, const 
              rc == NUM_RANGE ? "is out of range for a float" : "is not a number");
 }
 
-/* The line without its trailing '\r', or NULL when blank. */
-static const char *content_end(const char *line, size_t len, const char **first)
+const char *csv_line_content(const char *line, size_t len, const char **first)
 {
     const char *p = line, *end = line + len;
     if (p < end && end[-1] == '\r')
@@ -438,22 +436,16 @@ int csv_field(const char *fs, const char *fe, const char *line_end, size_t field
     return -1;
 }
 
-static long parse_line(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz, int wide)
+long csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
 {
     if (err && errsz)
         err[0] = 0;
     if (!line)
         return 0;
     const char *p;
-    const char *end = content_end(line, len, &p);
+    const char *end = csv_line_content(line, len, &p);
     if (!end)
         return 0;
-#if CSV_WIDE
-    if (wide && (size_t)(end - p) <= CSV_WIDE_MAX)
-        return csv_parse_wide(p, (size_t)(end - p), out, cap, err, errsz);
-#else
-    (void)wide;
-#endif
     size_t field = 0;
 #if CSV_SSE2
     /* The fast path reads 24 bytes from a field's start.  Near the end of
@@ -507,26 +499,12 @@ static long parse_line(const char *line, size_t len, float *out, size_t cap, cha
     return (long)field;
 }
 
-long csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
-{
-#if CSV_WIDE
-    return parse_line(line, len, out, cap, err, errsz, csv_wide_available());
-#else
-    return parse_line(line, len, out, cap, err, errsz, 0);
-#endif
-}
-
-long csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
-{
-    return parse_line(line, len, out, cap, err, errsz, 0);
-}
-
 size_t csv_count_fields(const char *line, size_t len)
 {
     if (!line)
         return 0;
     const char *p;
-    const char *end = content_end(line, len, &p);
+    const char *end = csv_line_content(line, len, &p);
     if (!end)
         return 0;
     size_t n = 1;

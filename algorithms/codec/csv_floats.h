@@ -28,10 +28,26 @@
  * cap.  Returns the number of fields (which may exceed cap: then only cap
  * were stored), or -1 on a malformed field, with a message in err naming the
  * 1-based field and its text, cut to 40 characters, control bytes shown as
- * '?' ("field 3: 'abc' is not a number").  err may be NULL. */
+ * '?' ("field 3: 'abc' is not a number").  err may be NULL.
+ * (Defined in csv_floats_wide.c: it picks the AVX-512 line path where the
+ * CPU has it, else csv_parse_portable.) */
 long csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz);
 
 /* Count the fields of a line (commas + 1; 0 for a blank line, as above). */
 size_t csv_count_fields(const char *line, size_t len);
+
+/* csv_parse_floats by the portable path alone, whatever the CPU. */
+long csv_parse_portable(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz);
+
+/* Field number `field` (1-based), the bytes [fs, fe) between its commas,
+ * by the portable path (blanks around it, every number form): 0 and *out,
+ * or -1 with the message in err (its text read up to the next comma before
+ * line_end). */
+int csv_field(const char *fs, const char *fe, const char *line_end, size_t field, float *out, char *err,
+              size_t errsz);
+
+/* The end of the line's content (before one trailing '\r'), with *first
+ * at its first byte after leading blanks; NULL when the line is blank. */
+const char *csv_line_content(const char *line, size_t len, const char **first);
 
 #endif

@@ -25,9 +25,12 @@
  *    not taken.
  *
  * Elsewhere (not x86-64, or not GCC/Clang) the two functions fall back to
- * the portable path.
+ * the portable path.  csv_parse_floats, which picks the path for a line,
+ * is here too.
  */
 #include "codec/csv_floats_wide.h"
+
+#include "codec/csv_floats.h"
 
 #if CSV_WIDE
 #include <immintrin.h>
@@ -70,7 +73,7 @@ long csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *er
     /* E[0] = 0xFFFF (so that E[k] + 1, in 16 bits, is field k's start),
      * E[k + 1] = field k's end; then spare copies of the line's end. */
     uint16_t E[1 + CSV_WIDE_MAX + 1 + 8 + 8];
-    if (n == 0 || n > CSV_WIDE_MAX) /* not for this path (csv_floats.c never asks) */
+    if (n == 0 || n > CSV_WIDE_MAX) /* not for this path (csv_parse_floats never asks) */
         return csv_parse_portable(line, n, out, cap, err, errsz);
     memset(buf, ',', 16);
     memcpy(buf + 16, line, n);
@@ -221,3 +224,19 @@ long csv_parse_wide(const char *line, size_t n, float *out, size_t cap, char *er
     return csv_parse_portable(line, n, out, cap, err, errsz);
 }
 #endif
+
+long csv_parse_floats(const char *line, size_t len, float *out, size_t cap, char *err, size_t errsz)
+{
+#if CSV_WIDE
+    if (line && csv_wide_available()) {
+        const char *p;
+        const char *end = csv_line_content(line, len, &p);
+        if (end && (size_t)(end - p) <= CSV_WIDE_MAX) {
+            if (err && errsz)
+                err[0] = 0;
+            return csv_parse_wide(p, (size_t)(end - p), out, cap, err, errsz);
+        }
+    }
+#endif
+    return csv_parse_portable(line, len, out, cap, err, errsz);
+}

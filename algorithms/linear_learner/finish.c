@@ -194,7 +194,7 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
     struct ll_rows part;
     struct ll_eval ev;
     float *L = malloc(t->eval_rows * m->K * sizeof(float));
-    int have_part = ll_trainer_rows_init(t, &part, t->eval_rows) == 0;
+    int have_part = ll_rows_init_sized(t->D, &part, t->eval_rows) == 0;
     int have_eval = ll_eval_init(&ev, c) == 0;
     optml_status s = OPTML_OK;
     if (!L || !have_part || !have_eval) {

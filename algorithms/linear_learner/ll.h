@@ -119,6 +119,9 @@ struct ll_rows {
 
 /* Empty set of D-feature rows; `sparse` picks CSR storage.  Returns 0, -1 OOM. */
 int ll_rows_init(struct ll_rows *r, size_t D, int sparse, size_t cap_hint);
+/* ll_rows_init for sets of about `rows` rows: dense unless rows x D
+ * values would exceed LL_DENSE_MAX. */
+int ll_rows_init_sized(size_t D, struct ll_rows *r, size_t rows);
 void ll_rows_free(struct ll_rows *r);
 void ll_rows_clear(struct ll_rows *r);
 /* Append a row (indices already checked < D) with weight w.  0 or -1 (OOM). */

@@ -11,6 +11,12 @@
 
 #include "linear_learner/ll.h"
 
+int ll_rows_init_sized(size_t D, struct ll_rows *r, size_t rows)
+{
+    int sparse = D > LL_DENSE_MAX / (rows ? rows : 1);
+    return ll_rows_init(r, D, sparse, rows);
+}
+
 int ll_rows_init(struct ll_rows *r, size_t D, int sparse, size_t cap_hint)
 {
     memset(r, 0, sizeof(*r));

@@ -34,12 +34,6 @@ static optml_status pass_error(struct ll_trainer *t, optml_status code, const ch
     return optml_error(t->ctx, code, "%s", msg);
 }
 
-int ll_trainer_rows_init(const struct ll_trainer *t, struct ll_rows *r, size_t rows)
-{
-    int sparse = t->D > LL_DENSE_MAX / (rows ? rows : 1);
-    return ll_rows_init(r, t->D, sparse, rows);
-}
-
 /* Sample sizes in rows, capped so a sample stays under SAMPLE_VALUES values. */
 static size_t sample_rows(size_t want, size_t D)
 {
@@ -66,8 +60,8 @@ static optml_status ensure_ready(struct ll_trainer *t)
     t->shuf_cap = sample_rows(t->cfg.batch * 4 > 2048 ? t->cfg.batch * 4 : 2048, t->D);
     t->eval_rows = EVAL_ROWS;
     size_t brows = t->cfg.batch > t->eval_rows ? t->cfg.batch : t->eval_rows;
-    if (ll_trainer_rows_init(t, &t->batch, t->cfg.batch) != 0 || ll_trainer_rows_init(t, &t->scal, t->scal_cap) != 0 ||
-        ll_trainer_rows_init(t, &t->sel, t->sel_cap) != 0 || ll_trainer_rows_init(t, &t->shuf, t->shuf_cap) != 0 ||
+    if (ll_rows_init_sized(t->D, &t->batch, t->cfg.batch) != 0 || ll_rows_init_sized(t->D, &t->scal, t->scal_cap) != 0 ||
+        ll_rows_init_sized(t->D, &t->sel, t->sel_cap) != 0 || ll_rows_init_sized(t->D, &t->shuf, t->shuf_cap) != 0 ||
         !(t->perm = malloc(t->shuf_cap * sizeof(size_t))) || ll_state_scratch(&t->st, t->cfg.batch) != 0 ||
         !(t->ep_loss = calloc(t->st.M, sizeof(double))) ||
         !(t->P = malloc(brows * t->st.R * sizeof(float))))
@@ -326,7 +320,7 @@ static void sample_loss(struct ll_trainer *t, const struct ll_rows *rows, double
 static optml_status validation_loss(struct ll_trainer *t, double *loss, double *sq, double *wsum)
 {
     struct ll_rows part;
-    if (ll_trainer_rows_init(t, &part, t->eval_rows) != 0)
+    if (ll_rows_init_sized(t->D, &part, t->eval_rows) != 0)
         return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
     optml_status s = ll_source_begin(t->val);
     struct ll_row row;

@@ -38,7 +38,4 @@ struct ll_trainer {
  * metrics. */
 optml_status ll_finish(struct ll_trainer *t, int final);
 
-/* A set for streaming evaluation: dense unless D is large. */
-int ll_trainer_rows_init(const struct ll_trainer *t, struct ll_rows *r, size_t rows);
-
 #endif

@@ -49,22 +49,6 @@ static void hinge_rows(const float *z, const uint32_t *y, size_t n, uint32_t c0,
         }
 }
 
-/* ------------------------------------------------- scoring (all archs) */
-
-void nc_bag_scores(const struct nc_model *m, const uint32_t *id, const float *w, size_t nnz, float *z,
-                   float *h)
-{
-    size_t off[2] = {0, nnz};
-    if (m->dim == 0) {
-        nn_embedding_bag_forward(m->E, m->n_used, m->k, id, w, off, 1, z);
-        for (uint32_t c = 0; c < m->k; c++)
-            z[c] += m->b[c];
-    } else {
-        nn_embedding_bag_forward(m->E, m->n_used, m->dim, id, w, off, 1, h);
-        nn_dense_forward(h, m->W, m->b, 1, m->dim, m->k, z);
-    }
-}
-
 /* ---------------------------------------------------------- training */
 
 /* A group of classes [c0, c0 + kg) of the linear model. */

@@ -25,6 +25,22 @@
 #define MAX_LABEL 4096
 #define MAX_FLOATS (1ull << 31)
 
+/* ------------------------------------------- ngram scores of one text */
+
+void nc_bag_scores(const struct nc_model *m, const uint32_t *id, const float *w, size_t nnz, float *z,
+                   float *h)
+{
+    size_t off[2] = {0, nnz};
+    if (m->dim == 0) {
+        nn_embedding_bag_forward(m->E, m->n_used, m->k, id, w, off, 1, z);
+        for (uint32_t c = 0; c < m->k; c++)
+            z[c] += m->b[c];
+    } else {
+        nn_embedding_bag_forward(m->E, m->n_used, m->dim, id, w, off, 1, h);
+        nn_dense_forward(h, m->W, m->b, 1, m->dim, m->k, z);
+    }
+}
+
 void nc_model_free(struct nc_model *m)
 {
     for (uint32_t i = 0; m->label_code && i < m->k; i++)
