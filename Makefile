@@ -66,7 +66,9 @@ include $(wildcard algorithms/*/module.mk)
 # GCC's target_clones emits).
 MODULE_LDFLAGS := -shared -Wl,--version-script=algorithms/module.map -Wl,--as-needed
 
-TEST_SRC     := $(shell find tests/runtime tests/algorithms tests/integration tests/support -name "*.c" | sort)
+TEST_SRC     := $(shell find tests/runtime tests/algorithms tests/integration tests/support tests/fixtures -name "*.c" | sort)
+# Fixture builders shared by the unit tests, the fuzz targets and bench tools.
+FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 # Module internals (all but each module.c, which holds the exported table)
 # and the shared archives are linked into the test runner for unit tests.
@@ -151,9 +153,9 @@ asan:
 FUZZ_CC      := clang
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 $(INC_TEST) $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_ALL_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(FIXTURE_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(FIXTURE_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

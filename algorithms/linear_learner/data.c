@@ -106,23 +106,6 @@ optml_status ll_source_begin(struct ll_source *s)
     return ll_ingest_start(s->ctx, reader, &s->icfg, &s->ing);
 }
 
-/* The row at p (a head in a chunk or the read buffer); its size in bytes. */
-static size_t row_at(unsigned char *p, struct ll_row *row, uint32_t *head)
-{
-    memcpy(head, p, 4);
-    memcpy(&row->label, p + 4, 4);
-    size_t n = *head & LL_ROW_COUNT;
-    row->nnz = n;
-    if (*head & LL_ROW_SPARSE) {
-        row->idx = (const uint32_t *)(const void *)(p + 8);
-        row->val = (const float *)(const void *)(p + 8 + 4 * n);
-        return 8 + 8 * n;
-    }
-    row->idx = NULL;
-    row->val = (const float *)(const void *)(p + 8);
-    return 8 + 4 * n;
-}
-
 /* The finished chunk's rows to the cache (held-out rows flagged). */
 static int cache_chunk(struct ll_source *s)
 {
@@ -151,7 +134,7 @@ static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
         if (s->have_chunk && s->at < s->cv.len) {
             uint32_t head;
             s->last_head = s->cv.rows + s->at;
-            s->at += row_at(s->last_head, row, &head);
+            s->at += ll_row_at(s->last_head, row, &head);
             s->sparse_seen |= (head & LL_ROW_SPARSE) != 0;
             s->rows++;
             return OPTML_OK;
@@ -201,7 +184,7 @@ static optml_status next_from_cache(struct ll_source *s, struct ll_row *row)
             size_t n = head & LL_ROW_COUNT;
             need = 8 + n * ((head & LL_ROW_SPARSE) ? 8 : 4);
             if (have >= need) {
-                row_at(s->rbuf + s->rpos, row, &head);
+                ll_row_at(s->rbuf + s->rpos, row, &head);
                 s->rpos += need;
                 if (head & LL_ROW_HELD)
                     continue;

@@ -14,12 +14,32 @@
 #ifndef OPTML_LL_INGEST_H
 #define OPTML_LL_INGEST_H
 
+#include <string.h>
+
 #include "linear_learner/ll.h"
 #include "linear_learner/parse.h"
 
 #define LL_ROW_SPARSE 0x80000000u
 #define LL_ROW_HELD 0x40000000u
 #define LL_ROW_COUNT 0x3FFFFFFFu
+
+/* The row at p (a head in a chunk, the cache or its read buffer; 4-byte
+ * aligned) as a view into p, its head in *head; returns its size in bytes. */
+static inline size_t ll_row_at(const unsigned char *p, struct ll_row *row, uint32_t *head)
+{
+    memcpy(head, p, 4);
+    memcpy(&row->label, p + 4, 4);
+    size_t n = *head & LL_ROW_COUNT;
+    row->nnz = n;
+    if (*head & LL_ROW_SPARSE) {
+        row->idx = (const uint32_t *)(const void *)(p + 8);
+        row->val = (const float *)(const void *)(p + 8 + 4 * n);
+        return 8 + 8 * n;
+    }
+    row->idx = NULL;
+    row->val = (const float *)(const void *)(p + 8);
+    return 8 + 4 * n;
+}
 
 struct ll_ingest;
 

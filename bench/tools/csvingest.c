@@ -59,13 +59,10 @@ static int pass(const char *path, unsigned long long *rows, unsigned long long *
         size_t at = 0;
         for (size_t i = 0; i < v.n; i++) {
             uint32_t head;
-            float label;
-            memcpy(&head, v.rows + at, 4);
-            memcpy(&label, v.rows + at + 4, 4);
-            size_t k = head & LL_ROW_COUNT;
-            *checksum += label;
-            *values += k + 1;
-            at += 8 + 4 * k * ((head & LL_ROW_SPARSE) ? 2 : 1);
+            struct ll_row row;
+            at += ll_row_at(v.rows + at, &row, &head);
+            *checksum += row.label;
+            *values += row.nnz + 1;
         }
         *rows += v.n;
         if (v.status != OPTML_OK) {

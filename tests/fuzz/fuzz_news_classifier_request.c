@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "fixtures/news_labels.h"
 #include "news_classifier/nc.h"
 #include "news_classifier/request.h"
 #include "serve/response.h"
@@ -36,19 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const CONTENT_TYPES[] = {"application/json", "application/jsonlines", "text/plain",
                                             "application/json"};
 static struct nc_model *models[2];
-
-static void labels(struct nc_model *m, uint32_t k)
-{
-    static const char *const code[] = {"b", "t", "e", "m"};
-    static const char *const name[] = {"Business", "Science & Technology", "Entertainment", "Health & Medicine"};
-    m->k = k;
-    m->label_code = calloc(k, sizeof(char *));
-    m->label_name = calloc(k, sizeof(char *));
-    for (uint32_t i = 0; i < k; i++) {
-        m->label_code[i] = strdup(code[i]);
-        m->label_name[i] = strdup(name[i]);
-    }
-}
 
 static float *fill(size_t n, uint64_t *s)
 {
@@ -84,7 +72,7 @@ static void init_models(void)
     struct nc_model a;
     memset(&a, 0, sizeof(a));
     a.arch = NC_ARCH_NGRAM;
-    labels(&a, 4);
+    fixture_news_labels(&a, 4);
     a.feat = (struct nc_featcfg){1024, 2, 2, 4};
     a.temperature = 1.0f;
     a.n_used = 512;
@@ -101,7 +89,7 @@ static void init_models(void)
     struct nc_model w;
     memset(&w, 0, sizeof(w));
     w.arch = NC_ARCH_WORKSHOP;
-    labels(&w, 4);
+    fixture_news_labels(&w, 4);
     w.temperature = 1.0f;
     w.max_words = 16;
     w.max_len = 8;

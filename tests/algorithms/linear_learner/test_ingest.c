@@ -88,17 +88,13 @@ static struct collected by_ingest(const char *text, size_t chunk_bytes, size_t *
         size_t at = 0;
         for (size_t i = 0; i < v.n; i++) {
             uint32_t head;
-            float label;
-            memcpy(&head, v.rows + at, 4);
-            memcpy(&label, v.rows + at + 4, 4);
-            size_t k = head & LL_ROW_COUNT;
-            add(&c, label);
-            for (size_t j = 0; j < k; j++) {
-                float x;
-                memcpy(&x, v.rows + at + 8 + 4 * j, 4);
-                add(&c, x);
-            }
-            at += 8 + 4 * k;
+            struct ll_row row;
+            at += ll_row_at(v.rows + at, &row, &head);
+            if (row.idx)
+                test_fail(__FILE__, __LINE__, "a CSV row came out sparse");
+            add(&c, row.label);
+            for (size_t j = 0; j < row.nnz; j++)
+                add(&c, row.val[j]);
             c.rows++;
         }
         if (at != v.len)

@@ -11,6 +11,7 @@
 
 #include "support/harness.h"
 #include "core/ctx.h"
+#include "fixtures/news_labels.h"
 #include "news_classifier/nc.h"
 #include "news_classifier/request.h"
 
@@ -31,19 +32,6 @@ static float frand(uint64_t *s)
     return (float)((*s >> 40) & 0xffff) / 32768.0f - 1.0f;
 }
 
-static void labels(struct nc_model *m, uint32_t k)
-{
-    static const char *const code[] = {"b", "t", "e", "m"};
-    static const char *const name[] = {"Business", "Science & Technology", "Entertainment", "Health & Medicine"};
-    m->k = k;
-    m->label_code = calloc(k, sizeof(char *));
-    m->label_name = calloc(k, sizeof(char *));
-    for (uint32_t i = 0; i < k; i++) {
-        m->label_code[i] = strdup(code[i]);
-        m->label_name[i] = strdup(name[i]);
-    }
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -57,7 +45,7 @@ static void build_ngram(struct nc_model *m, uint32_t dim, enum nc_loss loss)
     memset(m, 0, sizeof(*m));
     m->arch = NC_ARCH_NGRAM;
     m->loss = loss;
-    labels(m, 3);
+    fixture_news_labels(m, 3);
     m->feat = (struct nc_featcfg){1u << 16, 2, 2, 4};
     m->dim = dim;
     m->temperature = 1.5f;
@@ -102,7 +90,7 @@ static void build_workshop(struct nc_model *m)
     memset(m, 0, sizeof(*m));
     m->arch = NC_ARCH_WORKSHOP;
     m->loss = NC_LOSS_SOFTMAX;
-    labels(m, 4);
+    fixture_news_labels(m, 4);
     m->temperature = 1.0f;
     m->max_words = 12;
     m->max_len = 6;
