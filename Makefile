@@ -148,14 +148,25 @@ asan:
 	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) SANITIZE=1 test
 
-# libFuzzer targets: the parser sources compiled by clang with the fuzzer,
-# ASan and UBSan; each target runs for FUZZ_SECONDS from its seed corpus.
+# libFuzzer targets: the runtime and algorithm sources compiled once by
+# clang with coverage, ASan and UBSan into one archive; each target is its
+# tests/fuzz/fuzz_*.c linked against it (the archive gives it only what it
+# calls).  Each target runs for FUZZ_SECONDS from its seed corpus.
 FUZZ_CC      := clang
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-sanitize-recover=undefined \
                 $(INC_TEST) $(PKG_CFLAGS) -DOPTML_VERSION=\"$(VERSION)\" -DOPTML_LIBDIR=\"$(PREFIX)/lib/optml\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(FIXTURE_SRC)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(RUNTIME_SRC) $(ALGO_ALL_SRC) $(FIXTURE_SRC))
+FUZZ_LIB     := $(BUILD)/fuzz/liboptml_fuzz.a
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(RUNTIME_SRC) $(ALGO_ALL_SRC) $(FIXTURE_SRC) $(LIBS)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
@@ -204,4 +215,4 @@ install: all
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
