@@ -12,6 +12,8 @@
  */
 #include "linear_learner/state.h"
 
+#include "common/parallel.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,8 @@ void ll_model_settings(const struct ll_config *c, size_t m, float *lr, float *wd
 
 void ll_state_free(struct ll_state *st)
 {
-    ll_team_stop(&st->team);
+    parallel_team_free(st->team);
+    st->team = NULL;
     free(st->W);
     free(st->b);
     free(st->bestW);

@@ -7,7 +7,8 @@
 #define OPTML_LL_STATE_H
 
 #include "linear_learner/ll.h"
-#include "linear_learner/team.h"
+
+struct parallel_team;
 
 struct ll_state {
     size_t M, K, D, R;          /* R = M * K output rows */
@@ -29,7 +30,7 @@ struct ll_state {
     float *Weff, *beff, *P, *dP, *G, *gb;
     double *loss;               /* M */
     size_t scratch_rows;
-    struct ll_team team;        /* runs the second group of models */
+    struct parallel_team *team; /* runs the second group of models (NULL: one thread) */
 };
 
 /* Allocate the state for M models of K outputs over D features, with

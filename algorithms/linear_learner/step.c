@@ -8,11 +8,13 @@
  * (one more sgemm), then each model's rows are updated by common/optim.h
  * with its own learning rate, wd and l1.  With large enough products the
  * models run in two groups, on two cores when the trainer asks for it
- * (team.c).
+ * (a team of common/parallel.h).
  */
 #include <string.h>
 
 #include "linear_learner/state.h"
+
+#include "common/parallel.h"
 
 void ll_state_scores(struct ll_state *st, const float *W, const float *b, const struct ll_rows *batch, float *P)
 {
@@ -57,9 +59,13 @@ size_t ll_state_groups(const struct ll_state *st)
 
 int ll_state_threads(struct ll_state *st, int n)
 {
-    if (n >= 2 && ll_state_groups(st) == 2)
-        return ll_team_start(&st->team) == 0;
-    ll_team_stop(&st->team);
+    if (n >= 2 && ll_state_groups(st) == 2) {
+        if (!st->team)
+            st->team = parallel_team_new(2);
+        return st->team != NULL;
+    }
+    parallel_team_free(st->team);
+    st->team = NULL;
     return 0;
 }
 
@@ -119,6 +125,18 @@ static void group_step(void *arg)
     }
 }
 
+/* Share t of parallel_team_for: group t of the two. */
+static void group_share(void *arg, int t, int n_threads)
+{
+    struct group_job *g = arg;
+    if (n_threads >= 2) {
+        group_step(&g[t]);
+    } else {            /* no team: both groups here, in order */
+        group_step(&g[0]);
+        group_step(&g[1]);
+    }
+}
+
 void ll_state_step(struct ll_state *st, const struct ll_config *cfg, const struct ll_rows *batch,
                    double *loss_sum, double *wsum)
 {
@@ -140,7 +158,7 @@ void ll_state_step(struct ll_state *st, const struct ll_config *cfg, const struc
     g[0] = (struct group_job){st, cfg, batch, loss_sum, 0, half, sw};
     g[1] = (struct group_job){st, cfg, batch, loss_sum, half, st->M, sw};
     if (half < st->M)
-        ll_team_run2(&st->team, group_step, &g[0], group_step, &g[1]);
+        parallel_team_for(st->team, group_share, g);
     else
         group_step(&g[0]);
     if (sw > 0)

@@ -16,7 +16,7 @@
 #include "common/parallel.h"
 #include "nn/nn.h"
 
-TEST(nn_rng_splitmix64_reference_and_determinism)
+TEST(rng_splitmix64_reference_and_determinism)
 {
     /* The reference splitmix64 stream from seed 0 (Vigna's splitmix64.c). */
     uint64_t s = 0;
@@ -42,7 +42,7 @@ TEST(nn_rng_splitmix64_reference_and_determinism)
     }
 }
 
-TEST(nn_rng_uniform_range_and_moments)
+TEST(rng_uniform_range_and_moments)
 {
     enum { n = 200000 };
     uint64_t s = 1;
@@ -64,7 +64,7 @@ TEST(nn_rng_uniform_range_and_moments)
     ASSERT(lo < 1e-4f && hi > 1.0f - 1e-4f);
 }
 
-TEST(nn_rng_below_uniform_without_bias)
+TEST(rng_below_uniform_without_bias)
 {
     uint64_t s = 3;
     ASSERT(rng_below(&s, 1) == 0);
@@ -102,7 +102,7 @@ TEST(nn_rng_below_uniform_without_bias)
     ASSERT_NEAR((double)mult3 / bd, 1.0 / 3.0, 0.015);
 }
 
-TEST(nn_rng_normal_moments)
+TEST(rng_normal_moments)
 {
     enum { n = 200000 };
     uint64_t s = 4;
@@ -121,7 +121,7 @@ TEST(nn_rng_normal_moments)
     ASSERT_NEAR((double)within1 / n, 0.682689, 0.006); /* sd 1e-3 */
 }
 
-TEST(nn_shuffle_is_uniform_permutation)
+TEST(rng_shuffle_is_uniform_permutation)
 {
     uint64_t s = 5;
     enum { n = 100 };
@@ -228,7 +228,7 @@ static void par_n_fn(void *ctx, int t, int n)
     atomic_store(&c->bad_n, n); /* every share sees the same n */
 }
 
-TEST(nn_parallel_for_runs_every_share_once)
+TEST(parallel_for_runs_every_share_once)
 {
     static const int counts[] = { 1, 2, 8, 100 };
     for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
@@ -264,10 +264,57 @@ static void barrier_fn(void *ctx, int t, int n)
     pthread_barrier_wait(ctx);
 }
 
-TEST_TIMEOUT(nn_parallel_for_shares_are_concurrent, 20)
+TEST_TIMEOUT(parallel_for_shares_are_concurrent, 20)
 {
     pthread_barrier_t b;
     ASSERT_EQ_INT(pthread_barrier_init(&b, NULL, 4), 0);
     ASSERT_EQ_INT(parallel_for(4, barrier_fn, &b), 0);
     pthread_barrier_destroy(&b);
+}
+
+/* A team runs every share once per call, t = 0 on the caller, over many
+ * calls (helpers sleep and wake each time); a NULL team runs inline. */
+TEST(parallel_team_runs_every_share_once_per_call)
+{
+    for (int n = 2; n <= 5; n++) {
+        struct parallel_team *team = parallel_team_new(n);
+        ASSERT(team != NULL);
+        ASSERT_EQ_INT(parallel_team_size(team), n);
+        for (int call = 0; call < 500; call++) {
+            struct par_ctx *c = calloc(1, sizeof(*c));
+            ASSERT(c);
+            c->caller = pthread_self();
+            parallel_team_for(team, par_n_fn, c);
+            for (int t = 0; t < MAX_SHARES; t++)
+                ASSERT_EQ_INT(atomic_load(&c->runs[t]), t < n ? 1 : 0);
+            ASSERT_EQ_INT(atomic_load(&c->bad_n), n);
+            ASSERT(atomic_load(&c->t0_on_caller));
+            ASSERT_EQ_INT(atomic_load(&c->others_on_caller), 0);
+            free(c);
+        }
+        parallel_team_free(team);
+    }
+    ASSERT(parallel_team_new(1) == NULL);
+    ASSERT_EQ_INT(parallel_team_size(NULL), 1);
+    struct par_ctx *c = calloc(1, sizeof(*c));
+    ASSERT(c);
+    c->caller = pthread_self();
+    parallel_team_for(NULL, par_n_fn, c);
+    ASSERT_EQ_INT(atomic_load(&c->runs[0]), 1);
+    ASSERT_EQ_INT(atomic_load(&c->runs[1]), 0);
+    ASSERT_EQ_INT(atomic_load(&c->bad_n), 1);
+    free(c);
+    parallel_team_free(NULL);
+}
+
+TEST_TIMEOUT(parallel_team_shares_are_concurrent, 20)
+{
+    struct parallel_team *team = parallel_team_new(4);
+    ASSERT(team != NULL);
+    pthread_barrier_t b;
+    ASSERT_EQ_INT(pthread_barrier_init(&b, NULL, 4), 0);
+    for (int i = 0; i < 50; i++)
+        parallel_team_for(team, barrier_fn, &b);
+    pthread_barrier_destroy(&b);
+    parallel_team_free(team);
 }
