@@ -48,7 +48,7 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     s->icfg = (struct ll_ingest_cfg){
         .channel = s->name,
         .fmt = ct && strstr(ct, "protobuf") ? LL_FMT_PROTOBUF : LL_FMT_CSV,
-        .type = cfg->type,
+        .type = cfg->predictor_type,
         .K = cfg->K,
         .D = D,
         .chunk_bytes = optml_channel_mode(ch) == OPTML_MODE_PIPE ? PIPE_CHUNK : LL_FILE_CHUNK,

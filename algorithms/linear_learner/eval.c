@@ -186,9 +186,9 @@ int ll_calibrate(const float *score, const float *y, size_t n, const struct ll_c
 int ll_eval_init(struct ll_eval *e, const struct ll_config *cfg)
 {
     memset(e, 0, sizeof(*e));
-    e->type = cfg->type;
+    e->type = cfg->predictor_type;
     e->K = cfg->K;
-    e->top_k = cfg->top_k;
+    e->top_k = cfg->accuracy_top_k;
     e->beta = cfg->f_beta;
     if (e->type == LL_MULTICLASS) {
         e->tp = calloc(e->K, sizeof(double));

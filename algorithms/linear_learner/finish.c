@@ -65,21 +65,21 @@ static int calibrate(const float *score, const float *y, size_t n, const struct 
 static optml_status select_model(struct ll_trainer *t, const float *W, const float *b, struct choice *out)
 {
     struct ll_state *st = &t->st;
-    const struct ll_config *c = &t->cfg;
+    const struct ll_config *c = t->cfg;
     const struct ll_rows *sel = &t->sel;
     size_t n = sel->n, M = st->M, K = st->K, R = st->R;
     float dflt = ll_default_threshold(c->loss);
     double *loss = calloc(M, sizeof(double)), *acc = calloc(M, sizeof(double));
     float *y = malloc(n * sizeof(float)), *w = malloc(n * sizeof(float));
-    float *sc = c->type == LL_BINARY ? malloc(n * M * sizeof(float)) : NULL;
+    float *sc = c->predictor_type == LL_BINARY ? malloc(n * M * sizeof(float)) : NULL;
     optml_status s = OPTML_OK;
-    if (!loss || !acc || !y || !w || (c->type == LL_BINARY && !sc)) {
+    if (!loss || !acc || !y || !w || (c->predictor_type == LL_BINARY && !sc)) {
         s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory selecting the model");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        y[i] = label_space(st, c->type, sel->y[i]);
-        w[i] = weight_of(st, c->type, sel->y[i]);
+        y[i] = label_space(st, c->predictor_type, sel->y[i]);
+        w[i] = weight_of(st, c->predictor_type, sel->y[i]);
     }
     for (size_t i0 = 0; i0 < n; i0 += t->eval_rows) {
         struct ll_rows part = *sel;
@@ -95,9 +95,9 @@ static optml_status select_model(struct ll_trainer *t, const float *W, const flo
         for (size_t i = 0; i < part.n; i++)
             for (size_t m = 0; m < M; m++) {
                 const float *p = t->P + i * R + m * K;
-                if (c->type == LL_BINARY) {
+                if (c->predictor_type == LL_BINARY) {
                     sc[m * n + i0 + i] = c->loss == LOSS_LOGISTIC ? sigmoid(p[0]) : p[0];
-                } else if (c->type == LL_MULTICLASS) {
+                } else if (c->predictor_type == LL_MULTICLASS) {
                     size_t best = 0;
                     for (size_t k = 1; k < K; k++)
                         if (p[k] > p[best])
@@ -129,7 +129,7 @@ static optml_status select_model(struct ll_trainer *t, const float *W, const flo
             val[m] = NAN;
             continue;
         }
-        if (c->type == LL_BINARY) {
+        if (c->predictor_type == LL_BINARY) {
             if (calibrate(sc + m * n, sel->y, n, c, dflt, &thr[m], &v) != 0) {
                 free(val);
                 free(thr);
@@ -138,7 +138,7 @@ static optml_status select_model(struct ll_trainer *t, const float *W, const flo
             }
             if (c->criterion == LL_CRIT_LOSS)
                 v = -l;
-        } else if (c->type == LL_MULTICLASS) {
+        } else if (c->predictor_type == LL_MULTICLASS) {
             v = acc[m] / (double)n;
         } else {
             v = -l;
@@ -146,7 +146,8 @@ static optml_status select_model(struct ll_trainer *t, const float *W, const flo
         val[m] = v;
         top = v > top ? v : top;
     }
-    double slack = c->type == LL_REGRESSOR || (c->type == LL_BINARY && c->criterion == LL_CRIT_LOSS) ? 0.0 : 1.0 / (double)n;
+    int by_loss = c->predictor_type == LL_REGRESSOR || (c->predictor_type == LL_BINARY && c->criterion == LL_CRIT_LOSS);
+    double slack = by_loss ? 0.0 : 1.0 / (double)n;
     int found = 0;
     for (size_t m = 0; m < M; m++) {
         if (!(val[m] >= top - slack - 1e-12))
@@ -173,14 +174,15 @@ out:
 /* {"optimizer": ..., "learning_rate": ..., ...} of model m (malloc'd). */
 static char *hyper_json(const struct ll_trainer *t, size_t m)
 {
-    const struct ll_config *c = &t->cfg;
+    const struct ll_config *c = t->cfg;
     const struct optim_cfg *oc = &t->st.oc[m];
     char *s = NULL;
     if (asprintf(&s, "{\"optimizer\": \"%s\", \"learning_rate\": %.9g, \"l1\": %.9g, \"wd\": %.9g, "
                      "\"lr_scheduler_step\": %ld, \"lr_scheduler_factor\": %.9g, \"lr_scheduler_minimum_lr\": %.9g, "
                      "\"mini_batch_size\": %zu, \"model_index\": %zu, \"num_models\": %zu}",
-                 ll_optimizer_name(c->optimizer), (double)oc->lr, (double)oc->l1, (double)oc->wd, c->lr_step,
-                 (double)c->lr_factor, (double)c->lr_min, c->batch, m, t->st.M) < 0)
+                 ll_optimizer_name(c->optimizer), (double)oc->lr, (double)oc->l1, (double)oc->wd,
+                 (long)c->lr_scheduler_step, (double)c->lr_scheduler_factor, (double)c->lr_scheduler_minimum_lr,
+                 c->mini_batch_size, m, t->st.M) < 0)
         return NULL;
     return s;
 }
@@ -190,7 +192,7 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
                                const char *split)
 {
     struct ll_state *st = &t->st;
-    const struct ll_config *c = &t->cfg;
+    const struct ll_config *c = t->cfg;
     struct ll_rows part;
     struct ll_eval ev;
     float *L = malloc(t->eval_rows * m->K * sizeof(float));
@@ -205,7 +207,7 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
     struct ll_row row;
     while (s == OPTML_OK) {
         s = ll_source_next(src, &row);
-        if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->type, row.label)) != 0) {
+        if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->predictor_type, row.label)) != 0) {
             ll_source_end(src, 0); /* its reader thread first (data.h) */
             s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
         }
@@ -218,8 +220,8 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
             if (m->K > 1) {
                 softmax_xent_batch(z, &part.y[i], NULL, 1, 1, m->K, NULL, NULL, &l);
             } else {
-                float p = c->type == LL_REGRESSOR ? (z[0] - st->sc.y_mean) / st->sc.y_std : z[0];
-                l = loss_value(c->loss, &c->lp, p, label_space(st, c->type, part.y[i]));
+                float p = c->predictor_type == LL_REGRESSOR ? (z[0] - st->sc.y_mean) / st->sc.y_std : z[0];
+                l = loss_value(c->loss, &c->lp, p, label_space(st, c->predictor_type, part.y[i]));
             }
             ev.loss_sum += part.w[i] * l;
             ev.weight_sum += part.w[i];
@@ -237,7 +239,7 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
     }
     ll_source_end(src, s == OPTML_END);
     if (s == OPTML_END)
-        s = ll_eval_report(t->ctx, &ev, split, ll_objective_name(c->type, c->loss), m->threshold);
+        s = ll_eval_report(t->ctx, &ev, split, ll_objective_name(c->predictor_type, c->loss), m->threshold);
 out:
     free(L);
     if (have_part)
@@ -250,7 +252,7 @@ out:
 optml_status ll_finish(struct ll_trainer *t, int final)
 {
     struct ll_state *st = &t->st;
-    const struct ll_config *c = &t->cfg;
+    const struct ll_config *c = t->cfg;
     int have_best = 0;
     for (size_t m = 0; m < st->M; m++)
         have_best |= isfinite(st->best_loss[m]);
@@ -265,7 +267,7 @@ optml_status ll_finish(struct ll_trainer *t, int final)
             return s;
         optml_log(t->ctx, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
                   ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value,
-                  c->type == LL_BINARY ? ", threshold calibrated" : "");
+                  c->predictor_type == LL_BINARY ? ", threshold calibrated" : "");
     } else {
         for (size_t i = 0; i < st->M; i++)
             if (isfinite(st->best_loss[i]) && st->best_loss[i] < ch.loss) {
@@ -273,11 +275,11 @@ optml_status ll_finish(struct ll_trainer *t, int final)
                 ch.loss = st->best_loss[i];
             }
     }
-    m.type = c->type;
+    m.type = c->predictor_type;
     m.loss = c->loss;
     m.D = st->D;
     m.K = st->K;
-    m.threshold = c->type == LL_BINARY ? ch.threshold : 0.0f;
+    m.threshold = c->predictor_type == LL_BINARY ? ch.threshold : 0.0f;
     m.W = malloc(st->K * st->D * sizeof(float));
     m.b = malloc(st->K * sizeof(float));
     if (!m.W || !m.b || ll_scaler_identity(&m.sc, st->D) != 0) {
@@ -295,7 +297,7 @@ optml_status ll_finish(struct ll_trainer *t, int final)
         goto out;
     }
     optml_log(t->ctx, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
-    if (c->type == LL_BINARY)
+    if (c->predictor_type == LL_BINARY)
         optml_log(t->ctx, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
     if ((s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK || !final)
         goto out;

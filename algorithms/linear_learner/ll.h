@@ -1,6 +1,6 @@
 /*
  * ll.h: the linear learner's internal vocabulary, shared by its files: the
- * resolved configuration (hparams.c), rows in memory (rows.c), the scaler
+ * configuration (hparams.c), rows in memory (rows.c), the scaler
  * (scaler.c), the per-split quality metrics (eval.c) and the served model
  * (model.c).  Nothing here is exported from the module: module.c holds the
  * one exported table.
@@ -42,47 +42,63 @@ enum ll_criterion {
 #define LL_N_HPARAMS 45
 extern const struct optml_hparam_decl ll_hparams[LL_N_HPARAMS];
 
+enum ll_init { LL_INIT_UNIFORM, LL_INIT_NORMAL };
+
+/* The configuration of a training job: the runtime binds every
+ * hyperparameter into the member named after it (hparams.c's table) and
+ * ll_resolve() decides the autos that depend on other keys and fills the
+ * derived members.  ENUM members hold the index of the choice, which is the
+ * value of the matching C enum (predictor_type: enum ll_predictor, loss:
+ * enum loss_kind, optimizer: enum optim_kind, init_method: enum ll_init). */
 struct ll_config {
-    enum ll_predictor type;
-    size_t K;                 /* outputs per model */
-    size_t feature_dim;       /* 0: auto (from the data) */
-    size_t batch;             /* mini_batch_size */
-    int epochs;
+    int predictor_type;       /* enum ll_predictor */
+    size_t num_classes;       /* unset unless given */
+    size_t feature_dim;       /* unset: auto, from the data */
+    size_t mini_batch_size;
+    int32_t epochs;
     size_t num_models;
-    size_t calib_rows;        /* num_calibration_samples (auto resolved) */
-    enum loss_kind loss;
-    struct loss_params lp;
-    enum optim_kind optimizer;
-    float lr, momentum, beta1, beta2, eps;
-    float wd, l1;             /* model 0's values (auto resolved) */
-    int wd_auto, l1_auto;     /* vary around a default instead of the value */
+    size_t num_calibration_samples;
+    int loss;                 /* enum loss_kind */
+    struct loss_params lp;    /* loss_insensitivity, quantile, huber_delta, margin */
+    int optimizer;            /* enum optim_kind */
+    float learning_rate, momentum, beta_1, beta_2;
+    float wd, l1;             /* unset: auto, varied across the models */
     float bias_lr_mult, bias_wd_mult;
     int use_bias;
     int use_lr_scheduler;
-    long lr_step;
-    float lr_factor, lr_min;
+    int64_t lr_scheduler_step;
+    float lr_scheduler_factor, lr_scheduler_minimum_lr;
     int normalize_data, normalize_label;
-    int unbias_data;          /* -1: auto (decided by the data: dense or not) */
+    int unbias_data;          /* unset: auto, decided by the data (dense or not) */
     int unbias_label;
-    size_t scaler_rows;       /* num_point_for_scaler */
-    enum ll_criterion criterion;
+    size_t num_point_for_scaler;
+    int binary_classifier_model_selection_criteria; /* index in the table's choices */
     float target_recall, target_precision, f_beta;
-    float pos_weight;         /* positive_example_weight_mult */
-    int pos_weight_balanced;
-    int balance_multiclass;
-    int top_k;
-    int patience;
-    float tolerance;
-    int init_normal;
+    const char *positive_example_weight_mult;
+    int balance_multiclass_weights;
+    int32_t accuracy_top_k;
+    int32_t early_stopping_patience;
+    float early_stopping_tolerance;
+    int init_method;          /* enum ll_init */
     float init_scale, init_sigma, init_bias;
-    uint64_t seed;
+    int64_t seed;
+
+    /* Derived by ll_resolve. */
+    size_t K;                 /* outputs per model: num_classes or 1 */
+    float eps;                /* Adam / RMSprop epsilon */
+    int wd_auto, l1_auto;     /* wd / l1 vary around a default level */
+    enum ll_criterion criterion;
+    float pos_weight;         /* positive_example_weight_mult as a number */
+    int pos_weight_balanced;
 };
 
-/* Read and check the hyperparameters of a training job into *cfg.  Checks
- * the runtime cannot make from the table alone (num_classes for multiclass,
- * loss vs predictor_type, positive_example_weight_mult) are ClientErrors
+/* The module's resolve() hook: the autos that depend on other keys (loss by
+ * predictor_type, learning_rate and beta_2 by optimizer, normalize_label and
+ * unbias_label), the derived members, and the checks the runtime cannot
+ * make from the table alone (num_classes for multiclass, loss vs
+ * predictor_type, huber_delta, positive_example_weight_mult): ClientErrors
  * naming the key. */
-optml_status ll_config_load(optml_ctx *ctx, struct ll_config *cfg);
+optml_status ll_resolve(optml_ctx *ctx, void *config);
 
 /* Names for logs, metrics and model.json. */
 const char *ll_predictor_name(enum ll_predictor t);

@@ -1,8 +1,8 @@
 /*
  * module.c: the linear learner's exported module table (SageMaker's built-in
  * `linear-learner`: ALGORITHMS.md section C) and nothing else: the
- * hyperparameters are declared in hparams.c, training is train.c, serving
- * model.c and predict.c.
+ * hyperparameters are declared and resolved in hparams.c, training is
+ * train.c, serving model.c and predict.c.
  */
 #include "linear_learner/ll.h"
 
@@ -21,7 +21,8 @@ static const char *const RESPONSE_TYPES[] = {"application/json", "application/js
 OPTML_MODULE(.name = LL_MODULE_NAME, .version = "1.0.0", .model_format_version = LL_FORMAT_VERSION,
              .description = "linear models (binary, multiclass, regression) trained with minibatch SGD/Adam, "
                             "SageMaker linear-learner compatible",
-             .hparams = ll_hparams, .n_hparams = LL_N_HPARAMS,
+             .hparams = ll_hparams, .n_hparams = LL_N_HPARAMS, .config_size = sizeof(struct ll_config),
+             .resolve = ll_resolve,
              .channels = CHANNELS, .n_channels = OPTML_COUNTOF(CHANNELS),
              .request_types = REQUEST_TYPES, .response_types = RESPONSE_TYPES,
              .default_accept = "application/json",

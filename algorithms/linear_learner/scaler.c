@@ -52,8 +52,8 @@ int ll_scaler_fit(struct ll_scaler *s, const struct ll_rows *sample, const struc
         return -1;
     if (n == 0)
         return 0;
-    int unbias = cfg->unbias_data < 0 ? (cfg->normalize_data && cfg->use_bias && !sparse_data)
-                                      : cfg->unbias_data;
+    int unbias = OPTML_IS_UNSET(cfg->unbias_data) ? (cfg->normalize_data && cfg->use_bias && !sparse_data)
+                                                  : cfg->unbias_data;
     if (cfg->normalize_data || unbias) {
         /* Two passes (mean, then squared deviations) so that a large offset
          * does not swamp a small spread.  A sparse row's absent entries are
@@ -97,7 +97,7 @@ int ll_scaler_fit(struct ll_scaler *s, const struct ll_rows *sample, const struc
         free(sq);
         free(seen);
     }
-    if (cfg->type == LL_REGRESSOR && (cfg->normalize_label || cfg->unbias_label)) {
+    if (cfg->predictor_type == LL_REGRESSOR && (cfg->normalize_label || cfg->unbias_label)) {
         double mean = 0, sq = 0;
         for (size_t i = 0; i < n; i++)
             mean += sample->y[i];

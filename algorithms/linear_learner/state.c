@@ -22,9 +22,9 @@
 
 void ll_model_settings(const struct ll_config *c, size_t m, float *lr, float *wd, float *l1)
 {
-    *lr = c->lr;
-    *wd = c->wd;
-    *l1 = c->l1;
+    *lr = c->learning_rate;
+    *wd = c->wd_auto ? 0.0f : c->wd;
+    *l1 = c->l1_auto ? 0.0f : c->l1;
     if (m == 0)
         return;
     /* Seven variations per round: the step size around the given one, and
@@ -40,7 +40,7 @@ void ll_model_settings(const struct ll_config *c, size_t m, float *lr, float *wd
     int lv = level[j] + (int)round;
     if (lv > 4)
         lv = 4;
-    *lr = c->lr * lr_f[j] * powf(0.7f, (float)round);
+    *lr = c->learning_rate * lr_f[j] * powf(0.7f, (float)round);
     *wd = c->wd_auto ? wd_auto[lv] : c->wd * wd_mult[lv];
     *l1 = c->l1_auto ? l1_auto[lv] : c->l1 * l1_mult[lv];
 }
@@ -104,13 +104,13 @@ int ll_state_init(struct ll_state *st, const struct ll_config *cfg, size_t D)
         float lr, wd, l1;
         ll_model_settings(cfg, m, &lr, &wd, &l1);
         st->oc[m] = (struct optim_cfg){.kind = cfg->optimizer, .lr = lr, .momentum = cfg->momentum,
-                                       .beta1 = cfg->beta1, .beta2 = cfg->beta2, .eps = cfg->eps,
+                                       .beta1 = cfg->beta_1, .beta2 = cfg->beta_2, .eps = cfg->eps,
                                        .wd = wd, .l1 = l1};
         st->best_loss[m] = INFINITY;
     }
-    uint64_t rng = rng_mix64(cfg->seed ^ 0x5eedULL);
+    uint64_t rng = rng_mix64((uint64_t)cfg->seed ^ 0x5eedULL);
     for (size_t i = 0; i < RD; i++)
-        st->W[i] = cfg->init_normal ? (float)(cfg->init_sigma * rng_normal_double(&rng))
+        st->W[i] = cfg->init_method == LL_INIT_NORMAL ? (float)(cfg->init_sigma * rng_normal_double(&rng))
                                     : (float)(cfg->init_scale * (2.0 * rng_uniform_double(&rng) - 1.0));
     for (size_t r = 0; r < st->R; r++)
         st->b[r] = cfg->use_bias ? cfg->init_bias : 0.0f;

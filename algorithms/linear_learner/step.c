@@ -114,7 +114,8 @@ static void group_step(void *arg)
 
     for (size_t m = j->m0; m < j->m1; m++) {
         const struct optim_cfg *oc = &st->oc[m];
-        float lr = cfg->use_lr_scheduler ? lr_schedule(oc->lr, st->step, cfg->lr_step, cfg->lr_factor, cfg->lr_min)
+        float lr = cfg->use_lr_scheduler ? lr_schedule(oc->lr, st->step, (long)cfg->lr_scheduler_step,
+                                                       cfg->lr_scheduler_factor, cfg->lr_scheduler_minimum_lr)
                                          : oc->lr;
         struct optim_state vw = optim_state_view(&st->ow, m * K * D, K * D);
         optim_update(oc, &vw, st->W + m * K * D, st->G + m * K * D, K * D, lr, 1.0f, 1.0f);

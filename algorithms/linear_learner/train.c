@@ -51,18 +51,19 @@ static optml_status ensure_ready(struct ll_trainer *t)
     if (t->D == 0)
         return pass_error(t, OPTML_E_INTERNAL, "feature dimension unknown");
     if (!t->st_ready) {
-        if (ll_state_init(&t->st, &t->cfg, t->D) != 0)
+        if (ll_state_init(&t->st, t->cfg, t->D) != 0)
             return pass_error(t, OPTML_E_NOMEM, "out of memory for the models' weights");
         t->st_ready = 1;
     }
-    t->scal_cap = sample_rows(t->cfg.scaler_rows, t->D);
-    t->sel_cap = sample_rows(t->cfg.calib_rows, t->D);
-    t->shuf_cap = sample_rows(t->cfg.batch * 4 > 2048 ? t->cfg.batch * 4 : 2048, t->D);
+    t->scal_cap = sample_rows(t->cfg->num_point_for_scaler, t->D);
+    t->sel_cap = sample_rows(t->cfg->num_calibration_samples, t->D);
+    t->shuf_cap = sample_rows(t->cfg->mini_batch_size * 4 > 2048 ? t->cfg->mini_batch_size * 4 : 2048, t->D);
     t->eval_rows = EVAL_ROWS;
-    size_t brows = t->cfg.batch > t->eval_rows ? t->cfg.batch : t->eval_rows;
-    if (ll_rows_init_sized(t->D, &t->batch, t->cfg.batch) != 0 || ll_rows_init_sized(t->D, &t->scal, t->scal_cap) != 0 ||
+    size_t brows = t->cfg->mini_batch_size > t->eval_rows ? t->cfg->mini_batch_size : t->eval_rows;
+    if (ll_rows_init_sized(t->D, &t->batch, t->cfg->mini_batch_size) != 0 ||
+        ll_rows_init_sized(t->D, &t->scal, t->scal_cap) != 0 ||
         ll_rows_init_sized(t->D, &t->sel, t->sel_cap) != 0 || ll_rows_init_sized(t->D, &t->shuf, t->shuf_cap) != 0 ||
-        !(t->perm = malloc(t->shuf_cap * sizeof(size_t))) || ll_state_scratch(&t->st, t->cfg.batch) != 0 ||
+        !(t->perm = malloc(t->shuf_cap * sizeof(size_t))) || ll_state_scratch(&t->st, t->cfg->mini_batch_size) != 0 ||
         !(t->ep_loss = calloc(t->st.M, sizeof(double))) ||
         !(t->P = malloc(brows * t->st.R * sizeof(float))))
         return pass_error(t, OPTML_E_NOMEM, "out of memory for minibatches");
@@ -73,14 +74,14 @@ static optml_status ensure_ready(struct ll_trainer *t)
 /* Label in training space and row weight. */
 static float train_label(const struct ll_trainer *t, float y)
 {
-    return t->cfg.type == LL_REGRESSOR ? (y - t->st.sc.y_mean) / t->st.sc.y_std : y;
+    return t->cfg->predictor_type == LL_REGRESSOR ? (y - t->st.sc.y_mean) / t->st.sc.y_std : y;
 }
 
 static float row_weight(const struct ll_trainer *t, float y)
 {
-    if (t->cfg.type == LL_BINARY)
+    if (t->cfg->predictor_type == LL_BINARY)
         return t->st.class_w[y > 0.5f];
-    if (t->cfg.type == LL_MULTICLASS)
+    if (t->cfg->predictor_type == LL_MULTICLASS)
         return t->st.mc_w[(size_t)y < t->st.K ? (size_t)y : 0];
     return 1.0f;
 }
@@ -89,7 +90,7 @@ static optml_status run_batch(struct ll_trainer *t)
 {
     if (t->batch.n == 0)
         return OPTML_OK;
-    ll_state_step(&t->st, &t->cfg, &t->batch, t->ep_loss, &t->ep_wsum);
+    ll_state_step(&t->st, t->cfg, &t->batch, t->ep_loss, &t->ep_wsum);
     ll_rows_clear(&t->batch);
     return optml_should_stop(t->ctx) ? OPTML_STOPPED : OPTML_OK;
 }
@@ -101,13 +102,13 @@ static optml_status to_batch(struct ll_trainer *t, const struct ll_row *row)
     if (ll_rows_add(&t->batch, &r, row_weight(t, row->label)) != 0)
         return pass_error(t, OPTML_E_NOMEM, "out of memory filling a minibatch");
     t->ep_rows++;
-    return t->batch.n >= t->cfg.batch ? run_batch(t) : OPTML_OK;
+    return t->batch.n >= t->cfg->mini_batch_size ? run_batch(t) : OPTML_OK;
 }
 
 /* Fit the scaler and class weights from the buffered rows, then train on them. */
 static optml_status fit_scaler(struct ll_trainer *t)
 {
-    struct ll_config *c = &t->cfg;
+    const struct ll_config *c = t->cfg;
     if (t->scal.n == 0)
         return pass_error(t, OPTML_E_CLIENT, t->holdout ? "The train channel has no rows to train on (after holding "
                                                           "out a validation sample)"
@@ -123,26 +124,27 @@ static optml_status fit_scaler(struct ll_trainer *t)
         return pass_error(t, OPTML_E_NOMEM, "out of memory");
     for (size_t i = 0; i < t->scal.n; i++) {
         pos += t->scal.y[i] > 0.5f;
-        if (c->type == LL_MULTICLASS)
+        if (c->predictor_type == LL_MULTICLASS)
             count[(size_t)t->scal.y[i]]++;
     }
-    if (c->type == LL_BINARY) {
+    if (c->predictor_type == LL_BINARY) {
         t->st.class_w[1] = c->pos_weight;
         if (c->pos_weight_balanced && pos > 0 && pos < n)
             t->st.class_w[1] = (float)((n - pos) / pos);
-    } else if (c->type == LL_MULTICLASS && c->balance_multiclass) {
+    } else if (c->predictor_type == LL_MULTICLASS && c->balance_multiclass_weights) {
         for (size_t k = 0; k < t->st.K; k++)
             t->st.mc_w[k] = count[k] > 0 ? (float)(n / ((double)t->st.K * count[k])) : 1.0f;
     }
     free(count);
     t->st.have_scaler = 1;
+    int unbias = OPTML_IS_UNSET(c->unbias_data) ? c->normalize_data && c->use_bias && !ll_source_sparse(t->train)
+                                                : c->unbias_data;
+    int regressor = c->predictor_type == LL_REGRESSOR;
     optml_log(t->ctx, OPTML_LOG_INFO, "Scaler fitted on %zu rows: normalize_data=%s, unbias_data=%s%s%s",
-              t->scal.n, c->normalize_data ? "true" : "false",
-              (c->unbias_data < 0 ? (c->normalize_data && c->use_bias && !ll_source_sparse(t->train)) : c->unbias_data)
-                  ? "true" : "false",
-              c->type == LL_REGRESSOR ? ", label mean/std " : "",
-              c->type == LL_REGRESSOR ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
-    if (c->type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
+              t->scal.n, c->normalize_data ? "true" : "false", unbias ? "true" : "false",
+              regressor ? ", label mean/std " : "",
+              regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    if (c->predictor_type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
         optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %g", (double)t->st.class_w[1]);
     struct ll_row row;
     optml_status s = OPTML_OK;
@@ -159,7 +161,7 @@ static int held_out(struct ll_trainer *t)
 {
     if (!t->holdout || t->sel.n >= t->sel_cap)
         return 0;
-    uint64_t h = rng_mix64(t->cfg.seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
+    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
     return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
 }
 
@@ -229,11 +231,11 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
     if (s != OPTML_OK)
         return s;
     t->row_index = 0;
-    t->shuf_rng = rng_mix64(t->cfg.seed ^ rng_mix64((uint64_t)epoch + 0x5d0ffULL));
+    t->shuf_rng = rng_mix64((uint64_t)t->cfg->seed ^ rng_mix64((uint64_t)epoch + 0x5d0ffULL));
     t->ep_rows = 0;
     t->ep_wsum = 0;
     if (t->ep_loss)
-        memset(t->ep_loss, 0, t->cfg.num_models * sizeof(double));
+        memset(t->ep_loss, 0, t->cfg->num_models * sizeof(double));
     struct ll_row row;
     uint64_t n = 0;
     while ((s = ll_source_next(t->train, &row)) == OPTML_OK) {
@@ -310,7 +312,7 @@ static void sample_loss(struct ll_trainer *t, const struct ll_rows *rows, double
         else
             part.x = rows->x + i0 * rows->D;
         ll_state_scores(&t->st, t->st.W, t->st.b, &part, t->P);
-        ll_state_loss(&t->st, &t->cfg, &part, t->P, loss, sq);
+        ll_state_loss(&t->st, t->cfg, &part, t->P, loss, sq);
     }
     free(y);
     free(w);
@@ -338,7 +340,7 @@ static optml_status validation_loss(struct ll_trainer *t, double *loss, double *
         }
         if (part.n == t->eval_rows || (s == OPTML_END && part.n)) {
             ll_state_scores(&t->st, t->st.W, t->st.b, &part, t->P);
-            ll_state_loss(&t->st, &t->cfg, &part, t->P, loss, sq);
+            ll_state_loss(&t->st, t->cfg, &part, t->P, loss, sq);
             ll_rows_clear(&part);
         }
     }
@@ -366,7 +368,7 @@ static double min_finite(const double *v, size_t n)
 static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
 {
     struct ll_state *st = &t->st;
-    const char *obj = ll_objective_name(t->cfg.type, t->cfg.loss);
+    const char *obj = ll_objective_name(t->cfg->predictor_type, t->cfg->loss);
     size_t M = st->M;
     double *train = malloc(M * sizeof(double)), *val = calloc(M, sizeof(double)), *sq = calloc(M, sizeof(double));
     optml_status s = OPTML_OK;
@@ -416,15 +418,17 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
                         "after epoch %d; lower learning_rate or normalise the data", source, e);
         goto out;
     }
-    if (best < st->best_obj && (!isfinite(st->best_obj) || st->best_obj - best > t->cfg.tolerance * st->best_obj))
+    if (best < st->best_obj &&
+        (!isfinite(st->best_obj) || st->best_obj - best > t->cfg->early_stopping_tolerance * st->best_obj))
         st->bad_epochs = 0;
     else
         st->bad_epochs++;
     if (best < st->best_obj)
         st->best_obj = best;
-    if (st->bad_epochs >= t->cfg.patience && e + 1 < t->cfg.epochs) {
+    if (st->bad_epochs >= t->cfg->early_stopping_patience && e + 1 < t->cfg->epochs) {
         optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping: the %s objective improved by less than %g (relative) "
-                  "for %d epoch%s", source, (double)t->cfg.tolerance, st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
+                  "for %d epoch%s", source, (double)t->cfg->early_stopping_tolerance, st->bad_epochs,
+                  st->bad_epochs > 1 ? "s" : "");
         *stop = 1;
     }
 out:
@@ -459,13 +463,13 @@ static optml_status resume(struct ll_trainer *t)
         return s;
     if ((s = ll_state_peek(t->ctx, data, len, &M, &K, &D)) != OPTML_OK)
         goto out;
-    if (t->cfg.feature_dim && t->cfg.feature_dim != D) {
+    if (!OPTML_IS_UNSET(t->cfg->feature_dim) && t->cfg->feature_dim != D) {
         s = optml_error(t->ctx, OPTML_E_CLIENT, "the checkpoint was trained on %zu features, feature_dim is %zu", D,
-                        t->cfg.feature_dim);
+                        t->cfg->feature_dim);
         goto out;
     }
     t->D = D;
-    if (ll_state_init(&t->st, &t->cfg, D) != 0) {
+    if (ll_state_init(&t->st, t->cfg, D) != 0) {
         s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory restoring the checkpoint");
         goto out;
     }
@@ -481,11 +485,11 @@ out:
 
 static void log_models(struct ll_trainer *t)
 {
-    const struct ll_config *c = &t->cfg;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Training %zu model%s in parallel (num_models=%s): %s, loss %s, optimizer %s, "
+    const struct ll_config *c = t->cfg;
+    optml_log(t->ctx, OPTML_LOG_INFO, "Training %zu model%s in parallel: %s, loss %s, optimizer %s, "
               "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
-              optml_hp_is_auto(t->ctx, "num_models") ? "auto, chose 8" : "as given", ll_predictor_name(c->type),
-              ll_loss_name(c->loss), ll_optimizer_name(c->optimizer), c->batch, c->epochs);
+              ll_predictor_name(c->predictor_type), ll_loss_name(c->loss), ll_optimizer_name(c->optimizer),
+              c->mini_batch_size, (int)c->epochs);
     for (size_t m = 0; m < c->num_models; m++) {
         float lr, wd, l1;
         ll_model_settings(c, m, &lr, &wd, &l1);
@@ -515,17 +519,17 @@ optml_status ll_train(optml_ctx *ctx)
     struct ll_trainer t;
     memset(&t, 0, sizeof(t));
     t.ctx = ctx;
-    optml_status s = ll_config_load(ctx, &t.cfg);
-    if (s != OPTML_OK)
-        return s;
-    t.D = t.cfg.feature_dim;
+    if (!(t.cfg = optml_config(ctx)))
+        return optml_error(ctx, OPTML_E_INTERNAL, "linear-learner: no configuration (hyperparameters not bound)");
+    optml_status s;
+    t.D = OPTML_IS_UNSET(t.cfg->feature_dim) ? 0 : t.cfg->feature_dim;
     log_models(&t);
     if ((s = resume(&t)) != OPTML_OK)
         goto out;
     const optml_channel *val = optml_channel_get(ctx, "validation");
-    if ((s = ll_source_open(ctx, optml_channel_get(ctx, "train"), &t.cfg, &t.D, 1, &t.train)) != OPTML_OK ||
-        (s = ll_source_open(ctx, val, &t.cfg, &t.D, 1, &t.val)) != OPTML_OK ||
-        (s = ll_source_open(ctx, optml_channel_get(ctx, "test"), &t.cfg, &t.D, 0, &t.test)) != OPTML_OK)
+    if ((s = ll_source_open(ctx, optml_channel_get(ctx, "train"), t.cfg, &t.D, 1, &t.train)) != OPTML_OK ||
+        (s = ll_source_open(ctx, val, t.cfg, &t.D, 1, &t.val)) != OPTML_OK ||
+        (s = ll_source_open(ctx, optml_channel_get(ctx, "test"), t.cfg, &t.D, 0, &t.test)) != OPTML_OK)
         goto out;
     if (!t.train) {
         s = optml_error(ctx, OPTML_E_CLIENT, "the train channel is required");
@@ -536,8 +540,8 @@ optml_status ll_train(optml_ctx *ctx)
     if (t.val && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     int stop = 0;
-    for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg.epochs && !stop; e++) {
-        optml_epoch_begin(ctx, e, t.cfg.epochs);
+    for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg->epochs && !stop; e++) {
+        optml_epoch_begin(ctx, e, t.cfg->epochs);
         s = train_pass(&t, e);
         if (s == OPTML_STOPPED) {
             optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d: saving the checkpoint and the best model "

@@ -11,7 +11,7 @@
 
 struct ll_trainer {
     optml_ctx *ctx;
-    struct ll_config cfg;
+    const struct ll_config *cfg; /* the runtime's (optml_config), resolved */
     size_t D;                    /* shared by the channels' parsers */
     struct ll_state st;
     int st_ready;

@@ -399,7 +399,7 @@ optml_status nc_bag_fit(optml_ctx *ctx, const struct nc_config *cfg, const struc
                         const uint32_t *ytr, const struct nc_rows *va, const uint32_t *yva, struct nc_model *m,
                         int first_epoch)
 {
-    uint64_t rng = cfg->seed ^ 0x6e65777321ull;
+    uint64_t rng = (uint64_t)cfg->seed ^ 0x6e65777321ull;
     int n_groups = 0;
     struct group *groups = m->dim ? NULL : groups_new(m, cfg->threads, &n_groups);
     uint32_t *order = malloc((tr->n ? tr->n : 1) * sizeof(*order));

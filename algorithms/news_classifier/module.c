@@ -1,8 +1,8 @@
 /*
  * module.c: the news classifier's exported module table (the Keras
  * news-headline workshop container: ALGORITHMS.md section A) and nothing
- * else: hparams.c declares the hyperparameters, train.c trains, predict.c
- * serves.
+ * else: hparams.c declares and resolves the hyperparameters, train.c trains,
+ * predict.c serves.
  */
 #include "news_classifier/nc.h"
 
@@ -18,7 +18,8 @@ static const char *const RESPONSE_TYPES[] = {"application/json", "application/js
 OPTML_MODULE(.name = NC_MODULE_NAME, .version = "1.0.0", .model_format_version = NC_FORMAT_VERSION,
              .description = "news-headline classifier (hashed n-gram TF-IDF linear model, or the Keras workshop "
                             "network), drop-in for the SageMaker Keras text-classification workshop container",
-             .hparams = nc_hparams, .n_hparams = NC_N_HPARAMS,
+             .hparams = nc_hparams, .n_hparams = NC_N_HPARAMS, .config_size = sizeof(struct nc_config),
+             .resolve = nc_resolve,
              .channels = CHANNELS, .n_channels = OPTML_COUNTOF(CHANNELS),
              .request_types = REQUEST_TYPES, .response_types = RESPONSE_TYPES,
              .default_accept = "application/json",

@@ -188,27 +188,38 @@ int nc_rows_append(struct nc_rows *r, const struct nc_sparse *s);
 enum nc_arch { NC_ARCH_NGRAM, NC_ARCH_WORKSHOP };
 enum nc_loss { NC_LOSS_SOFTMAX, NC_LOSS_HINGE };
 
+/* The configuration of a training job: the runtime binds every
+ * hyperparameter into the member named after it (hparams.c's table);
+ * nc_resolve() decides the autos that depend on the architecture and fills
+ * `feat`.  ENUM members hold the index of the choice, the value of the C
+ * enum (architecture: enum nc_arch, loss: enum nc_loss). */
 struct nc_config {
-    enum nc_arch arch;
-    enum nc_loss loss;
-    int epochs;
-    int batch_size;
+    int architecture;
+    int32_t epochs;
+    int32_t batch_size;
     double learning_rate;
     double l2;
-    int embedding_dim;       /* ngram: 0 = linear on features */
-    int max_words, max_len;
-    struct nc_featcfg feat;
-    int dense_units;
-    uint32_t min_df;         /* ngram: buckets in fewer training rows get no weight */
-    uint64_t seed;
+    int loss;
+    int32_t embedding_dim;   /* ngram: 0 = linear on the features; workshop:
+                                unset = GloVe's dimension, else 100 */
+    int32_t max_words, max_len;
+    int32_t ngrams, char_ngram_min, char_ngram_max, buckets;
+    int32_t min_df;          /* ngram: buckets in fewer training rows get no weight */
+    int32_t dense_units;
+    int64_t seed;
     double validation_split;
-    int threads;
-    int freeze_embedding;    /* workshop with GloVe */
     const char *label_names; /* JSON object or NULL */
+    int32_t threads;
+
+    /* Derived by nc_resolve. */
+    struct nc_featcfg feat;  /* buckets, ngrams, char_ngram_min/max */
 };
 #define NC_N_HPARAMS 19
 extern const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS];
-optml_status nc_config_load(optml_ctx *ctx, struct nc_config *cfg);
+/* The module's resolve() hook: the autos by architecture (epochs,
+ * batch_size, learning_rate, loss, embedding_dim) and threads, and the
+ * checks across keys, as ClientErrors naming them. */
+optml_status nc_resolve(optml_ctx *ctx, void *config);
 
 /* -------------------------------------------------------------- model */
 

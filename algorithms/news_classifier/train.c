@@ -313,7 +313,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         (s = raw_features(ctx, &cfg->feat, va, cfg->threads, NULL, &rva, &nw_va)) != OPTML_OK)
         goto out;
     for (size_t i = 0; i < B; i++)
-        m->n_used += df[i] >= cfg->min_df;
+        m->n_used += df[i] >= (uint32_t)cfg->min_df;
     size_t U = m->n_used, width = m->dim ? m->dim : m->k;
     m->used = malloc((U ? U : 1) * sizeof(uint32_t));
     m->fid = malloc((U ? U : 1) * sizeof(uint32_t));
@@ -328,7 +328,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
         goto out;
     }
     for (size_t i = 0, u = 0; i < B; i++)
-        if (df[i] >= cfg->min_df) {
+        if (df[i] >= (uint32_t)cfg->min_df) {
             m->used[u] = (uint32_t)i;
             rank[u] = (struct ranked){df[i], (uint32_t)u};
             u++;
@@ -351,7 +351,7 @@ static optml_status train_ngram(optml_ctx *ctx, const struct nc_config *cfg, con
               rtr.n, rtr.n ? (double)rtr.nnz / (double)rtr.n : 0.0, U, B,
               m->dim ? "embedding-bag" : "linear", m->loss == NC_LOSS_HINGE ? " (squared hinge)" : " (softmax)");
     if (m->dim) {
-        uint64_t rng = cfg->seed ^ 0x656d62ull;
+        uint64_t rng = (uint64_t)cfg->seed ^ 0x656d62ull;
         nn_init_uniform(m->E, U * m->dim, -1.0f / (float)m->dim, 1.0f / (float)m->dim, &rng);
         if (glove->n && (s = glove_init(ctx, tr, glove, m)) != OPTML_OK)
             goto out;
@@ -440,14 +440,14 @@ static double accuracy(const struct nc_model *m, const struct nc_corpus *c)
 
 optml_status nc_train(optml_ctx *ctx)
 {
-    struct nc_config cfg;
+    const struct nc_config *cfg = optml_config(ctx);
     struct nc_corpus tr = {0}, va = {0};
     struct nc_labels labels = {0};
     struct nc_paths glove = {0};
     struct nc_model m = {0};
     optml_status s;
-    if ((s = nc_config_load(ctx, &cfg)) != OPTML_OK)
-        return s;
+    if (!cfg)
+        return optml_error(ctx, OPTML_E_INTERNAL, "news-classifier: no configuration (hyperparameters not bound)");
     printf("Starting the training.\n");
     fflush(stdout);
     if ((s = nc_read_channel(ctx, "training", &tr, &labels, &glove)) != OPTML_OK ||
@@ -465,18 +465,19 @@ optml_status nc_train(optml_ctx *ctx)
     }
     struct nc_corpus *corpora[] = {&tr, &va};
     if ((s = nc_labels_canonical(ctx, &labels, corpora, 2)) != OPTML_OK ||
-        (s = nc_labels_rename(ctx, &labels, cfg.label_names)) != OPTML_OK)
+        (s = nc_labels_rename(ctx, &labels, cfg->label_names)) != OPTML_OK)
         goto out;
     for (size_t i = 0; i < tr.n && i < 5; i++)
         printf("%zu  %.70s  %s\n", i, tr.text[i], labels.code[tr.label[i]]);
     fflush(stdout);
-    if (!optml_channel_get(ctx, "validation") && (s = hold_out(ctx, &tr, &va, cfg.validation_split, cfg.seed)) != OPTML_OK)
+    if (!optml_channel_get(ctx, "validation") &&
+        (s = hold_out(ctx, &tr, &va, cfg->validation_split, (uint64_t)cfg->seed)) != OPTML_OK)
         goto out;
     optml_log(ctx, OPTML_LOG_INFO, "%zu training rows, %zu validation rows, %zu classes; %llu rows dropped", tr.n, va.n,
               labels.k, (unsigned long long)(tr.dropped + va.dropped));
     /* The model takes over the label strings. */
-    m.arch = cfg.arch;
-    m.loss = cfg.loss;
+    m.arch = (enum nc_arch)cfg->architecture;
+    m.loss = (enum nc_loss)cfg->loss;
     m.k = (uint32_t)labels.k;
     m.label_code = labels.code;
     m.label_name = labels.name;
@@ -484,10 +485,10 @@ optml_status nc_train(optml_ctx *ctx)
     labels.code = labels.name = NULL;
     labels.k = 0;
     double val_acc = -1;
-    if (cfg.arch == NC_ARCH_NGRAM)
-        s = train_ngram(ctx, &cfg, &tr, &va, &glove, &m, &val_acc);
+    if (cfg->architecture == NC_ARCH_NGRAM)
+        s = train_ngram(ctx, cfg, &tr, &va, &glove, &m, &val_acc);
     else
-        s = nc_train_workshop(ctx, &cfg, &tr, &va, glove.path, glove.n, &m);
+        s = nc_train_workshop(ctx, cfg, &tr, &va, glove.path, glove.n, &m);
     if (s != OPTML_OK && s != OPTML_STOPPED)
         goto out;
     optml_status stopped = s;

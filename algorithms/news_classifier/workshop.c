@@ -173,7 +173,7 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
                                const struct nc_corpus *valid, const char *const *glove_paths, size_t n_glove,
                                struct nc_model *m)
 {
-    uint64_t rng = cfg->seed ^ 0x776f726b73686f70ull;
+    uint64_t rng = (uint64_t)cfg->seed ^ 0x776f726b73686f70ull;
     optml_status s;
     m->max_words = (uint32_t)cfg->max_words;
     m->max_len = (uint32_t)cfg->max_len;

@@ -1,6 +1,6 @@
 /*
  * nn_dropout.c: inverted dropout of nn.h: a keep mask drawn from the
- * caller's nn_rng stream (one draw per value, so a seed reproduces the mask)
+ * caller's common/rng.h stream (one draw per value, so a seed reproduces the mask)
  * with the kept values scaled by 1 / (1 - p), and its backward pass.
  */
 #include "nn/nn.h"

@@ -1,6 +1,6 @@
 /*
  * nn_init.c: the parameter initialisers of nn.h: uniform, Glorot (Xavier)
- * uniform and He (Kaiming) normal, drawn from the caller's nn_rng stream.
+ * uniform and He (Kaiming) normal, drawn from the caller's common/rng.h stream.
  */
 #include "nn/nn.h"
 

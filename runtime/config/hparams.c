@@ -3,12 +3,14 @@
  * table, the typed parsing of the user's string values (double-encoded SDK
  * values, booleans, C-locale numbers, ranges, enums, "auto", JSON), defaults,
  * the shape hash of the OPTML_HP_SHAPES_MODEL values, the JSON echo lines and
- * the public optml_hp_* accessors.
+ * the public optml_hp_* accessors.  Binding the values into a module's
+ * config struct is bind.c's.
  */
 #define _GNU_SOURCE
 #include "config/hparams.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +26,8 @@
 #define SHOWN 200 /* characters of a user value quoted in a message */
 #define WHY_SIZE 1600 /* "must be <accepted>, got '<value>'<detail>" */
 
-/* Results of parse_value. */
-enum { PV_OK = 0, PV_BAD = -1, PV_NOMEM = -2 };
+/* Results of rt_hparam_parse_text (hparams.h). */
+enum { PV_OK = RT_HP_PARSED, PV_BAD = RT_HP_BAD, PV_NOMEM = RT_HP_NOMEM };
 
 /* ------------------------------------------------------------------------ */
 /* Text helpers                                                             */
@@ -180,6 +182,13 @@ static int parse_int(const struct optml_hparam_decl *d, const char *t,
         return bad_value(d, t, " (out of the 64-bit integer range)", why, whysz);
     if (!in_range(d, (double)x))
         return bad_value(d, t, NULL, why, whysz);
+    /* A bound member holds the value; its type's minimum means unset. */
+    if (d->bind == OPTML_BIND_I32 && (x > INT32_MAX || x <= INT32_MIN))
+        return bad_value(d, t, " (out of the 32-bit integer range)", why, whysz);
+    if (d->bind == OPTML_BIND_I64 && x == INT64_MIN)
+        return bad_value(d, t, " (out of the 64-bit integer range)", why, whysz);
+    if (d->bind == OPTML_BIND_SIZE && (x < 0 || (uint64_t)x >= (uint64_t)SIZE_MAX))
+        return bad_value(d, t, " (out of the size range)", why, whysz);
     v->i = x;
     v->f = (double)x;
     return PV_OK;
@@ -199,6 +208,8 @@ static int parse_float(const struct optml_hparam_decl *d, const char *t,
         return bad_value(d, t, " (out of the double range)", why, whysz);
     if (!in_range(d, x))
         return bad_value(d, t, NULL, why, whysz);
+    if (d->bind == OPTML_BIND_F32 && fabs(x) > FLT_MAX)
+        return bad_value(d, t, " (out of the float range)", why, whysz);
     v->f = x;
     return PV_OK;
 }
@@ -257,8 +268,8 @@ static int set_text(struct rt_hparam_value *v, const char *s, int trim)
 
 /* Parse `text` (already decoded) for declaration d into v: PV_OK, PV_BAD with
  * "must be ..., got '...'" in why, or PV_NOMEM.  v->set is set on success. */
-static int parse_value(const struct optml_hparam_decl *d, const char *text,
-                       struct rt_hparam_value *v, char *why, size_t whysz)
+int rt_hparam_parse_text(const struct optml_hparam_decl *d, const char *text,
+                         struct rt_hparam_value *v, char *why, size_t whysz)
 {
     int trimmed = d->type != OPTML_HP_STRING && d->type != OPTML_HP_JSON;
     char *t = strdup_trimmed(text);
@@ -381,7 +392,7 @@ static optml_status check_default_decl(optml_ctx *ctx, const struct optml_algori
                            "required but has a default", m, d->name);
     struct rt_hparam_value v = {.decl = d};
     char why[WHY_SIZE];
-    int r = parse_value(d, d->default_value, &v, why, sizeof(why));
+    int r = rt_hparam_parse_text(d, d->default_value, &v, why, sizeof(why));
     free(v.text);
     if (r == PV_NOMEM)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
@@ -412,9 +423,10 @@ static optml_status check_decl(optml_ctx *ctx, const struct optml_algorithm *alg
                            "unknown flags 0x%x", m, d->name, d->flags & ~KNOWN_FLAGS);
     optml_status st;
     if ((st = check_range_decl(ctx, alg, d)) != OPTML_OK ||
-        (st = check_choices_decl(ctx, alg, d)) != OPTML_OK)
+        (st = check_choices_decl(ctx, alg, d)) != OPTML_OK ||
+        (st = check_default_decl(ctx, alg, d)) != OPTML_OK)
         return st;
-    return check_default_decl(ctx, alg, d);
+    return rt_hparams_check_binding(ctx, alg, i);
 }
 
 optml_status rt_hparams_check_decls(optml_ctx *ctx, const struct optml_algorithm *alg)
@@ -493,10 +505,10 @@ static optml_status apply_text(optml_ctx *ctx, const char *key, const char *raw,
     char why[WHY_SIZE];
     if (decode_once(raw, &decoded) != PV_OK)
         return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
-    int r = parse_value(v->decl, decoded ? decoded : raw, v, why, sizeof(why));
+    int r = rt_hparam_parse_text(v->decl, decoded ? decoded : raw, v, why, sizeof(why));
     /* JSON: a string literal that is not JSON once decoded is kept as is. */
     if (r == PV_BAD && decoded && v->decl->type == OPTML_HP_JSON)
-        r = parse_value(v->decl, raw, v, why, sizeof(why));
+        r = rt_hparam_parse_text(v->decl, raw, v, why, sizeof(why));
     free(decoded);
     if (r == PV_NOMEM)
         return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
@@ -535,7 +547,7 @@ static optml_status apply_defaults(optml_ctx *ctx, struct rt_hparams *hp)
         if (v->set)
             continue;
         if (d->default_value) {
-            int r = parse_value(d, d->default_value, v, why, sizeof(why));
+            int r = rt_hparam_parse_text(d, d->default_value, v, why, sizeof(why));
             if (r == PV_NOMEM)
                 return optml_error(ctx, OPTML_E_NOMEM, HP_FILE ": out of memory");
             if (r != PV_OK)
@@ -602,7 +614,8 @@ optml_status rt_hparams_parse(optml_ctx *ctx, const struct optml_algorithm *alg,
         if ((st = apply_given(ctx, out, key, val)) != OPTML_OK)
             goto out;
     }
-    st = apply_defaults(ctx, out);
+    if ((st = apply_defaults(ctx, out)) == OPTML_OK)
+        st = rt_hparams_bind(ctx, out);
 out:
     if (st != OPTML_OK)
         rt_hparams_free(out);
@@ -614,9 +627,12 @@ void rt_hparams_free(struct rt_hparams *hp)
     if (!hp)
         return;
     if (hp->values && hp->alg)
-        for (size_t i = 0; i < hp->alg->n_hparams; i++)
+        for (size_t i = 0; i < hp->alg->n_hparams; i++) {
             free(hp->values[i].text);
+            free(hp->values[i].auto_text);
+        }
     free(hp->values);
+    free(hp->config);
     json_decref(hp->provided);
     json_decref(hp->ignored);
     memset(hp, 0, sizeof(*hp));
@@ -728,7 +744,11 @@ char *rt_hparams_final_json(const struct rt_hparams *hp)
     json_t *obj = json_object();
     for (size_t i = 0; hp && hp->alg && hp->values && i < hp->alg->n_hparams; i++) {
         const struct rt_hparam_value *v = &hp->values[i];
-        if (v->set && v->text && put_string(&obj, v->decl->name, v->text) != 0)
+        char buf[64];
+        const char *text = v->set ? v->text : NULL;
+        if (hp->config && v->decl->bind != OPTML_BIND_NONE)
+            text = rt_hparams_bound_text(hp, i, buf, sizeof(buf));
+        if (text && put_string(&obj, v->decl->name, text) != 0)
             return NULL;
     }
     return dump_sorted(obj);

@@ -1,7 +1,8 @@
 /*
  * train.c: the training driver.  In order: paths and directories, the
- * module, hyperparameters (validated before any data is read), the resource,
- * input and checkpoint configuration, channels, then the module's train().
+ * module, hyperparameters (validated, bound into the module's config and
+ * resolved by the module before any data is read), the resource, input and
+ * checkpoint configuration, channels, then the module's train().
  * Every failure ends here as one `ClientError: ...` / `AlgorithmError: ...`
  * line in output/failure and exit code 2 / 1; a stop on SIGTERM exits 0.
  */
@@ -72,11 +73,15 @@ static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
     rt_log(OPTML_LOG_INFO, "Reading provided configuration from %s/hyperparameters.json: %s",
            job->paths.config_dir, provided ? provided : "{}");
     free(provided);
+    ctx->hp = &job->hp;
+    ctx->hp_hash = rt_hparams_shape_hash(&job->hp);
+    /* The module decides what is left (conditional autos, cross-key rules);
+     * then the line shows the values train() will use. */
+    if ((s = rt_hparams_resolve(ctx, &job->hp)) != OPTML_OK)
+        return s;
     char *final = rt_hparams_final_json(&job->hp);
     rt_log(OPTML_LOG_INFO, "Final configuration: %s", final ? final : "{}");
     free(final);
-    ctx->hp = &job->hp;
-    ctx->hp_hash = rt_hparams_shape_hash(&job->hp);
     return OPTML_OK;
 }
 

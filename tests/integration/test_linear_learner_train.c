@@ -185,6 +185,38 @@ TEST(ll_train_recordio_protobuf_dense_and_sparse)
     }
 }
 
+/* The "Final configuration" line is logged after ll_resolve: autos show
+ * what they became (constants of the table and those that depend on other
+ * keys), and those decided by the data later still read "auto". */
+TEST(ll_train_final_configuration_shows_resolved_autos)
+{
+    if (ll_missing())
+        return;
+    char *csv = rule_csv(200, 3, 11);
+    char *base = optml_tree_new("{\"predictor_type\": \"regressor\", \"epochs\": \"1\", \"optimizer\": \"sgd\", "
+                                "\"learning_rate\": \"auto\", \"use_bias\": \"False\", \"huber_delta\": \"2.50\"}");
+    write_file(base, "input/data/train/t.csv", csv, (size_t)-1);
+    struct run_result r = train_ok(base, NULL);
+    static const char *const shown[] = {
+        "\"beta_2\":\"0.999\"", "\"feature_dim\":\"auto\"", "\"huber_delta\":\"2.5\"",
+        "\"learning_rate\":\"0.01\"", "\"loss\":\"squared_loss\"", "\"momentum\":\"0.9\"",
+        "\"normalize_label\":\"true\"", "\"num_models\":\"8\"", "\"optimizer\":\"sgd\"",
+        "\"unbias_data\":\"auto\"", "\"unbias_label\":\"false\"", "\"use_bias\":\"false\"",
+        "\"wd\":\"auto\"",
+    };
+    const char *line = strstr(r.output, "Final configuration: {");
+    ASSERT(line != NULL);
+    char *end = strchr(line, '\n');
+    ASSERT(end != NULL);
+    *end = 0;
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+        if (!strstr(line, shown[i]))
+            test_fail(__FILE__, __LINE__, "%s lacks %s", line, shown[i]);
+    ASSERT(!strstr(line, "num_classes")); /* not set at all */
+    free(r.output);
+    free(csv);
+}
+
 TEST(ll_train_pipe_mode_reads_the_fifo_once)
 {
     if (ll_missing())

@@ -96,6 +96,10 @@ TEST_TIMEOUT(nc_default_model_on_debian_corpus_beats_peers_and_serves_the_worksh
     copy_corpus(base, "validation");
     struct run_result r = nc_train_run(base);
     ASSERT_EQ_INT(r.exit_code, 0);
+    /* the configuration as resolved for architecture ngram */
+    ASSERT(has_line_matching(r.output, "Final configuration: \\{\"architecture\":\"ngram\",\"batch_size\":\"8\",.*"
+                                       "\"embedding_dim\":\"0\",\"epochs\":\"5\",\"l2\":\"1e-05\","
+                                       "\"learning_rate\":\"1\",\"loss\":\"hinge\",.*\"threads\":\"[1-9][0-9]*\""));
     /* the workshop's and Keras's lines, and the runtime's metric lines */
     ASSERT_CONTAINS(r.output, "Starting the training.");
     ASSERT(has_line_matching(r.output, "^Epoch 1/[0-9]+$"));
@@ -402,6 +406,7 @@ TEST_TIMEOUT(nc_glove_initialises_the_embedding_bag_and_is_reported_unused_by_th
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "GloVe: 9 vectors read, 8 of the");
     ASSERT_CONTAINS(r.output, "embedding-bag model (softmax)");
+    ASSERT(has_line_matching(r.output, "Final configuration: \\{.*\"embedding_dim\":\"6\",.*\"loss\":\"softmax\""));
     struct served *s = nc_serve(base);
     const char *res = result_of(s, "multiplayer strategy game");
     SRV_ASSERT(s, is_section(res));

@@ -5,7 +5,9 @@
  * from the newest checkpoint, honours the stop flag, and writes a model file
  * whose text says what it saw.  Hyperparameters let tests make it slow
  * (`sleep_ms`) or fail (`fail`).  It serves a trivial prediction so the
- * model-file reader is exercised too.
+ * model-file reader is exercised too.  Its hyperparameters are not bound (no
+ * config struct): it reads them by name with optml_hp_*, as modules did
+ * before API 4.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -19,14 +21,21 @@ static const char *const frame_choices[] = {"auto", "lines", "recordio", "tfreco
 static const char *const fail_choices[] = {"none", "client", "algorithm", NULL};
 
 static const struct optml_hparam_decl hparams[] = {
-    {"epochs", OPTML_HP_INT, "2", OPTML_HP_HAS_MIN | OPTML_HP_HAS_MAX, 1, 1000, NULL, "passes over the data"},
-    {"framing", OPTML_HP_ENUM, "auto", 0, 0, 0, frame_choices, "record framing (auto: from the content type)"},
-    {"sleep_ms", OPTML_HP_INT, "0", OPTML_HP_HAS_MIN, 0, 0, NULL, "sleep per record"},
-    {"fail", OPTML_HP_ENUM, "none", 0, 0, 0, fail_choices, "fail on purpose after the first epoch"},
-    {"learning_rate", OPTML_HP_FLOAT, "0.1", OPTML_HP_HAS_MIN | OPTML_HP_MIN_EXCLUSIVE | OPTML_HP_HAS_MAX, 0, 10, NULL, "unused"},
-    {"verbose", OPTML_HP_BOOL, "false", 0, 0, 0, NULL, "log every record"},
-    {"feature_dim", OPTML_HP_INT, "auto", OPTML_HP_ALLOW_AUTO | OPTML_HP_SHAPES_MODEL | OPTML_HP_HAS_MIN, 1, 0, NULL, "shapes the model"},
-    {"label_names", OPTML_HP_JSON, NULL, 0, 0, 0, NULL, "unused JSON"},
+    {.name = "epochs", .type = OPTML_HP_INT, .default_value = "2",
+     .flags = OPTML_HP_HAS_MIN | OPTML_HP_HAS_MAX, .min = 1, .max = 1000, .help = "passes over the data"},
+    {.name = "framing", .type = OPTML_HP_ENUM, .default_value = "auto", .choices = frame_choices,
+     .help = "record framing (auto: from the content type)"},
+    {.name = "sleep_ms", .type = OPTML_HP_INT, .default_value = "0", .flags = OPTML_HP_HAS_MIN,
+     .help = "sleep per record"},
+    {.name = "fail", .type = OPTML_HP_ENUM, .default_value = "none", .choices = fail_choices,
+     .help = "fail on purpose after the first epoch"},
+    {.name = "learning_rate", .type = OPTML_HP_FLOAT, .default_value = "0.1",
+     .flags = OPTML_HP_HAS_MIN | OPTML_HP_MIN_EXCLUSIVE | OPTML_HP_HAS_MAX, .max = 10, .help = "unused"},
+    {.name = "verbose", .type = OPTML_HP_BOOL, .default_value = "false", .help = "log every record"},
+    {.name = "feature_dim", .type = OPTML_HP_INT, .default_value = "auto",
+     .flags = OPTML_HP_ALLOW_AUTO | OPTML_HP_SHAPES_MODEL | OPTML_HP_HAS_MIN, .min = 1,
+     .help = "shapes the model"},
+    {.name = "label_names", .type = OPTML_HP_JSON, .help = "unused JSON"},
 };
 
 static const char *const data_types[] = {"text/csv", "application/jsonlines", "application/x-recordio",

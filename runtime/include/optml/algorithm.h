@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-#define OPTML_ALGORITHM_API_VERSION 3
+#define OPTML_ALGORITHM_API_VERSION 4
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -128,6 +128,35 @@ int optml_cpu_count(void);
 /* Hyperparameters                                                          */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A module declares its hyperparameters in a table of struct
+ * optml_hparam_decl rows.  The runtime parses and validates
+ * hyperparameters.json against it before any data is read, and *binds* each
+ * value into the module's own config struct: every row made with
+ * OPTML_HP_ROW() names a member of that struct (checked by the compiler: a
+ * misspelt member or a member of the wrong type does not compile), and the
+ * module reads the typed values from there (optml_config()).  In short:
+ *
+ *     struct my_config { int32_t epochs; double learning_rate; int optimizer; };
+ *     static const char *const OPTIMIZERS[] = {"sgd", "adam", NULL};
+ *     static const struct optml_hparam_decl HP[] = {
+ *         OPTML_HP_ROW(struct my_config, epochs, I32, "10", OPTML_MIN, 1, 0, "passes"),
+ *         OPTML_HP_ROW(struct my_config, optimizer, ENUM, "auto", OPTML_AUTO, 0, 0,
+ *                      "sgd or adam (auto: adam)", .choices = OPTIMIZERS, .auto_value = "adam"),
+ *         OPTML_HP_ROW(struct my_config, learning_rate, F64, "auto", OPTML_AUTO | OPTML_GT_MIN,
+ *                      0, 0, "step size (auto: by optimizer)"),
+ *     };
+ *     OPTML_MODULE(..., .hparams = HP, .n_hparams = OPTML_COUNTOF(HP),
+ *                  .config_size = sizeof(struct my_config), .resolve = my_resolve, ...);
+ *
+ * `auto`: a row may say what auto stands for (.auto_value, text parsed like
+ * a value of the row); otherwise an auto value leaves its member *unset*
+ * (below) and the module's resolve() decides it, usually from other keys.
+ * After resolve() the runtime logs the "Final configuration" line from the
+ * config struct: resolved values appear as such, members still unset as
+ * "auto".
+ */
+
 enum optml_hp_type {
     OPTML_HP_INT,    /* 64-bit integer, decimal text */
     OPTML_HP_FLOAT,  /* double, C-locale text; NaN and Inf are refused */
@@ -147,9 +176,62 @@ enum optml_hp_type {
 #define OPTML_HP_HAS_MAX      0x10u /* INT/FLOAT: value <= max */
 #define OPTML_HP_MIN_EXCLUSIVE 0x20u /* with HAS_MIN: value > min */
 
+/* The same, short, for tables. */
+#define OPTML_AUTO    OPTML_HP_ALLOW_AUTO
+#define OPTML_SHAPES  OPTML_HP_SHAPES_MODEL
+#define OPTML_MIN     OPTML_HP_HAS_MIN                            /* >= min */
+#define OPTML_GT_MIN  (OPTML_HP_HAS_MIN | OPTML_HP_MIN_EXCLUSIVE) /* > min */
+#define OPTML_MAX     OPTML_HP_HAS_MAX                            /* <= max */
+
+/* Where a row's value goes in the module's config struct, and as what C
+ * type.  The value of a bound member when its key has no value is *unset*
+ * (OPTML_IS_UNSET below). */
+enum optml_hp_bind {
+    OPTML_BIND_NONE,  /* not bound (API 3 style: read with optml_hp_*) */
+    OPTML_BIND_I64,   /* INT   -> int64_t; unset OPTML_UNSET_I64 */
+    OPTML_BIND_I32,   /* INT   -> int32_t; unset OPTML_UNSET_INT.  Values
+                         outside [-(2^31 - 1), 2^31 - 1] are refused */
+    OPTML_BIND_SIZE,  /* INT   -> size_t; unset OPTML_UNSET_SIZE.  The row
+                         must declare a min >= 0 */
+    OPTML_BIND_F64,   /* FLOAT -> double; unset NaN */
+    OPTML_BIND_F32,   /* FLOAT -> float (values beyond FLT_MAX are refused);
+                         unset NaN */
+    OPTML_BIND_BOOL,  /* BOOL  -> int, 1 or 0; unset OPTML_UNSET_INT */
+    OPTML_BIND_TEXT,  /* STRING, JSON, ENUM -> const char * (ENUM: the
+                         declared spelling of the choice); owned by the
+                         runtime for the job's life; unset NULL */
+    OPTML_BIND_INDEX  /* ENUM  -> int, the index of the value in `choices`
+                         (switch on it); unset OPTML_UNSET_INT */
+};
+
+/* Unset members.  A bound member is unset when its key has no value for the
+ * module: the value is auto and the row has no auto_value, or the key is
+ * optional (no default, not REQUIRED) and was not given.  The values are
+ * outside what the runtime ever binds (user values equal to them are
+ * refused). */
+#define OPTML_UNSET_INT  INT32_MIN          /* I32, BOOL, INDEX */
+#define OPTML_UNSET_I64  INT64_MIN
+#define OPTML_UNSET_SIZE SIZE_MAX
+/* F64, F32: NaN; TEXT: NULL. */
+
+#ifndef __cplusplus
+static inline int optml__unset_i32(int32_t x) { return x == OPTML_UNSET_INT; }
+static inline int optml__unset_i64(int64_t x) { return x == OPTML_UNSET_I64; }
+static inline int optml__unset_size(size_t x) { return x == OPTML_UNSET_SIZE; }
+static inline int optml__unset_f32(float x) { return x != x; }
+static inline int optml__unset_f64(double x) { return x != x; }
+static inline int optml__unset_text(const char *x) { return x == NULL; }
+/* Nonzero when bound member x is unset: OPTML_IS_UNSET(cfg->num_classes). */
+#define OPTML_IS_UNSET(x)                                                      \
+    _Generic((x), int32_t: optml__unset_i32, int64_t: optml__unset_i64,        \
+             size_t: optml__unset_size, float: optml__unset_f32,               \
+             double: optml__unset_f64, const char *: optml__unset_text)(x)
+#endif
+
 /* One declared hyperparameter.  The runtime rejects keys that are not
  * declared (except keys starting with `_` or `sagemaker_`), values of the
- * wrong type and values out of range, before any data is read. */
+ * wrong type and values out of range, before any data is read.  Write rows
+ * with OPTML_HP_ROW() (bound) rather than by hand. */
 struct optml_hparam_decl {
     const char *name;
     enum optml_hp_type type;
@@ -158,11 +240,84 @@ struct optml_hparam_decl {
     double min, max;             /* with OPTML_HP_HAS_MIN / OPTML_HP_HAS_MAX */
     const char *const *choices;  /* ENUM: NULL-terminated list of values */
     const char *help;            /* one line, shown by `optml help` */
+    /* Binding (API 4). */
+    enum optml_hp_bind bind;     /* OPTML_BIND_NONE: not bound */
+    size_t offset;               /* of the member in the config struct */
+    const char *auto_value;      /* with OPTML_HP_ALLOW_AUTO: what auto stands
+                                    for, parsed like a value of the row ("8");
+                                    NULL: auto leaves the member unset for
+                                    resolve().  Only on bound rows. */
 };
 
-/* Typed hyperparameter access (training and model load).  `name` must be
- * declared by the module; an undeclared name is a programming error and
- * returns 0 / NULL.  Values are validated already. */
+/*
+ * OPTML_HP_ROW(T, member, KIND, default, flags, min, max, help, extras...)
+ *   A row for the key spelt like the member, bound to it.  KIND is one of
+ *     I64 I32 SIZE   INT   -> int64_t / int32_t / size_t
+ *     F64 F32        FLOAT -> double / float
+ *     BOOL           BOOL  -> int
+ *     STRING JSON    text  -> const char *
+ *     ENUM           ENUM  -> int (index in choices)
+ *     ENUM_TEXT      ENUM  -> const char *
+ *   and the member must have exactly that type.  `extras` are designated
+ *   initializers: .choices = X (ENUM kinds: required), .auto_value = "8".
+ * OPTML_HP_ROW_NAMED("key", T, member, KIND, ...)
+ *   The same with the key spelt out: for keys that are not C identifiers
+ *   ("learning-rate"), or a value that lives in a nested member (lp.margin).
+ * Both use C11 _Generic: C only.
+ */
+#define OPTML__HPT_I64 OPTML_HP_INT
+#define OPTML__HPT_I32 OPTML_HP_INT
+#define OPTML__HPT_SIZE OPTML_HP_INT
+#define OPTML__HPT_F64 OPTML_HP_FLOAT
+#define OPTML__HPT_F32 OPTML_HP_FLOAT
+#define OPTML__HPT_BOOL OPTML_HP_BOOL
+#define OPTML__HPT_STRING OPTML_HP_STRING
+#define OPTML__HPT_JSON OPTML_HP_JSON
+#define OPTML__HPT_ENUM OPTML_HP_ENUM
+#define OPTML__HPT_ENUM_TEXT OPTML_HP_ENUM
+#define OPTML__BIND_I64 OPTML_BIND_I64
+#define OPTML__BIND_I32 OPTML_BIND_I32
+#define OPTML__BIND_SIZE OPTML_BIND_SIZE
+#define OPTML__BIND_F64 OPTML_BIND_F64
+#define OPTML__BIND_F32 OPTML_BIND_F32
+#define OPTML__BIND_BOOL OPTML_BIND_BOOL
+#define OPTML__BIND_STRING OPTML_BIND_TEXT
+#define OPTML__BIND_JSON OPTML_BIND_TEXT
+#define OPTML__BIND_ENUM OPTML_BIND_INDEX
+#define OPTML__BIND_ENUM_TEXT OPTML_BIND_TEXT
+#define OPTML__CTYPE_I64 int64_t
+#define OPTML__CTYPE_I32 int32_t
+#define OPTML__CTYPE_SIZE size_t
+#define OPTML__CTYPE_F64 double
+#define OPTML__CTYPE_F32 float
+#define OPTML__CTYPE_BOOL int
+#define OPTML__CTYPE_STRING const char *
+#define OPTML__CTYPE_JSON const char *
+#define OPTML__CTYPE_ENUM int
+#define OPTML__CTYPE_ENUM_TEXT const char *
+/* offsetof(T, member), which does not compile unless the member exists and
+ * has the C type of KIND. */
+#define OPTML_HP_OFFSET(T, member, KIND)                                       \
+    (offsetof(T, member) +                                                     \
+     0 * sizeof(_Generic(((T *)0)->member, OPTML__CTYPE_##KIND: 1)))
+#define OPTML_HP_ROW_NAMED(key, T, member, KIND, dflt, flags_, min_, max_, help_, ...) \
+    {.name = (key), .type = OPTML__HPT_##KIND, .default_value = (dflt),        \
+     .flags = (flags_), .min = (min_), .max = (max_), .help = (help_),         \
+     .bind = OPTML__BIND_##KIND, .offset = OPTML_HP_OFFSET(T, member, KIND),   \
+     __VA_ARGS__}
+#define OPTML_HP_ROW(T, member, KIND, ...)                                     \
+    OPTML_HP_ROW_NAMED(#member, T, member, KIND, __VA_ARGS__)
+
+/* Training: the module's config struct (config_size bytes), owned by the
+ * runtime for the job's life: bound members filled from the validated
+ * hyperparameters, every other byte zero before resolve(), then as resolve()
+ * left it.  NULL outside training (serving has no hyperparameters: what a
+ * model needs is in its files) and when config_size is 0. */
+const void *optml_config(const optml_ctx *ctx);
+
+/* Typed hyperparameter access by name (API 3; prefer the bound config).
+ * `name` must be declared by the module; an undeclared name is a
+ * programming error and returns 0 / NULL.  Values are validated already. */
 int optml_hp_is_set(const optml_ctx *ctx, const char *name);  /* given or defaulted */
 int optml_hp_is_auto(const optml_ctx *ctx, const char *name); /* value is "auto" */
 int optml_hp_was_given(const optml_ctx *ctx, const char *name); /* by the user */
@@ -409,6 +564,9 @@ struct optml_algorithm {
 
     const struct optml_hparam_decl *hparams;
     size_t n_hparams;
+    /* sizeof the struct the bound rows point into (optml_config); 0 when
+     * no row is bound.  Added in API 4. */
+    size_t config_size;
     const struct optml_channel_decl *channels;
     size_t n_channels;
 
@@ -417,6 +575,16 @@ struct optml_algorithm {
     const char *const *request_types;
     const char *const *response_types;
     const char *default_accept;
+
+    /* Resolve the bound config before train() (optional; added in API 4):
+     * decide the members left unset (conditional autos: a value that
+     * depends on other keys, or on the machine), fill derived members and
+     * check rules that span keys, as ClientErrors naming the key.  Called
+     * once per job, before any channel is opened, with the struct
+     * optml_config() then returns (NULL when config_size is 0); members the
+     * runtime bound should only change from unset to a value, so the logged
+     * configuration says what is used. */
+    optml_status (*resolve)(optml_ctx *ctx, void *config);
 
     /* Train: read channels, write the model with optml_model_write (and any
      * other files under optml_model_dir).  Return OPTML_OK, OPTML_STOPPED

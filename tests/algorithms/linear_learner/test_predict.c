@@ -13,10 +13,10 @@
 
 #include "support/harness.h"
 #include "core/ctx.h"
-#include "core/paths.h"
 #include "linear_learner/ll.h"
 #include "codec/protobuf_record.h"
 #include "serve/response.h"
+#include "support/module_ctx.h"
 #include "support/support.h"
 
 static const struct optml_algorithm LL_ALG = {
@@ -26,6 +26,8 @@ static const struct optml_algorithm LL_ALG = {
     .model_format_version = LL_FORMAT_VERSION,
     .hparams = ll_hparams,
     .n_hparams = LL_N_HPARAMS,
+    .config_size = sizeof(struct ll_config),
+    .resolve = ll_resolve,
 };
 
 static float frand(uint64_t *s)
@@ -106,8 +108,8 @@ TEST(ll_scaler_fold_equals_standardising_the_rows)
     random_rows(&d, &c, n, D, 11);
     for (size_t i = 0; i < n; i++) /* a constant feature and a shifted one */
         d.x[i * D + 2] = 5.0f, d.x[i * D + 1] += 100.0f;
-    struct ll_config cfg = {.type = LL_REGRESSOR, .normalize_data = 1, .unbias_data = -1, .use_bias = 1,
-                            .normalize_label = 1, .unbias_label = 1};
+    struct ll_config cfg = {.predictor_type = LL_REGRESSOR, .normalize_data = 1, .unbias_data = OPTML_UNSET_INT,
+                            .use_bias = 1, .normalize_label = 1, .unbias_label = 1};
     struct ll_scaler sc;
     ASSERT(ll_scaler_fit(&sc, &d, &cfg, 0) == 0);
     ASSERT_NEAR(sc.inv_std[2], 1.0, 0);      /* zero spread: left alone */
@@ -179,21 +181,21 @@ static struct ll_model *test_model(enum ll_predictor type)
 static optml_status predict(const struct ll_model *m, const char *ctype, const char *accept, const void *body,
                             size_t len, char **out, size_t *out_len, char *err, size_t errsz)
 {
-    struct optml_ctx ctx;
-    rt_ctx_init(&ctx);
-    ctx.alg = &LL_ALG;
+    struct module_ctx mc; /* a serving context: no hyperparameters */
+    module_ctx_init(&mc, &LL_ALG, NULL, NULL);
     struct optml_response resp;
     rt_response_init(&resp);
     struct optml_request req = {.body = body, .len = len, .content_type = {ctype, ""}, .accept = {accept, ""}};
-    optml_status s = ll_predict(&ctx, m, &req, &resp);
+    optml_status s = ll_predict(&mc.ctx, m, &req, &resp);
     *out = malloc(resp.len + 1);
     memcpy(*out, resp.body ? resp.body : "", resp.len);
     (*out)[resp.len] = 0;
     if (out_len)
         *out_len = resp.len;
     if (err)
-        snprintf(err, errsz, "%.250s", ctx.errmsg);
+        snprintf(err, errsz, "%.250s", optml_error_message(&mc.ctx));
     rt_response_deinit(&resp);
+    module_ctx_free(&mc);
     return s;
 }
 
@@ -385,26 +387,24 @@ TEST(ll_model_payload_round_trip_and_damage)
 TEST(ll_model_files_written_and_loaded_through_the_runtime)
 {
     char *dir = tmpdir_new();
-    struct rt_paths paths = {.model_dir = dir};
-    struct optml_ctx ctx;
-    rt_ctx_init(&ctx);
-    ctx.alg = &LL_ALG;
-    ctx.paths = &paths;
+    struct module_ctx job;
+    ASSERT_EQ_INT(module_ctx_init(&job, &LL_ALG, "{\"predictor_type\": \"regressor\"}", dir), OPTML_OK);
     struct ll_model *m = test_model(LL_REGRESSOR);
-    ASSERT_EQ_INT(ll_model_save(&ctx, m, NULL), OPTML_OK);
+    ASSERT_EQ_INT(ll_model_save(&job.ctx, m, NULL), OPTML_OK);
     char *mj = path_join(dir, "model.json");
     ASSERT(file_exists(mj));
     free(mj);
     void *loaded = NULL;
-    struct optml_ctx serve;
-    rt_ctx_init(&serve);
-    serve.alg = &LL_ALG;
-    ASSERT_EQ_INT(ll_model_load(&serve, dir, &loaded), OPTML_OK);
+    struct module_ctx serve;
+    module_ctx_init(&serve, &LL_ALG, NULL, NULL);
+    ASSERT_EQ_INT(ll_model_load(&serve.ctx, dir, &loaded), OPTML_OK);
     const struct ll_model *l = loaded;
     ASSERT(memcmp(l->Wf, m->Wf, 3 * sizeof(float)) == 0 && l->bf[0] == m->bf[0]);
     ll_model_release(loaded);
     ll_model_release(m);
-    ASSERT_EQ_INT(ll_model_load(&serve, "/nonexistent-dir", &loaded), OPTML_E_MODEL);
+    ASSERT_EQ_INT(ll_model_load(&serve.ctx, "/nonexistent-dir", &loaded), OPTML_E_MODEL);
+    module_ctx_free(&serve);
+    module_ctx_free(&job);
 }
 
 /* Found by fuzz_linear_learner_request: a request whose rows are all sparse

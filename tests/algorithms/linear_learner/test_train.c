@@ -13,6 +13,7 @@
 
 #include "support/harness.h"
 #include "support/gradcheck.h"
+#include "support/module_ctx.h"
 #include "config/hparams.h"
 #include "core/ctx.h"
 #include "linear_learner/eval.h"
@@ -27,23 +28,23 @@ static const struct optml_algorithm LL_ALG = {
     .model_format_version = LL_FORMAT_VERSION,
     .hparams = ll_hparams,
     .n_hparams = LL_N_HPARAMS,
+    .config_size = sizeof(struct ll_config),
+    .resolve = ll_resolve,
 };
 
-/* Parse hyperparameters and resolve them; returns ll_config_load's status
- * (or the parser's), the message in err. */
+/* Parse, bind and resolve hyperparameters as `optml train` does; returns
+ * the first failing step's status (the parser's or ll_resolve's), the
+ * message in err, a copy of the config in *cfg (its strings not kept). */
 static optml_status config(const char *json, struct ll_config *cfg, char *err, size_t errsz)
 {
-    struct optml_ctx ctx;
-    rt_ctx_init(&ctx);
-    struct rt_hparams hp;
-    optml_status s = rt_hparams_parse(&ctx, &LL_ALG, json, strlen(json), &hp);
+    struct module_ctx mc;
+    optml_status s = module_ctx_init(&mc, &LL_ALG, json, NULL);
     if (s == OPTML_OK) {
-        ctx.alg = &LL_ALG;
-        ctx.hp = &hp;
-        s = ll_config_load(&ctx, cfg);
-        rt_hparams_free(&hp);
+        *cfg = *(const struct ll_config *)optml_config(&mc.ctx);
+        cfg->positive_example_weight_mult = NULL;
     }
-    snprintf(err, errsz, "%.250s", ctx.errmsg);
+    snprintf(err, errsz, "%.250s", optml_error_message(&mc.ctx));
+    module_ctx_free(&mc);
     return s;
 }
 
@@ -63,17 +64,17 @@ TEST(ll_hparams_table_and_defaults)
     struct ll_config c;
     char err[256];
     ASSERT_EQ_INT(config("{\"predictor_type\": \"binary_classifier\"}", &c, err, sizeof(err)), OPTML_OK);
-    ASSERT_EQ_INT(c.type, LL_BINARY);
+    ASSERT_EQ_INT(c.predictor_type, LL_BINARY);
     ASSERT_EQ_INT(c.K, 1);
     ASSERT_EQ_INT(c.loss, LOSS_LOGISTIC);
     ASSERT_EQ_INT(c.optimizer, OPTIM_ADAM);
     ASSERT_EQ_INT(c.num_models, 8);
-    ASSERT_EQ_INT(c.batch, 1000);
+    ASSERT_EQ_INT(c.mini_batch_size, 1000);
     ASSERT_EQ_INT(c.epochs, 15);
-    ASSERT_EQ_INT(c.feature_dim, 0);
-    ASSERT_EQ_INT(c.calib_rows, 10000);
-    ASSERT(c.lr > 0 && c.wd_auto && c.l1_auto && c.normalize_data && !c.normalize_label);
-    ASSERT_EQ_INT(c.patience, 3);
+    ASSERT(OPTML_IS_UNSET(c.feature_dim)); /* auto: from the data */
+    ASSERT_EQ_INT(c.num_calibration_samples, 10000);
+    ASSERT(c.learning_rate > 0 && c.wd_auto && c.l1_auto && c.normalize_data && !c.normalize_label);
+    ASSERT_EQ_INT(c.early_stopping_patience, 3);
     ASSERT_EQ_INT(c.criterion, LL_CRIT_ACCURACY);
 
     ASSERT_EQ_INT(config("{\"predictor_type\": \"regressor\", \"loss\": \"huber_loss\", \"optimizer\": \"sgd\", "
@@ -159,8 +160,8 @@ static double fd_loss(const float *x, void *vctx)
  * rate so the weights stay) against central differences. */
 static void check_gradient(enum ll_predictor type, enum loss_kind loss, size_t K, int sparse)
 {
-    struct ll_config cfg = {.type = type, .K = K, .num_models = 2, .loss = loss, .optimizer = OPTIM_SGD,
-                            .lr = 0.0f, .use_bias = 1, .init_scale = 0.5f, .seed = 9,
+    struct ll_config cfg = {.predictor_type = type, .K = K, .num_models = 2, .loss = loss,
+                            .optimizer = OPTIM_SGD, .learning_rate = 0.0f, .use_bias = 1, .init_scale = 0.5f, .seed = 9,
                             .lp = {.eps = 0.01f, .quantile = 0.3f, .huber_delta = 1.0f, .margin = 1.0f}};
     size_t D = 6, n = 20;
     struct ll_state st;
@@ -225,10 +226,11 @@ static void separable(struct ll_rows *r, size_t n, size_t D, uint64_t seed)
 
 TEST(ll_parallel_models_learn_a_linear_rule)
 {
-    struct ll_config cfg = {.type = LL_BINARY, .K = 1, .num_models = 4, .loss = LOSS_LOGISTIC,
-                            .optimizer = OPTIM_ADAM, .lr = 0.05f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
-                            .use_bias = 1, .bias_lr_mult = 1, .normalize_data = 1, .unbias_data = -1,
-                            .init_scale = 0.07f, .wd_auto = 1, .l1_auto = 1, .seed = 1};
+    struct ll_config cfg = {.predictor_type = LL_BINARY, .K = 1, .num_models = 4, .loss = LOSS_LOGISTIC,
+                            .optimizer = OPTIM_ADAM, .learning_rate = 0.05f, .beta_1 = 0.9f, .beta_2 = 0.999f,
+                            .eps = 1e-8f, .use_bias = 1, .bias_lr_mult = 1, .normalize_data = 1,
+                            .unbias_data = OPTML_UNSET_INT, .init_scale = 0.07f, .wd_auto = 1, .l1_auto = 1,
+                            .seed = 1};
     size_t D = 5, n = 64;
     struct ll_rows data;
     separable(&data, 2048, D, 42);
@@ -263,9 +265,9 @@ TEST(ll_parallel_models_learn_a_linear_rule)
     /* Model 0 has the given settings; the others differ. */
     float lr, wd, l1;
     ll_model_settings(&cfg, 0, &lr, &wd, &l1);
-    ASSERT(lr == cfg.lr && wd == 0 && l1 == 0);
+    ASSERT(lr == cfg.learning_rate && wd == 0 && l1 == 0);
     ll_model_settings(&cfg, 1, &lr, &wd, &l1);
-    ASSERT(lr != cfg.lr);
+    ASSERT(lr != cfg.learning_rate);
     free(P);
     ll_rows_free(&data);
     ll_state_free(&st);
@@ -275,10 +277,10 @@ TEST(ll_parallel_models_learn_a_linear_rule)
  * second group on a helper thread or not; the weights and losses. */
 static float *grouped_run(int threads, size_t steps, double *loss)
 {
-    struct ll_config cfg = {.type = LL_MULTICLASS, .K = 10, .num_models = 5, .loss = LOSS_SOFTMAX,
-                            .optimizer = OPTIM_ADAM, .lr = 0.02f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
-                            .use_bias = 1, .bias_lr_mult = 1, .init_scale = 0.07f, .wd_auto = 1, .l1_auto = 1,
-                            .seed = 3};
+    struct ll_config cfg = {.predictor_type = LL_MULTICLASS, .K = 10, .num_models = 5, .loss = LOSS_SOFTMAX,
+                            .optimizer = OPTIM_ADAM, .learning_rate = 0.02f, .beta_1 = 0.9f, .beta_2 = 0.999f,
+                            .eps = 1e-8f, .use_bias = 1, .bias_lr_mult = 1, .init_scale = 0.07f, .wd_auto = 1,
+                            .l1_auto = 1, .seed = 3};
     size_t D = 400, n = 50;
     struct ll_state st;
     ASSERT(ll_state_init(&st, &cfg, D) == 0 && ll_state_scratch(&st, n) == 0);
@@ -323,8 +325,8 @@ TEST(ll_step_two_groups_same_bits_on_one_or_two_threads)
 
 TEST(ll_checkpoint_payload_round_trip)
 {
-    struct ll_config cfg = {.type = LL_MULTICLASS, .K = 3, .num_models = 2, .loss = LOSS_SOFTMAX,
-                            .optimizer = OPTIM_ADAM, .lr = 0.1f, .init_scale = 0.07f, .seed = 4};
+    struct ll_config cfg = {.predictor_type = LL_MULTICLASS, .K = 3, .num_models = 2, .loss = LOSS_SOFTMAX,
+                            .optimizer = OPTIM_ADAM, .learning_rate = 0.1f, .init_scale = 0.07f, .seed = 4};
     struct ll_state a, b;
     ASSERT(ll_state_init(&a, &cfg, 4) == 0 && ll_state_init(&b, &cfg, 4) == 0);
     for (size_t i = 0; i < a.R * a.D; i++) {
@@ -424,8 +426,8 @@ TEST(ll_eval_binary_metrics_auc_and_calibration)
     ASSERT_NEAR(m.precision, 1.0, 1e-12);
     ASSERT_NEAR(m.recall, 0.75, 1e-12);
     ASSERT_NEAR(m.f_beta, 2 * 0.75 / 1.75, 1e-12);
-    struct ll_config c = {.type = LL_BINARY, .criterion = LL_CRIT_ACCURACY, .f_beta = 1.0f, .target_recall = 1.0f,
-                          .target_precision = 0.8f};
+    struct ll_config c = {.predictor_type = LL_BINARY, .criterion = LL_CRIT_ACCURACY, .f_beta = 1.0f,
+                          .target_recall = 1.0f, .target_precision = 0.8f};
     float thr;
     double v;
     ASSERT(ll_calibrate(s, y, 8, &c, 0.5f, &thr, &v) == 0);
@@ -443,7 +445,7 @@ TEST(ll_eval_binary_metrics_auc_and_calibration)
 
 TEST(ll_eval_multiclass_and_regression_accumulators)
 {
-    struct ll_config c = {.type = LL_MULTICLASS, .K = 3, .top_k = 2, .f_beta = 1.0f};
+    struct ll_config c = {.predictor_type = LL_MULTICLASS, .K = 3, .accuracy_top_k = 2, .f_beta = 1.0f};
     struct ll_eval e;
     ASSERT(ll_eval_init(&e, &c) == 0);
     float rows[4][3] = {{0.7f, 0.2f, 0.1f}, {0.1f, 0.3f, 0.6f}, {0.3f, 0.5f, 0.2f}, {0.2f, 0.2f, 0.6f}};
@@ -457,7 +459,7 @@ TEST(ll_eval_multiclass_and_regression_accumulators)
     ASSERT_NEAR(e.fp[2], 2, 0);
     ASSERT_NEAR(e.fn[1], 1, 0);
     ll_eval_free(&e);
-    c.type = LL_REGRESSOR;
+    c.predictor_type = LL_REGRESSOR;
     c.K = 1;
     ASSERT(ll_eval_init(&e, &c) == 0);
     float p1 = 3.0f, p2 = -1.0f;

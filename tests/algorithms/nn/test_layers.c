@@ -5,7 +5,7 @@
  * write (=) conventions, ids >= V never read (run under ASan: every table is
  * malloc'ed at its exact size), dropout statistics, sparse SGD with repeated
  * rows, OpenBLAS threading.  The generator, initialisers and parallel-for
- * are in test_nn_rng.c; the end-to-end network and training in
+ * are in tests/algorithms/common/test_rng_parallel.c; the end-to-end network and training in
  * test_nn_net.c.
  *
  * Gradient checks: h = 1e-2 on float inputs of magnitude ~1, loss

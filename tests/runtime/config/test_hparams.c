@@ -14,17 +14,23 @@ static const char *const LOSSES[] = {"logistic", "hinge", NULL};
 
 #define MIN_MAX (OPTML_HP_HAS_MIN | OPTML_HP_HAS_MAX)
 static const struct optml_hparam_decl HP[] = {
-    {"feature_dim", OPTML_HP_INT, NULL,
-     OPTML_HP_REQUIRED | OPTML_HP_SHAPES_MODEL | OPTML_HP_HAS_MIN | OPTML_HP_ALLOW_AUTO, 1, 0, NULL,
-     "input dimension"},
-    {"epochs", OPTML_HP_INT, "15", MIN_MAX, 1, 1000, NULL, "passes"},
-    {"learning_rate", OPTML_HP_FLOAT, "0.1", MIN_MAX | OPTML_HP_MIN_EXCLUSIVE, 0, 1, NULL, "step"},
-    {"use_bias", OPTML_HP_BOOL, "true", OPTML_HP_SHAPES_MODEL, 0, 0, NULL, "bias term"},
-    {"optimizer", OPTML_HP_ENUM, "adam", OPTML_HP_ALLOW_AUTO, 0, 0, OPTIMIZERS, "optimizer"},
-    {"loss", OPTML_HP_ENUM, NULL, 0, 0, 0, LOSSES, "loss"},
-    {"layers", OPTML_HP_JSON, "[64, 32]", OPTML_HP_SHAPES_MODEL, 0, 0, NULL, "layer sizes"},
-    {"name_prefix", OPTML_HP_STRING, "model", 0, 0, 0, NULL, "prefix"},
-    {"wd", OPTML_HP_FLOAT, NULL, OPTML_HP_ALLOW_AUTO | OPTML_HP_HAS_MAX, 0, 10, NULL, "decay"},
+    {.name = "feature_dim", .type = OPTML_HP_INT,
+     .flags = OPTML_HP_REQUIRED | OPTML_HP_SHAPES_MODEL | OPTML_HP_HAS_MIN | OPTML_HP_ALLOW_AUTO,
+     .min = 1, .help = "input dimension"},
+    {.name = "epochs", .type = OPTML_HP_INT, .default_value = "15", .flags = MIN_MAX, .min = 1,
+     .max = 1000, .help = "passes"},
+    {.name = "learning_rate", .type = OPTML_HP_FLOAT, .default_value = "0.1",
+     .flags = MIN_MAX | OPTML_HP_MIN_EXCLUSIVE, .max = 1, .help = "step"},
+    {.name = "use_bias", .type = OPTML_HP_BOOL, .default_value = "true", .flags = OPTML_HP_SHAPES_MODEL,
+     .help = "bias term"},
+    {.name = "optimizer", .type = OPTML_HP_ENUM, .default_value = "adam", .flags = OPTML_HP_ALLOW_AUTO,
+     .choices = OPTIMIZERS, .help = "optimizer"},
+    {.name = "loss", .type = OPTML_HP_ENUM, .choices = LOSSES, .help = "loss"},
+    {.name = "layers", .type = OPTML_HP_JSON, .default_value = "[64, 32]",
+     .flags = OPTML_HP_SHAPES_MODEL, .help = "layer sizes"},
+    {.name = "name_prefix", .type = OPTML_HP_STRING, .default_value = "model", .help = "prefix"},
+    {.name = "wd", .type = OPTML_HP_FLOAT, .flags = OPTML_HP_ALLOW_AUTO | OPTML_HP_HAS_MAX, .max = 10,
+     .help = "decay"},
 };
 
 static const struct optml_algorithm ALG = {
