@@ -166,10 +166,51 @@ out:
     return s;
 }
 
+/* The smallest table a 4.x module can have: everything up to the last
+ * member of 4.0.  (A minor version appends after it.) */
+#define TABLE_SIZE_4_0 (offsetof(struct optml_algorithm, unsupported_media_message) + sizeof(const char *))
+
+optml_status rt_module_accept_table(optml_ctx *ctx, const char *path, const struct optml_algorithm *alg,
+                                    struct optml_algorithm **copy)
+{
+    *copy = NULL;
+    if (alg->api_version != OPTML_ALGORITHM_API_VERSION)
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s was built for optml module API version %d.%d, but this runtime "
+                           "implements version %d.%d: rebuild the module against this runtime's "
+                           "optml/algorithm.h",
+                           path, alg->api_version, alg->api_minor, OPTML_ALGORITHM_API_VERSION,
+                           OPTML_ALGORITHM_API_MINOR);
+    if (alg->api_minor > OPTML_ALGORITHM_API_MINOR || alg->api_minor < 0)
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s was built for optml module API version %d.%d, newer than this "
+                           "runtime's %d.%d: use an optml runtime of version %d.%d or later",
+                           path, alg->api_version, alg->api_minor, OPTML_ALGORITHM_API_VERSION,
+                           OPTML_ALGORITHM_API_MINOR, alg->api_version, alg->api_minor);
+    if (alg->table_size < TABLE_SIZE_4_0 ||
+        (alg->api_minor == OPTML_ALGORITHM_API_MINOR && alg->table_size != sizeof(*alg)) ||
+        alg->table_size > sizeof(*alg))
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s declares a table of %zu bytes for API version %d.%d (expected "
+                           "%zu to %zu): it was not built with OPTML_MODULE()",
+                           path, alg->table_size, alg->api_version, alg->api_minor, (size_t)TABLE_SIZE_4_0,
+                           sizeof(*alg));
+    /* The members the module's version has; later ones read as absent. */
+    struct optml_algorithm *c = calloc(1, sizeof(*c));
+    if (!c)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    memcpy(c, alg, alg->table_size);
+    *copy = c;
+    return OPTML_OK;
+}
+
 optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *out)
 {
     memset(out, 0, sizeof(*out));
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* Lazily first: a module built for a newer minor version may call
+     * functions this runtime lacks, and its version says so more clearly
+     * than dlopen's "undefined symbol". */
+    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
     if (!h)
         return optml_error(ctx, OPTML_E_INTERNAL, "cannot load module %s: %s", path, dlerror());
     const struct optml_algorithm *alg = dlsym(h, "optml_module");
@@ -178,33 +219,43 @@ optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *
         return optml_error(ctx, OPTML_E_INTERNAL,
                            "%s is not an optml module: it does not export 'optml_module'", path);
     }
-    if (alg->api_version != OPTML_ALGORITHM_API_VERSION) {
-        int v = alg->api_version;
-        dlclose(h);
-        return optml_error(ctx, OPTML_E_INTERNAL,
-                           "module %s was built for optml module API version %d, but this runtime "
-                           "implements version %d: rebuild the module against this runtime's "
-                           "optml/algorithm.h",
-                           path, v, OPTML_ALGORITHM_API_VERSION);
-    }
-    if (!alg->name || !*alg->name || !alg->train) {
-        dlclose(h);
-        return optml_error(ctx, OPTML_E_INTERNAL, "module %s declares no name or no train function",
-                           path);
-    }
-    optml_status s = rt_hparams_check_decls(ctx, alg);
+    struct optml_algorithm *copy = NULL;
+    optml_status s = rt_module_accept_table(ctx, path, alg, &copy);
     if (s != OPTML_OK) {
         dlclose(h);
         return s;
     }
+    /* Now every symbol it uses must resolve (glibc binds a lazily loaded
+     * object's functions when it is opened again with RTLD_NOW). */
+    void *now = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (!now) {
+        optml_error(ctx, OPTML_E_INTERNAL, "cannot load module %s: %s", path, dlerror());
+        free(copy);
+        dlclose(h);
+        return OPTML_E_INTERNAL;
+    }
+    dlclose(now); /* the reference count it added */
+    if (!copy->name || !*copy->name || !copy->train) {
+        free(copy);
+        dlclose(h);
+        return optml_error(ctx, OPTML_E_INTERNAL, "module %s declares no name or no train function",
+                           path);
+    }
+    s = rt_hparams_check_decls(ctx, copy);
+    if (s != OPTML_OK) {
+        free(copy);
+        dlclose(h);
+        return s;
+    }
     out->handle = h;
-    out->alg = alg;
+    out->alg = copy;
     out->path = strdup(path);
     return OPTML_OK;
 }
 
 void rt_module_unload(struct rt_module *m)
 {
+    free((void *)m->alg);
     if (m->handle)
         dlclose(m->handle);
     free(m->path);

@@ -15,7 +15,8 @@
 
 struct rt_module {
     void *handle;
-    const struct optml_algorithm *alg;
+    const struct optml_algorithm *alg; /* the runtime's copy of the module's
+                                          table (see rt_module_accept_table) */
     char *path;
 };
 
@@ -32,6 +33,12 @@ void rt_module_list_free(struct rt_module_list *l);
 /* Choose and load the module for this process (see above).  Errors name
  * the installed modules. */
 optml_status rt_module_find(optml_ctx *ctx, struct rt_module *out);
+/* Check a module's table against this runtime's API version (major equal,
+ * minor not newer, a table size that fits its version) and copy it into a
+ * full-size table whose members beyond the module's table_size read as
+ * absent (NULL / 0): *copy, malloc'd, or an error naming both versions. */
+optml_status rt_module_accept_table(optml_ctx *ctx, const char *path, const struct optml_algorithm *alg,
+                                    struct optml_algorithm **copy);
 /* dlopen `path`, check its API version and declarations. */
 optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *out);
 void rt_module_unload(struct rt_module *m);

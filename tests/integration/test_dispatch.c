@@ -42,7 +42,7 @@ TEST(version_lists_modules_and_api)
     ASSERT_CONTAINS(r.output, strf("module API version %d", OPTML_ALGORITHM_API_VERSION));
     ASSERT_CONTAINS(r.output, "echo");
     ASSERT_CONTAINS(r.output, "badapi");
-    ASSERT_CONTAINS(r.output, strf("built for optml module API version %d", OPTML_ALGORITHM_API_VERSION + 1000));
+    ASSERT_CONTAINS(r.output, strf("built for optml module API version %d.0", OPTML_ALGORITHM_API_VERSION + 1000));
 }
 
 TEST(help_shows_the_modules_hyperparameters)
@@ -74,7 +74,7 @@ TEST(unknown_algorithm_lists_installed_modules)
     ASSERT_EQ_INT(r.exit_code, 2);
     char *failure = tree_file(base, "output/failure");
     ASSERT_CONTAINS(failure, "OPTML_ALGORITHM='linear-learner' is not installed");
-    ASSERT_CONTAINS(failure, "badapi, echo");
+    ASSERT_CONTAINS(failure, "badapi, echo, newminor");
 }
 
 TEST(module_for_another_api_version_is_refused)
@@ -87,7 +87,26 @@ TEST(module_for_another_api_version_is_refused)
     ASSERT_EQ_INT(r.exit_code, 1);
     char *failure = tree_file(base, "output/failure");
     ASSERT_CONTAINS(failure, "AlgorithmError: module ");
-    ASSERT_CONTAINS(failure, strf("API version %d, but this runtime implements version %d", OPTML_ALGORITHM_API_VERSION + 1000, OPTML_ALGORITHM_API_VERSION));
+    ASSERT_CONTAINS(failure, strf("API version %d.0, but this runtime implements version %d.%d",
+                                  OPTML_ALGORITHM_API_VERSION + 1000, OPTML_ALGORITHM_API_VERSION,
+                                  OPTML_ALGORITHM_API_MINOR));
+}
+
+/* A module of the same major version but a newer minor one is refused by
+ * its version, before its missing runtime function could make dlopen fail. */
+TEST(module_for_a_newer_minor_version_is_refused_by_version)
+{
+    char *base = optml_tree_new("{}");
+    char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
+    const char *env[] = {b, test_modules_env(), "OPTML_ALGORITHM=newminor", NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 20);
+    ASSERT_EQ_INT(r.exit_code, 1);
+    char *failure = tree_file(base, "output/failure");
+    ASSERT_CONTAINS(failure, strf("built for optml module API version %d.%d, newer than this runtime's %d.%d",
+                                  OPTML_ALGORITHM_API_VERSION, OPTML_ALGORITHM_API_MINOR + 1,
+                                  OPTML_ALGORITHM_API_VERSION, OPTML_ALGORITHM_API_MINOR));
+    ASSERT(strstr(failure, "undefined symbol") == NULL);
 }
 
 /* An install tree: bin/optml (a copy), bin/train -> optml, lib/optml/echo.so.

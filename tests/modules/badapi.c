@@ -11,6 +11,7 @@ static optml_status never(optml_ctx *ctx)
 
 __attribute__((visibility("default"))) const struct optml_algorithm optml_module = {
     .api_version = OPTML_ALGORITHM_API_VERSION + 1000,
+    .table_size = sizeof(struct optml_algorithm),
     .name = "badapi",
     .train = never,
 };

@@ -24,10 +24,30 @@
  *    otherwise; strings are NUL-terminated UTF-8.
  *  - Never exit(), abort() or assert() on user data: return a status.
  *
- * Versioning: OPTML_ALGORITHM_API_VERSION changes whenever this header changes
- * in a way that breaks binary compatibility.  The runtime refuses a module
- * whose `api_version` differs from its own, with a message naming both.
- * `api_version` is and stays the first member of struct optml_algorithm.
+ * Versioning (major.minor, as SQLite versions its extension structs):
+ *  - OPTML_ALGORITHM_API_VERSION, the major version, changes only when this
+ *    header changes in a way that breaks modules already built.  The runtime
+ *    refuses a module of another major version, naming both.
+ *  - OPTML_ALGORITHM_API_MINOR counts the additions since: within a major
+ *    version the interface only grows.  A minor version may append members
+ *    at the END of struct optml_algorithm (never insert, reorder or change
+ *    one), append members at the end of a struct the runtime fills and hands
+ *    to a module (optml_request, optml_record, optml_lines: an older module
+ *    reads the prefix it knows), and add functions.  It never changes a
+ *    struct a module fills for the runtime to read in arrays or by pointer
+ *    (optml_hparam_decl, optml_channel_decl, optml_metric, optml_media),
+ *    nor the meaning of anything that exists.
+ *  - OPTML_MODULE() records the major and minor versions the module was
+ *    built against and the size of its table.  A module built against an
+ *    older minor version keeps loading in a newer runtime: the runtime reads
+ *    only the members the module's table holds and treats the later ones as
+ *    absent (NULL / 0).  A module built against a NEWER minor version than
+ *    the runtime's is refused with a message naming both (it may call
+ *    functions this runtime does not have).
+ *  - api_version, api_minor and table_size are and stay the first three
+ *    members of struct optml_algorithm, in every version.
+ * History: 4.0 bound hyperparameters (config_size, resolve), media indices
+ * and the status table of this file.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -39,7 +59,8 @@
 extern "C" {
 #endif
 
-#define OPTML_ALGORITHM_API_VERSION 4
+#define OPTML_ALGORITHM_API_VERSION 4 /* major */
+#define OPTML_ALGORITHM_API_MINOR 0   /* additions within the major version */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -557,6 +578,9 @@ void optml_response_set_custom_attributes(optml_response *resp, const char *valu
 
 struct optml_algorithm {
     int api_version;                  /* OPTML_ALGORITHM_API_VERSION, always first */
+    int api_minor;                    /* OPTML_ALGORITHM_API_MINOR, always second */
+    size_t table_size;                /* sizeof(struct optml_algorithm) as the
+                                         module was built, always third */
     const char *name;                 /* "linear-learner": matches the .so name */
     const char *version;              /* the module's own version, e.g. "1.0.0" */
     uint32_t model_format_version;    /* bump when model/checkpoint payloads change */
@@ -615,7 +639,9 @@ struct optml_algorithm {
  *     OPTML_MODULE(.name = "my-algo", .version = "1.0.0", ...);           */
 #define OPTML_MODULE(...)                                                      \
     __attribute__((visibility("default"))) const struct optml_algorithm        \
-        optml_module = {.api_version = OPTML_ALGORITHM_API_VERSION, __VA_ARGS__}
+        optml_module = {.api_version = OPTML_ALGORITHM_API_VERSION,           \
+                        .api_minor = OPTML_ALGORITHM_API_MINOR,               \
+                        .table_size = sizeof(struct optml_algorithm), __VA_ARGS__}
 
 #define OPTML_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
