@@ -13,7 +13,17 @@ PREFIX       ?= /usr/local
 CC           ?= cc
 PKGS         := libmicrohttpd jansson openblas libarchive zlib
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS))
+# ARCHIVE_STATIC=1 (docker/Dockerfile builds with it): libarchive.a linked
+# into the runtime, followed by the libraries `pkg-config --static` lists for
+# it under --as-needed, so only those the objects taken from libarchive.a use
+# become dependencies (tar + gzip reading: zlib alone).  The linker needs
+# every listed library's -dev package.  Default: the shared libarchive.
+ifeq ($(ARCHIVE_STATIC),1)
+PKG_LIBS     := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
+                -Wl,--as-needed $(filter-out -larchive,$(shell pkg-config --static --libs libarchive)) -Wl,--no-as-needed
+else
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS))
+endif
 OPT          ?= -O2
 WARN         := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                 -Wpointer-arith -Wformat=2 -Wvla -Wno-unused-parameter \
