@@ -13,7 +13,17 @@ PREFIX       ?= /usr/local
 CC           ?= cc
 PKGS         := libmicrohttpd jansson openblas libarchive zlib
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS))
+# ARCHIVE_STATIC=1 (docker/Dockerfile builds with it): libarchive.a linked
+# into the runtime, followed by the libraries `pkg-config --static` lists for
+# it under --as-needed, so only those the objects taken from libarchive.a use
+# become dependencies (tar + gzip reading: zlib alone).  The linker needs
+# every listed library's -dev package.  Default: the shared libarchive.
+ifeq ($(ARCHIVE_STATIC),1)
+PKG_LIBS     := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
+                -Wl,--as-needed $(filter-out -larchive,$(shell pkg-config --static --libs libarchive)) -Wl,--no-as-needed
+else
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS))
+endif
 OPT          ?= -O2
 WARN         := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                 -Wpointer-arith -Wformat=2 -Wvla -Wno-unused-parameter \
@@ -96,7 +106,7 @@ help:
 	@echo "make check        test + asan + fuzz + test-images: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"
-	@echo "make images       every module's image (containers/*/Dockerfile)"
+	@echo "make images       every module's image (each containers/<module>/, one docker/Dockerfile)"
 	@echo "make demo         image, local_test train + serve + one prediction on shipped data"
 	@echo "make install      install into PREFIX ($(PREFIX)): bin/optml, bin/train, bin/serve, lib/optml/"
 	@echo "make clean        remove build outputs"
@@ -190,15 +200,32 @@ check: test asan fuzz test-images
 bench: all $(TEST_MODULES)
 	OPTML_BUILD=$(BUILD) bash bench/run.sh
 
-# Docker images: one per containers/<module>/Dockerfile.  docker/base-image.sh
+# Docker images: one recipe, docker/Dockerfile, for every module with a
+# containers/<module>/ folder; its image.env (KEY=value lines, each KEY an
+# ARG of docker/Dockerfile) becomes --build-args.  docker/base-image.sh
 # builds debian:bookworm-slim offline when it cannot be pulled.
-IMAGE_MODULES := $(notdir $(patsubst %/,%,$(dir $(wildcard containers/*/Dockerfile))))
+# IMAGE_TAGS and DOCKER_BUILD_FLAGS (e.g. --no-cache -q) may be overridden.
+IMAGE_MODULES      := $(notdir $(patsubst %/,%,$(wildcard containers/*/)))
+IMAGE_TAGS         ?= optml/$(MODULE):latest optml/$(MODULE):$(VERSION)
+DOCKER_BUILD_FLAGS ?=
 image:
 	@test -n "$(MODULE)" || { echo "make image MODULE=<one of: $(IMAGE_MODULES)>"; exit 2; }
-	@test -f containers/$(MODULE)/Dockerfile || { echo "no containers/$(MODULE)/Dockerfile"; exit 2; }
+	@test -d containers/$(MODULE) || { echo "no containers/$(MODULE)/ (modules: $(IMAGE_MODULES))"; exit 2; }
 	bash docker/base-image.sh
-	docker build --network host -f containers/$(MODULE)/Dockerfile \
-	  -t optml/$(MODULE):latest -t optml/$(MODULE):$(VERSION) .
+	@set -e; env=containers/$(MODULE)/image.env; set --; \
+	if [ -f "$$env" ]; then \
+	  while IFS= read -r line || [ -n "$$line" ]; do \
+	    case $$line in ''|'#'*) continue ;; *=*) ;; *) echo "$$env: not KEY=value: $$line" >&2; exit 2 ;; esac; \
+	    key=$${line%%=*}; \
+	    case $$key in MODULE|VERSION|''|*[!A-Z0-9_]*) echo "$$env: $$key cannot be set here" >&2; exit 2 ;; esac; \
+	    grep -Eq "^ARG $$key(=|$$)" docker/Dockerfile || { echo "$$env: $$key is not an ARG of docker/Dockerfile" >&2; exit 2; }; \
+	    set -- "$$@" --build-arg "$$line"; \
+	  done <"$$env"; \
+	fi; \
+	set -x; \
+	docker build --network host $(DOCKER_BUILD_FLAGS) -f docker/Dockerfile \
+	  --build-arg MODULE=$(MODULE) --build-arg VERSION=$(VERSION) "$$@" \
+	  $(foreach t,$(IMAGE_TAGS),-t $(t)) .
 images:
 	@for m in $(IMAGE_MODULES); do $(MAKE) --no-print-directory image MODULE=$$m || exit 1; done
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Images benchmark: for every optml/<module> image (containers/*/Dockerfile)
-# the `docker image ls` size, what each layer costs (`docker history`), the
-# build time cold (--no-cache, apt downloads included) and cached, and the
-# cold start of `docker run IMAGE serve` to its first healthy /ping (median
-# of STARTS runs, each bounded to 30 s by bench/tools/startprobe.c).
+# Images benchmark: for every optml/<module> image (each containers/<module>/,
+# built by `make image` from docker/Dockerfile) the `docker image ls` size,
+# what each layer costs (`docker history`), the build time cold (--no-cache,
+# apt downloads included) and cached, and the cold start of `docker run
+# IMAGE serve` to its first healthy /ping (median of STARTS runs, each
+# bounded to 30 s by bench/tools/startprobe.c).
 # Writes bench/results/images.txt (OUT).  Run by bench/run.sh; alone:
 #   bash bench/images.sh            (as root: docker/setup.sh starts dockerd)
 # Settings: STARTS (default 7), COLD_BUILD=0 skips the --no-cache build,
@@ -25,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cc -std=gnu11 -O2 -o "$W/startprobe" bench/tools/startprobe.c || die "cannot build bench/tools/startprobe.c"
-read -r -a modules <<<"${MODULES:-$(cd containers && for d in */Dockerfile; do printf '%s ' "${d%/Dockerfile}"; done)}"
+read -r -a modules <<<"${MODULES:-$(cd containers && for d in */; do printf '%s ' "${d%/}"; done)}"
 version=$(sed -n 's/^VERSION *:= *//p' Makefile)
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -39,20 +40,20 @@ bash docker/base-image.sh >&2
 } >"$W/out"
 
 for m in "${modules[@]}"; do
-  [ -f "containers/$m/Dockerfile" ] || die "no containers/$m/Dockerfile"
+  [ -d "containers/$m" ] || die "no containers/$m/"
   img=optml/$m
   echo "== $m" >&2
   # Build times under a bench tag, so optml/<module> is not replaced.
   cold=skipped
   if [ "${COLD_BUILD:-1}" = 1 ]; then
     t=$(date +%s%N)
-    docker build --network host --no-cache -q -f "containers/$m/Dockerfile" -t "optml-bench/$m:cold" . >"$W/cold.log" 2>&1 ||
+    make --no-print-directory image MODULE="$m" IMAGE_TAGS="optml-bench/$m:cold" DOCKER_BUILD_FLAGS="--no-cache -q" >"$W/cold.log" 2>&1 ||
       { tail -n 20 "$W/cold.log" >&2; die "cold build of $m failed"; }
     cold="$(ms "$t") ms"
   fi
   make --no-print-directory image MODULE="$m" >"$W/build.log" 2>&1 || { tail -n 20 "$W/build.log" >&2; die "make image MODULE=$m failed"; }
   t=$(date +%s%N)
-  docker build --network host -q -f "containers/$m/Dockerfile" -t "optml-bench/$m:cached" . >"$W/cached.log" 2>&1 ||
+  make --no-print-directory image MODULE="$m" IMAGE_TAGS="optml-bench/$m:cached" DOCKER_BUILD_FLAGS=-q >"$W/cached.log" 2>&1 ||
     die "cached build of $m failed"
   cached="$(ms "$t") ms"
   docker rmi "optml-bench/$m:cold" "optml-bench/$m:cached" >/dev/null 2>&1 || true

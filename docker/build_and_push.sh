@@ -12,12 +12,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { echo "build_and_push: $*" >&2; }
 die() { say "$*"; exit "${2:-2}"; }
-modules=$(cd "$root/containers" && for d in */Dockerfile; do printf '%s ' "${d%/Dockerfile}"; done)
+modules=$(cd "$root/containers" && for d in */; do printf '%s ' "${d%/}"; done)
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then
   die "usage: docker/build_and_push.sh MODULE [TAG]   (modules: ${modules% })"
 fi
 module=$1 tag=${2:-latest}
-[ -f "$root/containers/$module/Dockerfile" ] || die "no module '$module' (containers/$module/Dockerfile); modules: ${modules% }"
+[ -d "$root/containers/$module" ] || die "no module '$module' (containers/$module/); modules: ${modules% }"
 [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "'$tag' is not a valid image tag"
 repo=optml-$module
 

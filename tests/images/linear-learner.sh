@@ -14,6 +14,10 @@ check image_has_sagemaker_labels grep -q 'accept-bind-to-port":"true".*multi-mod
 check image_runs_as_any_user sh -c "docker run --rm --user 12345:12345 $IMAGE version | grep -q 'linear-learner'"
 docker run --rm "$IMAGE" >/dev/null 2>&1; code=$?
 check image_without_command_prints_usage_and_exits_2 test "$code" -eq 2
+# libarchive is linked into the runtime (docker/Dockerfile): no shared
+# libarchive, and none of what it would pull in (libxml2, ICU).
+check image_has_no_shared_libarchive_xml2_icu docker run --rm --entrypoint sh "$IMAGE" -c \
+  '! ls /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu | grep -E "^lib(archive|xml2|icu)"'
 
 # --- train_local.sh as a user the test creates (files stay theirs)
 user=optml-image-test
@@ -80,6 +84,24 @@ waiter=$!
 docker stop -t 30 "$name" >/dev/null 2>&1
 wait "$waiter"
 check docker_stop_ends_serve_with_exit_0 test "$(cat "$WORK/serve.exit" 2>/dev/null)" = 0
+
+# --- serve from model.tar.gz (what SageMaker puts in /opt/ml/model) on a
+# read-only mount: the image's runtime unpacks the gzip'ed tar into /tmp
+mkdir -p "$WORK/targz/model"
+tar -C "$WORK/test_dir/model" -czf "$WORK/targz/model/model.tar.gz" .
+chmod -R a+rX "$WORK/targz"
+tport=$(free_port)
+tname=optml-image-test-targz-$$
+track_container "$tname"
+docker run --rm --name "$tname" --network host -e SAGEMAKER_BIND_TO_PORT="$tport" \
+  -v "$WORK/targz:/opt/ml:ro" --user 12345:12345 "$IMAGE" serve >"$WORK/targz.log" 2>&1 &
+check model_tar_gz_serve_pings_200 wait_ping "$tport"
+check model_tar_gz_unpacked grep -q 'unpacked model archive /opt/ml/model/model.tar.gz' "$WORK/targz.log"
+out=$(curl -s -H 'Content-Type: text/csv' --data-binary @local_test/linear-learner/payload.csv \
+      "http://127.0.0.1:$tport/invocations")
+n=$(grep -o '"predicted_label"' <<<"$out" | wc -l)
+check model_tar_gz_predicts_one_per_row test "$n" -eq 10
+docker stop -t 10 "$tname" >/dev/null 2>&1
 
 # --- batch_local.sh: a transform of the sample, MultiRecord and SingleRecord
 mkdir -p "$WORK/batch_in/sub"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Image tests with a real Docker engine (`make test-images`, part of `make
 # check`).  Sources tests/images/lib.sh, then every tests/images/<module>.sh
-# whose containers/<module>/Dockerfile exists (each builds its image once
-# through need_image), then the tests of the module-independent scripts in
+# whose containers/<module>/ exists (each builds its image once, from
+# docker/Dockerfile and containers/<module>/image.env, through need_image), then the tests of the module-independent scripts in
 # tests/images/scripts/ (train_local.sh --pipe, build_and_push.sh).  Prints
 # exactly one "N passed, N failed" line; exit 1 on any failure.
 #   Usage: tests/images/run.sh [MODULE...]     (default: every module)
@@ -28,13 +28,13 @@ modules=("$@")
 if [ "${#modules[@]}" -eq 0 ]; then
   for f in tests/images/*.sh; do
     m=$(basename "$f" .sh)
-    [ -f "containers/$m/Dockerfile" ] && modules+=("$m")
+    [ -d "containers/$m" ] && modules+=("$m")
   done
 fi
 PUSH_MODULE=
 for m in "${modules[@]}"; do
-  if [ ! -f "containers/$m/Dockerfile" ] || [ ! -f "tests/images/$m.sh" ]; then
-    bad "module_$m" "needs containers/$m/Dockerfile and tests/images/$m.sh"
+  if [ ! -d "containers/$m" ] || [ ! -f "tests/images/$m.sh" ]; then
+    bad "module_$m" "needs containers/$m/ and tests/images/$m.sh"
     continue
   fi
   echo "== $m"
