@@ -76,7 +76,7 @@ include $(wildcard algorithms/*/module.mk)
 # GCC's target_clones emits).
 MODULE_LDFLAGS := -shared -Wl,--version-script=algorithms/module.map -Wl,--as-needed
 
-TEST_SRC     := $(shell find tests/runtime tests/algorithms tests/integration tests/support tests/fixtures -name "*.c" | sort)
+TEST_SRC     := $(shell find tests/runtime tests/algorithms tests/integration tests/support tests/fixtures -name "*.c" 2>/dev/null | sort)
 # Fixture builders shared by the unit tests, the fuzz targets and bench tools.
 FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
