@@ -117,7 +117,7 @@ cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
 LL_OBJ=$BUILD/obj/algorithms/linear_learner
 cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
   "$BENCH_DIR/tools/csvingest.c" $(find "$BUILD"/obj/runtime -name '*.o' ! -name main.o) \
-  "$LL_OBJ/ingest.o" "$LL_OBJ/parse.o" "$BUILD/lib/libcodec.a" \
+  "$LL_OBJ/ingest.o" "$LL_OBJ/parse.o" "$BUILD/lib/liboptml_codec.a" \
   $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
 if [ ! -s "$CSV" ]; then
   [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"

@@ -11,7 +11,7 @@
  *   PARSE bytes=.. rows=.. fields=.. best_s=.. MB_per_s=.. rows_per_s=.. checksum=..
  * The checksum (sum of the labels) keeps the compiler honest.
  * Build: cc -O3 -fno-math-errno -Ialgorithms bench/tools/csvparse.c \
- *          algorithms/codec/csv_floats.c algorithms/linear_learner/csv_floats_wide.c -o csvparse
+ *          algorithms/codec/csv_floats.c algorithms/codec/csv_floats_wide.c -o csvparse
  */
 #define _GNU_SOURCE
 #include "codec/csv_floats.h"
