@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "serve/negotiate.h"
@@ -169,7 +170,7 @@ static struct server_work *work_new(struct rt_server *srv, struct MHD_Connection
 
 static enum MHD_Result submit(struct request *rq, struct server_work *sw, double timeout_s)
 {
-    sw->w.deadline = timeout_s > 0 ? rt_monotonic() + timeout_s : 0;
+    sw->w.deadline = timeout_s > 0 ? rt_now() + timeout_s : 0;
     rq->work = sw;
     MHD_suspend_connection(sw->conn);
     rt_pool_submit(rq->srv->pool, &sw->w);
@@ -439,7 +440,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         rq->srv = srv;
         rq->conn = conn;
         rq->id = __atomic_add_fetch(&srv->next_request_id, 1, __ATOMIC_RELAXED);
-        rq->start = rt_monotonic();
+        rq->start = rt_now();
         snprintf(rq->method, sizeof(rq->method), "%s", method);
         snprintf(rq->path, sizeof(rq->path), "%s", url);
         *con_cls = rq;
@@ -484,7 +485,7 @@ void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (srv->cfg.access_log)
         rt_log(OPTML_LOG_INFO, "access: id=%llu %s %s %u %zu bytes %.0f us%s",
                (unsigned long long)rq->id, rq->method, rq->path, rq->status, rq->bytes,
-               (rt_monotonic() - rq->start) * 1e6,
+               (rt_now() - rq->start) * 1e6,
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
     if (rq->work)
         rt_work_unref(srv->pool, &rq->work->w);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "loader/module.h"
@@ -195,9 +196,9 @@ static void drain(struct rt_server *srv)
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    double give_up = rt_monotonic() + DRAIN_SECONDS;
+    double give_up = rt_now() + DRAIN_SECONDS;
     int left;
-    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 && rt_monotonic() < give_up) {
+    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 && rt_now() < give_up) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

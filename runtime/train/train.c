@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "core/atomic_file.h"
+#include "core/clock.h"
 #include "data/channel.h"
 #include "config/config.h"
 #include "config/hparams.h"
@@ -317,8 +317,7 @@ int rt_train_main(void)
     ctx.job = &job;
     ctx.paths = &job.paths;
     int code = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = rt_now();
 
     optml_status s = rt_paths_init(&ctx, &job.paths);
     if (s == OPTML_OK)
@@ -329,8 +328,7 @@ int rt_train_main(void)
         open_metrics(&job);
         s = job.alg->train(&ctx);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double secs = rt_now() - t0;
     if (s == OPTML_OK && !rt_stop_requested()) {
         rt_log(OPTML_LOG_INFO, "Training complete in %.3f s; model in %s", secs, job.paths.model_dir);
     } else if (s == OPTML_OK || s == OPTML_STOPPED) {

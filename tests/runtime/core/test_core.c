@@ -1,12 +1,13 @@
 /*
- * test_core.c: the status table, log levels, the first-error rule and the
- * CPU count (runtime/core).
+ * test_core.c: the status table, log levels, the first-error rule, the
+ * CPU count and the monotonic clock (runtime/core).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "support/harness.h"
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "train/job.h"
 #include "core/log.h"
@@ -50,4 +51,14 @@ TEST(cpu_count_is_within_the_machine)
     int n = optml_cpu_count();
     ASSERT(n >= 1);
     ASSERT(n <= sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+TEST(monotonic_clock_counts_seconds)
+{
+    double t0 = rt_now();
+    usleep(20000);
+    double t1 = rt_now();
+    ASSERT(t1 - t0 >= 0.019);
+    ASSERT(t1 - t0 < 5.0);
+    ASSERT(rt_now() >= t1);
 }
