@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "loader/module.h"
 #include "core/paths.h"
+#include "core/status.h"
 #include "core/stop.h"
 
 #define DRAIN_SECONDS 25.0
@@ -229,10 +230,9 @@ int rt_serve_main(void)
         s = optml_error(&ctx, OPTML_E_INTERNAL, "module %s cannot serve: it has no model_load/predict",
                         mod.alg->name);
     if (s != OPTML_OK) {
-        rt_log(OPTML_LOG_ERROR, "%s: %s", optml_status_kind(s) == 'C' ? "ClientError" : "AlgorithmError",
-               ctx.errmsg);
+        rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
         rt_paths_free(&paths);
-        return optml_status_kind(s) == 'C' ? 2 : 1;
+        return rt_status_exit_code(s);
     }
     one_blas_thread_per_worker();
     rt_models_init(&srv.models, srv.alg, srv.cfg.multi_model ? rt_models_default_budget() : 0);
@@ -267,8 +267,8 @@ int rt_serve_main(void)
         }
     }
     if (s != OPTML_OK) {
-        rt_log(OPTML_LOG_ERROR, "AlgorithmError: %s", ctx.errmsg);
-        code = 1;
+        rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
+        code = rt_status_exit_code(s);
     } else {
         while (!rt_stop_requested()) {
             struct timespec ts = {0, 50 * 1000 * 1000};

@@ -24,18 +24,17 @@
 #include "core/log.h"
 #include "loader/module.h"
 #include "core/paths.h"
+#include "core/status.h"
 #include "core/stop.h"
 #include "core/strjoin.h"
 
-/* Write the failure file and log the same line; returns the exit code. */
-static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
+/* Write the failure file and log the same line. */
+static void report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
 {
-    char kind = optml_status_kind(s);
-    const char *prefix = kind == 'C' ? "ClientError" : "AlgorithmError";
     const char *msg = ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s);
     char *line = NULL;
-    if (asprintf(&line, "%s: %s\n", prefix, msg) < 0)
-        return kind == 'C' ? 2 : 1;
+    if (asprintf(&line, "%s: %s\n", rt_status_failure_prefix(s), msg) < 0)
+        return;
     rt_log(OPTML_LOG_ERROR, "%.*s", (int)strlen(line) - 1, line);
     if (paths && paths->failure_file) {
         struct optml_ctx scratch;
@@ -45,7 +44,6 @@ static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_st
             rt_log(OPTML_LOG_ERROR, "could not write the failure file: %s", scratch.errmsg);
     }
     free(line);
-    return kind == 'C' ? 2 : 1;
 }
 
 static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
@@ -316,7 +314,6 @@ int rt_train_main(void)
     rt_ctx_init(&ctx);
     ctx.job = &job;
     ctx.paths = &job.paths;
-    int code = 0;
     double t0 = rt_now();
 
     optml_status s = rt_paths_init(&ctx, &job.paths);
@@ -329,14 +326,14 @@ int rt_train_main(void)
         s = job.alg->train(&ctx);
     }
     double secs = rt_now() - t0;
-    if (s == OPTML_OK && !rt_stop_requested()) {
+    int code = rt_status_exit_code(s);
+    if (code != 0)
+        report_failure(&job.paths, &ctx, s);
+    else if (s == OPTML_OK && !rt_stop_requested())
         rt_log(OPTML_LOG_INFO, "Training complete in %.3f s; model in %s", secs, job.paths.model_dir);
-    } else if (s == OPTML_OK || s == OPTML_STOPPED) {
+    else
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
-    } else {
-        code = report_failure(&job.paths, &ctx, s);
-    }
     job_free(&job);
     /* The module stays loaded: threads it started (OpenBLAS's pool) may
      * still run its code until the process exits. */

@@ -11,6 +11,7 @@
 #include "core/ctx.h"
 #include "train/job.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "serve/response.h"
 #include "support/support.h"
 
@@ -25,6 +26,20 @@ TEST(status_table_maps_codes)
     ASSERT_EQ_INT(optml_status_kind(OPTML_OK), '-');
     ASSERT_EQ_STR(optml_status_name((optml_status)999), "UNKNOWN");
     ASSERT_EQ_INT(optml_status_http((optml_status)-1), 500);
+}
+
+TEST(status_exit_codes_and_failure_prefixes)
+{
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_OK), 0);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_STOPPED), 0);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_E_CLIENT), 2);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_E_MODEL), 2);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_E_INTERNAL), 1);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_E_NOMEM), 1);
+    ASSERT_EQ_INT(rt_status_exit_code(OPTML_END), 1); /* not a way for a process to end */
+    ASSERT_EQ_INT(rt_status_exit_code((optml_status)999), 1);
+    ASSERT_EQ_STR(rt_status_failure_prefix(OPTML_E_NOT_FOUND), "ClientError");
+    ASSERT_EQ_STR(rt_status_failure_prefix(OPTML_E_IO), "AlgorithmError");
 }
 
 TEST(log_levels_parse_names_and_numbers)
