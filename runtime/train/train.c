@@ -46,24 +46,47 @@ static void report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_s
     free(line);
 }
 
-static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
+/* The parsers handed to rt_config_load_file: text NULL means the file does
+ * not exist. */
+
+static optml_status parse_hyperparameters(optml_ctx *ctx, const char *text, size_t len, void *arg)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "hyperparameters.json", 0,
-                                         &text, &len);
-    if (s == OPTML_E_NOT_FOUND) {
+    struct rt_job *job = arg;
+    if (!text)
         rt_log(OPTML_LOG_INFO, "No hyperparameters.json in %s: using defaults", job->paths.config_dir);
-        s = OPTML_OK;
-    }
-    if (s != OPTML_OK)
-        return s;
     char *defaults = rt_hparams_defaults_json(job->alg);
     rt_log(OPTML_LOG_INFO, "Reading default configuration from module %s: %s", job->alg->name,
            defaults ? defaults : "{}");
     free(defaults);
-    s = rt_hparams_parse(ctx, job->alg, text, len, &job->hp);
-    free(text);
+    return rt_hparams_parse(ctx, job->alg, text, len, &job->hp);
+}
+
+static optml_status parse_resource_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    struct rt_job *job = arg;
+    return rt_resource_config_parse(ctx, text, len, &job->resource); /* NULL: one host */
+}
+
+static optml_status parse_checkpoint_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    char **local = arg;
+    return rt_checkpoint_config_parse(ctx, text, len, local); /* NULL: no LocalPath */
+}
+
+static optml_status parse_input_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    struct rt_job *job = arg;
+    if (text)
+        return rt_input_config_parse(ctx, text, len, &job->input);
+    rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
+           job->paths.data_dir);
+    return rt_input_config_discover(ctx, job->paths.data_dir, &job->input);
+}
+
+static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
+{
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "hyperparameters.json", 0,
+                                         parse_hyperparameters, job);
     if (s != OPTML_OK)
         return s;
     char *provided = rt_hparams_provided_json(&job->hp);
@@ -80,15 +103,8 @@ static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "resourceconfig.json", 1, &text,
-                                         &len);
-    if (s == OPTML_E_NOT_FOUND)
-        s = OPTML_OK; /* parse(NULL) gives the one-host default */
-    if (s == OPTML_OK)
-        s = rt_resource_config_parse(ctx, text, len, &job->resource);
-    free(text);
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "resourceconfig.json", 1,
+                                         parse_resource_config, job);
     if (s != OPTML_OK)
         return s;
     if (job->resource.n_hosts > 1)
@@ -101,15 +117,9 @@ static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_checkpoint_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL, *local = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "checkpointconfig.json", 0,
-                                         &text, &len);
-    if (s == OPTML_OK)
-        s = rt_checkpoint_config_parse(ctx, text, len, &local);
-    else if (s == OPTML_E_NOT_FOUND)
-        s = OPTML_OK;
-    free(text);
+    char *local = NULL;
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "checkpointconfig.json", 0,
+                                         parse_checkpoint_config, &local);
     if (s != OPTML_OK)
         return s;
     if (local && *local) {
@@ -241,18 +251,8 @@ static optml_status setup_channels(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_input_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "inputdataconfig.json", 0, &text,
-                                         &len);
-    if (s == OPTML_OK) {
-        s = rt_input_config_parse(ctx, text, len, &job->input);
-    } else if (s == OPTML_E_NOT_FOUND) {
-        rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
-               job->paths.data_dir);
-        s = rt_input_config_discover(ctx, job->paths.data_dir, &job->input);
-    }
-    free(text);
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "inputdataconfig.json", 0,
+                                         parse_input_config, job);
     if (s == OPTML_OK)
         s = setup_channels(ctx, job);
     ctx->channels = job->channels;
