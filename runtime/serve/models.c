@@ -90,7 +90,7 @@ optml_status rt_models_add(struct rt_models *m, optml_ctx *ctx, const char *name
     optml_status s = OPTML_OK;
     pthread_mutex_lock(&m->mu);
     if (find_locked(m, name) >= 0) {
-        s = optml_error(ctx, OPTML_E_CLIENT, "model '%s' is already loaded", name);
+        s = optml_error(ctx, OPTML_E_CONFLICT, "model '%s' is already loaded", name);
     } else if (m->budget && m->used + bytes > m->budget) {
         s = optml_error(ctx, OPTML_E_NOMEM,
                         "model '%s' needs %llu bytes; %llu of the %llu-byte budget are in use "

@@ -86,15 +86,9 @@ static enum MHD_Result send_json(struct request *rq, unsigned code, json_t *doc)
     return send_buffer(rq, code, text, strlen(text), "application/json", NULL);
 }
 
-static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
+/* The JSON error body {"error": msg, "code": code}. */
+static enum MHD_Result send_error_body(struct request *rq, unsigned code, const char *msg)
 {
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (code >= 500)
         rt_log(OPTML_LOG_WARNING, "HTTP %u: %s", code, msg);
     else
@@ -102,12 +96,46 @@ static enum MHD_Result send_error(struct request *rq, unsigned code, const char 
     return send_json(rq, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
 }
 
-static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
+/* An error that is an optml_status: the HTTP code is the status table's
+ * (OPTML_STATUS_MAP), never chosen here. */
+static unsigned status_http(optml_status s)
 {
     int code = optml_status_http(s);
-    if (code < 400)
-        code = 500;
-    return send_error(rq, (unsigned)code, "%s", ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+    return code < 400 ? 500u : (unsigned)code;
+}
+
+static enum MHD_Result send_status_error(struct request *rq, optml_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_status_error(struct request *rq, optml_status s, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return send_error_body(rq, status_http(s), msg);
+}
+
+/* The status with the message recorded in ctx (or the status's text). */
+static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
+{
+    return send_error_body(rq, status_http(s), ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+}
+
+/* An answer of the HTTP layer itself, with no status behind it: a method
+ * the route does not take (405), a model still loading (503 / 429), a
+ * single-model server whose model failed to load (500: the server is
+ * unhealthy, whatever the cause). */
+static enum MHD_Result send_http_error(struct request *rq, unsigned code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_http_error(struct request *rq, unsigned code, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return send_error_body(rq, code, msg);
 }
 
 /* ---- work items ---- */
@@ -184,10 +212,10 @@ static enum MHD_Result answer_work(struct request *rq)
     struct rt_server *srv = rq->srv;
     if (rt_work_state(srv->pool, &sw->w) == RT_WORK_TIMED_OUT) {
         if (sw->kind == WORK_PREDICT)
-            return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT,
+            return send_status_error(rq, OPTML_E_TIMEOUT,
                               "the prediction did not finish within %g s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
                               srv->cfg.timeout_s);
-        return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT, "timed out");
+        return send_status_error(rq, OPTML_E_TIMEOUT, "timed out");
     }
     if (sw->kind == WORK_LOAD) {
         if (sw->status != OPTML_OK) {
@@ -244,26 +272,23 @@ static enum MHD_Result handle_execution_parameters(struct request *rq)
 static enum MHD_Result handle_predict(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
-    if (!srv->alg->predict)
-        return send_error(rq, MHD_HTTP_NOT_IMPLEMENTED, "module %s does not serve predictions",
-                          srv->alg->name);
     struct rt_model *m = rt_models_get(&srv->models, name);
     if (!m || m->state != RT_MODEL_READY) {
         enum MHD_Result r;
         if (srv->cfg.multi_model && (!m || m->state == RT_MODEL_FAILED))
-            r = send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+            r = send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
         else if (m && m->state == RT_MODEL_FAILED)
-            r = send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
+            r = send_http_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
         else
-            r = send_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
-                           "model '%s' is still loading", name);
+            r = send_http_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
+                                "model '%s' is still loading", name);
         rt_models_release(&srv->models, m);
         return r;
     }
     struct server_work *sw = work_new(srv, rq->conn, WORK_PREDICT, m);
     if (!sw) {
         rt_models_release(&srv->models, m);
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     }
     optml_ctx *ctx = &sw->w.ctx;
     optml_status s = rt_negotiate_content_type(ctx, header(rq->conn, MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -295,24 +320,22 @@ static enum MHD_Result handle_load(struct request *rq)
     const char *name = NULL, *url = NULL;
     if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &name, "url", &url) != 0 || !*name) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_BAD_REQUEST,
-                          "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
+        return send_status_error(rq, OPTML_E_CLIENT,
+                                 "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
     }
     if (strchr(name, '/')) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_BAD_REQUEST, "model_name must not contain '/'");
+        return send_status_error(rq, OPTML_E_CLIENT, "model_name must not contain '/'");
     }
     struct server_work *sw = work_new(srv, rq->conn, WORK_LOAD, NULL);
     if (!sw) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     }
     optml_status s = rt_models_add(&srv->models, &sw->w.ctx, name, url, &sw->model);
     json_decref(doc);
     if (s != OPTML_OK) {
-        unsigned code = s == OPTML_E_CLIENT ? MHD_HTTP_CONFLICT
-                        : s == OPTML_E_NOMEM ? 507 : s == OPTML_E_NOT_FOUND ? MHD_HTTP_NOT_FOUND : 500;
-        enum MHD_Result r = send_error(rq, code, "%s", sw->w.ctx.errmsg);
+        enum MHD_Result r = send_status(rq, &sw->w.ctx, s); /* 409, 404, 507 */
         work_destroy(&sw->w);
         return r;
     }
@@ -323,7 +346,7 @@ static enum MHD_Result handle_describe(struct request *rq, const char *name)
 {
     struct rt_model *m = rt_models_get(&rq->srv->models, name);
     if (!m)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        return send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
     enum MHD_Result r = send_json(rq, MHD_HTTP_OK,
                                   json_pack("{s:s, s:s}", "modelName", m->name, "modelUrl", m->url));
     rt_models_release(&rq->srv->models, m);
@@ -333,7 +356,7 @@ static enum MHD_Result handle_describe(struct request *rq, const char *name)
 static enum MHD_Result handle_unload(struct request *rq, const char *name)
 {
     if (rt_models_remove(&rq->srv->models, name) != OPTML_OK)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        return send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
     rt_log(OPTML_LOG_INFO, "Model '%s' unloaded", name);
     return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
 }
@@ -342,7 +365,7 @@ static enum MHD_Result handle_list(struct request *rq)
 {
     char *text = rt_models_list_json(&rq->srv->models);
     if (!text)
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     return send_buffer(rq, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
 }
 
@@ -355,7 +378,7 @@ static enum MHD_Result route_models(struct request *rq, const char *url,
             return handle_list(rq);
         if (strcmp(method, "POST") == 0)
             return handle_load(rq);
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
+        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
     }
     const char *name = url + strlen("/models/");
     const char *slash = strchr(name, '/');
@@ -365,14 +388,14 @@ static enum MHD_Result route_models(struct request *rq, const char *url,
             return handle_describe(rq, name);
         if (strcmp(method, "DELETE") == 0)
             return handle_unload(rq, name);
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
+        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
     }
     if (strcmp(slash, "/invoke") != 0 || (size_t)(slash - name) >= sizeof(buf) || slash == name)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+        return send_status_error(rq, OPTML_E_NOT_FOUND, "no such path: %.200s", url);
     memcpy(buf, name, (size_t)(slash - name));
     buf[slash - name] = 0;
     if (strcmp(method, "POST") != 0)
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
+        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
     return handle_predict(rq, buf);
 }
 
@@ -383,22 +406,22 @@ static enum MHD_Result route(struct request *rq, const char *url,
     if (strcmp(url, "/ping") == 0)
         return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0
                    ? handle_ping(rq)
-                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
+                   : send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
     if (strcmp(url, "/invocations") == 0) {
         if (strcmp(method, "POST") != 0)
-            return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
+            return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
         if (srv->cfg.multi_model)
-            return send_error(rq, MHD_HTTP_NOT_FOUND,
+            return send_status_error(rq, OPTML_E_NOT_FOUND,
                               "multi-model mode: invoke a model with POST /models/<name>/invoke");
         return handle_predict(rq, SINGLE_MODEL);
     }
     if (strcmp(url, "/execution-parameters") == 0)
         return strcmp(method, "GET") == 0
                    ? handle_execution_parameters(rq)
-                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
+                   : send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
     if (srv->cfg.multi_model && (strcmp(url, "/models") == 0 || strncmp(url, "/models/", 8) == 0))
         return route_models(rq, url, method);
-    return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+    return send_status_error(rq, OPTML_E_NOT_FOUND, "no such path: %.200s", url);
 }
 
 /* ---- the MHD callbacks ---- */
@@ -451,7 +474,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > srv->cfg.max_body) {
                 rq->too_large = 1;
-                return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+                return send_status_error(rq, OPTML_E_TOO_LARGE,
                                   "the body is %llu bytes, over the limit of %zu (SAGEMAKER_MAX_PAYLOAD_IN_MB)",
                                   n, srv->cfg.max_body);
             }
@@ -467,7 +490,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
     if (rq->work)
         return answer_work(rq);
     if (rq->too_large)
-        return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the limit of %zu bytes "
+        return send_status_error(rq, OPTML_E_TOO_LARGE, "the body is over the limit of %zu bytes "
                           "(SAGEMAKER_MAX_PAYLOAD_IN_MB)", srv->cfg.max_body);
     if (rq->body)
         rq->body[rq->len] = 0;

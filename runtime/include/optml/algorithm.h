@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-#define OPTML_ALGORITHM_API_VERSION 3
+#define OPTML_ALGORITHM_API_VERSION 4
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -49,7 +49,11 @@ extern "C" {
  * OPTML_STATUS_MAP(XX): XX(NAME, http status, failure kind, description).
  * Failure kind decides how training reports it: 'C' is a ClientError (the
  * user's input is wrong, exit code 2), 'A' an AlgorithmError (our fault, exit
- * code 1), '-' not a failure.
+ * code 1), '-' not a failure.  The server answers every status with the HTTP
+ * code given here (a status under 400 that still ends a request is 500).
+ * E_MODEL is 422: the model the client pointed at (the multi-model API's
+ * POST /models) is missing, corrupt or incompatible; the request itself was
+ * well formed.
  */
 #define OPTML_STATUS_MAP(XX)                                                   \
     XX(OK,                 200, '-', "ok")                                     \
@@ -60,7 +64,8 @@ extern "C" {
     XX(E_NOT_ACCEPTABLE,   406, 'C', "unsupported accept type")                \
     XX(E_TOO_LARGE,        413, 'C', "payload too large")                      \
     XX(E_NOT_FOUND,        404, 'C', "not found")                              \
-    XX(E_MODEL,            500, 'C', "model file is missing, corrupt or incompatible") \
+    XX(E_CONFLICT,         409, 'C', "conflicts with what exists (e.g. a model of that name is loaded)") \
+    XX(E_MODEL,            422, 'C', "model file is missing, corrupt or incompatible") \
     XX(E_TIMEOUT,          504, 'A', "timed out")                              \
     XX(E_NOMEM,            507, 'A', "out of memory")                          \
     XX(E_IO,               500, 'A', "I/O error")                              \

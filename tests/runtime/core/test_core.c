@@ -21,6 +21,11 @@ TEST(status_table_maps_codes)
     ASSERT_EQ_INT(optml_status_http(OPTML_E_UNSUPPORTED_MEDIA), 415);
     ASSERT_EQ_INT(optml_status_http(OPTML_E_NOT_ACCEPTABLE), 406);
     ASSERT_EQ_INT(optml_status_http(OPTML_E_TOO_LARGE), 413);
+    ASSERT_EQ_INT(optml_status_http(OPTML_E_CONFLICT), 409);
+    ASSERT_EQ_INT(optml_status_kind(OPTML_E_CONFLICT), 'C');
+    ASSERT_EQ_INT(optml_status_http(OPTML_E_MODEL), 422);
+    ASSERT_EQ_INT(optml_status_kind(OPTML_E_MODEL), 'C');
+    ASSERT_EQ_INT(optml_status_http(OPTML_E_NOMEM), 507);
     ASSERT_EQ_INT(optml_status_kind(OPTML_E_CLIENT), 'C');
     ASSERT_EQ_INT(optml_status_kind(OPTML_E_INTERNAL), 'A');
     ASSERT_EQ_INT(optml_status_kind(OPTML_OK), '-');
