@@ -1,9 +1,12 @@
 /*
  * routes.c: the HTTP side of `optml serve`: the per-connection state
  * machine (first call: set up and check Content-Length; middle calls: append
- * the body up to the limit; last call: route), the route table, and the
- * handlers.  Predictions and model loads run in the worker pool while the
- * connection is suspended, so the I/O thread keeps answering /ping.
+ * the body up to the limit; last call: route), the handlers, and the route
+ * table ROUTES (method, path with an optional {name} segment, the servers it
+ * exists in, handler) that route() alone dispatches on.  Errors that are an
+ * optml_status get the status table's HTTP code.  Predictions and model
+ * loads run in the worker pool while the connection is suspended, so the
+ * I/O thread keeps answering /ping.
  */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -234,14 +237,15 @@ static enum MHD_Result answer_work(struct request *rq)
                        sw->resp.custom_attributes);
 }
 
-/* ---- handlers ---- */
+/* ---- handlers: each takes the request and the path's {name} segment
+ * (NULL when its route has none) ---- */
 
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result handle_ping(struct request *rq)
+static enum MHD_Result handle_ping(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
     if (srv->cfg.multi_model)
@@ -261,7 +265,7 @@ static enum MHD_Result handle_ping(struct request *rq)
     return r;
 }
 
-static enum MHD_Result handle_execution_parameters(struct request *rq)
+static enum MHD_Result handle_execution_parameters(struct request *rq, const char *name)
 {
     const struct rt_serve_config *c = &rq->srv->cfg;
     return send_json(rq, MHD_HTTP_OK,
@@ -312,18 +316,19 @@ static enum MHD_Result handle_predict(struct request *rq, const char *name)
     return submit(rq, sw, srv->cfg.timeout_s);
 }
 
-static enum MHD_Result handle_load(struct request *rq)
+static enum MHD_Result handle_load(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
     json_error_t jerr;
     json_t *doc = json_loadb((const char *)rq->body, rq->len, 0, &jerr);
-    const char *name = NULL, *url = NULL;
-    if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &name, "url", &url) != 0 || !*name) {
+    const char *model_name = NULL, *url = NULL;
+    if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &model_name, "url", &url) != 0 ||
+        !*model_name) {
         json_decref(doc);
         return send_status_error(rq, OPTML_E_CLIENT,
                                  "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
     }
-    if (strchr(name, '/')) {
+    if (strchr(model_name, '/')) {
         json_decref(doc);
         return send_status_error(rq, OPTML_E_CLIENT, "model_name must not contain '/'");
     }
@@ -332,7 +337,7 @@ static enum MHD_Result handle_load(struct request *rq)
         json_decref(doc);
         return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     }
-    optml_status s = rt_models_add(&srv->models, &sw->w.ctx, name, url, &sw->model);
+    optml_status s = rt_models_add(&srv->models, &sw->w.ctx, model_name, url, &sw->model);
     json_decref(doc);
     if (s != OPTML_OK) {
         enum MHD_Result r = send_status(rq, &sw->w.ctx, s); /* 409, 404, 507 */
@@ -361,7 +366,7 @@ static enum MHD_Result handle_unload(struct request *rq, const char *name)
     return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
 }
 
-static enum MHD_Result handle_list(struct request *rq)
+static enum MHD_Result handle_list(struct request *rq, const char *name)
 {
     char *text = rt_models_list_json(&rq->srv->models);
     if (!text)
@@ -369,58 +374,106 @@ static enum MHD_Result handle_list(struct request *rq)
     return send_buffer(rq, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
 }
 
-/* /models, /models/<name>, /models/<name>/invoke */
-static enum MHD_Result route_models(struct request *rq, const char *url,
-                                    const char *method)
+static enum MHD_Result handle_invocations(struct request *rq, const char *name)
 {
-    if (strcmp(url, "/models") == 0 || strcmp(url, "/models/") == 0) {
-        if (strcmp(method, "GET") == 0)
-            return handle_list(rq);
-        if (strcmp(method, "POST") == 0)
-            return handle_load(rq);
-        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
-    }
-    const char *name = url + strlen("/models/");
-    const char *slash = strchr(name, '/');
-    char buf[512];
-    if (!slash) {
-        if (strcmp(method, "GET") == 0)
-            return handle_describe(rq, name);
-        if (strcmp(method, "DELETE") == 0)
-            return handle_unload(rq, name);
-        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
-    }
-    if (strcmp(slash, "/invoke") != 0 || (size_t)(slash - name) >= sizeof(buf) || slash == name)
-        return send_status_error(rq, OPTML_E_NOT_FOUND, "no such path: %.200s", url);
-    memcpy(buf, name, (size_t)(slash - name));
-    buf[slash - name] = 0;
-    if (strcmp(method, "POST") != 0)
-        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
-    return handle_predict(rq, buf);
+    return handle_predict(rq, SINGLE_MODEL);
 }
 
-static enum MHD_Result route(struct request *rq, const char *url,
-                             const char *method)
+static enum MHD_Result handle_invocations_multi_model(struct request *rq, const char *name)
 {
-    struct rt_server *srv = rq->srv;
-    if (strcmp(url, "/ping") == 0)
-        return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0
-                   ? handle_ping(rq)
-                   : send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
-    if (strcmp(url, "/invocations") == 0) {
-        if (strcmp(method, "POST") != 0)
-            return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
-        if (srv->cfg.multi_model)
-            return send_status_error(rq, OPTML_E_NOT_FOUND,
-                              "multi-model mode: invoke a model with POST /models/<name>/invoke");
-        return handle_predict(rq, SINGLE_MODEL);
+    return send_status_error(rq, OPTML_E_NOT_FOUND,
+                             "multi-model mode: invoke a model with POST /models/<name>/invoke");
+}
+
+/* ---- the route table ---- */
+
+/* Route flags: the servers a route exists in, and whether the path may end
+ * in one extra '/'. */
+#define IN_SINGLE 0x1u       /* the single-model server */
+#define IN_MULTI  0x2u       /* SAGEMAKER_MULTI_MODEL=true */
+#define IN_BOTH   (IN_SINGLE | IN_MULTI)
+#define SLASH_OK  0x4u       /* "/models/" is "/models" */
+
+/* `name` is the path's {name} segment, or NULL when the path has none. */
+typedef enum MHD_Result (*route_handler)(struct request *rq, const char *name);
+
+struct route {
+    const char *method;
+    const char *path;        /* exact, except that "{name}" matches one non-empty segment */
+    unsigned flags;
+    route_handler handler;
+};
+
+/* Every path the server answers.  A path that matches with another method
+ * is 405 listing the methods it takes; no match at all is 404. */
+static const struct route ROUTES[] = {
+    {"GET",    "/ping",                 IN_BOTH,             handle_ping},
+    {"HEAD",   "/ping",                 IN_BOTH,             handle_ping},
+    {"POST",   "/invocations",          IN_SINGLE,           handle_invocations},
+    {"POST",   "/invocations",          IN_MULTI,            handle_invocations_multi_model},
+    {"GET",    "/execution-parameters", IN_BOTH,             handle_execution_parameters},
+    {"GET",    "/models",               IN_MULTI | SLASH_OK, handle_list},
+    {"POST",   "/models",               IN_MULTI | SLASH_OK, handle_load},
+    {"GET",    "/models/{name}",        IN_MULTI,            handle_describe},
+    {"DELETE", "/models/{name}",        IN_MULTI,            handle_unload},
+    {"POST",   "/models/{name}/invoke", IN_MULTI,            handle_predict},
+};
+
+#define NAME_SEGMENT "{name}"
+
+/* Whether `url` is route r's path; the {name} segment is copied into
+ * name[size] (a longer one does not match). */
+static int path_matches(const struct route *r, const char *url, char *name, size_t size)
+{
+    const char *p = r->path, *u = url;
+    name[0] = 0;
+    while (*p) {
+        if (strncmp(p, NAME_SEGMENT, strlen(NAME_SEGMENT)) == 0) {
+            size_t n = strcspn(u, "/");
+            if (n == 0 || n >= size)
+                return 0;
+            memcpy(name, u, n);
+            name[n] = 0;
+            u += n;
+            p += strlen(NAME_SEGMENT);
+        } else if (*p++ != *u++) {
+            return 0;
+        }
     }
-    if (strcmp(url, "/execution-parameters") == 0)
-        return strcmp(method, "GET") == 0
-                   ? handle_execution_parameters(rq)
-                   : send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
-    if (srv->cfg.multi_model && (strcmp(url, "/models") == 0 || strncmp(url, "/models/", 8) == 0))
-        return route_models(rq, url, method);
+    return *u == 0 || ((r->flags & SLASH_OK) && u[0] == '/' && u[1] == 0);
+}
+
+/* route r's path as messages show it: "/models/<name>". */
+static void shown_path(const struct route *r, char *buf, size_t size)
+{
+    const char *hole = strstr(r->path, NAME_SEGMENT);
+    if (hole)
+        snprintf(buf, size, "%.*s<name>%s", (int)(hole - r->path), r->path, hole + strlen(NAME_SEGMENT));
+    else
+        snprintf(buf, size, "%s", r->path);
+}
+
+/* The one dispatcher: the first route whose path and method match. */
+static enum MHD_Result route(struct request *rq, const char *url, const char *method)
+{
+    unsigned mode = rq->srv->cfg.multi_model ? IN_MULTI : IN_SINGLE;
+    const struct route *path_only = NULL;
+    char name[512], allowed[128] = "";
+    for (size_t i = 0; i < OPTML_COUNTOF(ROUTES); i++) {
+        const struct route *r = &ROUTES[i];
+        if (!(r->flags & mode) || !path_matches(r, url, name, sizeof(name)))
+            continue;
+        if (strcmp(r->method, method) == 0)
+            return r->handler(rq, strstr(r->path, NAME_SEGMENT) ? name : NULL);
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof(allowed) - n, "%s%s", n ? " or " : "", r->method);
+        path_only = r;
+    }
+    if (path_only) {
+        char shown[64];
+        shown_path(path_only, shown, sizeof(shown));
+        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%.16s %s: use %s", method, shown, allowed);
+    }
     return send_status_error(rq, OPTML_E_NOT_FOUND, "no such path: %.200s", url);
 }
 

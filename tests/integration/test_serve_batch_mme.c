@@ -296,3 +296,48 @@ TEST(serve_mme_model_that_cannot_load_is_422)
     serve_stop(s);
     free(path);
 }
+
+/* The multi-model routes: methods, the trailing slash of /models, paths
+ * that are not a route, and /invocations pointing at the API. */
+TEST(serve_mme_routes_methods_and_paths)
+{
+    char *base = serve_trained_tree();
+    char *dir_a = mme_model_dir(base, "a");
+    const char *env[] = {"SAGEMAKER_MULTI_MODEL=true", NULL};
+    struct served *s = serve_start_ready(base, env);
+    struct http_response *r = load_model(s, "a", dir_a);
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+
+    r = serve_get(s, "/models/");
+    EXPECT_STATUS(s, r, 200);
+    json_t *j = EXPECT_JSON(s, r);
+    SRV_ASSERT_EQ_INT(s, json_array_size(json_object_get(j, "models")), 1);
+    json_decref(j);
+    http_response_free(r);
+    r = serve_call(s, "DELETE", "/models", NULL);
+    EXPECT_JSON_ERROR(s, r, 405, "DELETE /models: use GET or POST");
+    http_response_free(r);
+    r = serve_call(s, "POST", "/models/a", "{}");
+    EXPECT_JSON_ERROR(s, r, 405, "POST /models/<name>: use GET or DELETE");
+    http_response_free(r);
+    r = serve_get(s, "/models/a/invoke");
+    EXPECT_JSON_ERROR(s, r, 405, "GET /models/<name>/invoke: use POST");
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models//invoke", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models/a/predict", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_get(s, "/models/a/invoke/more");
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_invoke(s, "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "POST /models/<name>/invoke");
+    http_response_free(r);
+    r = serve_get(s, "/execution-parameters");
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+    serve_stop(s);
+}
