@@ -166,6 +166,8 @@ static void run_predict(struct rt_work *w)
     struct optml_request req = {
         .body = sw->body,
         .len = sw->len,
+        .content_index = sw->content_type.index,
+        .accept_index = sw->accept.index,
         .content_type = {sw->content_type.type, sw->content_type.params},
         .accept = {sw->accept.type, sw->accept.params},
         .custom_attributes = sw->custom_attributes,

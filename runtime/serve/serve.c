@@ -138,6 +138,25 @@ optml_status rt_serve_config_from_env(optml_ctx *ctx, const struct optml_algorit
     return OPTML_OK;
 }
 
+/* A request's media types reach the module as indexes into its lists: a
+ * module that serves declares at least one type of each, and its
+ * default_accept is one of its response types. */
+static optml_status check_media_types(optml_ctx *ctx, const struct optml_algorithm *alg)
+{
+    if (!alg->request_types || !alg->request_types[0] || !alg->response_types || !alg->response_types[0])
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s cannot serve: it declares no request_types or no response_types",
+                           alg->name);
+    for (size_t i = 0; alg->default_accept && alg->response_types[i]; i++)
+        if (strcmp(alg->response_types[i], alg->default_accept) == 0)
+            return OPTML_OK;
+    if (alg->default_accept)
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s cannot serve: its default_accept '%s' is not one of its response_types",
+                           alg->name, alg->default_accept);
+    return OPTML_OK;
+}
+
 /* OpenBLAS must not start its own threads in every worker. */
 static void one_blas_thread_per_worker(void)
 {
@@ -229,6 +248,8 @@ int rt_serve_main(void)
     if (s == OPTML_OK && (!mod.alg->model_load || !mod.alg->predict))
         s = optml_error(&ctx, OPTML_E_INTERNAL, "module %s cannot serve: it has no model_load/predict",
                         mod.alg->name);
+    if (s == OPTML_OK)
+        s = check_media_types(&ctx, mod.alg);
     if (s != OPTML_OK) {
         rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
         rt_paths_free(&paths);

@@ -379,11 +379,19 @@ struct optml_media {
 int optml_media_param(const struct optml_media *m, const char *name,
                       char *buf, size_t bufsize);
 
+/* One request.  The runtime negotiates Content-Type and Accept once, against
+ * the module's request_types and response_types, and hands predict the
+ * position of each in those arrays: a module switches on content_index and
+ * accept_index (named by an enum in the order of its arrays), never on the
+ * type's text.  The parameters the client sent with each type ("verbose=1")
+ * stay in content_type.params and accept.params (optml_media_param). */
 struct optml_request {
     const unsigned char *body;
     size_t len;
-    struct optml_media content_type;  /* negotiated against request_types */
-    struct optml_media accept;        /* negotiated against response_types */
+    int content_index;                /* request_types[content_index] was negotiated */
+    int accept_index;                 /* response_types[accept_index] was negotiated */
+    struct optml_media content_type;  /* .type is request_types[content_index] */
+    struct optml_media accept;        /* .type is response_types[accept_index] */
     const char *custom_attributes;    /* X-Amzn-SageMaker-Custom-Attributes or NULL */
 };
 
@@ -417,8 +425,13 @@ struct optml_algorithm {
     const struct optml_channel_decl *channels;
     size_t n_channels;
 
-    /* Serving: NULL-terminated media types accepted in requests and produced
-     * in responses; `default_accept` is used when Accept is absent or * / *. */
+    /* Serving: NULL-terminated media types (lower case, no parameters)
+     * accepted in requests and produced in responses; predict receives the
+     * index of the negotiated entry of each (struct optml_request).  Build
+     * them with designated initializers from an enum, [MY_IN_CSV] =
+     * "text/csv", so the indexes cannot drift.  `default_accept`, used when
+     * Accept is absent or * / *, must be one of response_types (NULL: the
+     * first); a module that serves declares at least one type of each. */
     const char *const *request_types;
     const char *const *response_types;
     const char *default_accept;
