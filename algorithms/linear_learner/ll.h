@@ -210,6 +210,15 @@ void ll_model_release(void *model);
 
 /* ---- predict.c ---- */
 
+/* The media types predict serves, in the order of the module table's
+ * request_types / response_types (ll_request_types / ll_response_types,
+ * built from these with designated initializers): the runtime hands predict
+ * the index of the negotiated entry of each. */
+enum ll_request_type { LL_IN_CSV, LL_IN_JSON, LL_IN_JSONLINES, LL_IN_PROTOBUF, LL_N_IN };
+enum ll_response_type { LL_OUT_JSON, LL_OUT_JSONLINES, LL_OUT_PROTOBUF, LL_N_OUT };
+extern const char *const ll_request_types[LL_N_IN + 1];
+extern const char *const ll_response_types[LL_N_OUT + 1];
+
 optml_status ll_predict(optml_ctx *ctx, const void *model, const struct optml_request *req,
                         optml_response *resp);
 

@@ -2,7 +2,8 @@
  * module.c: the linear learner's exported module table (SageMaker's built-in
  * `linear-learner`: ALGORITHMS.md section C) and nothing else: the
  * hyperparameters are declared and resolved in hparams.c, training is
- * train.c, serving model.c and predict.c.
+ * train.c, serving model.c and predict.c (which also holds the served
+ * media types).
  */
 #include "linear_learner/ll.h"
 
@@ -12,11 +13,6 @@ static const struct optml_channel_decl CHANNELS[] = {
     {"validation", 0, TRAIN_TYPES},
     {"test", 0, TRAIN_TYPES},
 };
-static const char *const REQUEST_TYPES[] = {"text/csv", "application/json", "application/jsonlines",
-                                            "application/x-recordio-protobuf", NULL};
-/* text/csv responses are not supported, as with the built-in (examples #821). */
-static const char *const RESPONSE_TYPES[] = {"application/json", "application/jsonlines",
-                                             "application/x-recordio-protobuf", NULL};
 
 OPTML_MODULE(.name = LL_MODULE_NAME, .version = "1.0.0", .model_format_version = LL_FORMAT_VERSION,
              .description = "linear models (binary, multiclass, regression) trained with minibatch SGD/Adam, "
@@ -24,7 +20,7 @@ OPTML_MODULE(.name = LL_MODULE_NAME, .version = "1.0.0", .model_format_version =
              .hparams = ll_hparams, .n_hparams = LL_N_HPARAMS, .config_size = sizeof(struct ll_config),
              .resolve = ll_resolve,
              .channels = CHANNELS, .n_channels = OPTML_COUNTOF(CHANNELS),
-             .request_types = REQUEST_TYPES, .response_types = RESPONSE_TYPES,
+             .request_types = ll_request_types, .response_types = ll_response_types,
              .default_accept = "application/json",
              .train = ll_train, .model_load = ll_model_load, .predict = ll_predict,
              .model_free = ll_model_release);

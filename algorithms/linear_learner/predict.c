@@ -4,6 +4,8 @@
  * becomes one row set, scored with one matrix product against the folded
  * weights, and answered as application/json, application/jsonlines or
  * application/x-recordio-protobuf in the shapes of ALGORITHMS.md C.5.
+ * The types are the module table's lists, defined here from ll.h's enums;
+ * the runtime negotiated them, so predict switches on their indexes.
  * Runs concurrently on a read-only model: everything else is per request.
  */
 #include <stdlib.h>
@@ -13,6 +15,23 @@
 #include "linear_learner/ll.h"
 #include "linear_learner/parse.h"
 #include "codec/protobuf_record.h"
+
+/* The module table's request_types / response_types, indexed by the enums
+ * in ll.h. */
+const char *const ll_request_types[LL_N_IN + 1] = {
+    [LL_IN_CSV] = "text/csv",
+    [LL_IN_JSON] = "application/json",
+    [LL_IN_JSONLINES] = "application/jsonlines",
+    [LL_IN_PROTOBUF] = "application/x-recordio-protobuf",
+    [LL_N_IN] = NULL,
+};
+/* text/csv responses are not supported, as with the built-in (examples #821). */
+const char *const ll_response_types[LL_N_OUT + 1] = {
+    [LL_OUT_JSON] = "application/json",
+    [LL_OUT_JSONLINES] = "application/jsonlines",
+    [LL_OUT_PROTOBUF] = "application/x-recordio-protobuf",
+    [LL_N_OUT] = NULL,
+};
 
 /* Rows of a CSV or RecordIO-protobuf body. */
 static optml_status framed_rows(optml_ctx *ctx, const struct ll_model *m, const struct optml_request *req,
@@ -76,24 +95,28 @@ static optml_status json_object(optml_response *resp, const struct ll_model *m, 
     return s == OPTML_OK ? optml_response_printf(resp, "}") : s;
 }
 
-static optml_status respond(optml_ctx *ctx, const struct ll_model *m, const char *accept, const float *scores,
-                            size_t n, optml_response *resp)
+static optml_status respond_protobuf(optml_ctx *ctx, const struct ll_model *m, const float *scores, size_t n,
+                                     optml_response *resp)
 {
     optml_status s = OPTML_OK;
-    if (strcmp(accept, "application/x-recordio-protobuf") == 0) {
-        struct pb_out out = {0};
-        for (size_t i = 0; i < n && s == OPTML_OK; i++) {
-            const float *sc = scores + i * m->K;
-            float label = ll_model_label(m, sc);
-            if (pb_write_prediction(&out, sc, m->K, m->type == LL_REGRESSOR ? NULL : &label) != 0)
-                s = optml_error(ctx, OPTML_E_NOMEM, "out of memory encoding the response");
-        }
-        if (s == OPTML_OK && out.len)
-            s = optml_response_append(resp, out.data, out.len);
-        pb_out_free(&out);
-        return s;
+    struct pb_out out = {0};
+    for (size_t i = 0; i < n && s == OPTML_OK; i++) {
+        const float *sc = scores + i * m->K;
+        float label = ll_model_label(m, sc);
+        if (pb_write_prediction(&out, sc, m->K, m->type == LL_REGRESSOR ? NULL : &label) != 0)
+            s = optml_error(ctx, OPTML_E_NOMEM, "out of memory encoding the response");
     }
-    int lines = strcmp(accept, "application/jsonlines") == 0;
+    if (s == OPTML_OK && out.len)
+        s = optml_response_append(resp, out.data, out.len);
+    pb_out_free(&out);
+    return s;
+}
+
+/* {"predictions": [...]} (application/json), or one object a line. */
+static optml_status respond_json(const struct ll_model *m, int lines, const float *scores, size_t n,
+                                 optml_response *resp)
+{
+    optml_status s = OPTML_OK;
     if (!lines)
         s = optml_response_printf(resp, "{\"predictions\": [");
     for (size_t i = 0; i < n && s == OPTML_OK; i++) {
@@ -119,10 +142,9 @@ static size_t dense_budget(size_t body_len)
 optml_status ll_predict(optml_ctx *ctx, const void *model, const struct optml_request *req, optml_response *resp)
 {
     const struct ll_model *m = model;
-    const char *type = req->content_type.type, *accept = req->accept.type;
     struct ll_rows rows, dense;
     float *scores = NULL;
-    int csv = strcmp(type, "text/csv") == 0;
+    int csv = req->content_index == LL_IN_CSV;
     memset(&dense, 0, sizeof(dense));
     /* CSV rows are dense text (at least 2 bytes a value): stored dense.
      * JSON and protobuf may be sparse: stored as CSR, densified below for
@@ -130,16 +152,24 @@ optml_status ll_predict(optml_ctx *ctx, const void *model, const struct optml_re
     if (ll_rows_init(&rows, m->D, !csv || m->D > 65536, 0) != 0)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
     optml_status s;
-    if (csv)
+    switch ((enum ll_request_type)req->content_index) {
+    case LL_IN_CSV:
         s = framed_rows(ctx, m, req, LL_FMT_CSV, &rows);
-    else if (strcmp(type, "application/x-recordio-protobuf") == 0)
+        break;
+    case LL_IN_PROTOBUF:
         s = framed_rows(ctx, m, req, LL_FMT_PROTOBUF, &rows);
-    else if (strcmp(type, "application/jsonlines") == 0)
+        break;
+    case LL_IN_JSONLINES:
         s = ll_jsonlines_rows(ctx, req->body, req->len, m->D, &rows);
-    else if (strcmp(type, "application/json") == 0)
+        break;
+    case LL_IN_JSON:
         s = ll_json_rows(ctx, req->body, req->len, m->D, &rows);
-    else
-        s = optml_error(ctx, OPTML_E_UNSUPPORTED_MEDIA, "content type %s is not supported", type);
+        break;
+    default:
+        s = optml_error(ctx, OPTML_E_INTERNAL, "request type index %d is not one of linear-learner's",
+                        req->content_index);
+        break;
+    }
     if (s != OPTML_OK)
         goto out;
     const struct ll_rows *X = &rows;
@@ -166,7 +196,21 @@ optml_status ll_predict(optml_ctx *ctx, const void *model, const struct optml_re
         ll_model_logits(m, X, scores);
         ll_model_transform(m, scores, X->n);
     }
-    s = respond(ctx, m, accept, scores, X->n, resp);
+    switch ((enum ll_response_type)req->accept_index) {
+    case LL_OUT_JSON:
+        s = respond_json(m, 0, scores, X->n, resp);
+        break;
+    case LL_OUT_JSONLINES:
+        s = respond_json(m, 1, scores, X->n, resp);
+        break;
+    case LL_OUT_PROTOBUF:
+        s = respond_protobuf(ctx, m, scores, X->n, resp);
+        break;
+    default:
+        s = optml_error(ctx, OPTML_E_INTERNAL, "response type index %d is not one of linear-learner's",
+                        req->accept_index);
+        break;
+    }
 out:
     free(scores);
     ll_rows_free(&rows);

@@ -3,8 +3,9 @@
  * every headline of a request and answers the workshop's shape,
  * {"result": "<label name>"} (a list for several headlines), or one
  * {"result": ...} object per line for application/jsonlines; verbose adds
- * "probabilities" {name: p}.  The model is read-only: requests run
- * concurrently, each with its own scratch.
+ * "probabilities" {name: p}.  The runtime negotiated the Accept type:
+ * predict switches on its index in nc_response_types (defined here).  The
+ * model is read-only: requests run concurrently, each with its own scratch.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,13 @@
 #include "news_classifier/request.h"
 
 #define MODEL_FILE "news-classifier.model"
+
+/* The module table's response_types, indexed by enum nc_response_type. */
+const char *const nc_response_types[NC_N_OUT + 1] = {
+    [NC_OUT_JSON] = "application/json",
+    [NC_OUT_JSONLINES] = "application/jsonlines",
+    [NC_N_OUT] = NULL,
+};
 
 optml_status nc_model_load(optml_ctx *ctx, const char *model_dir, void **out)
 {
@@ -70,11 +78,18 @@ static optml_status emit(optml_ctx *ctx, optml_response *resp, json_t *v)
 optml_status nc_predict(optml_ctx *ctx, const void *model, const struct optml_request *req, optml_response *resp)
 {
     const struct nc_model *m = model;
+    int lines;
+    switch ((enum nc_response_type)req->accept_index) {
+    case NC_OUT_JSON: lines = 0; break;
+    case NC_OUT_JSONLINES: lines = 1; break;
+    default:
+        return optml_error(ctx, OPTML_E_INTERNAL, "response type index %d is not one of news-classifier's",
+                           req->accept_index);
+    }
     struct nc_inputs in;
     optml_status s = nc_parse_request(ctx, req, &in);
     if (s != OPTML_OK)
         return s;
-    int lines = strcmp(req->accept.type, "application/jsonlines") == 0;
     struct nc_scratch sc = {0};
     float *p = malloc(m->k * sizeof(float));
     json_t *results = json_array(), *probs = json_array();

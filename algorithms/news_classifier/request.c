@@ -5,7 +5,8 @@
  *                          "verbose": true
  *   application/jsonlines  one {"input": "..."} object or JSON string per line
  *   text/plain             one headline per line (blank lines skipped)
- * Parsing only: predict.c scores and answers.
+ * Parsing only: predict.c scores and answers.  The runtime negotiated the
+ * Content-Type: nc_parse_request switches on its index in nc_request_types.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,14 @@
 #include <jansson.h>
 
 #include "news_classifier/request.h"
+
+/* The module table's request_types, indexed by enum nc_request_type. */
+const char *const nc_request_types[NC_N_IN + 1] = {
+    [NC_IN_JSON] = "application/json",
+    [NC_IN_JSONLINES] = "application/jsonlines",
+    [NC_IN_TEXT] = "text/plain",
+    [NC_N_IN] = NULL,
+};
 
 void nc_inputs_free(struct nc_inputs *in)
 {
@@ -146,14 +155,22 @@ static optml_status parse_lines(optml_ctx *ctx, const struct optml_request *req,
 optml_status nc_parse_request(optml_ctx *ctx, const struct optml_request *req, struct nc_inputs *in)
 {
     memset(in, 0, sizeof(*in));
-    const char *t = req->content_type.type;
     optml_status s;
-    if (strcmp(t, "application/json") == 0)
+    switch ((enum nc_request_type)req->content_index) {
+    case NC_IN_JSON:
         s = parse_json(ctx, req, in);
-    else if (strcmp(t, "application/jsonlines") == 0)
+        break;
+    case NC_IN_JSONLINES:
         s = parse_lines(ctx, req, in, 1);
-    else
+        break;
+    case NC_IN_TEXT:
         s = parse_lines(ctx, req, in, 0);
+        break;
+    default:
+        s = optml_error(ctx, OPTML_E_INTERNAL, "request type index %d is not one of news-classifier's",
+                        req->content_index);
+        break;
+    }
     char v[16];
     if (optml_media_param(&req->accept, "verbose", v, sizeof(v)) && strcmp(v, "0") != 0 &&
         strcmp(v, "false") != 0)

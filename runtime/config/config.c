@@ -3,8 +3,9 @@
  * hyperparameters.json: inputdataconfig.json (channels), resourceconfig.json
  * (hosts) and checkpointconfig.json (LocalPath), the channel discovery used
  * when inputdataconfig.json is missing, and the helpers every config reader
- * shares (whole-file read with a size cap, JSON object load with messages
- * that name the file, line and column).
+ * shares (whole-file read with a size cap, read-then-parse with a missing
+ * file handed on as NULL, JSON object load with messages that name the file,
+ * line and column).
  */
 #define _GNU_SOURCE
 #include "config/config.h"
@@ -137,6 +138,20 @@ optml_status rt_config_read_file(optml_ctx *ctx, const char *dir, const char *na
 out:
     free(path);
     free(entry);
+    return st;
+}
+
+optml_status rt_config_load_file(optml_ctx *ctx, const char *dir, const char *name, int any_case,
+                                 rt_config_parser parse, void *arg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    optml_status st = rt_config_read_file(ctx, dir, name, any_case, &text, &len);
+    if (st == OPTML_E_NOT_FOUND)
+        st = parse(ctx, NULL, 0, arg);
+    else if (st == OPTML_OK)
+        st = parse(ctx, text, len, arg);
+    free(text);
     return st;
 }
 

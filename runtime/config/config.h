@@ -1,7 +1,8 @@
 /*
  * config.h: reading the files of <base>/input/config: inputdataconfig.json,
  * resourceconfig.json and checkpointconfig.json (hyperparameters.json is
- * hparams.h), plus the shared file reader and JSON loader.  Every error is
+ * hparams.h), plus the shared file reader, the one read-then-parse loader
+ * every config file goes through, and the JSON loader.  Every error is
  * recorded with optml_error() and names the file it came from.
  */
 #ifndef OPTML_CONFIG_H
@@ -44,6 +45,18 @@ struct rt_resource_config {
  * file or is larger than RT_CONFIG_MAX_BYTES; OPTML_E_IO on read errors. */
 optml_status rt_config_read_file(optml_ctx *ctx, const char *dir, const char *name,
                                  int any_case, char **text, size_t *len);
+
+/* A config file's parser: `text` is the whole file (NUL-terminated, `len`
+ * bytes without the NUL), or NULL with len 0 when the file does not exist;
+ * `arg` is the caller's. */
+typedef optml_status (*rt_config_parser)(optml_ctx *ctx, const char *text, size_t len, void *arg);
+
+/* Read dir/name as rt_config_read_file does (any_case the same) and hand its
+ * text to `parse`; a missing file is parse(ctx, NULL, 0, arg).  Returns what
+ * parse returns, or the read error (parse then is not called).  The text is
+ * freed afterwards: a parser keeps copies. */
+optml_status rt_config_load_file(optml_ctx *ctx, const char *dir, const char *name, int any_case,
+                                 rt_config_parser parse, void *arg);
 
 /* Parse `len` bytes of JSON whose top level must be an object.  Malformed
  * JSON (with jansson's line and column), duplicate keys, nesting deeper than

@@ -1,8 +1,9 @@
 /*
  * status.c: the name, text, HTTP code and failure kind of every
- * optml_status, generated from OPTML_STATUS_MAP so the tables cannot drift.
+ * optml_status, generated from OPTML_STATUS_MAP so the tables cannot drift,
+ * and the process exit code and failure prefix derived from the kind.
  */
-#include "optml/algorithm.h"
+#include "core/status.h"
 
 #define NAME(name, http, kind, text) #name,
 #define TEXT(name, http, kind, text) text,
@@ -21,3 +22,15 @@ const char *optml_status_name(optml_status s) { return valid(s) ? names[s] : "UN
 const char *optml_status_text(optml_status s) { return valid(s) ? texts[s] : "unknown status"; }
 int optml_status_http(optml_status s) { return valid(s) ? https[s] : 500; }
 char optml_status_kind(optml_status s) { return valid(s) ? kinds[s] : 'A'; }
+
+int rt_status_exit_code(optml_status s)
+{
+    if (s == OPTML_OK || s == OPTML_STOPPED)
+        return 0;
+    return optml_status_kind(s) == 'C' ? 2 : 1;
+}
+
+const char *rt_status_failure_prefix(optml_status s)
+{
+    return optml_status_kind(s) == 'C' ? "ClientError" : "AlgorithmError";
+}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/stop.h"
 
@@ -361,17 +362,10 @@ static optml_status reader_finish(optml_reader **out, optml_status st)
     return st;
 }
 
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait for the FIFO to appear (polling), then open it read-only. */
 static optml_status fifo_open(optml_ctx *ctx, const char *channel, const char *path, int *fd)
 {
-    double start = monotonic_s(), next_log = FIFO_LOG_EVERY_S;
+    double start = rt_now(), next_log = FIFO_LOG_EVERY_S;
     struct stat sb;
     *fd = -1;
     rt_log(OPTML_LOG_DEBUG, "channel '%s': waiting for %s", channel, path);
@@ -383,7 +377,7 @@ static optml_status fifo_open(optml_ctx *ctx, const char *channel, const char *p
         if (errno != ENOENT)
             return optml_error(ctx, OPTML_E_IO, "channel '%s': cannot look for the FIFO '%s': %s",
                                channel, path, strerror(errno));
-        double waited = monotonic_s() - start;
+        double waited = rt_now() - start;
         if (waited >= next_log) {
             rt_log(OPTML_LOG_INFO, "channel '%s': still waiting for the FIFO %s (%.0f s)", channel,
                    path, waited);

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "artifact/model_archive.h"
@@ -90,7 +90,7 @@ optml_status rt_models_add(struct rt_models *m, optml_ctx *ctx, const char *name
     optml_status s = OPTML_OK;
     pthread_mutex_lock(&m->mu);
     if (find_locked(m, name) >= 0) {
-        s = optml_error(ctx, OPTML_E_CLIENT, "model '%s' is already loaded", name);
+        s = optml_error(ctx, OPTML_E_CONFLICT, "model '%s' is already loaded", name);
     } else if (m->budget && m->used + bytes > m->budget) {
         s = optml_error(ctx, OPTML_E_NOMEM,
                         "model '%s' needs %llu bytes; %llu of the %llu-byte budget are in use "
@@ -140,12 +140,9 @@ void rt_models_add_failed(struct rt_models *m, const char *name, const char *url
 
 optml_status rt_models_load(struct rt_models *m, optml_ctx *ctx, struct rt_model *e)
 {
-    double t0 = 0;
+    double t0 = rt_now();
     char *dir = NULL;
     void *model = NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     optml_status s = rt_model_dir_prepare(ctx, e->url, rt_model_archive_default_limit(), &dir);
     if (s == OPTML_OK && !m->alg->model_load)
         s = optml_error(ctx, OPTML_E_INTERNAL, "module %s cannot serve: it has no model_load",
@@ -154,8 +151,7 @@ optml_status rt_models_load(struct rt_models *m, optml_ctx *ctx, struct rt_model
         s = m->alg->model_load(ctx, dir, &model);
     if (s == OPTML_OK && !model)
         s = optml_error(ctx, OPTML_E_INTERNAL, "module %s returned no model", m->alg->name);
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double secs = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0;
+    double secs = rt_now() - t0;
     pthread_mutex_lock(&m->mu);
     e->dir = dir;
     if (s == OPTML_OK) {

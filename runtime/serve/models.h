@@ -40,7 +40,7 @@ void rt_models_init(struct rt_models *m, const struct optml_algorithm *alg, uint
 void rt_models_deinit(struct rt_models *m);
 
 /* Register `name` -> `url` in state LOADING and return it referenced.
- * OPTML_E_CLIENT if the name is taken (409), OPTML_E_NOT_FOUND if url is not
+ * OPTML_E_CONFLICT if the name is taken (409), OPTML_E_NOT_FOUND if url is not
  * a directory, OPTML_E_NOMEM (507) when its files do not fit the budget. */
 optml_status rt_models_add(struct rt_models *m, optml_ctx *ctx, const char *name, const char *url,
                            struct rt_model **out);

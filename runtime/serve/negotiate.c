@@ -1,6 +1,7 @@
 /*
  * negotiate.c: Content-Type / Accept matching for /invocations (see
- * negotiate.h).  Headers are untrusted: everything is bounded and copied.
+ * negotiate.h): the chosen type's index in the module's list, its text and
+ * its parameters.  Headers are untrusted: everything is bounded and copied.
  */
 #define _GNU_SOURCE
 #include "serve/negotiate.h"
@@ -16,7 +17,7 @@
 
 static int supported_index(const char *const *supported, const char *type)
 {
-    for (int i = 0; supported && supported[i]; i++)
+    for (int i = 0; supported && type && supported[i]; i++)
         if (strcmp(supported[i], type) == 0)
             return i;
     return -1;
@@ -25,13 +26,14 @@ static int supported_index(const char *const *supported, const char *type)
 optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header, const char *const *supported,
                                        const char *lead, struct rt_media_choice *out)
 {
+    out->index = -1;
     const char *params = NULL;
     char what[512];
     if (!header || !*header)
         snprintf(what, sizeof(what), "the request has no Content-Type");
     else if (rt_media_parse(header, out->type, sizeof(out->type), &params) != 0)
         snprintf(what, sizeof(what), "malformed Content-Type '%.200s'", header);
-    else if (supported_index(supported, out->type) < 0)
+    else if ((out->index = supported_index(supported, out->type)) < 0)
         snprintf(what, sizeof(what), "Content-Type '%s' is not supported", out->type);
     else {
         snprintf(out->params, sizeof(out->params), "%s", params ? params : "");
@@ -91,9 +93,13 @@ static int match_range(const char *range, const char *const *supported, const ch
 optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char *const *supported,
                                  const char *fallback, struct rt_media_choice *out)
 {
+    out->index = -1;
     out->params[0] = 0;
     if (!header || !*header || strspn(header, " \t") == strlen(header)) {
-        snprintf(out->type, sizeof(out->type), "%s", fallback);
+        if ((out->index = supported_index(supported, fallback)) < 0)
+            return optml_error(ctx, OPTML_E_INTERNAL, "the default Accept '%s' is not a type this model returns",
+                               fallback ? fallback : "(none)");
+        snprintf(out->type, sizeof(out->type), "%s", supported[out->index]);
         return OPTML_OK;
     }
     char *copy = strndup(header, 4096);
@@ -117,6 +123,7 @@ optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char 
             continue;
         found = 1;
         best_q = q;
+        out->index = i;
         snprintf(out->type, sizeof(out->type), "%s", supported[i]);
         snprintf(out->params, sizeof(out->params), "%s", p);
     }

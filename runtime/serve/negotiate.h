@@ -1,6 +1,8 @@
 /*
  * negotiate.h: Content-Type and Accept negotiation against what a module
- * declares (request_types / response_types / default_accept).
+ * declares (request_types / response_types / default_accept): the one place
+ * a request's media types are matched; the module gets the index of the
+ * entry chosen.
  */
 #ifndef OPTML_NEGOTIATE_H
 #define OPTML_NEGOTIATE_H
@@ -12,7 +14,8 @@
 #define RT_MEDIA_MAX 256
 
 struct rt_media_choice {
-    char type[RT_MEDIA_MAX];    /* lower case, no parameters */
+    int index;                  /* of `type` in the supported list */
+    char type[RT_MEDIA_MAX];    /* lower case, no parameters: supported[index] */
     char params[1024];          /* the parameters given with it ("verbose=1"), q removed */
 };
 
@@ -25,7 +28,8 @@ optml_status rt_negotiate_content_type(optml_ctx *ctx, const char *header, const
 
 /* Choose the response type for an Accept header: the supported type with the
  * highest q (ties: the order given); `*` / `*` or a missing header means
- * `fallback`; `type/ *` matches the first supported type of that family.
+ * `fallback`, which must be one of `supported` (OPTML_E_INTERNAL otherwise);
+ * `type/ *` matches the first supported type of that family.
  * OPTML_E_NOT_ACCEPTABLE with a message listing the supported types when
  * nothing matches. */
 optml_status rt_negotiate_accept(optml_ctx *ctx, const char *header, const char *const *supported,

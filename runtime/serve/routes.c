@@ -1,9 +1,12 @@
 /*
  * routes.c: the HTTP side of `optml serve`: the per-connection state
  * machine (first call: set up and check Content-Length; middle calls: append
- * the body up to the limit; last call: route), the route table, and the
- * handlers.  Predictions and model loads run in the worker pool while the
- * connection is suspended, so the I/O thread keeps answering /ping.
+ * the body up to the limit; last call: route), the handlers, and the route
+ * table ROUTES (method, path with an optional {name} segment, the servers it
+ * exists in, handler) that route() alone dispatches on.  Errors that are an
+ * optml_status get the status table's HTTP code.  Predictions and model
+ * loads run in the worker pool while the connection is suspended, so the
+ * I/O thread keeps answering /ping.
  */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "serve/negotiate.h"
@@ -85,15 +89,9 @@ static enum MHD_Result send_json(struct request *rq, unsigned code, json_t *doc)
     return send_buffer(rq, code, text, strlen(text), "application/json", NULL);
 }
 
-static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum MHD_Result send_error(struct request *rq, unsigned code, const char *fmt, ...)
+/* The JSON error body {"error": msg, "code": code}. */
+static enum MHD_Result send_error_body(struct request *rq, unsigned code, const char *msg)
 {
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (code >= 500)
         rt_log(OPTML_LOG_WARNING, "HTTP %u: %s", code, msg);
     else
@@ -101,12 +99,46 @@ static enum MHD_Result send_error(struct request *rq, unsigned code, const char 
     return send_json(rq, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
 }
 
-static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
+/* An error that is an optml_status: the HTTP code is the status table's
+ * (OPTML_STATUS_MAP), never chosen here. */
+static unsigned status_http(optml_status s)
 {
     int code = optml_status_http(s);
-    if (code < 400)
-        code = 500;
-    return send_error(rq, (unsigned)code, "%s", ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+    return code < 400 ? 500u : (unsigned)code;
+}
+
+static enum MHD_Result send_status_error(struct request *rq, optml_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_status_error(struct request *rq, optml_status s, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return send_error_body(rq, status_http(s), msg);
+}
+
+/* The status with the message recorded in ctx (or the status's text). */
+static enum MHD_Result send_status(struct request *rq, const optml_ctx *ctx, optml_status s)
+{
+    return send_error_body(rq, status_http(s), ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s));
+}
+
+/* An answer of the HTTP layer itself, with no status behind it: a method
+ * the route does not take (405), a model still loading (503 / 429), a
+ * single-model server whose model failed to load (500: the server is
+ * unhealthy, whatever the cause). */
+static enum MHD_Result send_http_error(struct request *rq, unsigned code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_http_error(struct request *rq, unsigned code, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return send_error_body(rq, code, msg);
 }
 
 /* ---- work items ---- */
@@ -134,6 +166,8 @@ static void run_predict(struct rt_work *w)
     struct optml_request req = {
         .body = sw->body,
         .len = sw->len,
+        .content_index = sw->content_type.index,
+        .accept_index = sw->accept.index,
         .content_type = {sw->content_type.type, sw->content_type.params},
         .accept = {sw->accept.type, sw->accept.params},
         .custom_attributes = sw->custom_attributes,
@@ -169,7 +203,7 @@ static struct server_work *work_new(struct rt_server *srv, struct MHD_Connection
 
 static enum MHD_Result submit(struct request *rq, struct server_work *sw, double timeout_s)
 {
-    sw->w.deadline = timeout_s > 0 ? rt_monotonic() + timeout_s : 0;
+    sw->w.deadline = timeout_s > 0 ? rt_now() + timeout_s : 0;
     rq->work = sw;
     MHD_suspend_connection(sw->conn);
     rt_pool_submit(rq->srv->pool, &sw->w);
@@ -183,10 +217,10 @@ static enum MHD_Result answer_work(struct request *rq)
     struct rt_server *srv = rq->srv;
     if (rt_work_state(srv->pool, &sw->w) == RT_WORK_TIMED_OUT) {
         if (sw->kind == WORK_PREDICT)
-            return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT,
+            return send_status_error(rq, OPTML_E_TIMEOUT,
                               "the prediction did not finish within %g s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
                               srv->cfg.timeout_s);
-        return send_error(rq, MHD_HTTP_GATEWAY_TIMEOUT, "timed out");
+        return send_status_error(rq, OPTML_E_TIMEOUT, "timed out");
     }
     if (sw->kind == WORK_LOAD) {
         if (sw->status != OPTML_OK) {
@@ -205,14 +239,15 @@ static enum MHD_Result answer_work(struct request *rq)
                        sw->resp.custom_attributes);
 }
 
-/* ---- handlers ---- */
+/* ---- handlers: each takes the request and the path's {name} segment
+ * (NULL when its route has none) ---- */
 
 static const char *header(struct MHD_Connection *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result handle_ping(struct request *rq)
+static enum MHD_Result handle_ping(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
     if (srv->cfg.multi_model)
@@ -232,7 +267,7 @@ static enum MHD_Result handle_ping(struct request *rq)
     return r;
 }
 
-static enum MHD_Result handle_execution_parameters(struct request *rq)
+static enum MHD_Result handle_execution_parameters(struct request *rq, const char *name)
 {
     const struct rt_serve_config *c = &rq->srv->cfg;
     return send_json(rq, MHD_HTTP_OK,
@@ -243,26 +278,23 @@ static enum MHD_Result handle_execution_parameters(struct request *rq)
 static enum MHD_Result handle_predict(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
-    if (!srv->alg->predict)
-        return send_error(rq, MHD_HTTP_NOT_IMPLEMENTED, "module %s does not serve predictions",
-                          srv->alg->name);
     struct rt_model *m = rt_models_get(&srv->models, name);
     if (!m || m->state != RT_MODEL_READY) {
         enum MHD_Result r;
         if (srv->cfg.multi_model && (!m || m->state == RT_MODEL_FAILED))
-            r = send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+            r = send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
         else if (m && m->state == RT_MODEL_FAILED)
-            r = send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
+            r = send_http_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "the model failed to load: %s", m->error);
         else
-            r = send_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
-                           "model '%s' is still loading", name);
+            r = send_http_error(rq, srv->cfg.multi_model ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_SERVICE_UNAVAILABLE,
+                                "model '%s' is still loading", name);
         rt_models_release(&srv->models, m);
         return r;
     }
     struct server_work *sw = work_new(srv, rq->conn, WORK_PREDICT, m);
     if (!sw) {
         rt_models_release(&srv->models, m);
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     }
     optml_ctx *ctx = &sw->w.ctx;
     optml_status s = rt_negotiate_content_type(ctx, header(rq->conn, MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -286,32 +318,31 @@ static enum MHD_Result handle_predict(struct request *rq, const char *name)
     return submit(rq, sw, srv->cfg.timeout_s);
 }
 
-static enum MHD_Result handle_load(struct request *rq)
+static enum MHD_Result handle_load(struct request *rq, const char *name)
 {
     struct rt_server *srv = rq->srv;
     json_error_t jerr;
     json_t *doc = json_loadb((const char *)rq->body, rq->len, 0, &jerr);
-    const char *name = NULL, *url = NULL;
-    if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &name, "url", &url) != 0 || !*name) {
+    const char *model_name = NULL, *url = NULL;
+    if (!doc || json_unpack(doc, "{s:s, s:s}", "model_name", &model_name, "url", &url) != 0 ||
+        !*model_name) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_BAD_REQUEST,
-                          "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
+        return send_status_error(rq, OPTML_E_CLIENT,
+                                 "the body must be {\"model_name\": \"<name>\", \"url\": \"<directory>\"}");
     }
-    if (strchr(name, '/')) {
+    if (strchr(model_name, '/')) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_BAD_REQUEST, "model_name must not contain '/'");
+        return send_status_error(rq, OPTML_E_CLIENT, "model_name must not contain '/'");
     }
     struct server_work *sw = work_new(srv, rq->conn, WORK_LOAD, NULL);
     if (!sw) {
         json_decref(doc);
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     }
-    optml_status s = rt_models_add(&srv->models, &sw->w.ctx, name, url, &sw->model);
+    optml_status s = rt_models_add(&srv->models, &sw->w.ctx, model_name, url, &sw->model);
     json_decref(doc);
     if (s != OPTML_OK) {
-        unsigned code = s == OPTML_E_CLIENT ? MHD_HTTP_CONFLICT
-                        : s == OPTML_E_NOMEM ? 507 : s == OPTML_E_NOT_FOUND ? MHD_HTTP_NOT_FOUND : 500;
-        enum MHD_Result r = send_error(rq, code, "%s", sw->w.ctx.errmsg);
+        enum MHD_Result r = send_status(rq, &sw->w.ctx, s); /* 409, 404, 507 */
         work_destroy(&sw->w);
         return r;
     }
@@ -322,7 +353,7 @@ static enum MHD_Result handle_describe(struct request *rq, const char *name)
 {
     struct rt_model *m = rt_models_get(&rq->srv->models, name);
     if (!m)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        return send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
     enum MHD_Result r = send_json(rq, MHD_HTTP_OK,
                                   json_pack("{s:s, s:s}", "modelName", m->name, "modelUrl", m->url));
     rt_models_release(&rq->srv->models, m);
@@ -332,72 +363,120 @@ static enum MHD_Result handle_describe(struct request *rq, const char *name)
 static enum MHD_Result handle_unload(struct request *rq, const char *name)
 {
     if (rt_models_remove(&rq->srv->models, name) != OPTML_OK)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "model '%s' is not loaded", name);
+        return send_status_error(rq, OPTML_E_NOT_FOUND, "model '%s' is not loaded", name);
     rt_log(OPTML_LOG_INFO, "Model '%s' unloaded", name);
     return send_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "unloaded", "modelName", name));
 }
 
-static enum MHD_Result handle_list(struct request *rq)
+static enum MHD_Result handle_list(struct request *rq, const char *name)
 {
     char *text = rt_models_list_json(&rq->srv->models);
     if (!text)
-        return send_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return send_status_error(rq, OPTML_E_NOMEM, "out of memory");
     return send_buffer(rq, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
 }
 
-/* /models, /models/<name>, /models/<name>/invoke */
-static enum MHD_Result route_models(struct request *rq, const char *url,
-                                    const char *method)
+static enum MHD_Result handle_invocations(struct request *rq, const char *name)
 {
-    if (strcmp(url, "/models") == 0 || strcmp(url, "/models/") == 0) {
-        if (strcmp(method, "GET") == 0)
-            return handle_list(rq);
-        if (strcmp(method, "POST") == 0)
-            return handle_load(rq);
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models: use GET or POST", method);
-    }
-    const char *name = url + strlen("/models/");
-    const char *slash = strchr(name, '/');
-    char buf[512];
-    if (!slash) {
-        if (strcmp(method, "GET") == 0)
-            return handle_describe(rq, name);
-        if (strcmp(method, "DELETE") == 0)
-            return handle_unload(rq, name);
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>: use GET or DELETE", method);
-    }
-    if (strcmp(slash, "/invoke") != 0 || (size_t)(slash - name) >= sizeof(buf) || slash == name)
-        return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
-    memcpy(buf, name, (size_t)(slash - name));
-    buf[slash - name] = 0;
-    if (strcmp(method, "POST") != 0)
-        return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /models/<name>/invoke: use POST", method);
-    return handle_predict(rq, buf);
+    return handle_predict(rq, SINGLE_MODEL);
 }
 
-static enum MHD_Result route(struct request *rq, const char *url,
-                             const char *method)
+static enum MHD_Result handle_invocations_multi_model(struct request *rq, const char *name)
 {
-    struct rt_server *srv = rq->srv;
-    if (strcmp(url, "/ping") == 0)
-        return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0
-                   ? handle_ping(rq)
-                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /ping: use GET", method);
-    if (strcmp(url, "/invocations") == 0) {
-        if (strcmp(method, "POST") != 0)
-            return send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /invocations: use POST", method);
-        if (srv->cfg.multi_model)
-            return send_error(rq, MHD_HTTP_NOT_FOUND,
-                              "multi-model mode: invoke a model with POST /models/<name>/invoke");
-        return handle_predict(rq, SINGLE_MODEL);
+    return send_status_error(rq, OPTML_E_NOT_FOUND,
+                             "multi-model mode: invoke a model with POST /models/<name>/invoke");
+}
+
+/* ---- the route table ---- */
+
+/* Route flags: the servers a route exists in, and whether the path may end
+ * in one extra '/'. */
+#define IN_SINGLE 0x1u       /* the single-model server */
+#define IN_MULTI  0x2u       /* SAGEMAKER_MULTI_MODEL=true */
+#define IN_BOTH   (IN_SINGLE | IN_MULTI)
+#define SLASH_OK  0x4u       /* "/models/" is "/models" */
+
+/* `name` is the path's {name} segment, or NULL when the path has none. */
+typedef enum MHD_Result (*route_handler)(struct request *rq, const char *name);
+
+struct route {
+    const char *method;
+    const char *path;        /* exact, except that "{name}" matches one non-empty segment */
+    unsigned flags;
+    route_handler handler;
+};
+
+/* Every path the server answers.  A path that matches with another method
+ * is 405 listing the methods it takes; no match at all is 404. */
+static const struct route ROUTES[] = {
+    {"GET",    "/ping",                 IN_BOTH,             handle_ping},
+    {"HEAD",   "/ping",                 IN_BOTH,             handle_ping},
+    {"POST",   "/invocations",          IN_SINGLE,           handle_invocations},
+    {"POST",   "/invocations",          IN_MULTI,            handle_invocations_multi_model},
+    {"GET",    "/execution-parameters", IN_BOTH,             handle_execution_parameters},
+    {"GET",    "/models",               IN_MULTI | SLASH_OK, handle_list},
+    {"POST",   "/models",               IN_MULTI | SLASH_OK, handle_load},
+    {"GET",    "/models/{name}",        IN_MULTI,            handle_describe},
+    {"DELETE", "/models/{name}",        IN_MULTI,            handle_unload},
+    {"POST",   "/models/{name}/invoke", IN_MULTI,            handle_predict},
+};
+
+#define NAME_SEGMENT "{name}"
+
+/* Whether `url` is route r's path; the {name} segment is copied into
+ * name[size] (a longer one does not match). */
+static int path_matches(const struct route *r, const char *url, char *name, size_t size)
+{
+    const char *p = r->path, *u = url;
+    name[0] = 0;
+    while (*p) {
+        if (strncmp(p, NAME_SEGMENT, strlen(NAME_SEGMENT)) == 0) {
+            size_t n = strcspn(u, "/");
+            if (n == 0 || n >= size)
+                return 0;
+            memcpy(name, u, n);
+            name[n] = 0;
+            u += n;
+            p += strlen(NAME_SEGMENT);
+        } else if (*p++ != *u++) {
+            return 0;
+        }
     }
-    if (strcmp(url, "/execution-parameters") == 0)
-        return strcmp(method, "GET") == 0
-                   ? handle_execution_parameters(rq)
-                   : send_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%s /execution-parameters: use GET", method);
-    if (srv->cfg.multi_model && (strcmp(url, "/models") == 0 || strncmp(url, "/models/", 8) == 0))
-        return route_models(rq, url, method);
-    return send_error(rq, MHD_HTTP_NOT_FOUND, "no such path: %.200s", url);
+    return *u == 0 || ((r->flags & SLASH_OK) && u[0] == '/' && u[1] == 0);
+}
+
+/* route r's path as messages show it: "/models/<name>". */
+static void shown_path(const struct route *r, char *buf, size_t size)
+{
+    const char *hole = strstr(r->path, NAME_SEGMENT);
+    if (hole)
+        snprintf(buf, size, "%.*s<name>%s", (int)(hole - r->path), r->path, hole + strlen(NAME_SEGMENT));
+    else
+        snprintf(buf, size, "%s", r->path);
+}
+
+/* The one dispatcher: the first route whose path and method match. */
+static enum MHD_Result route(struct request *rq, const char *url, const char *method)
+{
+    unsigned mode = rq->srv->cfg.multi_model ? IN_MULTI : IN_SINGLE;
+    const struct route *path_only = NULL;
+    char name[512], allowed[128] = "";
+    for (size_t i = 0; i < OPTML_COUNTOF(ROUTES); i++) {
+        const struct route *r = &ROUTES[i];
+        if (!(r->flags & mode) || !path_matches(r, url, name, sizeof(name)))
+            continue;
+        if (strcmp(r->method, method) == 0)
+            return r->handler(rq, strstr(r->path, NAME_SEGMENT) ? name : NULL);
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof(allowed) - n, "%s%s", n ? " or " : "", r->method);
+        path_only = r;
+    }
+    if (path_only) {
+        char shown[64];
+        shown_path(path_only, shown, sizeof(shown));
+        return send_http_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "%.16s %s: use %s", method, shown, allowed);
+    }
+    return send_status_error(rq, OPTML_E_NOT_FOUND, "no such path: %.200s", url);
 }
 
 /* ---- the MHD callbacks ---- */
@@ -439,7 +518,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         rq->srv = srv;
         rq->conn = conn;
         rq->id = __atomic_add_fetch(&srv->next_request_id, 1, __ATOMIC_RELAXED);
-        rq->start = rt_monotonic();
+        rq->start = rt_now();
         snprintf(rq->method, sizeof(rq->method), "%s", method);
         snprintf(rq->path, sizeof(rq->path), "%s", url);
         *con_cls = rq;
@@ -450,7 +529,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > srv->cfg.max_body) {
                 rq->too_large = 1;
-                return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+                return send_status_error(rq, OPTML_E_TOO_LARGE,
                                   "the body is %llu bytes, over the limit of %zu (SAGEMAKER_MAX_PAYLOAD_IN_MB)",
                                   n, srv->cfg.max_body);
             }
@@ -466,7 +545,7 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
     if (rq->work)
         return answer_work(rq);
     if (rq->too_large)
-        return send_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the limit of %zu bytes "
+        return send_status_error(rq, OPTML_E_TOO_LARGE, "the body is over the limit of %zu bytes "
                           "(SAGEMAKER_MAX_PAYLOAD_IN_MB)", srv->cfg.max_body);
     if (rq->body)
         rq->body[rq->len] = 0;
@@ -484,7 +563,7 @@ void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (srv->cfg.access_log)
         rt_log(OPTML_LOG_INFO, "access: id=%llu %s %s %u %zu bytes %.0f us%s",
                (unsigned long long)rq->id, rq->method, rq->path, rq->status, rq->bytes,
-               (rt_monotonic() - rq->start) * 1e6,
+               (rt_now() - rq->start) * 1e6,
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
     if (rq->work)
         rt_work_unref(srv->pool, &rq->work->w);

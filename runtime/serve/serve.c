@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "loader/module.h"
 #include "core/paths.h"
+#include "core/status.h"
 #include "core/stop.h"
 
 #define DRAIN_SECONDS 25.0
@@ -136,6 +138,25 @@ optml_status rt_serve_config_from_env(optml_ctx *ctx, const struct optml_algorit
     return OPTML_OK;
 }
 
+/* A request's media types reach the module as indexes into its lists: a
+ * module that serves declares at least one type of each, and its
+ * default_accept is one of its response types. */
+static optml_status check_media_types(optml_ctx *ctx, const struct optml_algorithm *alg)
+{
+    if (!alg->request_types || !alg->request_types[0] || !alg->response_types || !alg->response_types[0])
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s cannot serve: it declares no request_types or no response_types",
+                           alg->name);
+    for (size_t i = 0; alg->default_accept && alg->response_types[i]; i++)
+        if (strcmp(alg->response_types[i], alg->default_accept) == 0)
+            return OPTML_OK;
+    if (alg->default_accept)
+        return optml_error(ctx, OPTML_E_INTERNAL,
+                           "module %s cannot serve: its default_accept '%s' is not one of its response_types",
+                           alg->name, alg->default_accept);
+    return OPTML_OK;
+}
+
 /* OpenBLAS must not start its own threads in every worker. */
 static void one_blas_thread_per_worker(void)
 {
@@ -195,9 +216,9 @@ static void drain(struct rt_server *srv)
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    double give_up = rt_monotonic() + DRAIN_SECONDS;
+    double give_up = rt_now() + DRAIN_SECONDS;
     int left;
-    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 && rt_monotonic() < give_up) {
+    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 && rt_now() < give_up) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -227,11 +248,12 @@ int rt_serve_main(void)
     if (s == OPTML_OK && (!mod.alg->model_load || !mod.alg->predict))
         s = optml_error(&ctx, OPTML_E_INTERNAL, "module %s cannot serve: it has no model_load/predict",
                         mod.alg->name);
+    if (s == OPTML_OK)
+        s = check_media_types(&ctx, mod.alg);
     if (s != OPTML_OK) {
-        rt_log(OPTML_LOG_ERROR, "%s: %s", optml_status_kind(s) == 'C' ? "ClientError" : "AlgorithmError",
-               ctx.errmsg);
+        rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
         rt_paths_free(&paths);
-        return optml_status_kind(s) == 'C' ? 2 : 1;
+        return rt_status_exit_code(s);
     }
     one_blas_thread_per_worker();
     rt_models_init(&srv.models, srv.alg, srv.cfg.multi_model ? rt_models_default_budget() : 0);
@@ -266,8 +288,8 @@ int rt_serve_main(void)
         }
     }
     if (s != OPTML_OK) {
-        rt_log(OPTML_LOG_ERROR, "AlgorithmError: %s", ctx.errmsg);
-        code = 1;
+        rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
+        code = rt_status_exit_code(s);
     } else {
         while (!rt_stop_requested()) {
             struct timespec ts = {0, 50 * 1000 * 1000};

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 struct rt_pool {
@@ -25,13 +26,6 @@ struct rt_pool {
     int stopping;
     pthread_t watchdog;
 };
-
-double rt_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void rt_work_ref(struct rt_pool *p, struct rt_work *w)
 {
@@ -198,7 +192,7 @@ static void *watchdog_main(void *arg)
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        struct rt_work *overdue = collect_overdue(p, rt_monotonic());
+        struct rt_work *overdue = collect_overdue(p, rt_now());
         pthread_mutex_unlock(&p->mu);
         while (overdue) {
             struct rt_work *w = overdue;
@@ -257,8 +251,8 @@ void rt_pool_free(struct rt_pool *p)
     p->stopping = 1;
     pthread_cond_broadcast(&p->cv);
     /* Wait for the threads that still count; stuck ones are not waited for. */
-    double give_up = rt_monotonic() + 5.0;
-    while (p->alive > 0 && rt_monotonic() < give_up) {
+    double give_up = rt_now() + 5.0;
+    while (p->alive > 0 && rt_now() < give_up) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 50 * 1000 * 1000;

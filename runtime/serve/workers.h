@@ -50,6 +50,4 @@ void rt_work_ref(struct rt_pool *p, struct rt_work *w);
 void rt_work_unref(struct rt_pool *p, struct rt_work *w);
 enum rt_work_state rt_work_state(struct rt_pool *p, struct rt_work *w);
 
-double rt_monotonic(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/ctx.h"
 #include "train/job.h"
 #include "core/log.h"
@@ -24,13 +25,6 @@ static double progress_interval(void)
         cached = v > 0 ? v : 10.0;
     }
     return cached;
-}
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double now_wall(void)
@@ -85,7 +79,7 @@ void optml_epoch_begin(optml_ctx *ctx, int epoch, int epochs)
     if (!ctx || !ctx->job)
         return;
     struct rt_progress *p = &ctx->job->progress;
-    double t = now_mono();
+    double t = rt_now();
     if (p->job_start == 0)
         p->job_start = t;
     p->epoch = epoch;
@@ -99,7 +93,7 @@ void optml_progress(optml_ctx *ctx, double fraction, uint64_t records)
     if (!ctx || !ctx->job)
         return;
     struct rt_progress *p = &ctx->job->progress;
-    double t = now_mono();
+    double t = rt_now();
     if (p->epoch_start == 0)
         optml_epoch_begin(ctx, 0, 0);
     if (t - p->last_print < progress_interval())
@@ -132,7 +126,7 @@ void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records)
     if (!ctx || !ctx->job)
         return;
     struct rt_progress *p = &ctx->job->progress;
-    double t = now_mono();
+    double t = rt_now();
     if (p->epoch_start == 0)
         optml_epoch_begin(ctx, epoch, 0);
     double secs = t - p->epoch_start;

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "core/atomic_file.h"
+#include "core/clock.h"
 #include "data/channel.h"
 #include "config/config.h"
 #include "config/hparams.h"
@@ -25,18 +25,17 @@
 #include "core/log.h"
 #include "loader/module.h"
 #include "core/paths.h"
+#include "core/status.h"
 #include "core/stop.h"
 #include "core/strjoin.h"
 
-/* Write the failure file and log the same line; returns the exit code. */
-static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
+/* Write the failure file and log the same line. */
+static void report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
 {
-    char kind = optml_status_kind(s);
-    const char *prefix = kind == 'C' ? "ClientError" : "AlgorithmError";
     const char *msg = ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s);
     char *line = NULL;
-    if (asprintf(&line, "%s: %s\n", prefix, msg) < 0)
-        return kind == 'C' ? 2 : 1;
+    if (asprintf(&line, "%s: %s\n", rt_status_failure_prefix(s), msg) < 0)
+        return;
     rt_log(OPTML_LOG_ERROR, "%.*s", (int)strlen(line) - 1, line);
     if (paths && paths->failure_file) {
         struct optml_ctx scratch;
@@ -46,27 +45,49 @@ static int report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_st
             rt_log(OPTML_LOG_ERROR, "could not write the failure file: %s", scratch.errmsg);
     }
     free(line);
-    return kind == 'C' ? 2 : 1;
 }
 
-static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
+/* The parsers handed to rt_config_load_file: text NULL means the file does
+ * not exist. */
+
+static optml_status parse_hyperparameters(optml_ctx *ctx, const char *text, size_t len, void *arg)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "hyperparameters.json", 0,
-                                         &text, &len);
-    if (s == OPTML_E_NOT_FOUND) {
+    struct rt_job *job = arg;
+    if (!text)
         rt_log(OPTML_LOG_INFO, "No hyperparameters.json in %s: using defaults", job->paths.config_dir);
-        s = OPTML_OK;
-    }
-    if (s != OPTML_OK)
-        return s;
     char *defaults = rt_hparams_defaults_json(job->alg);
     rt_log(OPTML_LOG_INFO, "Reading default configuration from module %s: %s", job->alg->name,
            defaults ? defaults : "{}");
     free(defaults);
-    s = rt_hparams_parse(ctx, job->alg, text, len, &job->hp);
-    free(text);
+    return rt_hparams_parse(ctx, job->alg, text, len, &job->hp);
+}
+
+static optml_status parse_resource_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    struct rt_job *job = arg;
+    return rt_resource_config_parse(ctx, text, len, &job->resource); /* NULL: one host */
+}
+
+static optml_status parse_checkpoint_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    char **local = arg;
+    return rt_checkpoint_config_parse(ctx, text, len, local); /* NULL: no LocalPath */
+}
+
+static optml_status parse_input_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    struct rt_job *job = arg;
+    if (text)
+        return rt_input_config_parse(ctx, text, len, &job->input);
+    rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
+           job->paths.data_dir);
+    return rt_input_config_discover(ctx, job->paths.data_dir, &job->input);
+}
+
+static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
+{
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "hyperparameters.json", 0,
+                                         parse_hyperparameters, job);
     if (s != OPTML_OK)
         return s;
     char *provided = rt_hparams_provided_json(&job->hp);
@@ -87,15 +108,8 @@ static optml_status load_hyperparameters(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "resourceconfig.json", 1, &text,
-                                         &len);
-    if (s == OPTML_E_NOT_FOUND)
-        s = OPTML_OK; /* parse(NULL) gives the one-host default */
-    if (s == OPTML_OK)
-        s = rt_resource_config_parse(ctx, text, len, &job->resource);
-    free(text);
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "resourceconfig.json", 1,
+                                         parse_resource_config, job);
     if (s != OPTML_OK)
         return s;
     if (job->resource.n_hosts > 1)
@@ -108,15 +122,9 @@ static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_checkpoint_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL, *local = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "checkpointconfig.json", 0,
-                                         &text, &len);
-    if (s == OPTML_OK)
-        s = rt_checkpoint_config_parse(ctx, text, len, &local);
-    else if (s == OPTML_E_NOT_FOUND)
-        s = OPTML_OK;
-    free(text);
+    char *local = NULL;
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "checkpointconfig.json", 0,
+                                         parse_checkpoint_config, &local);
     if (s != OPTML_OK)
         return s;
     if (local && *local) {
@@ -248,18 +256,8 @@ static optml_status setup_channels(optml_ctx *ctx, struct rt_job *job)
 
 static optml_status load_input_config(optml_ctx *ctx, struct rt_job *job)
 {
-    char *text = NULL;
-    size_t len = 0;
-    optml_status s = rt_config_read_file(ctx, job->paths.config_dir, "inputdataconfig.json", 0, &text,
-                                         &len);
-    if (s == OPTML_OK) {
-        s = rt_input_config_parse(ctx, text, len, &job->input);
-    } else if (s == OPTML_E_NOT_FOUND) {
-        rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
-               job->paths.data_dir);
-        s = rt_input_config_discover(ctx, job->paths.data_dir, &job->input);
-    }
-    free(text);
+    optml_status s = rt_config_load_file(ctx, job->paths.config_dir, "inputdataconfig.json", 0,
+                                         parse_input_config, job);
     if (s == OPTML_OK)
         s = setup_channels(ctx, job);
     ctx->channels = job->channels;
@@ -321,9 +319,7 @@ int rt_train_main(void)
     rt_ctx_init(&ctx);
     ctx.job = &job;
     ctx.paths = &job.paths;
-    int code = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = rt_now();
 
     optml_status s = rt_paths_init(&ctx, &job.paths);
     if (s == OPTML_OK)
@@ -334,16 +330,15 @@ int rt_train_main(void)
         open_metrics(&job);
         s = job.alg->train(&ctx);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (s == OPTML_OK && !rt_stop_requested()) {
+    double secs = rt_now() - t0;
+    int code = rt_status_exit_code(s);
+    if (code != 0)
+        report_failure(&job.paths, &ctx, s);
+    else if (s == OPTML_OK && !rt_stop_requested())
         rt_log(OPTML_LOG_INFO, "Training complete in %.3f s; model in %s", secs, job.paths.model_dir);
-    } else if (s == OPTML_OK || s == OPTML_STOPPED) {
+    else
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
-    } else {
-        code = report_failure(&job.paths, &ctx, s);
-    }
     job_free(&job);
     /* The module stays loaded: threads it started (OpenBLAS's pool) may
      * still run its code until the process exits. */

@@ -11,10 +11,12 @@
  * (sparse CSV storage, the dense_budget branch).
  *
  * Input: byte 0 selects
- *   bits 0-1  Content-Type: text/csv, application/json,
- *             application/jsonlines, application/x-recordio-protobuf
- *   bits 2-3  Accept: application/json, application/jsonlines,
- *             application/x-recordio-protobuf (3 wraps to json)
+ *   bits 0-1  Content-Type: the module's request type of that index
+ *             (text/csv, application/json, application/jsonlines,
+ *             application/x-recordio-protobuf)
+ *   bits 2-3  Accept: the module's response type of that index
+ *             (application/json, application/jsonlines,
+ *             application/x-recordio-protobuf; 3 wraps to json)
  *   bits 4-6  model (mod 5)
  * and the rest is the body (an exact-size heap copy, so ASan sees any read
  * past its end).
@@ -43,10 +45,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define N_MODELS 5
 
-static const char *const CONTENT_TYPES[] = {"text/csv", "application/json", "application/jsonlines",
-                                            "application/x-recordio-protobuf"};
-static const char *const ACCEPT_TYPES[] = {"application/json", "application/jsonlines",
-                                           "application/x-recordio-protobuf", "application/json"};
 
 static struct ll_model *models[N_MODELS];
 
@@ -209,8 +207,8 @@ static size_t check_response(const struct ll_model *m, const char *accept, const
 }
 
 /* One predict call; returns the status, the number of predictions in *n. */
-static optml_status run(const struct ll_model *m, const char *type, const char *accept, const unsigned char *body,
-                        size_t len, size_t *n)
+static optml_status run(const struct ll_model *m, int type, int accept, const unsigned char *body, size_t len,
+                        size_t *n)
 {
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
@@ -220,8 +218,10 @@ static optml_status run(const struct ll_model *m, const char *type, const char *
     const struct optml_request req = {
         .body = body,
         .len = len,
-        .content_type = {type, ""},
-        .accept = {accept, ""},
+        .content_index = type,
+        .accept_index = accept,
+        .content_type = {ll_request_types[type], ""},
+        .accept = {ll_response_types[accept], ""},
         .custom_attributes = NULL,
     };
     optml_status s = ll_predict(&ctx, m, &req, &resp);
@@ -229,7 +229,7 @@ static optml_status run(const struct ll_model *m, const char *type, const char *
     if (s == OPTML_OK) {
         if (optml_error_message(&ctx)[0])
             fail("OPTML_OK with an error message recorded", &resp);
-        *n = check_response(m, accept, &resp);
+        *n = check_response(m, ll_response_types[accept], &resp);
     } else if (s == OPTML_E_CLIENT || s == OPTML_E_TOO_LARGE) {
         const char *msg = optml_error_message(&ctx);
         if (!msg[0])
@@ -250,8 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     uint8_t sel = data[0];
-    const char *type = CONTENT_TYPES[sel & 3];
-    const char *accept = ACCEPT_TYPES[(sel >> 2) & 3];
+    int type = (sel & 3) % LL_N_IN;
+    int accept = ((sel >> 2) & 3) % LL_N_OUT;
     const struct ll_model *m = models[((sel >> 4) & 7) % N_MODELS];
     size_t len = size - 1;
     unsigned char *body = malloc(len ? len : 1);
@@ -264,14 +264,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The other response forms of the same request: same outcome, same
      * number of predictions (predict is deterministic on a fixed model). */
     if (s == OPTML_OK) {
-        for (int a = 0; a < 3; a++) {
-            if (strcmp(ACCEPT_TYPES[a], accept) == 0)
+        for (int a = 0; a < LL_N_OUT; a++) {
+            if (a == accept)
                 continue;
             size_t n2;
-            optml_status s2 = run(m, type, ACCEPT_TYPES[a], body, len, &n2);
+            optml_status s2 = run(m, type, a, body, len, &n2);
             if (s2 != OPTML_OK || n2 != n) {
-                fprintf(stderr, "%s: %zu predictions; %s: status %s, %zu predictions\n", accept, n,
-                        ACCEPT_TYPES[a], optml_status_name(s2), n2);
+                fprintf(stderr, "%s: %zu predictions; %s: status %s, %zu predictions\n",
+                        ll_response_types[accept], n, ll_response_types[a], optml_status_name(s2), n2);
                 fail("response forms disagree", NULL);
             }
         }

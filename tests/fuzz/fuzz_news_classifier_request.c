@@ -6,8 +6,9 @@
  * (hand-built, through the payload codec as model_load does).
  *
  * Input: byte 0 selects
- *   bits 0-1  Content-Type: application/json, application/jsonlines,
- *             text/plain (3 wraps to json)
+ *   bits 0-1  Content-Type: the module's request type of that index
+ *             (application/json, application/jsonlines, text/plain;
+ *             3 wraps to json)
  *   bit 2     Accept parameter verbose=1
  *   bit 3     Accept: application/jsonlines (else application/json)
  *   bit 4     model: workshop (else ngram)
@@ -34,8 +35,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const CONTENT_TYPES[] = {"application/json", "application/jsonlines", "text/plain",
-                                            "application/json"};
 static struct nc_model *models[2];
 
 static float *fill(size_t n, uint64_t *s)
@@ -132,9 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     uint8_t sel = data[0];
-    const char *type = CONTENT_TYPES[sel & 3];
+    int type = (sel & 3) % NC_N_IN;
     const char *aparams = (sel & 4) ? "verbose=1" : "";
-    const char *accept = (sel & 8) ? "application/jsonlines" : "application/json";
+    int accept = (sel & 8) ? NC_OUT_JSONLINES : NC_OUT_JSON;
     const struct nc_model *m = models[(sel >> 4) & 1];
     size_t len = size - 1;
     unsigned char *body = malloc(len ? len : 1);
@@ -142,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(body, data + 1, len);
     const struct optml_request req = {
-        .body = body, .len = len, .content_type = {type, ""}, .accept = {accept, aparams}};
+        .body = body, .len = len, .content_index = type, .accept_index = accept,
+        .content_type = {nc_request_types[type], ""}, .accept = {nc_response_types[accept], aparams}};
 
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);

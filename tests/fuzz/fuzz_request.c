@@ -1,9 +1,10 @@
 /*
  * fuzz_request.c: libFuzzer target for what the server parses from a request:
  * the Content-Type and Accept headers (negotiation against a module's
- * declared types, q-values, parameters, wildcards) and multi-record bodies
- * (lines and RecordIO) as a module splits them.  Input layout: the
- * Content-Type value, '\n', the Accept value, '\n', then the body.
+ * declared types and the index of the one chosen, q-values, parameters,
+ * wildcards) and multi-record bodies (lines and RecordIO) as a module splits
+ * them.  Input layout: the Content-Type value, '\n', the Accept value, '\n',
+ * then the body.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     optml_status s = rt_negotiate_content_type(&ctx, ct, request_types, NULL, &c_ct);
     if (s != OPTML_OK && s != OPTML_E_UNSUPPORTED_MEDIA)
         abort();
+    /* The index handed to the module names the type chosen. */
+    if (s == OPTML_OK && (c_ct.index < 0 || c_ct.index >= 4 || strcmp(request_types[c_ct.index], c_ct.type) != 0))
+        abort();
     rt_ctx_init(&ctx);
     optml_status a = rt_negotiate_accept(&ctx, accept, response_types, "application/json", &c_acc);
     if (a != OPTML_OK && a != OPTML_E_NOT_ACCEPTABLE)
@@ -55,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int ok = 0;
         for (size_t i = 0; response_types[i]; i++)
             ok |= strcmp(response_types[i], c_acc.type) == 0;
-        if (!ok)
+        if (!ok || c_acc.index < 0 || c_acc.index >= 3 || strcmp(response_types[c_acc.index], c_acc.type) != 0)
             abort();
         char buf[64];
         struct optml_media m = {c_acc.type, c_acc.params};

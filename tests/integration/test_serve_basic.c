@@ -37,6 +37,8 @@ TEST(serve_ping_ok_and_csv_prediction)
     SRV_ASSERT_CONTAINS(s, serve_json_str(j, "model"), "epochs=1 records=3 bytes=15");
     SRV_ASSERT_EQ_STR(s, serve_json_str(j, "accept_params"), "");
     SRV_ASSERT_EQ_STR(s, serve_json_str(j, "content_type_params"), "");
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "content_index"), 1); /* echo: text/csv is its 2nd type */
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "accept_index"), 0);
     SRV_ASSERT_EQ_STR(s, serve_pred_bytes(j), "3,5");
     json_decref(j);
     http_response_free(r);
@@ -148,6 +150,25 @@ TEST(serve_accept_jsonlines_and_media_type_parameters)
     SRV_ASSERT_EQ_STR(s, serve_json_str(j, "content_type_params"), "charset=utf-8");
     SRV_ASSERT_EQ_STR(s, serve_json_str(j, "accept_params"), "verbose=1");
     SRV_ASSERT_EQ_STR(s, serve_pred_bytes(j), "3,5");
+    json_decref(j);
+    http_response_free(r);
+
+    /* The module gets the index of each negotiated type in its lists: a
+     * wildcard, a q-list and a parameterised type all resolve to one. */
+    r = serve_invoke(s, "Application/X-RecordIO-Protobuf; foo=bar", "application/jsonlines;q=0.1, application/*",
+                     NULL, "", 0);
+    EXPECT_STATUS(s, r, 200);
+    j = EXPECT_JSON(s, r);
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "content_index"), 3);
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "accept_index"), 0);
+    SRV_ASSERT_EQ_STR(s, serve_json_str(j, "content_type_params"), "foo=bar");
+    json_decref(j);
+    http_response_free(r);
+    r = serve_invoke(s, "application/jsonlines", "*/*", NULL, CSV, strlen(CSV));
+    EXPECT_STATUS(s, r, 200);
+    j = EXPECT_JSON(s, r);
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "content_index"), 2);
+    SRV_ASSERT_EQ_INT(s, serve_json_int(j, "accept_index"), 0);
     json_decref(j);
     http_response_free(r);
 

@@ -1,7 +1,8 @@
 /*
  * test_serve_batch_mme.c: `optml serve` for batch transform
  * (GET /execution-parameters and its variables), model.tar.gz unpacking,
- * and multi-model mode (POST/GET/DELETE /models, invoke, 409, 404, 507).
+ * and multi-model mode (POST/GET/DELETE /models, invoke, 409, 404, 422 for a
+ * model that cannot be loaded, 507).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -123,7 +124,7 @@ TEST(serve_mme_load_list_invoke_unload)
     EXPECT_STATUS(s, r, 200);
     http_response_free(r);
     r = load_model(s, "a", dir_a);
-    EXPECT_JSON_ERROR(s, r, 409, NULL);
+    EXPECT_JSON_ERROR(s, r, 409, "model 'a' is already loaded");
     http_response_free(r);
     r = load_model(s, "ghost", "/nonexistent/optml-test/models/ghost/model");
     SRV_ASSERT_R(s, r, r->status == 404 || r->status == 400);
@@ -235,6 +236,107 @@ TEST(serve_mme_model_over_memory_limit_is_507)
     EXPECT_STATUS(s, r, 200);
     http_response_free(r);
     r = serve_get(s, "/ping");
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+    serve_stop(s);
+}
+
+/* POST /models with a model that cannot be loaded: 422 naming what is wrong;
+ * the name stays free; the server stays healthy. */
+static void check_unloadable(struct served *s, const char *name, const char *dir, const char *why)
+{
+    struct http_response *r = load_model(s, name, dir);
+    EXPECT_JSON_ERROR(s, r, 422, why);
+    http_response_free(r);
+    r = serve_get(s, strf("/models/%s", name));
+    EXPECT_JSON_ERROR(s, r, 404, NULL);
+    http_response_free(r);
+    r = serve_invoke_at(s, strf("/models/%s/invoke", name), "text/csv", "application/json", NULL, CSV,
+                        strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, NULL);
+    http_response_free(r);
+    r = serve_get(s, "/ping");
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+}
+
+TEST(serve_mme_model_that_cannot_load_is_422)
+{
+    char *base = serve_trained_tree();
+    /* A damaged model file. */
+    char *corrupt = mme_model_dir(base, "corrupt");
+    char *path = path_join(corrupt, "echo.model");
+    size_t n;
+    char *data = read_file(path, &n);
+    ASSERT(data && n > 0);
+    data[n - 1] ^= 0x20;
+    write_file(corrupt, "echo.model", data, n);
+    free(data);
+    /* No model file at all. */
+    char *empty = strf("%s/models/empty/model", base);
+    mkdirs(empty);
+    /* A model.tar.gz that is not an archive. */
+    char *badtar = strf("%s/models/badtar/model", base);
+    mkdirs(badtar);
+    write_file(badtar, "model.tar.gz", "this is not gzip", (size_t)-1);
+    char *good = mme_model_dir(base, "good");
+
+    const char *env[] = {"SAGEMAKER_MULTI_MODEL=true", NULL};
+    struct served *s = serve_start_ready(base, env);
+    check_unloadable(s, "corrupt", corrupt, "checksum");
+    check_unloadable(s, "empty", empty, "does not exist");
+    check_unloadable(s, "badtar", badtar, "model archive");
+    /* A failed name can be loaded again from a good model. */
+    struct http_response *r = load_model(s, "corrupt", good);
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models/corrupt/invoke", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+    serve_stop(s);
+    free(path);
+}
+
+/* The multi-model routes: methods, the trailing slash of /models, paths
+ * that are not a route, and /invocations pointing at the API. */
+TEST(serve_mme_routes_methods_and_paths)
+{
+    char *base = serve_trained_tree();
+    char *dir_a = mme_model_dir(base, "a");
+    const char *env[] = {"SAGEMAKER_MULTI_MODEL=true", NULL};
+    struct served *s = serve_start_ready(base, env);
+    struct http_response *r = load_model(s, "a", dir_a);
+    EXPECT_STATUS(s, r, 200);
+    http_response_free(r);
+
+    r = serve_get(s, "/models/");
+    EXPECT_STATUS(s, r, 200);
+    json_t *j = EXPECT_JSON(s, r);
+    SRV_ASSERT_EQ_INT(s, json_array_size(json_object_get(j, "models")), 1);
+    json_decref(j);
+    http_response_free(r);
+    r = serve_call(s, "DELETE", "/models", NULL);
+    EXPECT_JSON_ERROR(s, r, 405, "DELETE /models: use GET or POST");
+    http_response_free(r);
+    r = serve_call(s, "POST", "/models/a", "{}");
+    EXPECT_JSON_ERROR(s, r, 405, "POST /models/<name>: use GET or DELETE");
+    http_response_free(r);
+    r = serve_get(s, "/models/a/invoke");
+    EXPECT_JSON_ERROR(s, r, 405, "GET /models/<name>/invoke: use POST");
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models//invoke", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models/a/predict", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_get(s, "/models/a/invoke/more");
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_invoke(s, "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "POST /models/<name>/invoke");
+    http_response_free(r);
+    r = serve_get(s, "/execution-parameters");
     EXPECT_STATUS(s, r, 200);
     http_response_free(r);
     serve_stop(s);

@@ -29,13 +29,29 @@ TEST(serve_unknown_path_404_and_wrong_method_405)
     EXPECT_JSON_ERROR(s, r, 404, NULL);
     http_response_free(r);
     r = serve_get(s, "/invocations");
-    EXPECT_JSON_ERROR(s, r, 405, NULL);
+    EXPECT_JSON_ERROR(s, r, 405, "GET /invocations: use POST");
     http_response_free(r);
     r = serve_call(s, "POST", "/ping", "{}");
-    EXPECT_JSON_ERROR(s, r, 405, NULL);
+    EXPECT_JSON_ERROR(s, r, 405, "POST /ping: use GET or HEAD");
     http_response_free(r);
     r = serve_call(s, "PUT", "/invocations", "{}");
     EXPECT_JSON_ERROR(s, r, 405, NULL);
+    http_response_free(r);
+    r = serve_call(s, "POST", "/execution-parameters", "{}");
+    EXPECT_JSON_ERROR(s, r, 405, "use GET");
+    http_response_free(r);
+    /* Paths are exact; the multi-model API does not exist here. */
+    r = serve_get(s, "/ping/");
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_get(s, "/models");
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_invoke_at(s, "/models/model/invoke", "text/csv", "application/json", NULL, CSV, strlen(CSV));
+    EXPECT_JSON_ERROR(s, r, 404, "no such path");
+    http_response_free(r);
+    r = serve_call(s, "HEAD", "/ping", NULL);
+    EXPECT_STATUS(s, r, 200);
     http_response_free(r);
     serve_stop(s);
 }

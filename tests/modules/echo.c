@@ -5,9 +5,10 @@
  * from the newest checkpoint, honours the stop flag, and writes a model file
  * whose text says what it saw.  Hyperparameters let tests make it slow
  * (`sleep_ms`) or fail (`fail`).  It serves a trivial prediction so the
- * model-file reader is exercised too.  Its hyperparameters are not bound (no
- * config struct): it reads them by name with optml_hp_*, as modules did
- * before API 4.
+ * model-file reader is exercised too; its JSON answer names the media type
+ * indexes and parameters the runtime handed it.  Its hyperparameters are
+ * not bound (no config struct): it reads them by name with optml_hp_*, as
+ * modules did before API 4.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -196,6 +197,20 @@ static optml_status echo_load(optml_ctx *ctx, const char *dir, void **out)
     return OPTML_OK;
 }
 
+/* The served media types, by index (the module table's lists). */
+enum echo_in { ECHO_IN_JSON, ECHO_IN_CSV, ECHO_IN_JSONLINES, ECHO_IN_PROTOBUF, ECHO_N_IN };
+enum echo_out { ECHO_OUT_JSON, ECHO_OUT_JSONLINES, ECHO_N_OUT };
+static const char *const req_types[ECHO_N_IN + 1] = {
+    [ECHO_IN_JSON] = "application/json",
+    [ECHO_IN_CSV] = "text/csv",
+    [ECHO_IN_JSONLINES] = "application/jsonlines",
+    [ECHO_IN_PROTOBUF] = "application/x-recordio-protobuf",
+};
+static const char *const resp_types[ECHO_N_OUT + 1] = {
+    [ECHO_OUT_JSON] = "application/json",
+    [ECHO_OUT_JSONLINES] = "application/jsonlines",
+};
+
 /* Custom attributes drive the test behaviours: "sleep_ms=N" works for N ms
  * in 10 ms slices and gives up when optml_should_stop() says the deadline
  * passed; "fail=1" is a module failure; "echo=1" returns the attributes. */
@@ -219,22 +234,27 @@ static optml_status echo_predict(optml_ctx *ctx, const void *model, const struct
         return optml_error(ctx, OPTML_E_INTERNAL, "echo was asked to fail");
     if (attr_value(attrs, "echo="))
         optml_response_set_custom_attributes(resp, attrs);
-    const char *type = req->content_type.type;
-    int json_body = strcmp(type, "application/json") == 0;
+    if ((unsigned)req->content_index >= ECHO_N_IN || (unsigned)req->accept_index >= ECHO_N_OUT ||
+        strcmp(req->content_type.type, req_types[req->content_index]) != 0 ||
+        strcmp(req->accept.type, resp_types[req->accept_index]) != 0)
+        return optml_error(ctx, OPTML_E_INTERNAL, "echo got indexes %d, %d for %s, %s", req->content_index,
+                           req->accept_index, req->content_type.type, req->accept.type);
+    int json_body = req->content_index == ECHO_IN_JSON;
     if (json_body && (req->len == 0 || (req->body[0] != '{' && req->body[0] != '[')))
         return optml_error(ctx, OPTML_E_CLIENT, "malformed JSON at byte 0");
-    enum optml_framing framing = json_body ? OPTML_FRAME_FILE
-                                 : strstr(type, "recordio") ? OPTML_FRAME_RECORDIO : OPTML_FRAME_LINES;
+    enum optml_framing framing = json_body                                 ? OPTML_FRAME_FILE
+                                 : req->content_index == ECHO_IN_PROTOBUF ? OPTML_FRAME_RECORDIO
+                                                                          : OPTML_FRAME_LINES;
     optml_reader *r = NULL;
     optml_status s = optml_memory_open(ctx, req->body, req->len, framing, &r);
     if (s != OPTML_OK)
         return s;
-    int lines = strcmp(req->accept.type, "application/jsonlines") == 0;
+    int lines = req->accept_index == ECHO_OUT_JSONLINES;
     if (!lines)
-        s = optml_response_printf(resp, "{\"model\": \"%.*s\", \"accept_params\": \"%s\", "
-                                  "\"content_type_params\": \"%s\", \"predictions\": [",
-                                  (int)strcspn(m->text, "\n"), m->text, req->accept.params,
-                                  req->content_type.params);
+        s = optml_response_printf(resp, "{\"model\": \"%.*s\", \"content_index\": %d, \"accept_index\": %d, "
+                                  "\"accept_params\": \"%s\", \"content_type_params\": \"%s\", \"predictions\": [",
+                                  (int)strcspn(m->text, "\n"), m->text, req->content_index, req->accept_index,
+                                  req->accept.params, req->content_type.params);
     struct optml_record rec;
     uint64_t n = 0;
     while (s == OPTML_OK && (s = optml_reader_next(r, &rec)) == OPTML_OK) {
@@ -254,10 +274,6 @@ static optml_status echo_predict(optml_ctx *ctx, const void *model, const struct
         return s;
     return lines ? OPTML_OK : optml_response_printf(resp, "]}");
 }
-
-static const char *const req_types[] = {"application/json", "text/csv", "application/jsonlines",
-                                        "application/x-recordio-protobuf", NULL};
-static const char *const resp_types[] = {"application/json", "application/jsonlines", NULL};
 
 OPTML_MODULE(.name = "echo", .version = "1.0.0", .model_format_version = 1,
              .description = "test module: counts and hashes records",

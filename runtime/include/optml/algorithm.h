@@ -70,7 +70,11 @@ extern "C" {
  * OPTML_STATUS_MAP(XX): XX(NAME, http status, failure kind, description).
  * Failure kind decides how training reports it: 'C' is a ClientError (the
  * user's input is wrong, exit code 2), 'A' an AlgorithmError (our fault, exit
- * code 1), '-' not a failure.
+ * code 1), '-' not a failure.  The server answers every status with the HTTP
+ * code given here (a status under 400 that still ends a request is 500).
+ * E_MODEL is 422: the model the client pointed at (the multi-model API's
+ * POST /models) is missing, corrupt or incompatible; the request itself was
+ * well formed.
  */
 #define OPTML_STATUS_MAP(XX)                                                   \
     XX(OK,                 200, '-', "ok")                                     \
@@ -81,7 +85,8 @@ extern "C" {
     XX(E_NOT_ACCEPTABLE,   406, 'C', "unsupported accept type")                \
     XX(E_TOO_LARGE,        413, 'C', "payload too large")                      \
     XX(E_NOT_FOUND,        404, 'C', "not found")                              \
-    XX(E_MODEL,            500, 'C', "model file is missing, corrupt or incompatible") \
+    XX(E_CONFLICT,         409, 'C', "conflicts with what exists (e.g. a model of that name is loaded)") \
+    XX(E_MODEL,            422, 'C', "model file is missing, corrupt or incompatible") \
     XX(E_TIMEOUT,          504, 'A', "timed out")                              \
     XX(E_NOMEM,            507, 'A', "out of memory")                          \
     XX(E_IO,               500, 'A', "I/O error")                              \
@@ -550,11 +555,19 @@ struct optml_media {
 int optml_media_param(const struct optml_media *m, const char *name,
                       char *buf, size_t bufsize);
 
+/* One request.  The runtime negotiates Content-Type and Accept once, against
+ * the module's request_types and response_types, and hands predict the
+ * position of each in those arrays: a module switches on content_index and
+ * accept_index (named by an enum in the order of its arrays), never on the
+ * type's text.  The parameters the client sent with each type ("verbose=1")
+ * stay in content_type.params and accept.params (optml_media_param). */
 struct optml_request {
     const unsigned char *body;
     size_t len;
-    struct optml_media content_type;  /* negotiated against request_types */
-    struct optml_media accept;        /* negotiated against response_types */
+    int content_index;                /* request_types[content_index] was negotiated */
+    int accept_index;                 /* response_types[accept_index] was negotiated */
+    struct optml_media content_type;  /* .type is request_types[content_index] */
+    struct optml_media accept;        /* .type is response_types[accept_index] */
     const char *custom_attributes;    /* X-Amzn-SageMaker-Custom-Attributes or NULL */
 };
 
@@ -594,8 +607,13 @@ struct optml_algorithm {
     const struct optml_channel_decl *channels;
     size_t n_channels;
 
-    /* Serving: NULL-terminated media types accepted in requests and produced
-     * in responses; `default_accept` is used when Accept is absent or * / *. */
+    /* Serving: NULL-terminated media types (lower case, no parameters)
+     * accepted in requests and produced in responses; predict receives the
+     * index of the negotiated entry of each (struct optml_request).  Build
+     * them with designated initializers from an enum, [MY_IN_CSV] =
+     * "text/csv", so the indexes cannot drift.  `default_accept`, used when
+     * Accept is absent or * / *, must be one of response_types (NULL: the
+     * first); a module that serves declares at least one type of each. */
     const char *const *request_types;
     const char *const *response_types;
     const char *default_accept;

@@ -177,6 +177,33 @@ static struct ll_model *test_model(enum ll_predictor type)
     return m;
 }
 
+/* Index of `type` in a module's NULL-terminated list, or -1. */
+static int type_index(const char *const *types, const char *type)
+{
+    for (int i = 0; types[i]; i++)
+        if (strcmp(types[i], type) == 0)
+            return i;
+    return -1;
+}
+
+/* The served types: every enum value names a distinct type, in order. */
+TEST(ll_media_type_lists_follow_the_enums)
+{
+    ASSERT_EQ_STR(ll_request_types[LL_IN_CSV], "text/csv");
+    ASSERT_EQ_STR(ll_request_types[LL_IN_PROTOBUF], "application/x-recordio-protobuf");
+    ASSERT_EQ_STR(ll_response_types[LL_OUT_JSONLINES], "application/jsonlines");
+    for (int i = 0; i < LL_N_IN; i++) {
+        ASSERT(ll_request_types[i] != NULL);
+        ASSERT_EQ_INT(type_index(ll_request_types, ll_request_types[i]), i);
+    }
+    ASSERT(ll_request_types[LL_N_IN] == NULL);
+    for (int i = 0; i < LL_N_OUT; i++) {
+        ASSERT(ll_response_types[i] != NULL);
+        ASSERT_EQ_INT(type_index(ll_response_types, ll_response_types[i]), i);
+    }
+    ASSERT(ll_response_types[LL_N_OUT] == NULL);
+}
+
 /* Run predict; returns the status, the body in *body (malloc'd). */
 static optml_status predict(const struct ll_model *m, const char *ctype, const char *accept, const void *body,
                             size_t len, char **out, size_t *out_len, char *err, size_t errsz)
@@ -185,7 +212,10 @@ static optml_status predict(const struct ll_model *m, const char *ctype, const c
     module_ctx_init(&mc, &LL_ALG, NULL, NULL);
     struct optml_response resp;
     rt_response_init(&resp);
-    struct optml_request req = {.body = body, .len = len, .content_type = {ctype, ""}, .accept = {accept, ""}};
+    struct optml_request req = {.body = body, .len = len,
+                                .content_index = type_index(ll_request_types, ctype),
+                                .accept_index = type_index(ll_response_types, accept),
+                                .content_type = {ctype, ""}, .accept = {accept, ""}};
     optml_status s = ll_predict(&mc.ctx, m, &req, &resp);
     *out = malloc(resp.len + 1);
     memcpy(*out, resp.body ? resp.body : "", resp.len);

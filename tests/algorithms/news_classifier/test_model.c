@@ -426,6 +426,33 @@ TEST(news_model_probs_are_a_softmax_with_temperature)
 
 /* ------------------------------------------------------------ requests */
 
+/* Index of `type` in a module's NULL-terminated list, or -1. */
+static int type_index(const char *const *types, const char *type)
+{
+    for (int i = 0; types[i]; i++)
+        if (strcmp(types[i], type) == 0)
+            return i;
+    return -1;
+}
+
+/* The served types: every enum value names a distinct type, in order. */
+TEST(news_media_type_lists_follow_the_enums)
+{
+    ASSERT_EQ_STR(nc_request_types[NC_IN_JSON], "application/json");
+    ASSERT_EQ_STR(nc_request_types[NC_IN_TEXT], "text/plain");
+    ASSERT_EQ_STR(nc_response_types[NC_OUT_JSONLINES], "application/jsonlines");
+    for (int i = 0; i < NC_N_IN; i++) {
+        ASSERT(nc_request_types[i] != NULL);
+        ASSERT_EQ_INT(type_index(nc_request_types, nc_request_types[i]), i);
+    }
+    ASSERT(nc_request_types[NC_N_IN] == NULL);
+    for (int i = 0; i < NC_N_OUT; i++) {
+        ASSERT(nc_response_types[i] != NULL);
+        ASSERT_EQ_INT(type_index(nc_response_types, nc_response_types[i]), i);
+    }
+    ASSERT(nc_response_types[NC_N_OUT] == NULL);
+}
+
 static optml_status req(const char *ctype, const char *aparams, const char *body, size_t len, struct nc_inputs *in,
                         char *msg, size_t msgsz)
 {
@@ -434,6 +461,8 @@ static optml_status req(const char *ctype, const char *aparams, const char *body
     struct optml_request r = {
         .body = (const unsigned char *)body,
         .len = len,
+        .content_index = type_index(nc_request_types, ctype),
+        .accept_index = NC_OUT_JSON,
         .content_type = {ctype, ""},
         .accept = {"application/json", aparams ? aparams : ""},
     };

@@ -339,6 +339,65 @@ TEST(config_read_file)
     free(dir);
 }
 
+/* What rt_config_load_file handed its parser. */
+struct seen {
+    int calls;
+    int was_null;
+    char text[64];
+    size_t len;
+    optml_status answer;
+};
+
+static optml_status remember(optml_ctx *ctx, const char *text, size_t len, void *arg)
+{
+    struct seen *s = arg;
+    s->calls++;
+    s->was_null = text == NULL;
+    snprintf(s->text, sizeof(s->text), "%s", text ? text : "");
+    s->len = len;
+    return s->answer == OPTML_OK ? OPTML_OK : optml_error(ctx, s->answer, "parser said no");
+}
+
+TEST(config_load_file_hands_the_text_or_null_to_the_parser)
+{
+    char *dir = tmpdir_new();
+    write_file(dir, "resourceConfig.json", "{\"current_host\": \"algo-2\"}", (size_t)-1);
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+
+    struct seen s = {0};
+    ASSERT_EQ_INT(rt_config_load_file(&ctx, dir, "resourceconfig.json", 1, remember, &s), OPTML_OK);
+    ASSERT_EQ_INT(s.calls, 1);
+    ASSERT(!s.was_null);
+    ASSERT_EQ_STR(s.text, "{\"current_host\": \"algo-2\"}");
+    ASSERT_EQ_INT(s.len, strlen(s.text));
+
+    /* Case-sensitive: missing, so the parser sees NULL. */
+    memset(&s, 0, sizeof(s));
+    ASSERT_EQ_INT(rt_config_load_file(&ctx, dir, "resourceconfig.json", 0, remember, &s), OPTML_OK);
+    ASSERT_EQ_INT(s.calls, 1);
+    ASSERT(s.was_null);
+    ASSERT_EQ_INT(s.len, 0);
+    ASSERT_EQ_STR(ctx.errmsg, "");
+
+    /* The parser's status comes back. */
+    memset(&s, 0, sizeof(s));
+    s.answer = OPTML_E_CLIENT;
+    ASSERT_EQ_INT(rt_config_load_file(&ctx, dir, "resourceconfig.json", 1, remember, &s), OPTML_E_CLIENT);
+    ASSERT_EQ_STR(ctx.errmsg, "parser said no");
+
+    /* A read error is returned without calling the parser. */
+    rt_ctx_init(&ctx);
+    char *sub = path_join(dir, "hyperparameters.json");
+    mkdirs(sub);
+    memset(&s, 0, sizeof(s));
+    ASSERT(rt_config_load_file(&ctx, dir, "hyperparameters.json", 0, remember, &s) != OPTML_OK);
+    ASSERT_EQ_INT(s.calls, 0);
+    ASSERT(ctx.errmsg[0] != 0);
+    free(sub);
+    free(dir);
+}
+
 TEST(config_read_file_refuses_big_and_special)
 {
     char *dir = tmpdir_new();
