@@ -141,6 +141,15 @@ $(BUILD)/lib/optml/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(MODULE_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MODULE_LIBS)
 
+# echo.c also built against the frozen 4.0 header: a module of an older
+# minor version must keep loading (tests/modules/api-4.0/).
+FROZEN_API   := 4.0
+TEST_MODULES += $(BUILD)/tests/modules/api-$(FROZEN_API)/echo.so
+$(BUILD)/tests/modules/api-$(FROZEN_API)/echo.so: tests/modules/echo.c tests/modules/api-$(FROZEN_API)/optml/algorithm.h algorithms/module.map
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (API $(FROZEN_API) header)"
+	@$(CC) $(CFLAGS_ALL) -Itests/modules/api-$(FROZEN_API) -MF $(@:.so=.d) -o $@ $< $(MODULE_LDFLAGS)
+
 # Modules that exist only for the tests link nothing shared.
 $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o algorithms/module.map
 	@mkdir -p $(dir $@)

@@ -87,7 +87,7 @@ static void print_modules(int details)
             const char *want = getenv("OPTML_ALGORITHM");
             int chosen = l.n == 1 || (want && strcmp(want, l.names[i]) == 0);
             print_module(m.alg, details && chosen);
-            free(m.path); /* the library stays loaded; see train.c */
+            rt_module_release(&m);
         } else {
             printf("  %-20s (cannot load: %s)\n", l.names[i], ctx.errmsg);
         }

@@ -253,11 +253,17 @@ optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *
     return OPTML_OK;
 }
 
-void rt_module_unload(struct rt_module *m)
+void rt_module_release(struct rt_module *m)
 {
     free((void *)m->alg);
-    if (m->handle)
-        dlclose(m->handle);
     free(m->path);
     memset(m, 0, sizeof(*m));
+}
+
+void rt_module_unload(struct rt_module *m)
+{
+    void *h = m->handle;
+    rt_module_release(m);
+    if (h)
+        dlclose(h);
 }

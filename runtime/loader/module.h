@@ -41,6 +41,11 @@ optml_status rt_module_accept_table(optml_ctx *ctx, const char *path, const stru
                                     struct optml_algorithm **copy);
 /* dlopen `path`, check its API version and declarations. */
 optml_status rt_module_load(optml_ctx *ctx, const char *path, struct rt_module *out);
+/* Free the runtime's copy of the table and the path; the library stays
+ * loaded (threads it started, such as OpenBLAS's pool, may still run its
+ * code until the process exits). */
+void rt_module_release(struct rt_module *m);
+/* rt_module_release, then dlclose. */
 void rt_module_unload(struct rt_module *m);
 
 #endif

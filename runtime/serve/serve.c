@@ -233,6 +233,7 @@ int rt_serve_main(void)
     struct rt_server srv;
     memset(&srv, 0, sizeof(srv));
     struct rt_module mod;
+    memset(&mod, 0, sizeof(mod));
     struct rt_paths paths;
     memset(&paths, 0, sizeof(paths));
     pthread_t loader;
@@ -243,6 +244,9 @@ int rt_serve_main(void)
         s = rt_module_find(&ctx, &mod);
     if (s == OPTML_OK) {
         srv.alg = ctx.alg = mod.alg;
+        rt_log(OPTML_LOG_INFO, "optml %s: serving with module %s %s (%s, module API %d.%d)", OPTML_VERSION,
+               mod.alg->name, mod.alg->version ? mod.alg->version : "", mod.path, mod.alg->api_version,
+               mod.alg->api_minor);
         s = rt_serve_config_from_env(&ctx, mod.alg, &srv.cfg);
     }
     if (s == OPTML_OK && (!mod.alg->model_load || !mod.alg->predict))
@@ -253,6 +257,7 @@ int rt_serve_main(void)
     if (s != OPTML_OK) {
         rt_log(OPTML_LOG_ERROR, "%s: %s", rt_status_failure_prefix(s), ctx.errmsg);
         rt_paths_free(&paths);
+        rt_module_release(&mod);
         return rt_status_exit_code(s);
     }
     one_blas_thread_per_worker();
@@ -305,7 +310,7 @@ int rt_serve_main(void)
     rt_pool_free(srv.pool);
     rt_models_deinit(&srv.models);
     rt_paths_free(&paths);
-    free(mod.path);
+    rt_module_release(&mod); /* the library itself stays loaded */
     rt_log(OPTML_LOG_INFO, "Server stopped");
     return code;
 }

@@ -297,9 +297,9 @@ static optml_status prepare(optml_ctx *ctx, struct rt_job *job, struct rt_module
     if (s != OPTML_OK)
         return s;
     job->alg = ctx->alg = mod->alg;
-    rt_log(OPTML_LOG_INFO, "optml %s: training with module %s %s (%s), base directory %s",
-           OPTML_VERSION, mod->alg->name, mod->alg->version ? mod->alg->version : "",
-           mod->path, job->paths.base);
+    rt_log(OPTML_LOG_INFO, "optml %s: training with module %s %s (%s, module API %d.%d), base directory %s",
+           OPTML_VERSION, mod->alg->name, mod->alg->version ? mod->alg->version : "", mod->path,
+           mod->alg->api_version, mod->alg->api_minor, job->paths.base);
     if ((s = load_hyperparameters(ctx, job)) != OPTML_OK)
         return s;
     if ((s = load_resource_config(ctx, job)) != OPTML_OK)
@@ -340,8 +340,6 @@ int rt_train_main(void)
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
     job_free(&job);
-    /* The module stays loaded: threads it started (OpenBLAS's pool) may
-     * still run its code until the process exits. */
-    free(mod.path);
+    rt_module_release(&mod); /* the library itself stays loaded */
     return code;
 }

@@ -15,6 +15,7 @@
 
 #include <optml/algorithm.h>
 
+#include "serve_helpers.h"
 #include "support/harness.h"
 #include "train_helpers.h"
 
@@ -134,4 +135,23 @@ TEST(train_symlink_finds_the_only_module_next_to_the_executable)
     }
     ASSERT_EQ_INT(wait_exit(pid, 30, NULL), 0);
     ASSERT_CONTAINS(tree_file(base, "model/model.json"), "records=2");
+}
+
+/* A module built against the frozen API 4.0 header (echo.c, built a second
+ * time with tests/modules/api-4.0/) trains and serves in this runtime,
+ * whatever minor version the runtime has reached. */
+TEST(module_built_against_api_4_0_trains_and_serves)
+{
+    char *base = serve_trained_tree();
+    char *mods = strf("OPTML_MODULE_PATH=%s/tests/modules/api-4.0", build_dir());
+    const char *extra[] = {mods, NULL};
+    struct run_result r = train_echo(base, extra);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "api-4.0/echo.so");
+    ASSERT(tree_has(base, "model/echo.model"));
+    struct served *s = serve_start_ready(base, extra);
+    struct http_response *resp = serve_invoke(s, "text/csv", "application/json", NULL, "1,2\n", 4);
+    expect_status_(s, resp, 200, __FILE__, __LINE__);
+    ASSERT_CONTAINS(serve_log_text(s), "api-4.0/echo.so, module API 4.0)");
+    serve_stop(s);
 }
