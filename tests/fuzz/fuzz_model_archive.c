@@ -1,6 +1,6 @@
 /*
  * fuzz_model_archive.c: libFuzzer target for model.tar.gz extraction
- * (runtime/model_archive.c).  Each input is extracted with
+ * (runtime/artifact/model_archive.c).  Each input is extracted with
  * rt_model_archive_extract_memory() into a fresh mkdtemp directory with a
  * 1 MiB limit, then the directory is removed.  Checked: the status is OK or
  * an error with a message; a failure leaves the directory empty (no partial

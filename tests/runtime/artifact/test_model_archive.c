@@ -1,5 +1,5 @@
 /*
- * test_model_archive.c: model.tar.gz extraction (runtime/model_archive.c):
+ * test_model_archive.c: model.tar.gz extraction (runtime/artifact/model_archive.c):
  * a normal archive, rt_model_dir_prepare in a writable, read-only and mixed
  * directory, every refused kind of entry (each leaving nothing behind in or
  * outside the destination), size and entry limits, lying headers, damaged

@@ -1,5 +1,5 @@
 /*
- * test_config.c: runtime/config.c: inputdataconfig.json (parse and
+ * test_config.c: runtime/config/config.c: inputdataconfig.json (parse and
  * discovery), resourceconfig.json, checkpointconfig.json and the shared file
  * reader, with the error messages users see.
  */

@@ -1,5 +1,5 @@
 /*
- * test_hparams.c: runtime/hparams.c: the declaration-table check, parsing of
+ * test_hparams.c: runtime/config/hparams.c: the declaration-table check, parsing of
  * hyperparameters.json (types, ranges, defaults, double encoding, reserved
  * keys, errors and their messages), the shape hash, the echo lines and the
  * public optml_hp_* accessors.  The module tables are built here.

@@ -1,6 +1,6 @@
 /*
  * test_media.c: rt_media_parse (type/params split) and optml_media_param
- * (parameter lookup) from runtime/media.c.
+ * (parameter lookup) from runtime/core/media.c.
  */
 #include "support/harness.h"
 #include "core/media.h"

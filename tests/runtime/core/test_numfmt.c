@@ -1,5 +1,5 @@
 /*
- * test_numfmt.c: runtime/numfmt.c, the text of numbers in JSON responses
+ * test_numfmt.c: runtime/core/numfmt.c, the text of numbers in JSON responses
  * and metric lines: the shortest "%.{12..17}g" that reads back as the
  * value, checked against the plain search over every precision on random
  * doubles of every kind (any bits, floats widened, integers, decimals,

@@ -1,5 +1,5 @@
 /*
- * test_channel.c: runtime/channel.c: channel set-up and accessors, File-mode
+ * test_channel.c: runtime/data/channel.c: channel set-up and accessors, File-mode
  * listing (nested, sorted in byte order, hidden entries, symlinks, loops,
  * non-regular files), reading a File-mode channel (sources, numbering,
  * gzip files, progress to 1.0, errors naming the file), optml_file_open, and

@@ -1,5 +1,5 @@
 /*
- * test_framing.c: runtime/framing.c over memory streams: lines (\n, \r\n,
+ * test_framing.c: runtime/data/framing.c over memory streams: lines (\n, \r\n,
  * empty lines, no final newline, numbers and offsets, long lines, the limit),
  * RecordIO (whole, padding, fragments with the magic re-inserted, wrong
  * magic, huge claimed lengths, truncation), TFRecord (round trip, both CRCs,

@@ -1,5 +1,5 @@
 /*
- * test_stream.c: runtime/stream.c: gzip detection and inflation under every
+ * test_stream.c: runtime/data/stream.c: gzip detection and inflation under every
  * framing, concatenated members, zero padding, trailing garbage, gzip that
  * ends early or is corrupt, segments of several files (records never span
  * them), RecordIO-wrapped file descriptors (objects as segments, fragments,
