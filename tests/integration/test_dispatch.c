@@ -155,3 +155,31 @@ TEST(module_built_against_api_4_0_trains_and_serves)
     ASSERT_CONTAINS(serve_log_text(s), "api-4.0/echo.so, module API 4.0)");
     serve_stop(s);
 }
+
+/* The minimal module of algorithms/README.md ("Writing a module") compiles
+ * with the command the README gives and trains: the guide stays true. */
+TEST_TIMEOUT(readme_minimal_module_builds_and_trains, 60)
+{
+    char *readme = read_file("algorithms/README.md", NULL);
+    ASSERT(readme != NULL);
+    char *start = strstr(readme, "A minimal module (API 4):");
+    ASSERT(start != NULL);
+    char *code = strstr(start, "```c\n");
+    ASSERT(code != NULL);
+    code += 5;
+    char *end = strstr(code, "```");
+    ASSERT(end != NULL);
+    char *dir = tmpdir_new();
+    write_file(dir, "my_algo.c", code, (size_t)(end - code));
+    char *cmd = strf("cc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -shared -fPIC -Iruntime/include "
+                     "-o %s/my-algo.so %s/my_algo.c", dir, dir);
+    ASSERT_EQ_INT(system(cmd), 0);
+    char *base = optml_tree_new("{\"epochs\": \"2\", \"optimizer\": \"sgd\"}");
+    write_file(base, "input/data/train/a.csv", "1,2\n3,4\n", (size_t)-1);
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), strf("OPTML_MODULE_PATH=%s", dir), NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 30);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "Final configuration: {\"epochs\":\"2\",\"learning-rate\":\"0.01\",\"optimizer\":\"sgd\"}");
+    ASSERT(tree_has(base, "model/model.bin"));
+}
