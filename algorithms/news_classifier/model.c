@@ -10,11 +10,15 @@
  *             E[n_used * (dim ? dim : k)], W[dim * k], b[k];
  *             u32 fid[n_used] (a permutation: the feature id of used[i])
  *   workshop: u32 max_words, max_len, emb_dim, units, n_words, the words
- *             (ids 1..n_words, u32 length + bytes);
- *             f32 emb[max_words * emb_dim], W1[max_len * emb_dim * units],
- *             b1[units], W2[units * k], b2[k]
+ *             (ids 1..n_words, u32 length + bytes); then, to the end, the
+ *             network's parameter block as nn_params_save writes it (no
+ *             optimizer state): "embedding" (max_words, emb_dim),
+ *             "dense_1.kernel" (max_len * emb_dim, units), "dense_1.bias"
+ *             (units), "dense_2.kernel" (units, k), "dense_2.bias" (k)
+ * (format 1 had the five arrays bare after the words).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +60,36 @@ void nc_model_free(struct nc_model *m)
     free(m->W);
     free(m->b);
     nc_vocab_free(&m->vocab);
-    free(m->emb);
-    free(m->W1);
-    free(m->b1);
-    free(m->W2);
-    free(m->b2);
+    nn_params_free(&m->net); /* emb, W1, b1, W2, b2 are views into it */
     memset(m, 0, sizeof(*m));
+}
+
+int nc_workshop_declare(struct nc_model *m, unsigned emb_flags, char *err, size_t errsz)
+{
+    const struct nn_param_opts emb = {1.0f, 0.0f, emb_flags};
+    const size_t in = (size_t)m->max_len * m->emb_dim;
+    int rc;
+    nn_params_free(&m->net);
+    if ((rc = nn_params_add(&m->net, "embedding", 2, (size_t[]){m->max_words, m->emb_dim}, &emb, err, errsz)) < 0 ||
+        (rc = nn_params_add(&m->net, "dense_1.kernel", 2, (size_t[]){in, m->units}, NULL, err, errsz)) < 0 ||
+        (rc = nn_params_add(&m->net, "dense_1.bias", 1, (size_t[]){m->units}, NN_PARAM_BIAS, err, errsz)) < 0 ||
+        (rc = nn_params_add(&m->net, "dense_2.kernel", 2, (size_t[]){m->units, m->k}, NULL, err, errsz)) < 0 ||
+        (rc = nn_params_add(&m->net, "dense_2.bias", 1, (size_t[]){m->k}, NN_PARAM_BIAS, err, errsz)) < 0)
+        return rc;
+    return 0;
+}
+
+int nc_workshop_alloc(struct nc_model *m, unsigned what, enum optim_kind kind, char *err, size_t errsz)
+{
+    int rc = nn_params_alloc(&m->net, what, kind, err, errsz);
+    if (rc != 0)
+        return rc;
+    m->emb = nn_params_view(&m->net, NC_WS_EMB).w;
+    m->W1 = nn_params_view(&m->net, NC_WS_W1).w;
+    m->b1 = nn_params_view(&m->net, NC_WS_B1).w;
+    m->W2 = nn_params_view(&m->net, NC_WS_W2).w;
+    m->b2 = nn_params_view(&m->net, NC_WS_B2).w;
+    return 0;
 }
 
 /* ------------------------------------------------------------- writer */
@@ -140,11 +168,13 @@ int nc_model_encode(const struct nc_model *m, unsigned char **buf, size_t *len)
         wu32(&w, (uint32_t)m->vocab.n_kept);
         for (size_t i = 1; i <= m->vocab.n_kept; i++)
             wstr(&w, m->vocab.words[i]);
-        wput(&w, m->emb, (size_t)m->max_words * m->emb_dim * 4);
-        wput(&w, m->W1, (size_t)m->max_len * m->emb_dim * m->units * 4);
-        wput(&w, m->b1, (size_t)m->units * 4);
-        wput(&w, m->W2, (size_t)m->units * m->k * 4);
-        wput(&w, m->b2, (size_t)m->k * 4);
+        if (!w.oom) { /* the parameter block appends to the same buffer */
+            struct nn_buf nb = {w.p, w.len, w.cap};
+            w.oom = nn_params_save(&m->net, 0, &nb, NULL, 0) != NN_PARAMS_OK;
+            w.p = nb.data;
+            w.len = nb.len;
+            w.cap = nb.cap;
+        }
     }
     if (w.oom) {
         free(w.p);
@@ -250,12 +280,22 @@ static optml_status decode_workshop(optml_ctx *ctx, struct rbuf *r, struct nc_mo
             nc_strmap_put(&m->vocab.index, m->vocab.words[i], strlen(m->vocab.words[i]), i, NULL) != 1)
             return bad(ctx, m, "vocabulary truncated or repeated");
     }
-    m->emb = rfloats(r, (uint64_t)m->max_words * m->emb_dim);
-    m->W1 = rfloats(r, in * m->units);
-    m->b1 = rfloats(r, m->units);
-    m->W2 = rfloats(r, (uint64_t)m->units * m->k);
-    m->b2 = rfloats(r, m->k);
-    return r->bad ? bad(ctx, m, "workshop weights truncated or not finite") : OPTML_OK;
+    /* the parameter block: all that is left, checked for size before the
+     * allocation, then validated in full by nn_params_load */
+    char err[256], what[300];
+    if (nc_workshop_declare(m, 0, err, sizeof(err)) != 0)
+        return bad(ctx, m, "out of memory");
+    const size_t need = nn_params_save_size(&m->net, 0), left = r->len - r->pos;
+    if (left != need)
+        return bad(ctx, m, left < need ? "workshop weights truncated" : "trailing bytes after the weights");
+    if (nc_workshop_alloc(m, 0, OPTIM_SGD, err, sizeof(err)) != 0)
+        return bad(ctx, m, "out of memory");
+    if (nn_params_load(&m->net, r->p + r->pos, left, 0, err, sizeof(err)) != 0) {
+        snprintf(what, sizeof(what), "workshop weights: %s", err);
+        return bad(ctx, m, what);
+    }
+    r->pos += left;
+    return OPTML_OK;
 }
 
 static optml_status decode_ngram(optml_ctx *ctx, struct rbuf *r, struct nc_model *m)

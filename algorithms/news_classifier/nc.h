@@ -18,8 +18,10 @@
 
 #include <optml/algorithm.h>
 
+#include "nn/params.h"
+
 #define NC_MODULE_NAME "news-classifier"
-#define NC_FORMAT_VERSION 1u
+#define NC_FORMAT_VERSION 2u   /* 2: the workshop network as a parameter block (nn/params.h) */
 #define NC_MAX_CLASSES 1024
 #define NC_MAX_TEXT 65536          /* bytes of one headline that are used */
 #define NC_MAX_FIELD_SPAN (1u << 20) /* a quoted field may not run past 1 MiB */
@@ -243,10 +245,20 @@ struct nc_model {
     /* workshop */
     struct nc_vocab vocab;
     uint32_t max_words, max_len, emb_dim, units;
-    float *emb;              /* max_words x emb_dim */
-    float *W1, *b1, *W2, *b2;
+    struct nn_params net;    /* the workshop network's tensors (nc_workshop_declare) */
+    float *emb;              /* max_words x emb_dim: views into net.param, */
+    float *W1, *b1, *W2, *b2; /* (max_len emb_dim) x units, units, units x k, k  (nc_workshop_alloc) */
 };
 void nc_model_free(struct nc_model *m);
+/* The workshop network's parameter block, from the sizes in m (max_words,
+ * max_len, emb_dim, units, k): declare its tensors in m->net ("embedding"
+ * with emb_flags, NN_PARAM_FROZEN or NN_PARAM_SPARSE or 0; "dense_1.kernel",
+ * "dense_1.bias", "dense_2.kernel", "dense_2.bias"), then allocate it (what,
+ * kind: see nn_params_alloc) and point m->emb, W1, b1, W2, b2 at the
+ * parameters.  0, or an enum nn_params_err with a message in err. */
+enum nc_workshop_tensor { NC_WS_EMB, NC_WS_W1, NC_WS_B1, NC_WS_W2, NC_WS_B2 }; /* handles in m->net */
+int nc_workshop_declare(struct nc_model *m, unsigned emb_flags, char *err, size_t errsz);
+int nc_workshop_alloc(struct nc_model *m, unsigned what, enum optim_kind kind, char *err, size_t errsz);
 /* Serialise to a malloc()ed buffer / parse one (bounds-checked; ClientError
  * E_MODEL on anything inconsistent). */
 int nc_model_encode(const struct nc_model *m, unsigned char **buf, size_t *len);

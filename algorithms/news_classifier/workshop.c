@@ -6,7 +6,10 @@
  * not), flatten, dense(dense_units, relu), dense(k, softmax), categorical
  * cross-entropy, RMSprop (Keras defaults: rho 0.9, eps 1e-7), minibatches
  * shuffled each epoch.  The embedding's RMSprop update touches only the
- * rows a batch uses, as TensorFlow's sparse apply does.
+ * rows a batch uses, as TensorFlow's sparse apply does.  The parameters,
+ * gradients and RMSprop state are one parameter block (nn/params.h,
+ * nc_workshop_declare): zeroed and stepped in one call each; the embedding
+ * is a sparse tensor there (updated row by row here) or, with GloVe, frozen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +30,6 @@ static double now_s(void)
 
 struct net_buf {
     float *x, *h, *z, *dz, *dh, *dx, *yf;
-    float *dW1, *db1, *dW2, *db2;
 };
 
 static void net_buf_free(struct net_buf *b)
@@ -39,10 +41,6 @@ static void net_buf_free(struct net_buf *b)
     free(b->dh);
     free(b->dx);
     free(b->yf);
-    free(b->dW1);
-    free(b->db1);
-    free(b->dW2);
-    free(b->db2);
 }
 
 static int net_buf_init(struct net_buf *b, size_t bs, size_t in, size_t units, size_t k)
@@ -55,13 +53,7 @@ static int net_buf_init(struct net_buf *b, size_t bs, size_t in, size_t units, s
     b->dh = malloc(bs * units * sizeof(float));
     b->dx = malloc(bs * in * sizeof(float));
     b->yf = malloc(bs * sizeof(float));
-    b->dW1 = malloc(in * units * sizeof(float));
-    b->db1 = malloc(units * sizeof(float));
-    b->dW2 = malloc(units * k * sizeof(float));
-    b->db2 = malloc(k * sizeof(float));
-    return b->x && b->h && b->z && b->dz && b->dh && b->dx && b->yf && b->dW1 && b->db1 && b->dW2 && b->db2
-               ? 0
-               : -1;
+    return b->x && b->h && b->z && b->dz && b->dh && b->dx && b->yf ? 0 : -1;
 }
 
 /* Forward n rows of ids (n x L) into logits b->z. */
@@ -110,32 +102,32 @@ static optml_status sequences(optml_ctx *ctx, const struct nc_model *m, const st
     return OPTML_OK;
 }
 
+/* The embedding's width into m->emb_dim and, with GloVe, its vectors into
+ * *E (max_words x emb_dim, malloc()ed; the caller copies them into the
+ * parameter block and frees them). */
 static optml_status init_embedding(optml_ctx *ctx, const struct nc_config *cfg, const char *const *glove,
-                                   size_t n_glove, struct nc_model *m, uint64_t *rng)
+                                   size_t n_glove, struct nc_model *m, float **E)
 {
     uint32_t dim = cfg->embedding_dim > 0 ? (uint32_t)cfg->embedding_dim : 0;
+    *E = NULL;
     if (n_glove == 0) {
         m->emb_dim = dim ? dim : 100;
-        m->emb = malloc((size_t)m->max_words * m->emb_dim * sizeof(float));
-        if (!m->emb)
-            return optml_error(ctx, OPTML_E_NOMEM, "out of memory for the embedding");
-        nn_init_uniform(m->emb, (size_t)m->max_words * m->emb_dim, -0.05f, 0.05f, rng);
         optml_log(ctx, OPTML_LOG_INFO, "No GloVe file in the training channel: the %u x %u embedding is learned",
                   m->max_words, m->emb_dim);
         return OPTML_OK;
     }
     struct nc_glove_stats gs = {0};
     uint32_t found = 0;
-    optml_status s = nc_glove_load(ctx, glove[0], &m->vocab, m->max_words, &found, &m->emb, &gs);
+    optml_status s = nc_glove_load(ctx, glove[0], &m->vocab, m->max_words, &found, E, &gs);
     if (s != OPTML_OK)
         return s;
-    if (!m->emb || found == 0)
+    if (!*E || found == 0)
         return optml_error(ctx, OPTML_E_CLIENT, "GloVe file %s has no vectors", glove[0]);
     if (dim && dim != found)
         return optml_error(ctx, OPTML_E_CLIENT, "embedding_dim is %u but the GloVe file %s has %u numbers per word",
                            dim, glove[0], found);
     m->emb_dim = found;
-    memset(m->emb, 0, found * sizeof(float)); /* row 0 (padding) is always zero */
+    memset(*E, 0, found * sizeof(float)); /* row 0 (padding) is always zero */
     optml_log(ctx, OPTML_LOG_INFO, "GloVe: %llu vectors of %u read, %llu of the %zu kept words found; embedding frozen",
               (unsigned long long)gs.lines, found, (unsigned long long)gs.matched, m->vocab.n_kept);
     return OPTML_OK;
@@ -186,20 +178,38 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
     printf("Shape of label tensor: (%zu, %u)\n", train->n + valid->n, m->k);
     printf("x_train shape:  (%zu, %u)\n", train->n, m->max_len);
     fflush(stdout);
-    if ((s = init_embedding(ctx, cfg, glove_paths, n_glove, m, &rng)) != OPTML_OK)
+    float *glove_E = NULL;
+    if ((s = init_embedding(ctx, cfg, glove_paths, n_glove, m, &glove_E)) != OPTML_OK) {
+        free(glove_E);
         return s;
+    }
     int trainable = n_glove == 0;
     size_t in = (size_t)m->max_len * m->emb_dim, K = m->k, U = m->units, L = m->max_len;
     size_t bs = (size_t)cfg->batch_size;
-    m->W1 = malloc(in * U * sizeof(float));
-    m->b1 = calloc(U, sizeof(float));
-    m->W2 = malloc(U * K * sizeof(float));
-    m->b2 = calloc(K, sizeof(float));
+    char err[256];
+    int rc = nc_workshop_declare(m, trainable ? NN_PARAM_SPARSE : NN_PARAM_FROZEN, err, sizeof(err));
+    if (rc == 0)
+        rc = nc_workshop_alloc(m, NN_PARAMS_GRADS | NN_PARAMS_OPTIM, OPTIM_RMSPROP, err, sizeof(err));
+    if (rc != 0) {
+        free(glove_E);
+        return optml_error(ctx, rc == NN_PARAMS_E_NOMEM ? OPTML_E_NOMEM : OPTML_E_INTERNAL,
+                           "the workshop network's parameters: %s", err);
+    }
+    /* the same draws in the same order as ever: embedding, W1, W2 */
+    if (glove_E) {
+        memcpy(m->emb, glove_E, (size_t)m->max_words * m->emb_dim * sizeof(float));
+        free(glove_E);
+    } else {
+        nn_init_uniform(m->emb, (size_t)m->max_words * m->emb_dim, -0.05f, 0.05f, &rng);
+    }
+    nn_init_glorot_uniform(m->W1, in, U, &rng);
+    nn_init_glorot_uniform(m->W2, U, K, &rng);
+    const struct nn_view vW1 = nn_params_view(&m->net, NC_WS_W1), vb1 = nn_params_view(&m->net, NC_WS_B1);
+    const struct nn_view vW2 = nn_params_view(&m->net, NC_WS_W2), vb2 = nn_params_view(&m->net, NC_WS_B2);
     uint32_t *seq_tr = NULL, *seq_va = NULL, *order = malloc((train->n ? train->n : 1) * sizeof(uint32_t));
     uint32_t *bids = malloc(bs * L * sizeof(uint32_t));
     uint32_t *slot = NULL, *uniq = NULL;
     float *gbuf = NULL;
-    struct optim_state st_w1 = {0}, st_b1 = {0}, st_w2 = {0}, st_b2 = {0}, st_e = {0};
     struct net_buf b;
     int bufs = net_buf_init(&b, bs, in, U, K);
     if (trainable) {
@@ -207,16 +217,10 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
         uniq = malloc(bs * L * sizeof(uint32_t));
         gbuf = malloc(bs * L * m->emb_dim * sizeof(float));
     }
-    if (!m->W1 || !m->b1 || !m->W2 || !m->b2 || !order || !bids || bufs != 0 ||
-        (trainable && (!slot || !uniq || !gbuf)) ||
-        optim_state_init(&st_w1, OPTIM_RMSPROP, in * U) || optim_state_init(&st_b1, OPTIM_RMSPROP, U) ||
-        optim_state_init(&st_w2, OPTIM_RMSPROP, U * K) || optim_state_init(&st_b2, OPTIM_RMSPROP, K) ||
-        (trainable && optim_state_init(&st_e, OPTIM_RMSPROP, (size_t)m->max_words * m->emb_dim))) {
+    if (!order || !bids || bufs != 0 || (trainable && (!slot || !uniq || !gbuf))) {
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for the network");
         goto out;
     }
-    nn_init_glorot_uniform(m->W1, in, U, &rng);
-    nn_init_glorot_uniform(m->W2, U, K, &rng);
     if ((s = sequences(ctx, m, train, &seq_tr)) != OPTML_OK || (s = sequences(ctx, m, valid, &seq_va)) != OPTML_OK)
         goto out;
     struct optim_cfg oc = {.kind = OPTIM_RMSPROP, .lr = (float)cfg->learning_rate, .beta2 = 0.9f, .eps = 1e-7f};
@@ -250,24 +254,14 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
             float inv = 1.0f / (float)n;
             for (size_t i = 0; i < n * K; i++)
                 b.dz[i] *= inv;
-            memset(b.dW2, 0, U * K * sizeof(float));
-            memset(b.db2, 0, K * sizeof(float));
-            memset(b.dW1, 0, in * U * sizeof(float));
-            memset(b.db1, 0, U * sizeof(float));
-            nn_dense_backward(b.h, m->W2, b.dz, n, U, K, b.dW2, b.db2, b.dh);
+            nn_params_zero_grad(&m->net);
+            nn_dense_backward(b.h, m->W2, b.dz, n, U, K, vW2.g, vb2.g, b.dh);
             nn_act_backward(NN_ACT_RELU, b.h, b.dh, b.dh, n * U);
-            nn_dense_backward(b.x, m->W1, b.dh, n, in, U, b.dW1, b.db1, trainable ? b.dx : NULL);
-            optim_tick(&st_w1);
-            optim_tick(&st_b1);
-            optim_tick(&st_w2);
-            optim_tick(&st_b2);
-            optim_update(&oc, &st_w1, m->W1, b.dW1, in * U, oc.lr, 1, 0);
-            optim_update(&oc, &st_b1, m->b1, b.db1, U, oc.lr, 1, 0);
-            optim_update(&oc, &st_w2, m->W2, b.dW2, U * K, oc.lr, 1, 0);
-            optim_update(&oc, &st_b2, m->b2, b.db2, K, oc.lr, 1, 0);
+            nn_dense_backward(b.x, m->W1, b.dh, n, in, U, vW1.g, vb1.g, trainable ? b.dx : NULL);
+            nn_params_step(&m->net, &oc, oc.lr); /* no weight decay: reg_mult does not matter */
             if (trainable) {
-                optim_tick(&st_e);
-                update_rows(&oc, &st_e, m, bids, n * L, b.dx, oc.lr, slot, gbuf, uniq);
+                struct nn_view ve = nn_params_view(&m->net, NC_WS_EMB); /* after the step: its count */
+                update_rows(&oc, &ve.opt, m, bids, n * L, b.dx, oc.lr, slot, gbuf, uniq);
             }
             optml_progress(ctx, (double)(r0 + n) / (double)train->n, r0 + n);
         }
@@ -284,11 +278,6 @@ optml_status nc_train_workshop(optml_ctx *ctx, const struct nc_config *cfg, cons
     s = OPTML_OK;
 out:
     net_buf_free(&b);
-    optim_state_free(&st_w1);
-    optim_state_free(&st_b1);
-    optim_state_free(&st_w2);
-    optim_state_free(&st_b2);
-    optim_state_free(&st_e);
     free(seq_tr);
     free(seq_va);
     free(order);

@@ -100,17 +100,15 @@ static void build_workshop(struct nc_model *m)
     ASSERT_EQ_INT(m->vocab.n_kept, 11);
     uint64_t seed = 7;
     size_t ne = (size_t)m->max_words * m->emb_dim, n1 = (size_t)m->max_len * m->emb_dim * m->units;
-    m->emb = malloc(ne * sizeof(float));
+    /* the network's parameter block (zeroed: b1 and b2 stay zero) */
+    ASSERT(nc_workshop_declare(m, 0, NULL, 0) == 0);
+    ASSERT(nc_workshop_alloc(m, 0, OPTIM_SGD, NULL, 0) == 0);
     for (size_t i = 0; i < ne; i++)
         m->emb[i] = i < m->emb_dim ? 0.0f : frand(&seed);
-    m->W1 = malloc(n1 * sizeof(float));
     for (size_t i = 0; i < n1; i++)
         m->W1[i] = frand(&seed);
-    m->b1 = calloc(m->units, sizeof(float));
-    m->W2 = malloc((size_t)m->units * m->k * sizeof(float));
     for (size_t i = 0; i < (size_t)m->units * m->k; i++)
         m->W2[i] = frand(&seed);
-    m->b2 = calloc(m->k, sizeof(float));
 }
 
 static optml_status decode(const unsigned char *buf, size_t len, struct nc_model *m, char *msg, size_t msgsz)
