@@ -151,17 +151,9 @@ static char *python_counts(const char *dir, const char *log, const char *regexes
     write_file(dir, "regexes.txt", regexes, (size_t)-1);
     write_file(dir, "count.py", PY_COUNT, (size_t)-1);
     char *cmd = strf("/usr/bin/python3 %s/count.py %s/log.txt %s/regexes.txt 2>&1", dir, dir, dir);
-    FILE *p = popen(cmd, "r");
-    ASSERT(p != NULL);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        fwrite(buf, 1, n, mem);
-    fclose(mem);
-    if (pclose(p) != 0)
+    int rc;
+    char *out = run_capture(cmd, &rc);
+    if (rc != 0)
         test_fail(__FILE__, __LINE__, "python re failed on the guide's regexes: %s", out);
     free(cmd);
     return out;

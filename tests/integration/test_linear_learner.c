@@ -60,17 +60,8 @@ char *ll_python(const char *dir, const char *script, const char *args)
 {
     write_file(dir, "script.py", script, (size_t)-1);
     char *cmd = strf("/usr/bin/python3 %s/script.py %s 2>&1", dir, args);
-    FILE *p = popen(cmd, "r");
-    ASSERT(p != NULL);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        fwrite(buf, 1, n, mem);
-    fclose(mem);
-    int rc = pclose(p);
+    int rc;
+    char *out = run_capture(cmd, &rc);
     if (rc != 0)
         test_fail(__FILE__, __LINE__, "python failed (%d): %s", rc, out);
     free(cmd);

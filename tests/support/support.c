@@ -194,3 +194,23 @@ struct run_result run_optml(const char *const *args, const char *const *env, int
         rr.output = strdup("");
     return rr;
 }
+
+char *run_capture(const char *cmd, int *status)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    FILE *p = popen(cmd, "r");
+    if (p && mem) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+            fwrite(buf, 1, n, mem);
+    }
+    int rc = p ? pclose(p) : -1;
+    if (mem)
+        fclose(mem);
+    if (status)
+        *status = rc;
+    return out ? out : strdup("");
+}

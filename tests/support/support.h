@@ -29,6 +29,10 @@ char *optml_tree_new(const char *hyperparameters);
 /* printf into a new string that the test may keep (never freed). */
 char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Run `cmd` through the shell; its stdout (and stderr, when cmd says
+ * 2>&1) as a new string (never NULL), its pclose() status in *status. */
+char *run_capture(const char *cmd, int *status);
+
 /* The build directory (OPTML_BUILD, default "build"). */
 const char *build_dir(void);
 

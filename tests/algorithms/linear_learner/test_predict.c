@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures/ll_alg.h"
 #include "support/harness.h"
 #include "core/ctx.h"
 #include "linear_learner/ll.h"
@@ -19,16 +20,7 @@
 #include "support/module_ctx.h"
 #include "support/support.h"
 
-static const struct optml_algorithm LL_ALG = {
-    .api_version = OPTML_ALGORITHM_API_VERSION,
-    .name = LL_MODULE_NAME,
-    .version = "test",
-    .model_format_version = LL_FORMAT_VERSION,
-    .hparams = ll_hparams,
-    .n_hparams = LL_N_HPARAMS,
-    .config_size = sizeof(struct ll_config),
-    .resolve = ll_resolve,
-};
+#define LL_ALG fixture_ll_alg
 
 static float frand(uint64_t *s)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures/ll_alg.h"
 #include "support/harness.h"
 #include "support/gradcheck.h"
 #include "support/module_ctx.h"
@@ -21,16 +22,7 @@
 #include "codec/protobuf_record.h"
 #include "linear_learner/state.h"
 
-static const struct optml_algorithm LL_ALG = {
-    .api_version = OPTML_ALGORITHM_API_VERSION,
-    .name = LL_MODULE_NAME,
-    .version = "test",
-    .model_format_version = LL_FORMAT_VERSION,
-    .hparams = ll_hparams,
-    .n_hparams = LL_N_HPARAMS,
-    .config_size = sizeof(struct ll_config),
-    .resolve = ll_resolve,
-};
+#define LL_ALG fixture_ll_alg
 
 /* Parse, bind and resolve hyperparameters as `optml train` does; returns
  * the first failing step's status (the parser's or ll_resolve's), the

@@ -42,7 +42,7 @@ TEST(module_table_of_this_version_is_copied)
 {
     struct optml_algorithm a = table();
     struct optml_algorithm *c = NULL;
-    char msg[512];
+    char msg[2048];
     ASSERT_EQ_INT(accept_table(&a, &c, msg, sizeof(msg)), OPTML_OK);
     ASSERT(c != NULL && c != &a);
     ASSERT(memcmp(c, &a, sizeof(a)) == 0);
@@ -53,7 +53,7 @@ TEST(module_table_of_this_version_is_copied)
 TEST(module_table_versions_are_checked_naming_both)
 {
     struct optml_algorithm *c = NULL;
-    char msg[512];
+    char msg[2048];
     struct optml_algorithm a = table();
     a.api_version = OPTML_ALGORITHM_API_VERSION - 1;
     ASSERT_EQ_INT(accept_table(&a, &c, msg, sizeof(msg)), OPTML_E_INTERNAL);
@@ -75,7 +75,7 @@ TEST(module_table_versions_are_checked_naming_both)
 TEST(module_table_size_must_fit_its_version)
 {
     struct optml_algorithm *c = NULL;
-    char msg[512];
+    char msg[2048];
     struct optml_algorithm a = table();
     a.table_size = 16; /* not made by OPTML_MODULE() */
     ASSERT_EQ_INT(accept_table(&a, &c, msg, sizeof(msg)), OPTML_E_INTERNAL);
