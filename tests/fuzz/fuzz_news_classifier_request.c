@@ -97,11 +97,17 @@ static void init_models(void)
     char *texts[] = {"the cat sat on the mat", "stocks fall as oil rises", "new phone unveiled"};
     if (nc_vocab_build(&w.vocab, texts, 3, 0, w.max_words) != 0)
         abort();
-    w.emb = fill((size_t)w.max_words * w.emb_dim, &seed);
-    w.W1 = fill((size_t)w.max_len * w.emb_dim * w.units, &seed);
-    w.b1 = fill(w.units, &seed);
-    w.W2 = fill((size_t)w.units * w.k, &seed);
-    w.b2 = fill(w.k, &seed);
+    /* the network's parameter block, then random weights in it */
+    if (nc_workshop_declare(&w, 0, NULL, 0) != 0 || nc_workshop_alloc(&w, 0, OPTIM_SGD, NULL, 0) != 0)
+        abort();
+    float *parts[] = {w.emb, w.W1, w.b1, w.W2, w.b2};
+    size_t sizes[] = {(size_t)w.max_words * w.emb_dim, (size_t)w.max_len * w.emb_dim * w.units, w.units,
+                      (size_t)w.units * w.k, w.k};
+    for (size_t i = 0; i < 5; i++) {
+        float *r = fill(sizes[i], &seed);
+        memcpy(parts[i], r, sizes[i] * sizeof(float));
+        free(r);
+    }
     models[1] = through_codec(&w);
 }
 
