@@ -324,3 +324,38 @@ TEST_TIMEOUT(ll_train_sigterm_saves_checkpoint_and_model, 40)
     free(text);
     free(csv);
 }
+
+/* Where the cause is guessable the ClientError names the fix, after the
+ * file, line and field. */
+TEST(ll_train_client_errors_name_the_fix)
+{
+    if (ll_missing())
+        return;
+    char *good = rule_csv(20, 3, 1);
+    struct { const char *data, *needles[4]; } cases[] = {
+        {"label,x1,x2,x3\n", {"file a.csv, line 1: field 1: 'label' is not a number; "
+                              "the first row looks like a header; remove it", NULL}},
+        {"1;0.5;0.25;2\n", {"line 1: field 1: '1;0.5;0.25;2' is not a number; "
+                            "the values are separated by ';', not commas; write them comma-separated", NULL}},
+        {"1\t0.5\t0.25\t2\n", {"the values are separated by TABs, not commas", NULL}},
+        {"{\"label\": 1, \"features\": [1, 2, 3]}\n", {"the line looks like JSON, not CSV (linear-learner trains on "
+                                                      "text/csv or application/x-recordio-protobuf)", NULL}},
+        /* the label in the last column: the first value is no label, the last is */
+        {"0.5,0.25,2,1\n", {"Invalid label in channel train, file a.csv, line 1: label 0.5 is not 0 or 1 "
+                            "(binary_classifier); the last value, 1, would be a valid label: is the label in "
+                            "the last column? linear-learner reads it from the first", NULL}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+        write_file(base, "input/data/train/a.csv", strf("%s%s", cases[i].data, good), (size_t)-1);
+        fails_with_(__LINE__, base, cases[i].needles);
+    }
+    /* A name-like row after line 1 is not called a header. */
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", strf("%slabel,x1,x2,x3\n", good), (size_t)-1);
+    struct run_result r = ll_train_run(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    ASSERT(!strstr(tree_file(base, "output/failure"), "header"));
+    ASSERT_CONTAINS(tree_file(base, "output/failure"), "line 21: field 1: 'label' is not a number");
+    free(good);
+}
