@@ -217,6 +217,40 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
     return t->shuf.n >= t->shuf_cap ? flush_shuffled(t) : OPTML_OK;
 }
 
+/* Which classes the train channel has rows of.  train_pass counts the
+ * rows of each class on its first pass; this checks the counts once, after
+ * that pass.  Counts, not a set of labels seen: when the data is split
+ * across hosts, each host's counts are summed (an all-reduce of this
+ * array) before the check, which then judges the whole data set exactly
+ * as it does on one host. */
+static optml_status check_classes(struct ll_trainer *t)
+{
+    size_t present = 0, last = 0, nmissing = 0, n = 0;
+    char missing[200] = "";
+    for (size_t k = 0; k < t->n_classes; k++) {
+        if (t->class_rows[k]) {
+            present++;
+            last = k;
+        } else if (n < sizeof(missing) - 16) {
+            n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%zu", nmissing++ ? ", " : "", k);
+        } else if (nmissing++ && !strstr(missing, "...")) {
+            snprintf(missing + n, sizeof(missing) - n, ", ...");
+        }
+    }
+    t->classes_checked = 1;
+    const char *type = ll_predictor_name(t->cfg->predictor_type);
+    if (present < 2)
+        return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has rows of one class only (every label is "
+                           "%zu): a %s needs rows of at least two classes%s", last, type,
+                           t->cfg->predictor_type == LL_BINARY ? ", 0 and 1" : "");
+    if (present < t->n_classes)
+        optml_log(t->ctx, OPTML_LOG_WARNING, "num_classes is %zu but the train channel has no rows of class%s %s: "
+                  "the model will not learn to predict %s%s", t->n_classes, nmissing > 1 ? "es" : "", missing,
+                  nmissing > 1 ? "them" : "it",
+                  t->class_rows[0] ? "" : " (labels are 0-based: 0 to num_classes - 1)");
+    return OPTML_OK;
+}
+
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
@@ -238,7 +272,15 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
         memset(t->ep_loss, 0, t->cfg->num_models * sizeof(double));
     struct ll_row row;
     uint64_t n = 0;
+    int count = first && !t->classes_checked && t->cfg->predictor_type != LL_REGRESSOR;
+    if (count && !t->class_rows) {
+        t->n_classes = t->cfg->predictor_type == LL_BINARY ? 2 : t->cfg->num_classes;
+        if (!(t->class_rows = calloc(t->n_classes, sizeof(uint64_t))))
+            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory counting classes");
+    }
     while ((s = ll_source_next(t->train, &row)) == OPTML_OK) {
+        if (count) /* ingest checked the label: an integer in [0, n_classes) */
+            t->class_rows[(size_t)row.label]++;
         if ((s = feed(t, &row, first)) != OPTML_OK)
             break;
         if (++n % 512 == 0)
@@ -249,6 +291,8 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
         return s;
     if (!t->rows_ready)
         return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has no data rows");
+    if (count && (s = check_classes(t)) != OPTML_OK)
+        return s;
     if ((s = flush_shuffled(t)) != OPTML_OK)
         return s;
     if (!t->st.have_scaler && (s = fit_scaler(t)) != OPTML_OK)
@@ -512,6 +556,7 @@ static void trainer_free(struct ll_trainer *t)
         ll_state_free(&t->st);
     free(t->ep_loss);
     free(t->P);
+    free(t->class_rows);
 }
 
 optml_status ll_train(optml_ctx *ctx)

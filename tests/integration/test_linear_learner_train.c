@@ -359,3 +359,52 @@ TEST(ll_train_client_errors_name_the_fix)
     ASSERT_CONTAINS(tree_file(base, "output/failure"), "line 21: field 1: 'label' is not a number");
     free(good);
 }
+
+/* Classes present in the train channel: one class is a ClientError (the
+ * model could only ever answer it); num_classes above the classes present
+ * trains, with a warning naming the missing classes. */
+TEST(ll_train_checks_the_classes_present)
+{
+    if (ll_missing())
+        return;
+    char *one = NULL, *three = NULL, *shifted = NULL;
+    size_t l1 = 0, l3 = 0, ls = 0;
+    FILE *f1 = open_memstream(&one, &l1), *f3 = open_memstream(&three, &l3), *fs = open_memstream(&shifted, &ls);
+    for (int i = 0; i < 90; i++) {
+        double a = (i * 37 % 101) / 50.0 - 1, b = (i * 53 % 97) / 48.0 - 1;
+        fprintf(f1, "0,%.3f,%.3f\n", a, b);
+        fprintf(f3, "%d,%.3f,%.3f\n", i % 3, a + i % 3, b);
+        fprintf(fs, "%d,%.3f,%.3f\n", 1 + i % 3, a + i % 3, b);
+    }
+    fclose(f1);
+    fclose(f3);
+    fclose(fs);
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", one, l1);
+    FAILS_WITH(base, "The train channel has rows of one class only (every label is 0): a binary_classifier "
+                     "needs rows of at least two classes, 0 and 1");
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"4\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", one, l1);
+    FAILS_WITH(base, "rows of one class only (every label is 0): a multiclass_classifier needs rows of at least "
+                     "two classes");
+    /* Split over two files, the classes still count over the whole channel. */
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"5\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/b.csv", strchr(three + l3 / 2, '\n') + 1, (size_t)-1);
+    write_file(base, "input/data/train/a.csv", three, (size_t)(strchr(three + l3 / 2, '\n') + 1 - three));
+    struct run_result r = train_ok(base, NULL);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] num_classes is 5 but the train channel has no rows of "
+                                       "classes 3, 4: the model will not learn to predict them$"));
+    free(r.output);
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"4\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", shifted, ls);
+    r = train_ok(base, NULL);
+    ASSERT(has_line_matching(r.output, "no rows of class 0: the model will not learn to predict it \\(labels are "
+                                       "0-based: 0 to num_classes - 1\\)$"));
+    free(r.output);
+    /* Every class present: no warning. */
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"3\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", three, l3);
+    r = train_ok(base, NULL);
+    ASSERT(!has_line_matching(r.output, "no rows of class"));
+    free(r.output);
+}
