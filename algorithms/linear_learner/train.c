@@ -10,6 +10,7 @@
  * per-model best snapshots, early stopping and a checkpoint.  Polls the
  * stop flag between minibatches.  finish.c picks and writes the model.
  */
+#include "common/numtext.h"
 #include "linear_learner/train.h"
 
 #include <math.h>
@@ -144,8 +145,9 @@ static optml_status fit_scaler(struct ll_trainer *t)
               t->scal.n, c->normalize_data ? "true" : "false", unbias ? "true" : "false",
               regressor ? ", label mean/std " : "",
               regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    char w[NUMTEXT_SIZE];
     if (c->predictor_type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
-        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %g", (double)t->st.class_w[1]);
+        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
     struct ll_row row;
     optml_status s = OPTML_OK;
     for (size_t i = 0; i < t->scal.n && s == OPTML_OK; i++) {
@@ -447,7 +449,8 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     if (t->val)
         optml_metric(t->ctx, &(struct optml_metric){"validation", obj, "loss", best, e, -1});
     else if (t->sel.n)
-        optml_log(t->ctx, OPTML_LOG_INFO, "epoch %d: held-out sample (%zu rows) %s = %.9g", e, t->sel.n, obj, best);
+        optml_log(t->ctx, OPTML_LOG_INFO, "Epoch %d/%d: held-out sample (%zu rows) %s = %.9g", e + 1,
+                  (int)t->cfg->epochs, t->sel.n, obj, best);
     for (size_t m = 0; m < M; m++) {
         if (!isfinite(val[m]) || !(val[m] <= st->best_loss[m] + sq[m]))
             continue;
@@ -459,7 +462,7 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     }
     if (!isfinite(best)) {
         s = optml_error(t->ctx, OPTML_E_CLIENT, "Training diverged: every model's %s objective is not finite "
-                        "after epoch %d; lower learning_rate or normalise the data", source, e);
+                        "after epoch %d; lower learning_rate or normalise the data", source, e + 1);
         goto out;
     }
     if (best < st->best_obj &&
@@ -470,9 +473,10 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     if (best < st->best_obj)
         st->best_obj = best;
     if (st->bad_epochs >= t->cfg->early_stopping_patience && e + 1 < t->cfg->epochs) {
-        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping: the %s objective improved by less than %g (relative) "
-                  "for %d epoch%s", source, (double)t->cfg->early_stopping_tolerance, st->bad_epochs,
-                  st->bad_epochs > 1 ? "s" : "");
+        char tol[NUMTEXT_SIZE];
+        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
+                  "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
+                  st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
         *stop = 1;
     }
 out:
@@ -537,8 +541,9 @@ static void log_models(struct ll_trainer *t)
     for (size_t m = 0; m < c->num_models; m++) {
         float lr, wd, l1;
         ll_model_settings(c, m, &lr, &wd, &l1);
-        optml_log(t->ctx, OPTML_LOG_DEBUG, "model %zu: learning_rate=%g wd=%g l1=%g", m, (double)lr, (double)wd,
-                  (double)l1);
+        char a[NUMTEXT_SIZE], b[NUMTEXT_SIZE], d[NUMTEXT_SIZE];
+        optml_log(t->ctx, OPTML_LOG_DEBUG, "model %zu: learning_rate=%s wd=%s l1=%s", m, numtext_float(a, lr),
+                  numtext_float(b, wd), numtext_float(d, l1));
     }
 }
 
@@ -589,8 +594,8 @@ optml_status ll_train(optml_ctx *ctx)
         optml_epoch_begin(ctx, e, t.cfg->epochs);
         s = train_pass(&t, e);
         if (s == OPTML_STOPPED) {
-            optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d: saving the checkpoint and the best model "
-                      "so far", e);
+            optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d/%d: saving the checkpoint and the best "
+                      "model so far", e + 1, (int)t.cfg->epochs);
             optml_status w = save_checkpoint(&t);
             if (w == OPTML_OK && t.st_ready && t.st.have_scaler)
                 w = ll_finish(&t, 0);

@@ -316,7 +316,7 @@ TEST_TIMEOUT(ll_train_sigterm_saves_checkpoint_and_model, 40)
     char *text = read_file(log, NULL);
     if (code != 0)
         test_fail(__FILE__, __LINE__, "exit %d (signal %d)\n%s", code, sig, text ? text : "");
-    ASSERT_CONTAINS(text, "Stop requested during epoch 0");
+    ASSERT_CONTAINS(text, "Stop requested during epoch 1/"); /* human lines count epochs from 1 */
     if (!(tree_has(base, "model/model_algo-1.optml") && tree_has(base, "model/model.json")))
         test_fail(__FILE__, __LINE__, "no model after the stop:\n%s", text);
     ASSERT(tree_has(base, "checkpoints/linear-learner-000000000000.ckpt"));
@@ -406,5 +406,33 @@ TEST(ll_train_checks_the_classes_present)
     write_file(base, "input/data/train/a.csv", three, l3);
     r = train_ok(base, NULL);
     ASSERT(!has_line_matching(r.output, "no rows of class"));
+    free(r.output);
+}
+
+/* Log lines print float hyperparameters as given (0.06, not 0.0599999987)
+ * and number epochs from 1 in human lines, while the built-in's epoch=
+ * fields stay 0-based for its CloudWatch regexes. */
+TEST(ll_train_logs_floats_as_given_and_epochs_from_one)
+{
+    if (ll_missing())
+        return;
+    char *csv = rule_csv(300, 3, 5);
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"epochs\": \"2\", \"num_models\": \"1\", "
+                                "\"learning_rate\": \"0.06\", \"wd\": \"0.003\", \"lr_scheduler_factor\": \"0.97\"}");
+    write_file(base, "input/data/train/a.csv", csv, (size_t)-1);
+    const char *env[] = {"OPTML_LOG_LEVEL=debug", NULL};
+    struct run_result r = train_ok(base, env);
+    ASSERT(has_line_matching(r.output, "Final configuration: .*\"learning_rate\":\"0.06\""));
+    ASSERT(has_line_matching(r.output, "Best model found for hyperparameters: \\{\"optimizer\": \"adam\", "
+                                       "\"learning_rate\": 0.06, \"l1\": 0, \"wd\": 0.003, \"lr_scheduler_step\": "
+                                       "[0-9]+, \"lr_scheduler_factor\": 0.97, "));
+    ASSERT(has_line_matching(r.output, "model 0: learning_rate=0.06 wd=0.003 l1=0$"));
+    ASSERT(!has_line_matching(r.output, "0\\.0599999"));
+    ASSERT(has_line_matching(r.output, "Epoch 1/2: held-out sample \\([0-9]+ rows\\) "));
+    ASSERT(has_line_matching(r.output, "Epoch 2/2: held-out sample"));
+    ASSERT(!has_line_matching(r.output, "Epoch 0"));
+    ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=0, train "));
+    ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=1, train "));
+    ASSERT_CONTAINS(tree_file(base, "model/model.json"), "0.06");
     free(r.output);
 }
