@@ -136,9 +136,12 @@ TEST_TIMEOUT(nc_default_model_on_debian_corpus_beats_peers_and_serves_the_worksh
     /* a verbose field in the body */
     j = ask(s, "application/json", NULL, "{\"input\": \"arcade puzzle game\", \"verbose\": true}");
     SRV_ASSERT(s, json_is_object(json_object_get(j, "probabilities")));
-    /* text/plain: one headline per line, blank lines skipped */
-    j = ask(s, "text/plain", NULL, "arcade puzzle game\n\nweb server with HTTP/2 support\n");
+    /* text/plain: one headline per line; a blank line between two is a 400
+     * naming it (answers must line up with lines), trailing ones are fine */
+    j = ask(s, "text/plain", NULL, "arcade puzzle game\nweb server with HTTP/2 support\n\n");
     SRV_ASSERT(s, json_array_size(json_object_get(j, "result")) == 2);
+    struct http_response *blank = serve_invoke(s, "text/plain", NULL, NULL, "arcade puzzle game\n\nweb server\n", 31);
+    EXPECT_JSON_ERROR(s, blank, 400, "line 2 is blank");
     /* jsonlines in and out */
     const char *jl = "{\"input\": \"arcade puzzle game\"}\n\"audio player with playlist support\"\n";
     struct http_response *hr = serve_invoke(s, "application/jsonlines", "application/jsonlines", NULL, jl, strlen(jl));
