@@ -31,9 +31,11 @@ static struct served *small_model(void)
     }
     fclose(f);
     write_file(base, "input/data/train/a.csv", csv, len);
+    free(csv);
     struct run_result r = ll_train_run(base, NULL);
     if (r.exit_code != 0)
         test_fail(__FILE__, __LINE__, "train failed (%d):\n%s", r.exit_code, r.output);
+    free(r.output);
     const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=linear-learner", NULL};
     return serve_start_ready(base, extra);
 }

@@ -407,6 +407,9 @@ TEST(ll_train_checks_the_classes_present)
     r = train_ok(base, NULL);
     ASSERT(!has_line_matching(r.output, "no rows of class"));
     free(r.output);
+    free(one);
+    free(three);
+    free(shifted);
 }
 
 /* Log lines print float hyperparameters as given (0.06, not 0.0599999987)
@@ -435,4 +438,5 @@ TEST(ll_train_logs_floats_as_given_and_epochs_from_one)
     ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=1, train "));
     ASSERT_CONTAINS(tree_file(base, "model/model.json"), "0.06");
     free(r.output);
+    free(csv);
 }
