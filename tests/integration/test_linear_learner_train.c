@@ -350,6 +350,12 @@ TEST(ll_train_client_errors_name_the_fix)
         write_file(base, "input/data/train/a.csv", strf("%s%s", cases[i].data, good), (size_t)-1);
         fails_with_(__LINE__, base, cases[i].needles);
     }
+    /* The label hint also once the dimension is known (rows parsed
+     * straight into the chunk's buffer): line 21, after 20 good rows. */
+    char *base0 = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base0, "input/data/train/a.csv", strf("%s0.5,0.25,2,0\n", good), (size_t)-1);
+    FAILS_WITH(base0, "file a.csv, line 21: label 0.5 is not 0 or 1 (binary_classifier); the last value, 0, would "
+                      "be a valid label: is the label in the last column?");
     /* A name-like row after line 1 is not called a header. */
     char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
     write_file(base, "input/data/train/a.csv", strf("%slabel,x1,x2,x3\n", good), (size_t)-1);
