@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/numtext.h"
 #include "linear_learner/eval.h"
 #include "linear_learner/train.h"
 
@@ -176,13 +177,14 @@ static char *hyper_json(const struct ll_trainer *t, size_t m)
 {
     const struct ll_config *c = t->cfg;
     const struct optim_cfg *oc = &t->st.oc[m];
-    char *s = NULL;
-    if (asprintf(&s, "{\"optimizer\": \"%s\", \"learning_rate\": %.9g, \"l1\": %.9g, \"wd\": %.9g, "
-                     "\"lr_scheduler_step\": %ld, \"lr_scheduler_factor\": %.9g, \"lr_scheduler_minimum_lr\": %.9g, "
+    char *s = NULL, lr[NUMTEXT_SIZE], l1[NUMTEXT_SIZE], wd[NUMTEXT_SIZE], f[NUMTEXT_SIZE], mlr[NUMTEXT_SIZE];
+    /* Floats as the user gave them: 0.06, not 0.0599999987. */
+    if (asprintf(&s, "{\"optimizer\": \"%s\", \"learning_rate\": %s, \"l1\": %s, \"wd\": %s, "
+                     "\"lr_scheduler_step\": %ld, \"lr_scheduler_factor\": %s, \"lr_scheduler_minimum_lr\": %s, "
                      "\"mini_batch_size\": %zu, \"model_index\": %zu, \"num_models\": %zu}",
-                 ll_optimizer_name(c->optimizer), (double)oc->lr, (double)oc->l1, (double)oc->wd,
-                 (long)c->lr_scheduler_step, (double)c->lr_scheduler_factor, (double)c->lr_scheduler_minimum_lr,
-                 c->mini_batch_size, m, t->st.M) < 0)
+                 ll_optimizer_name(c->optimizer), numtext_float(lr, oc->lr), numtext_float(l1, oc->l1),
+                 numtext_float(wd, oc->wd), (long)c->lr_scheduler_step, numtext_float(f, c->lr_scheduler_factor),
+                 numtext_float(mlr, c->lr_scheduler_minimum_lr), c->mini_batch_size, m, t->st.M) < 0)
         return NULL;
     return s;
 }

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "codec/csv_floats.h"
+#include "codec/csv_hint.h"
 
 #define NCHUNK 8
 #define AHEAD 4
@@ -69,6 +70,7 @@ struct chunk {
     uint64_t err_line;
     const char *err_what;
     char err_why[320];
+    enum csv_mistake err_hint;  /* CSV: the likely mistake (csv_hint.h) */
     int msg_ready;
     char msg[640];
 };
@@ -252,9 +254,10 @@ static optml_status fill(struct ll_ingest *g, struct chunk *c)
 /* Entry i of c failed (at its line `line`, 1-based, for a run of lines):
  * kept for format_error, which the consumer calls in order. */
 static void record_error(struct chunk *c, size_t i, uint64_t line, optml_status st, const char *what,
-                         const char *why)
+                         const char *why, enum csv_mistake hint)
 {
     c->perr = st;
+    c->err_hint = hint;
     c->err_entry = i;
     c->err_line = line;
     c->err_what = what;
@@ -279,9 +282,14 @@ static void format_error(struct ll_ingest *g, struct chunk *c, uint64_t base)
     else if (!strcmp(what, "label"))
         snprintf(msg, sizeof(msg), "Invalid label in channel %s, file %s, %s %llu: %s", g->cfg.channel, src, unit,
                  n, why);
-    else
-        snprintf(msg, sizeof(msg), "Unable to parse %s data in channel %s, file %s, %s %llu: %s",
-                 csv ? "csv" : "recordio-protobuf", g->cfg.channel, src, unit, n, why);
+    else {
+        /* The fix, when the cause is guessable: a header is line 1 only. */
+        enum csv_mistake m = csv && (c->err_hint != CSV_HEADER || n == 1) ? c->err_hint : CSV_NO_GUESS;
+        snprintf(msg, sizeof(msg), "Unable to parse %s data in channel %s, file %s, %s %llu: %s%s%s%s",
+                 csv ? "csv" : "recordio-protobuf", g->cfg.channel, src, unit, n, why, m ? "; " : "",
+                 csv_mistake_hint(m),
+                 m == CSV_JSON ? " (linear-learner trains on text/csv or application/x-recordio-protobuf)" : "");
+    }
     memcpy(c->msg, msg, sizeof(msg));
 }
 
@@ -294,7 +302,7 @@ static int parse_record(struct ll_ingest *g, struct ll_parser *p, struct chunk *
 {
     size_t D = *g->cfg.D;
     uint32_t head;
-    float label;
+    float label, last = NAN; /* the row's last value (CSV), for a hint */
     size_t bytes;
     *st = OPTML_E_CLIENT;
     *what = "parse";
@@ -322,6 +330,7 @@ static int parse_record(struct ll_ingest *g, struct ll_parser *p, struct chunk *
             return REC_FAIL;
         }
         label = dst[0];
+        last = dst[D];
         head = (uint32_t)D;
         bytes = 8 + 4 * D;
     } else {
@@ -351,17 +360,36 @@ static int parse_record(struct ll_ingest *g, struct ll_parser *p, struct chunk *
         if (row.nnz)
             memcpy(at, row.val, row.nnz * 4);
         label = row.label;
+        if (g->cfg.fmt == LL_FMT_CSV && !row.idx)
+            last = row.val[row.nnz - 1];
         memcpy(c->rows + c->rlen + 4, &label, 4);
         head = (uint32_t)row.nnz | (row.idx ? LL_ROW_SPARSE : 0);
     }
     if (!ll_label_ok(g->cfg.type, g->cfg.K, label, why, whysz)) {
         *what = "label";
+        /* A classifier's label that is not one, while the last value is:
+         * the label column is most likely last (pandas, scikit-learn). */
+        char unused[8];
+        if (g->cfg.type != LL_REGRESSOR && !isnan(last) && ll_label_ok(g->cfg.type, g->cfg.K, last, unused, 0)) {
+            size_t n = strlen(why);
+            snprintf(why + n, whysz - n, "; the last value, %g, would be a valid label: is the label in the last "
+                     "column? linear-learner reads it from the first", (double)last);
+        }
         return REC_FAIL;
     }
     memcpy(c->rows + c->rlen, &head, 4);
     c->rlen += bytes;
     c->nrows++;
     return REC_OK;
+}
+
+/* The likely mistake behind a CSV line that did not parse (a header is
+ * kept only for line 1, which format_error knows). */
+static enum csv_mistake guess(const struct ll_ingest *g, const char *what, const unsigned char *line, size_t len)
+{
+    if (g->cfg.fmt != LL_FMT_CSV || strcmp(what, "parse") != 0)
+        return CSV_NO_GUESS;
+    return csv_guess_mistake((const char *)line, len, 1);
 }
 
 /* Parse c's entries into its row buffer (stopping at the first bad
@@ -378,7 +406,7 @@ static void parse_chunk(struct ll_ingest *g, struct ll_parser *p, struct chunk *
         size_t tlen = c->len[i];
         if (!g->runs) {
             if (parse_record(g, p, c, text, tlen, &st, &what, why, sizeof(why)) == REC_FAIL) {
-                record_error(c, i, 0, st, what, why);
+                record_error(c, i, 0, st, what, why, guess(g, what, text, tlen));
                 return;
             }
             continue;
@@ -391,7 +419,7 @@ static void parse_chunk(struct ll_ingest *g, struct ll_parser *p, struct chunk *
             k++;
             size_t rl = ll && q[ll - 1] == '\r' ? ll - 1 : ll;
             if (parse_record(g, p, c, q, rl, &st, &what, why, sizeof(why)) == REC_FAIL) {
-                record_error(c, i, k, st, what, why);
+                record_error(c, i, k, st, what, why, guess(g, what, q, rl));
                 return;
             }
             q += ll + 1;

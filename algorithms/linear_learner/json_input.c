@@ -78,7 +78,8 @@ static int features(json_t *f, size_t D, struct scratch *s, struct ll_row *row, 
         if (r != J_OK)
             return r;
         if (json_array_size(f) != D) {
-            snprintf(err, errsz, "has %zu features, the model expects %zu", json_array_size(f), D);
+            snprintf(err, errsz, "has %zu features, the model expects %zu%s", json_array_size(f), D,
+                     json_array_size(f) == D + 1 ? LL_LABEL_INCLUDED_HINT : "");
             return J_BAD;
         }
         *row = (struct ll_row){0.0f, D, NULL, s->vals};
@@ -115,7 +116,8 @@ static int features(json_t *f, size_t D, struct scratch *s, struct ll_row *row, 
     }
     if (!keys || json_is_null(keys)) {
         if (n != D) {
-            snprintf(err, errsz, "has %zu features, the model expects %zu", n, D);
+            snprintf(err, errsz, "has %zu features, the model expects %zu%s", n, D,
+                     n == D + 1 ? LL_LABEL_INCLUDED_HINT : "");
             return J_BAD;
         }
         *row = (struct ll_row){0.0f, D, NULL, s->vals};
@@ -211,12 +213,20 @@ optml_status ll_jsonlines_rows(optml_ctx *ctx, const unsigned char *body, size_t
     if (st != OPTML_OK)
         return st;
     struct optml_record rec;
+    uint64_t blank = 0; /* the first blank line since the last instance */
     while ((st = optml_reader_next(r, &rec)) == OPTML_OK) {
         size_t k = 0;
         while (k < rec.len && (rec.data[k] == ' ' || rec.data[k] == '\t' || rec.data[k] == '\r'))
             k++;
-        if (k == rec.len)
-            continue; /* blank line */
+        if (k == rec.len) {
+            blank = blank ? blank : rec.number;
+            continue;
+        }
+        if (blank) { /* blank lines at the end shift nothing */
+            st = optml_error(ctx, OPTML_E_CLIENT, LL_BLANK_LINE_MESSAGE, (unsigned long long)blank,
+                             "application/jsonlines");
+            break;
+        }
         json_error_t je;
         json_t *inst = json_loadb((const char *)rec.data, rec.len, 0, &je);
         if (!inst) {
@@ -243,5 +253,7 @@ optml_status ll_jsonlines_rows(optml_ctx *ctx, const unsigned char *body, size_t
     optml_reader_close(r);
     free(s.vals);
     free(s.idx);
+    if (st == OPTML_END && !out->n && blank)
+        return optml_error(ctx, OPTML_E_CLIENT, "the request has no instances: every line is blank");
     return st == OPTML_END ? OPTML_OK : st;
 }

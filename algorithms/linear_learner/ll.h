@@ -25,6 +25,13 @@
 #define LL_MAX_DIM 100000000u
 /* A row set is dense (N x D floats) while N * D stays under this many floats. */
 #define LL_DENSE_MAX ((size_t)1 << 24)
+/* Appended when a request row has one value more than the model's features. */
+/* A blank line before a row of a CSV or JSON Lines request (line, type):
+ * skipping it would shift every later answer against its input. */
+#define LL_BLANK_LINE_MESSAGE                                                                  \
+    "line %llu is blank: every line of a %s request is one record and gets one answer in "    \
+    "its place (batch transform joins answers to input lines by position); remove blank lines"
+#define LL_LABEL_INCLUDED_HINT ": is the label column included? A request holds the features only"
 
 enum ll_predictor { LL_BINARY, LL_MULTICLASS, LL_REGRESSOR };
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/numtext.h"
 #include "linear_learner/ll.h"
 
 #define MAGIC "LLMODEL1"
@@ -202,8 +203,9 @@ static void tprintf(struct text *t, const char *fmt, ...)
 
 static void tnum(struct text *t, float v)
 {
+    char b[NUMTEXT_SIZE];
     if (isfinite(v))
-        tprintf(t, "%.9g", (double)v);
+        tprintf(t, "%s", numtext_float(b, v)); /* reads back as v, as short as it gets */
     else
         tprintf(t, "null");
 }

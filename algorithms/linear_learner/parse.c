@@ -65,6 +65,13 @@ static int check_dim(struct ll_parser *p, uint64_t n)
         }
         *p->D = (size_t)n;
     }
+    if (n != *p->D && !p->has_label && n == *p->D + 1) {
+        /* A request row one value too long: most likely the label. */
+        snprintf(p->err, sizeof(p->err), "expected %zu features, got %llu%s", *p->D, (unsigned long long)n,
+                 LL_LABEL_INCLUDED_HINT);
+        p->dim_mismatch = 1;
+        return LL_PARSE_BAD;
+    }
     if (n != *p->D) {
         snprintf(p->err, sizeof(p->err), "the row has %llu features, expected %zu (feature_dim)",
                  (unsigned long long)n, *p->D);

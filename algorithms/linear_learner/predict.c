@@ -14,6 +14,7 @@
 #include "linear_learner/json_input.h"
 #include "linear_learner/ll.h"
 #include "linear_learner/parse.h"
+#include "codec/csv_hint.h"
 #include "codec/protobuf_record.h"
 
 /* The module table's request_types / response_types, indexed by the enums
@@ -47,17 +48,31 @@ static optml_status framed_rows(optml_ctx *ctx, const struct ll_model *m, const 
         goto out;
     struct optml_record rec;
     const char *unit = fmt == LL_FMT_CSV ? "line" : "record";
+    uint64_t blank = 0; /* the first blank line since the last row */
     while ((s = optml_reader_next(r, &rec)) == OPTML_OK) {
         struct ll_row row;
         int pr = ll_parse_record(&p, rec.data, rec.len, &row);
-        if (pr == LL_PARSE_SKIP)
+        if (pr == LL_PARSE_SKIP) {
+            blank = blank ? blank : rec.number;
             continue;
+        }
+        if (blank) { /* blank lines at the end shift nothing: only those before a row count */
+            s = optml_error(ctx, OPTML_E_CLIENT, LL_BLANK_LINE_MESSAGE, (unsigned long long)blank, "text/csv");
+            break;
+        }
         if (pr == LL_PARSE_NOMEM || (pr == LL_PARSE_OK && ll_rows_add(out, &row, 1.0f) != 0)) {
             s = optml_error(ctx, OPTML_E_NOMEM, "out of memory reading the request");
             break;
         }
         if (pr != LL_PARSE_OK) {
-            s = optml_error(ctx, OPTML_E_CLIENT, "%s %llu: %s", unit, (unsigned long long)rec.number, p.err);
+            enum csv_mistake mk = fmt == LL_FMT_CSV && !p.dim_mismatch
+                                     ? csv_guess_mistake((const char *)rec.data, rec.len, rec.number == 1)
+                                     : CSV_NO_GUESS;
+            s = optml_error(ctx, OPTML_E_CLIENT, "%s %llu: %s%s%s", unit, (unsigned long long)rec.number, p.err,
+                            mk ? "; " : "",
+                            mk == CSV_JSON ? "the body looks like JSON: send it with Content-Type application/json "
+                                            "(or application/jsonlines, one instance a line)"
+                                          : csv_mistake_hint(mk));
             break;
         }
         if (rec.number % 1024 == 0 && optml_should_stop(ctx)) {
@@ -66,7 +81,8 @@ static optml_status framed_rows(optml_ctx *ctx, const struct ll_model *m, const 
         }
     }
     if (s == OPTML_END)
-        s = OPTML_OK;
+        s = out->n || !blank ? OPTML_OK
+                             : optml_error(ctx, OPTML_E_CLIENT, "the request has no rows: every line is blank");
 out:
     if (r)
         optml_reader_close(r);

@@ -10,6 +10,7 @@
  * per-model best snapshots, early stopping and a checkpoint.  Polls the
  * stop flag between minibatches.  finish.c picks and writes the model.
  */
+#include "common/numtext.h"
 #include "linear_learner/train.h"
 
 #include <math.h>
@@ -144,8 +145,9 @@ static optml_status fit_scaler(struct ll_trainer *t)
               t->scal.n, c->normalize_data ? "true" : "false", unbias ? "true" : "false",
               regressor ? ", label mean/std " : "",
               regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    char w[NUMTEXT_SIZE];
     if (c->predictor_type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
-        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %g", (double)t->st.class_w[1]);
+        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
     struct ll_row row;
     optml_status s = OPTML_OK;
     for (size_t i = 0; i < t->scal.n && s == OPTML_OK; i++) {
@@ -217,6 +219,40 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
     return t->shuf.n >= t->shuf_cap ? flush_shuffled(t) : OPTML_OK;
 }
 
+/* Which classes the train channel has rows of.  train_pass counts the
+ * rows of each class on its first pass; this checks the counts once, after
+ * that pass.  Counts, not a set of labels seen: when the data is split
+ * across hosts, each host's counts are summed (an all-reduce of this
+ * array) before the check, which then judges the whole data set exactly
+ * as it does on one host. */
+static optml_status check_classes(struct ll_trainer *t)
+{
+    size_t present = 0, last = 0, nmissing = 0, n = 0;
+    char missing[200] = "";
+    for (size_t k = 0; k < t->n_classes; k++) {
+        if (t->class_rows[k]) {
+            present++;
+            last = k;
+        } else if (n < sizeof(missing) - 16) {
+            n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%zu", nmissing++ ? ", " : "", k);
+        } else if (nmissing++ && !strstr(missing, "...")) {
+            snprintf(missing + n, sizeof(missing) - n, ", ...");
+        }
+    }
+    t->classes_checked = 1;
+    const char *type = ll_predictor_name(t->cfg->predictor_type);
+    if (present < 2)
+        return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has rows of one class only (every label is "
+                           "%zu): a %s needs rows of at least two classes%s", last, type,
+                           t->cfg->predictor_type == LL_BINARY ? ", 0 and 1" : "");
+    if (present < t->n_classes)
+        optml_log(t->ctx, OPTML_LOG_WARNING, "num_classes is %zu but the train channel has no rows of class%s %s: "
+                  "the model will not learn to predict %s%s", t->n_classes, nmissing > 1 ? "es" : "", missing,
+                  nmissing > 1 ? "them" : "it",
+                  t->class_rows[0] ? "" : " (labels are 0-based: 0 to num_classes - 1)");
+    return OPTML_OK;
+}
+
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = !t->train->cache_complete;
@@ -238,7 +274,15 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
         memset(t->ep_loss, 0, t->cfg->num_models * sizeof(double));
     struct ll_row row;
     uint64_t n = 0;
+    int count = first && !t->classes_checked && t->cfg->predictor_type != LL_REGRESSOR;
+    if (count && !t->class_rows) {
+        t->n_classes = t->cfg->predictor_type == LL_BINARY ? 2 : t->cfg->num_classes;
+        if (!(t->class_rows = calloc(t->n_classes, sizeof(uint64_t))))
+            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory counting classes");
+    }
     while ((s = ll_source_next(t->train, &row)) == OPTML_OK) {
+        if (count) /* ingest checked the label: an integer in [0, n_classes) */
+            t->class_rows[(size_t)row.label]++;
         if ((s = feed(t, &row, first)) != OPTML_OK)
             break;
         if (++n % 512 == 0)
@@ -249,6 +293,8 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
         return s;
     if (!t->rows_ready)
         return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has no data rows");
+    if (count && (s = check_classes(t)) != OPTML_OK)
+        return s;
     if ((s = flush_shuffled(t)) != OPTML_OK)
         return s;
     if (!t->st.have_scaler && (s = fit_scaler(t)) != OPTML_OK)
@@ -403,7 +449,8 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     if (t->val)
         optml_metric(t->ctx, &(struct optml_metric){"validation", obj, "loss", best, e, -1});
     else if (t->sel.n)
-        optml_log(t->ctx, OPTML_LOG_INFO, "epoch %d: held-out sample (%zu rows) %s = %.9g", e, t->sel.n, obj, best);
+        optml_log(t->ctx, OPTML_LOG_INFO, "Epoch %d/%d: held-out sample (%zu rows) %s = %.9g", e + 1,
+                  (int)t->cfg->epochs, t->sel.n, obj, best);
     for (size_t m = 0; m < M; m++) {
         if (!isfinite(val[m]) || !(val[m] <= st->best_loss[m] + sq[m]))
             continue;
@@ -415,7 +462,7 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     }
     if (!isfinite(best)) {
         s = optml_error(t->ctx, OPTML_E_CLIENT, "Training diverged: every model's %s objective is not finite "
-                        "after epoch %d; lower learning_rate or normalise the data", source, e);
+                        "after epoch %d; lower learning_rate or normalise the data", source, e + 1);
         goto out;
     }
     if (best < st->best_obj &&
@@ -426,9 +473,10 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     if (best < st->best_obj)
         st->best_obj = best;
     if (st->bad_epochs >= t->cfg->early_stopping_patience && e + 1 < t->cfg->epochs) {
-        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping: the %s objective improved by less than %g (relative) "
-                  "for %d epoch%s", source, (double)t->cfg->early_stopping_tolerance, st->bad_epochs,
-                  st->bad_epochs > 1 ? "s" : "");
+        char tol[NUMTEXT_SIZE];
+        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
+                  "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
+                  st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
         *stop = 1;
     }
 out:
@@ -493,8 +541,9 @@ static void log_models(struct ll_trainer *t)
     for (size_t m = 0; m < c->num_models; m++) {
         float lr, wd, l1;
         ll_model_settings(c, m, &lr, &wd, &l1);
-        optml_log(t->ctx, OPTML_LOG_DEBUG, "model %zu: learning_rate=%g wd=%g l1=%g", m, (double)lr, (double)wd,
-                  (double)l1);
+        char a[NUMTEXT_SIZE], b[NUMTEXT_SIZE], d[NUMTEXT_SIZE];
+        optml_log(t->ctx, OPTML_LOG_DEBUG, "model %zu: learning_rate=%s wd=%s l1=%s", m, numtext_float(a, lr),
+                  numtext_float(b, wd), numtext_float(d, l1));
     }
 }
 
@@ -512,6 +561,7 @@ static void trainer_free(struct ll_trainer *t)
         ll_state_free(&t->st);
     free(t->ep_loss);
     free(t->P);
+    free(t->class_rows);
 }
 
 optml_status ll_train(optml_ctx *ctx)
@@ -544,8 +594,8 @@ optml_status ll_train(optml_ctx *ctx)
         optml_epoch_begin(ctx, e, t.cfg->epochs);
         s = train_pass(&t, e);
         if (s == OPTML_STOPPED) {
-            optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d: saving the checkpoint and the best model "
-                      "so far", e);
+            optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d/%d: saving the checkpoint and the best "
+                      "model so far", e + 1, (int)t.cfg->epochs);
             optml_status w = save_checkpoint(&t);
             if (w == OPTML_OK && t.st_ready && t.st.have_scaler)
                 w = ll_finish(&t, 0);

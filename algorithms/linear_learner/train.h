@@ -31,6 +31,9 @@ struct ll_trainer {
     uint64_t ep_rows;
     float *P;                    /* scratch for evaluation batches (eval_rows x R) */
     size_t eval_rows;
+    uint64_t *class_rows;        /* classifiers: train rows per class (first pass) */
+    size_t n_classes;
+    int classes_checked;
 };
 
 /* Choose the best model on the selection sample, build it, write the model

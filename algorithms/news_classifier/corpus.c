@@ -1,7 +1,7 @@
 /*
  * corpus.c: the training rows and label set, and the streaming reader of
  * the newsCorpora.csv layout (ALGORITHMS.md A.1): TAB-separated, no
- * header, 8 fields, pandas-style quoting (a field that starts with '"' runs
+ * header (a header row of the column names is skipped and flagged), 8 fields, pandas-style quoting (a field that starts with '"' runs
  * to its closing quote across TABs and newlines; "" inside is a quote).
  * Rows with a missing, extra or empty field are dropped and counted, as the
  * workshop's dropna() does.
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "news_classifier/nc.h"
 
@@ -149,6 +150,14 @@ static int end_field(struct nc_tsv *p)
     return 0;
 }
 
+/* Whether the row holds the layout's column names (pandas' to_csv writes
+ * them): TITLE and CATEGORY named so, in any case. */
+static int is_header(const struct nc_tsv *p)
+{
+    return p->flen[F_TITLE] == 5 && strncasecmp(p->row + p->off[F_TITLE], "TITLE", 5) == 0 &&
+           p->flen[F_CATEGORY] == 8 && strncasecmp(p->row + p->off[F_CATEGORY], "CATEGORY", 8) == 0;
+}
+
 static int end_row(struct nc_tsv *p)
 {
     if (end_field(p) != 0)
@@ -160,6 +169,10 @@ static int end_row(struct nc_tsv *p)
             ok = p->flen[f] > 0;
         if (!ok) {
             p->out->dropped++;
+            if (p->fields == 1 && memchr(p->row, ',', p->flen[0]))
+                p->comma_rows++; /* a comma-separated corpus */
+        } else if (p->line == 1 && is_header(p)) {
+            p->header = 1; /* the column names: not a row of class "CATEGORY" */
         } else {
             int64_t id = nc_labels_intern(p->labels, p->row + p->off[F_CATEGORY], p->flen[F_CATEGORY]);
             size_t tl = p->flen[F_TITLE] < NC_MAX_TEXT ? p->flen[F_TITLE] : NC_MAX_TEXT;

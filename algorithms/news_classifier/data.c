@@ -44,9 +44,22 @@ static optml_status read_stream(optml_ctx *ctx, optml_reader *rd, const char *ch
         s = nc_tsv_finish(&p) == 0 ? OPTML_OK : OPTML_E_CLIENT;
     if (s == OPTML_E_CLIENT && p.err[0])
         s = optml_error(ctx, OPTML_E_CLIENT, "Unable to parse %s file %s: %s", chan, name, p.err);
+    uint64_t dropped = c->dropped - before;
+    /* A file none of whose rows has the layout is a mistake, not data to
+     * drop quietly; commas without TABs name the likely one. */
+    if (s == OPTML_OK && p.rows == 0 && dropped > 0)
+        s = optml_error(ctx, OPTML_E_CLIENT, "%s file %s has no row with the 8 TAB-separated fields of the "
+                        "newsCorpora.csv layout (ID TITLE URL PUBLISHER CATEGORY STORY HOSTNAME TIMESTAMP): "
+                        "%llu rows dropped%s", chan, name, (unsigned long long)dropped,
+                        p.comma_rows * 2 >= dropped ? "; its rows are comma-separated: the corpus must be "
+                                                      "TAB-separated (newsCorpora.csv is, despite its name)"
+                                                    : "");
+    if (s == OPTML_OK && p.header)
+        optml_log(ctx, OPTML_LOG_WARNING, "%s: %s: line 1 is a header row (TITLE, CATEGORY, ...), skipped: the "
+                  "newsCorpora.csv layout has none", chan, name);
     if (s == OPTML_OK)
         optml_log(ctx, OPTML_LOG_INFO, "%s: %s: %llu rows, %llu dropped (missing, extra or empty fields)", chan,
-                  name, (unsigned long long)p.rows, (unsigned long long)(c->dropped - before));
+                  name, (unsigned long long)p.rows, (unsigned long long)dropped);
     nc_tsv_free(&p);
     return s;
 }

@@ -92,6 +92,8 @@ struct nc_tsv {
     uint64_t line;           /* 1-based line of the current row's start */
     uint64_t lines_seen;
     uint64_t rows;           /* rows accepted */
+    int header;              /* line 1 was a header row (skipped) */
+    uint64_t comma_rows;     /* rows dropped with no TAB but commas */
     char err[256];
 };
 void nc_tsv_init(struct nc_tsv *p, struct nc_corpus *out, struct nc_labels *labels);

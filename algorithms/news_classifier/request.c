@@ -114,14 +114,26 @@ static optml_status parse_lines(optml_ctx *ctx, const struct optml_request *req,
     if (s != OPTML_OK)
         return s;
     struct optml_record rec;
+    uint64_t blank = 0; /* the first blank line since the last headline */
     while ((s = optml_reader_next(r, &rec)) == OPTML_OK) {
         size_t a = 0, e = rec.len;
-        while (a < e && (rec.data[a] == ' ' || rec.data[a] == '\t'))
+        while (a < e && (rec.data[a] == ' ' || rec.data[a] == '\t' || rec.data[a] == '\r'))
             a++;
-        while (e > a && (rec.data[e - 1] == ' ' || rec.data[e - 1] == '\t'))
+        while (e > a && (rec.data[e - 1] == ' ' || rec.data[e - 1] == '\t' || rec.data[e - 1] == '\r'))
             e--;
-        if (a == e)
+        if (a == e) {
+            blank = blank ? blank : rec.number;
             continue;
+        }
+        /* Skipping a blank line would shift every later answer against
+         * its line; blank lines at the end shift nothing. */
+        if (blank) {
+            s = optml_error(ctx, OPTML_E_CLIENT, "line %llu is blank: every line of a %s request is one headline "
+                            "and gets one answer in its place (batch transform joins answers to input lines by "
+                            "position); remove blank lines", (unsigned long long)blank,
+                            json ? "application/jsonlines" : "text/plain");
+            break;
+        }
         if (!json) {
             if (add(in, (const char *)rec.data + a, e - a) != 0)
                 s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");

@@ -438,6 +438,28 @@ static double accuracy(const struct nc_model *m, const struct nc_corpus *c)
     return c->n ? (double)right / (double)c->n : 0;
 }
 
+/* The training rows must hold at least two classes.  Rows per class are
+ * counted, then checked at this one point after reading: with the data
+ * split across hosts each host's counts are summed (an all-reduce of the
+ * array) before the check, which then judges the whole data set as on one
+ * host.  Classes seen only in the validation channel do not count. */
+static optml_status check_classes(optml_ctx *ctx, const struct nc_corpus *tr, const struct nc_labels *labels)
+{
+    uint64_t rows[NC_MAX_CLASSES] = {0};
+    for (size_t i = 0; i < tr->n; i++)
+        rows[tr->label[i]]++;
+    size_t present = 0, last = 0;
+    for (size_t k = 0; k < labels->k; k++)
+        if (rows[k]) {
+            present++;
+            last = k;
+        }
+    if (present < 2)
+        return optml_error(ctx, OPTML_E_CLIENT, "the training rows have only one CATEGORY value ('%s'): a "
+                           "classifier needs rows of at least two classes", labels->code[last]);
+    return OPTML_OK;
+}
+
 optml_status nc_train(optml_ctx *ctx)
 {
     const struct nc_config *cfg = optml_config(ctx);
@@ -458,11 +480,8 @@ optml_status nc_train(optml_ctx *ctx)
                         (unsigned long long)tr.dropped);
         goto out;
     }
-    if (labels.k < 2) {
-        s = optml_error(ctx, OPTML_E_CLIENT, "the CATEGORY column has only one value ('%s'): nothing to classify",
-                        labels.code[0]);
+    if ((s = check_classes(ctx, &tr, &labels)) != OPTML_OK)
         goto out;
-    }
     struct nc_corpus *corpora[] = {&tr, &va};
     if ((s = nc_labels_canonical(ctx, &labels, corpora, 2)) != OPTML_OK ||
         (s = nc_labels_rename(ctx, &labels, cfg->label_names)) != OPTML_OK)

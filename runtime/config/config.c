@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/media.h"
 
 #define INPUT_FILE "inputdataconfig.json"
@@ -369,6 +370,30 @@ optml_status rt_input_config_discover(optml_ctx *ctx, const char *data_dir,
     if (out->n > 1)
         qsort(out->channels, out->n, sizeof(*out->channels), cmp_channels);
     return OPTML_OK;
+}
+
+void rt_input_config_warn_unlisted(const struct rt_input_config *c, const char *data_dir)
+{
+    DIR *d = opendir(data_dir);
+    if (!d)
+        return;
+    char listed[1024] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < c->n && n < sizeof(listed); i++)
+        n += (size_t)snprintf(listed + n, sizeof(listed) - n, "%s%s", i ? ", " : "", c->channels[i].name);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || is_directory(data_dir, e->d_name) != 1)
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < c->n && !found; i++)
+            found = strcmp(c->channels[i].name, e->d_name) == 0;
+        if (!found)
+            rt_log(OPTML_LOG_WARNING, "%s/%s is not a channel of " INPUT_FILE " (%s%s): its files are not read; "
+                   "add the channel to " INPUT_FILE " or rename the directory",
+                   data_dir, e->d_name, c->n ? "its channels: " : "it names no channels", listed);
+    }
+    closedir(d);
 }
 
 /* ------------------------------------------------------------------------ */

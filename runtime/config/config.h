@@ -77,6 +77,10 @@ optml_status rt_input_config_parse(optml_ctx *ctx, const char *text, size_t len,
  * with content_type NULL.  A missing data_dir gives no channels. */
 optml_status rt_input_config_discover(optml_ctx *ctx, const char *data_dir,
                                       struct rt_input_config *out);
+/* A WARNING for each directory under data_dir (not starting with '.') that
+ * is not a channel of c: a misspelled or forgotten channel is otherwise
+ * silently not read. */
+void rt_input_config_warn_unlisted(const struct rt_input_config *c, const char *data_dir);
 /* Accepts a zeroed config; leaves it zeroed. */
 void rt_input_config_free(struct rt_input_config *c);
 

@@ -449,15 +449,64 @@ optml_status rt_hparams_check_decls(optml_ctx *ctx, const struct optml_algorithm
 /* ------------------------------------------------------------------------ */
 
 /* Lower case with '-' as '_', for "did you mean". */
-static int same_loosely(const char *a, const char *b)
+static char loose(char c)
 {
-    for (; *a && *b; a++, b++) {
-        char x = (*a == '-') ? '_' : (char)((*a >= 'A' && *a <= 'Z') ? *a - 'A' + 'a' : *a);
-        char y = (*b == '-') ? '_' : (char)((*b >= 'A' && *b <= 'Z') ? *b - 'A' + 'a' : *b);
-        if (x != y)
-            return 0;
+    return c == '-' ? '_' : (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+}
+
+#define NEAR_MAX 64 /* longer names are not compared */
+
+/* Edit distance between a and b after loose(): insertions, deletions,
+ * substitutions and swaps of two neighbours each cost 1 (Damerau-Levenshtein,
+ * optimal string alignment); -1 when either is longer than NEAR_MAX. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > NEAR_MAX || m > NEAR_MAX)
+        return -1;
+    int d[NEAR_MAX + 1][NEAR_MAX + 1];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int cost = loose(a[i - 1]) != loose(b[j - 1]);
+            int best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && loose(a[i - 1]) == loose(b[j - 2]) && loose(a[i - 2]) == loose(b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+/* The declared name the user most likely meant: the same up to case and
+ * '-' / '_', else the nearest within 2 edits and a third of the longer
+ * name (so "wd" never suggests "l1"); NULL when none is that near. */
+static const char *nearest_name(const struct optml_algorithm *alg, const char *key)
+{
+    const char *best = NULL;
+    int best_d = 0;
+    for (size_t i = 0; i < alg->n_hparams; i++) {
+        const char *name = alg->hparams[i].name;
+        int d = edit_distance(key, name);
+        if (d < 0)
+            continue;
+        size_t longer = strlen(key) > strlen(name) ? strlen(key) : strlen(name);
+        int limit = (int)(longer / 3) < 2 ? (int)(longer / 3) : 2;
+        if (d == 0 || (d <= limit && (!best || d < best_d))) {
+            best = name;
+            best_d = d;
+            if (d == 0)
+                break;
+        }
     }
-    return *a == *b;
+    return best;
 }
 
 static optml_status unknown_key(optml_ctx *ctx, const struct optml_algorithm *alg,
@@ -465,12 +514,12 @@ static optml_status unknown_key(optml_ctx *ctx, const struct optml_algorithm *al
 {
     char list[1200] = "", hint[300] = "";
     size_t n = 0;
-    for (size_t i = 0; i < alg->n_hparams && n < sizeof(list); i++) {
+    for (size_t i = 0; i < alg->n_hparams && n < sizeof(list); i++)
         n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
                               alg->hparams[i].name);
-        if (!hint[0] && same_loosely(key, alg->hparams[i].name))
-            snprintf(hint, sizeof(hint), " (did you mean '%s'?)", alg->hparams[i].name);
-    }
+    const char *near = nearest_name(alg, key);
+    if (near)
+        snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
     return optml_error(ctx, OPTML_E_CLIENT,
                        HP_FILE ": unknown hyperparameter '%.*s'%s; %s accepts %s", SHOWN, key,
                        hint, alg->name ? alg->name : "the module",

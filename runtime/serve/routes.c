@@ -89,13 +89,15 @@ static enum MHD_Result send_json(struct request *rq, unsigned code, json_t *doc)
     return send_buffer(rq, code, text, strlen(text), "application/json", NULL);
 }
 
-/* The JSON error body {"error": msg, "code": code}. */
+/* The JSON error body {"error": msg, "code": code}.  The reason is logged:
+ * 5xx at WARNING (ours), 4xx at INFO (the client's: the endpoint's owner
+ * sees why a caller was refused without turning on debug logs). */
 static enum MHD_Result send_error_body(struct request *rq, unsigned code, const char *msg)
 {
     if (code >= 500)
         rt_log(OPTML_LOG_WARNING, "HTTP %u: %s", code, msg);
     else
-        rt_log(OPTML_LOG_DEBUG, "HTTP %u: %s", code, msg);
+        rt_log(OPTML_LOG_INFO, "HTTP %u: %s", code, msg);
     return send_json(rq, code, json_pack("{s:s, s:i}", "error", msg, "code", (int)code));
 }
 
@@ -306,6 +308,11 @@ static enum MHD_Result handle_predict(struct request *rq, const char *name)
     const char *attrs = header(rq->conn, "X-Amzn-SageMaker-Custom-Attributes");
     if (s == OPTML_OK && attrs && !(sw->custom_attributes = strndup(attrs, 1024)))
         s = optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    /* An empty body is never a request for nothing: say so, for every
+     * module, instead of a parser's message or an empty answer. */
+    if (s == OPTML_OK && rq->len == 0)
+        s = optml_error(ctx, OPTML_E_CLIENT, "the request body is empty: send one or more records as %s",
+                        sw->content_type.type);
     if (s != OPTML_OK) {
         enum MHD_Result r = send_status(rq, ctx, s);
         work_destroy(&sw->w);

@@ -133,12 +133,20 @@ void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records)
     double rate = secs > 0 ? (double)records / secs : 0;
     p->records_total += records;
     const char *host = optml_host_name(ctx);
-    if (p->epochs > 0)
-        optml_log(ctx, OPTML_LOG_INFO, "Epoch %d/%d: %llu records in %.3f s", epoch + 1, p->epochs,
-                  (unsigned long long)records, secs);
-    else
-        optml_log(ctx, OPTML_LOG_INFO, "Epoch %d: %llu records in %.3f s", epoch + 1,
-                  (unsigned long long)records, secs);
+    /* The whole job's ETA on every epoch line, so that jobs whose epochs
+     * are shorter than the progress interval get one too: the epochs left
+     * at this epoch's pace (the first pass often parses and caches the
+     * data; the epochs after it are alike). */
+    char elapsed[32], eta[32];
+    hms(elapsed, sizeof(elapsed), t - p->job_start);
+    if (p->epochs > 0) {
+        hms(eta, sizeof(eta), secs * (double)(p->epochs > epoch + 1 ? p->epochs - epoch - 1 : 0));
+        optml_log(ctx, OPTML_LOG_INFO, "Epoch %d/%d: %llu records in %.3f s, elapsed %s, ETA %s", epoch + 1,
+                  p->epochs, (unsigned long long)records, secs, elapsed, eta);
+    } else {
+        optml_log(ctx, OPTML_LOG_INFO, "Epoch %d: %llu records in %.3f s, elapsed %s", epoch + 1,
+                  (unsigned long long)records, secs, elapsed);
+    }
     char buf[512], num[64];
     if (p->epochs > 0) {
         double pct = 100.0 * (double)(epoch + 1) / (double)p->epochs;

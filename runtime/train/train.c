@@ -77,8 +77,12 @@ static optml_status parse_checkpoint_config(optml_ctx *ctx, const char *text, si
 static optml_status parse_input_config(optml_ctx *ctx, const char *text, size_t len, void *arg)
 {
     struct rt_job *job = arg;
-    if (text)
-        return rt_input_config_parse(ctx, text, len, &job->input);
+    if (text) {
+        optml_status s = rt_input_config_parse(ctx, text, len, &job->input);
+        if (s == OPTML_OK)
+            rt_input_config_warn_unlisted(&job->input, job->paths.data_dir);
+        return s;
+    }
     rt_log(OPTML_LOG_INFO, "No inputdataconfig.json: every directory under %s is a File-mode channel",
            job->paths.data_dir);
     return rt_input_config_discover(ctx, job->paths.data_dir, &job->input);

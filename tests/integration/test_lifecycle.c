@@ -214,5 +214,21 @@ TEST(progress_lines_appear_during_long_epochs)
     /* Percent of the epoch (file size known), rate, elapsed and ETA. */
     ASSERT(has_line_matching(r.output, "INFO [0-9]+\\] Epoch [12]/2: [0-9.]+% of epoch, [0-9]+ records, "
                                        "[0-9.]+ records/s, elapsed 00:00:0[0-9], ETA 00:00:0[0-9]$"));
-    ASSERT(has_line_matching(r.output, "Epoch 2/2: 8 records in [0-9.]+ s$"));
+    /* Each epoch line carries the job's elapsed time and ETA (the epochs
+     * left at this epoch's pace: 8 x 150 ms). */
+    ASSERT(has_line_matching(r.output, "Epoch 1/2: 8 records in 1\\.[0-9]+ s, elapsed 00:00:0[0-9], ETA 00:00:01$"));
+    ASSERT(has_line_matching(r.output, "Epoch 2/2: 8 records in [0-9.]+ s, elapsed 00:00:0[0-9], ETA 00:00:00$"));
+}
+
+/* Epochs far shorter than the progress interval: no progress line, but
+ * every epoch line has the job's ETA. */
+TEST(epoch_lines_carry_the_job_eta_when_epochs_are_short)
+{
+    char *base = optml_tree_new("{\"epochs\": \"3\", \"sleep_ms\": \"100\"}");
+    write_file(base, "input/data/train/a.csv", "1\n2\n3\n4\n5\n6\n", (size_t)-1);
+    struct run_result r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(!has_line_matching(r.output, "% of epoch, "));
+    ASSERT(has_line_matching(r.output, "Epoch 1/3: 6 records in 0\\.[0-9]+ s, elapsed 00:00:0[01], ETA 00:00:01$"));
+    ASSERT(has_line_matching(r.output, "Epoch 3/3: 6 records in 0\\.[0-9]+ s, elapsed 00:00:0[0-9], ETA 00:00:00$"));
 }

@@ -316,11 +316,133 @@ TEST_TIMEOUT(ll_train_sigterm_saves_checkpoint_and_model, 40)
     char *text = read_file(log, NULL);
     if (code != 0)
         test_fail(__FILE__, __LINE__, "exit %d (signal %d)\n%s", code, sig, text ? text : "");
-    ASSERT_CONTAINS(text, "Stop requested during epoch 0");
+    ASSERT_CONTAINS(text, "Stop requested during epoch 1/"); /* human lines count epochs from 1 */
     if (!(tree_has(base, "model/model_algo-1.optml") && tree_has(base, "model/model.json")))
         test_fail(__FILE__, __LINE__, "no model after the stop:\n%s", text);
     ASSERT(tree_has(base, "checkpoints/linear-learner-000000000000.ckpt"));
     ASSERT(!tree_has(base, "output/failure"));
     free(text);
+    free(csv);
+}
+
+/* Where the cause is guessable the ClientError names the fix, after the
+ * file, line and field. */
+TEST(ll_train_client_errors_name_the_fix)
+{
+    if (ll_missing())
+        return;
+    char *good = rule_csv(20, 3, 1);
+    struct { const char *data, *needles[4]; } cases[] = {
+        {"label,x1,x2,x3\n", {"file a.csv, line 1: field 1: 'label' is not a number; "
+                              "the first row looks like a header; remove it", NULL}},
+        {"1;0.5;0.25;2\n", {"line 1: field 1: '1;0.5;0.25;2' is not a number; "
+                            "the values are separated by ';', not commas; write them comma-separated", NULL}},
+        {"1\t0.5\t0.25\t2\n", {"the values are separated by TABs, not commas", NULL}},
+        {"{\"label\": 1, \"features\": [1, 2, 3]}\n", {"the line looks like JSON, not CSV (linear-learner trains on "
+                                                      "text/csv or application/x-recordio-protobuf)", NULL}},
+        /* the label in the last column: the first value is no label, the last is */
+        {"0.5,0.25,2,1\n", {"Invalid label in channel train, file a.csv, line 1: label 0.5 is not 0 or 1 "
+                            "(binary_classifier); the last value, 1, would be a valid label: is the label in "
+                            "the last column? linear-learner reads it from the first", NULL}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+        write_file(base, "input/data/train/a.csv", strf("%s%s", cases[i].data, good), (size_t)-1);
+        fails_with_(__LINE__, base, cases[i].needles);
+    }
+    /* The label hint also once the dimension is known (rows parsed
+     * straight into the chunk's buffer): line 21, after 20 good rows. */
+    char *base0 = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base0, "input/data/train/a.csv", strf("%s0.5,0.25,2,0\n", good), (size_t)-1);
+    FAILS_WITH(base0, "file a.csv, line 21: label 0.5 is not 0 or 1 (binary_classifier); the last value, 0, would "
+                      "be a valid label: is the label in the last column?");
+    /* A name-like row after line 1 is not called a header. */
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\"}");
+    write_file(base, "input/data/train/a.csv", strf("%slabel,x1,x2,x3\n", good), (size_t)-1);
+    struct run_result r = ll_train_run(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    ASSERT(!strstr(tree_file(base, "output/failure"), "header"));
+    ASSERT_CONTAINS(tree_file(base, "output/failure"), "line 21: field 1: 'label' is not a number");
+    free(good);
+}
+
+/* Classes present in the train channel: one class is a ClientError (the
+ * model could only ever answer it); num_classes above the classes present
+ * trains, with a warning naming the missing classes. */
+TEST(ll_train_checks_the_classes_present)
+{
+    if (ll_missing())
+        return;
+    char *one = NULL, *three = NULL, *shifted = NULL;
+    size_t l1 = 0, l3 = 0, ls = 0;
+    FILE *f1 = open_memstream(&one, &l1), *f3 = open_memstream(&three, &l3), *fs = open_memstream(&shifted, &ls);
+    for (int i = 0; i < 90; i++) {
+        double a = (i * 37 % 101) / 50.0 - 1, b = (i * 53 % 97) / 48.0 - 1;
+        fprintf(f1, "0,%.3f,%.3f\n", a, b);
+        fprintf(f3, "%d,%.3f,%.3f\n", i % 3, a + i % 3, b);
+        fprintf(fs, "%d,%.3f,%.3f\n", 1 + i % 3, a + i % 3, b);
+    }
+    fclose(f1);
+    fclose(f3);
+    fclose(fs);
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", one, l1);
+    FAILS_WITH(base, "The train channel has rows of one class only (every label is 0): a binary_classifier "
+                     "needs rows of at least two classes, 0 and 1");
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"4\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", one, l1);
+    FAILS_WITH(base, "rows of one class only (every label is 0): a multiclass_classifier needs rows of at least "
+                     "two classes");
+    /* Split over two files, the classes still count over the whole channel. */
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"5\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/b.csv", strchr(three + l3 / 2, '\n') + 1, (size_t)-1);
+    write_file(base, "input/data/train/a.csv", three, (size_t)(strchr(three + l3 / 2, '\n') + 1 - three));
+    struct run_result r = train_ok(base, NULL);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] num_classes is 5 but the train channel has no rows of "
+                                       "classes 3, 4: the model will not learn to predict them$"));
+    free(r.output);
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"4\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", shifted, ls);
+    r = train_ok(base, NULL);
+    ASSERT(has_line_matching(r.output, "no rows of class 0: the model will not learn to predict it \\(labels are "
+                                       "0-based: 0 to num_classes - 1\\)$"));
+    free(r.output);
+    /* Every class present: no warning. */
+    base = optml_tree_new("{\"predictor_type\": \"multiclass_classifier\", \"num_classes\": \"3\", \"epochs\": \"2\"}");
+    write_file(base, "input/data/train/a.csv", three, l3);
+    r = train_ok(base, NULL);
+    ASSERT(!has_line_matching(r.output, "no rows of class"));
+    free(r.output);
+    free(one);
+    free(three);
+    free(shifted);
+}
+
+/* Log lines print float hyperparameters as given (0.06, not 0.0599999987)
+ * and number epochs from 1 in human lines, while the built-in's epoch=
+ * fields stay 0-based for its CloudWatch regexes. */
+TEST(ll_train_logs_floats_as_given_and_epochs_from_one)
+{
+    if (ll_missing())
+        return;
+    char *csv = rule_csv(300, 3, 5);
+    char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"epochs\": \"2\", \"num_models\": \"1\", "
+                                "\"learning_rate\": \"0.06\", \"wd\": \"0.003\", \"lr_scheduler_factor\": \"0.97\"}");
+    write_file(base, "input/data/train/a.csv", csv, (size_t)-1);
+    const char *env[] = {"OPTML_LOG_LEVEL=debug", NULL};
+    struct run_result r = train_ok(base, env);
+    ASSERT(has_line_matching(r.output, "Final configuration: .*\"learning_rate\":\"0.06\""));
+    ASSERT(has_line_matching(r.output, "Best model found for hyperparameters: \\{\"optimizer\": \"adam\", "
+                                       "\"learning_rate\": 0.06, \"l1\": 0, \"wd\": 0.003, \"lr_scheduler_step\": "
+                                       "[0-9]+, \"lr_scheduler_factor\": 0.97, "));
+    ASSERT(has_line_matching(r.output, "model 0: learning_rate=0.06 wd=0.003 l1=0$"));
+    ASSERT(!has_line_matching(r.output, "0\\.0599999"));
+    ASSERT(has_line_matching(r.output, "Epoch 1/2: held-out sample \\([0-9]+ rows\\) "));
+    ASSERT(has_line_matching(r.output, "Epoch 2/2: held-out sample"));
+    ASSERT(!has_line_matching(r.output, "Epoch 0"));
+    ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=0, train "));
+    ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=1, train "));
+    ASSERT_CONTAINS(tree_file(base, "model/model.json"), "0.06");
+    free(r.output);
     free(csv);
 }

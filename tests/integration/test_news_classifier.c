@@ -136,9 +136,12 @@ TEST_TIMEOUT(nc_default_model_on_debian_corpus_beats_peers_and_serves_the_worksh
     /* a verbose field in the body */
     j = ask(s, "application/json", NULL, "{\"input\": \"arcade puzzle game\", \"verbose\": true}");
     SRV_ASSERT(s, json_is_object(json_object_get(j, "probabilities")));
-    /* text/plain: one headline per line, blank lines skipped */
-    j = ask(s, "text/plain", NULL, "arcade puzzle game\n\nweb server with HTTP/2 support\n");
+    /* text/plain: one headline per line; a blank line between two is a 400
+     * naming it (answers must line up with lines), trailing ones are fine */
+    j = ask(s, "text/plain", NULL, "arcade puzzle game\nweb server with HTTP/2 support\n\n");
     SRV_ASSERT(s, json_array_size(json_object_get(j, "result")) == 2);
+    struct http_response *blank = serve_invoke(s, "text/plain", NULL, NULL, "arcade puzzle game\n\nweb server\n", 31);
+    EXPECT_JSON_ERROR(s, blank, 400, "line 2 is blank");
     /* jsonlines in and out */
     const char *jl = "{\"input\": \"arcade puzzle game\"}\n\"audio player with playlist support\"\n";
     struct http_response *hr = serve_invoke(s, "application/jsonlines", "application/jsonlines", NULL, jl, strlen(jl));
@@ -325,16 +328,54 @@ TEST_TIMEOUT(nc_bad_input_is_a_client_error, 120)
     base = optml_tree_new("{}");
     write_file(base, "input/data/training/newsCorpora.csv", "1\tonly\tu\tp\tb\ts\th\t1\n2\tone\tu\tp\tb\ts\th\t1\n",
                (size_t)-1);
-    expect_client_error(base, "only one value ('b')");
+    expect_client_error(base, "the training rows have only one CATEGORY value ('b'): a classifier needs rows of "
+                              "at least two classes");
+    /* A second class only in the validation channel does not count. */
+    base = optml_tree_new("{}");
+    write_file(base, "input/data/training/newsCorpora.csv", "1\tonly\tu\tp\tb\ts\th\t1\n2\tone\tu\tp\tb\ts\th\t1\n",
+               (size_t)-1);
+    write_file(base, "input/data/validation/newsCorpora.csv", "1\tother\tu\tp\tt\ts\th\t1\n", (size_t)-1);
+    expect_client_error(base, "the training rows have only one CATEGORY value ('b')");
 
     base = optml_tree_new("{}");
     write_file(base, "input/data/training/newsCorpora.csv", "not\tthe\tlayout\n", (size_t)-1);
-    expect_client_error(base, "no usable rows (1 dropped");
+    expect_client_error(base, "training file newsCorpora.csv has no row with the 8 TAB-separated fields of the "
+                              "newsCorpora.csv layout (ID TITLE URL PUBLISHER CATEGORY STORY HOSTNAME TIMESTAMP): "
+                              "1 rows dropped");
+
+    /* A comma-separated corpus names the fix. */
+    base = optml_tree_new("{}");
+    write_file(base, "input/data/training/news.csv",
+               "1,bank profits,http://x,P,b,S,h,1\n2,new phone,http://x,P,t,S,h,1\n", (size_t)-1);
+    expect_client_error(base, "training file news.csv has no row with the 8 TAB-separated fields");
+    expect_client_error(base, "2 rows dropped; its rows are comma-separated: the corpus must be TAB-separated "
+                              "(newsCorpora.csv is, despite its name)");
 
     base = optml_tree_new("{\"architecture\": \"workshop\", \"epochs\": \"1\"}");
     copy_corpus(base, "training");
     write_file(base, "input/data/training/glove.bad.txt", "game 0.1 0.2 0.3\nserver 0.1 zero 0.3\n", (size_t)-1);
     expect_client_error(base, "Unable to parse GloVe file glove.bad.txt, line 2");
+}
+
+/* A header row of the column names (pandas' to_csv writes one) is not a
+ * row of class "CATEGORY": it is skipped with a warning. */
+TEST_TIMEOUT(nc_header_row_is_skipped_with_a_warning, 120)
+{
+    char *base = optml_tree_new("{\"epochs\": \"1\"}");
+    char *corpus = uci_corpus(8);
+    write_file(base, "input/data/training/newsCorpora.csv",
+               strf("ID\tTITLE\tURL\tPUBLISHER\tCATEGORY\tSTORY\tHOSTNAME\tTIMESTAMP\n%s", corpus), (size_t)-1);
+    struct run_result r = nc_train_run(base);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "train failed (%d):\n%s", r.exit_code, r.output);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] training: newsCorpora.csv: line 1 is a header row "
+                                       "\\(TITLE, CATEGORY, ...\\), skipped: the newsCorpora.csv layout has none$"));
+    json_t *m = model_json(base);
+    ASSERT_EQ_INT(json_array_size(json_object_get(m, "labels")), 4);
+    ASSERT(!strstr(tree_file(base, "model/model.json"), "CATEGORY"));
+    json_decref(m);
+    free(corpus);
+    free(r.output);
 }
 
 TEST_TIMEOUT(nc_checkpoints_resume_and_threads_do_not_change_the_model, 240)

@@ -156,7 +156,7 @@ TEST(serve_accept_jsonlines_and_media_type_parameters)
     /* The module gets the index of each negotiated type in its lists: a
      * wildcard, a q-list and a parameterised type all resolve to one. */
     r = serve_invoke(s, "Application/X-RecordIO-Protobuf; foo=bar", "application/jsonlines;q=0.1, application/*",
-                     NULL, "", 0);
+                     NULL, "\x0a\x23\xd7\xce\x01\x00\x00\x00x\x00\x00\x00", 12); /* one RecordIO record, "x" */
     EXPECT_STATUS(s, r, 200);
     j = EXPECT_JSON(s, r);
     SRV_ASSERT_EQ_INT(s, serve_json_int(j, "content_index"), 3);

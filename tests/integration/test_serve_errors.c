@@ -152,6 +152,32 @@ TEST(serve_module_failure_is_500_with_its_message)
     serve_stop(s);
 }
 
+/* An empty body is a 400 that says so, whatever the type (never a parser's
+ * message, never an empty answer); the reason of a 4xx is logged at INFO,
+ * the default level, so the endpoint's owner sees why. */
+TEST(serve_empty_body_is_400_and_4xx_reasons_logged_at_info)
+{
+    char *base = serve_trained_tree();
+    struct served *s = serve_start_ready(base, NULL);
+    const char *types[] = {"text/csv", "application/json", "application/jsonlines",
+                           "application/x-recordio-protobuf"};
+    for (size_t i = 0; i < 4; i++) {
+        struct http_response *r = serve_invoke(s, types[i], NULL, NULL, "", 0);
+        const char *msg = EXPECT_JSON_ERROR(s, r, 400, "the request body is empty");
+        SRV_ASSERT_CONTAINS(s, msg, types[i]);
+        http_response_free(r);
+    }
+    struct http_response *r = serve_invoke(s, "text/csv", NULL, NULL, "bad\n", 4);
+    EXPECT_JSON_ERROR(s, r, 400, "line 1: cannot parse 'bad'");
+    http_response_free(r);
+    serve_stop(s);
+    char *log = serve_log_text(s);
+    ASSERT(has_line_matching(log, " INFO [0-9]+\\] HTTP 400: the request body is empty: send one or more "
+                                  "records as text/csv$"));
+    ASSERT(has_line_matching(log, " INFO [0-9]+\\] HTTP 400: line 1: cannot parse 'bad'$"));
+    free(log);
+}
+
 /* A JSON body of exactly `len` bytes: "[" spaces "]". */
 static char *json_body(size_t len)
 {

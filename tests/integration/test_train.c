@@ -287,3 +287,29 @@ TEST(train_without_inputdataconfig_discovers_channels)
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT(has_line_matching(r.output, "#quality_metric: host=algo-1, epoch=0, validation records <score>=2$"));
 }
+
+/* A directory under input/data that inputdataconfig.json does not name
+ * (a misspelled channel) is not read: a warning says so, naming it and the
+ * channels that are read.  Without inputdataconfig.json every directory is
+ * a channel, so there is nothing to warn about. */
+TEST(train_warns_about_a_directory_that_is_not_a_channel)
+{
+    char *base = optml_tree_new("{\"epochs\": \"1\"}");
+    write_file(base, "input/config/inputdataconfig.json", "{\"train\": {\"ContentType\": \"text/csv\"}}", (size_t)-1);
+    write_file(base, "input/data/train/a.csv", CSV, (size_t)-1);
+    write_file(base, "input/data/validaton/v.csv", CSV, (size_t)-1);
+    write_file(base, "input/data/.cache/x", "x", 1);
+    struct run_result r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] .*/input/data/validaton is not a channel of "
+                                       "inputdataconfig.json \\(its channels: train\\): its files are not read; "
+                                       "add the channel to inputdataconfig.json or rename the directory$"));
+    ASSERT(!has_line_matching(r.output, "\\.cache is not a channel"));
+    ASSERT(!has_line_matching(r.output, "/train is not a channel"));
+    free(r.output);
+    base = optml_tree_new("{\"epochs\": \"1\"}");
+    write_file(base, "input/data/train/a.csv", CSV, (size_t)-1);
+    r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(!has_line_matching(r.output, "is not a channel"));
+}

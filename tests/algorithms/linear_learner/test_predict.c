@@ -255,7 +255,7 @@ TEST(ll_predict_binary_every_request_type)
         {"application/json", "{\"instances\": [{\"features\": [1, 2, 3]}, {\"data\": {\"features\": {\"values\": [-4, 0.5, 0]}}}]}"},
         {"application/json", "{\"instances\": [{\"data\": {\"features\": {\"keys\": [0, 1, 2], \"shape\": [3], \"values\": [1, 2, 3]}}}, "
                              "{\"features\": {\"keys\": [1, 0], \"values\": [0.5, -4]}}]}"},
-        {"application/jsonlines", "{\"features\": [1, 2, 3]}\n\n{\"data\": {\"features\": {\"values\": [-4, 0.5, 0]}}}\n"},
+        {"application/jsonlines", "{\"features\": [1, 2, 3]}\n{\"data\": {\"features\": {\"values\": [-4, 0.5, 0]}}}\n"},
         {"application/json", "[{\"features\": [1, 2, 3]}, {\"features\": [-4, 0.5, 0]}]"},
     };
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {

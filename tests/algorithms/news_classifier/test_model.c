@@ -540,7 +540,7 @@ TEST(news_request_jsonlines_objects_and_strings)
 {
     struct nc_inputs in;
     char msg[512];
-    ASSERT_EQ_INT(reqs(JSONL, NULL, "{\"input\": \"a\"}\n\"b\"\n\n  {\"input\": [\"c\", \"d\"]}  \n\"e\"", &in, msg),
+    ASSERT_EQ_INT(reqs(JSONL, NULL, "{\"input\": \"a\"}\n\"b\"\n  {\"input\": [\"c\", \"d\"]}  \n\"e\"\n\n", &in, msg),
                   OPTML_OK);
     ASSERT_EQ_INT(in.n, 5);
     const char *want[] = {"a", "b", "c", "d", "e"};
@@ -563,13 +563,22 @@ TEST(news_request_text_plain_lines)
 {
     struct nc_inputs in;
     char msg[512];
-    ASSERT_EQ_INT(reqs(TEXT, NULL, "first headline\n\n   \n\t second  \nthird", &in, msg), OPTML_OK);
+    ASSERT_EQ_INT(reqs(TEXT, NULL, "first headline\r\n\t second  \nthird\n \r\n", &in, msg), OPTML_OK);
     ASSERT_EQ_INT(in.n, 3);
     ASSERT_EQ_STR(in.text[0], "first headline");
     ASSERT_EQ_STR(in.text[1], "second");
     ASSERT_EQ_STR(in.text[2], "third");
     ASSERT_EQ_INT(in.list, 1);
     nc_inputs_free(&in);
+    /* A blank line before a headline would shift every later answer
+     * against its line: a 400 naming it (trailing blank lines are fine). */
+    ASSERT_EQ_INT(reqs(TEXT, NULL, "first headline\n\n   \n\t second  \nthird", &in, msg), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "line 2 is blank: every line of a text/plain request is one headline and gets one answer "
+                         "in its place");
+    ASSERT_EQ_INT(reqs(JSONL, NULL, "\"a\"\n\r\n\"b\"\n", &in, msg), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "line 2 is blank: every line of a application/jsonlines request");
+    ASSERT_EQ_INT(reqs(TEXT, NULL, "\n\n", &in, msg), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(msg, "the body has no headline");
     ASSERT_EQ_INT(reqs(TEXT, NULL, "just one\n", &in, msg), OPTML_OK);
     ASSERT_EQ_INT(in.n, 1);
     ASSERT_EQ_INT(in.list, 0);

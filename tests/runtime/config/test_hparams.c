@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "support/harness.h"
+#include "support/support.h"
 #include "config/hparams.h"
 
 static const char *const OPTIMIZERS[] = {"adam", "sgd", "RMSprop", NULL};
@@ -473,7 +474,7 @@ TEST(hparams_required_missing)
 TEST(hparams_unknown_key)
 {
     FAILS("{\"feature_dim\": \"3\", \"epoch\": \"3\"}",
-          "hyperparameters.json: unknown hyperparameter 'epoch'; test-learner accepts feature_dim, "
+          "hyperparameters.json: unknown hyperparameter 'epoch' (did you mean 'epochs'?); test-learner accepts feature_dim, "
           "epochs, learning_rate, use_bias, optimizer, loss, layers, name_prefix, wd");
     FAILS("{\"feature_dim\": \"3\", \"Learning-Rate\": \"0.1\"}",
           "unknown hyperparameter 'Learning-Rate' (did you mean 'learning_rate'?)");
@@ -488,6 +489,46 @@ TEST(hparams_unknown_key)
     rt_ctx_init(&ctx);
     ASSERT_EQ_INT(rt_hparams_parse(&ctx, &empty, "{}", 2, &hp), OPTML_OK);
     rt_hparams_free(&hp);
+}
+
+/* A misspelled key names the declared one within a small edit distance
+ * (insert, delete, substitute, swap two neighbours; case and '-' free). */
+TEST(hparams_unknown_key_suggests_nearest_name)
+{
+    FAILS("{\"feature_dim\": \"3\", \"learnig_rate\": \"0.1\"}",
+          "unknown hyperparameter 'learnig_rate' (did you mean 'learning_rate'?); test-learner accepts");
+    FAILS("{\"feature_dim\": \"3\", \"Lerning-Rate\": \"0.1\"}", "(did you mean 'learning_rate'?)");
+    FAILS("{\"feature_dim\": \"3\", \"use_bais\": \"true\"}", "(did you mean 'use_bias'?)");
+    FAILS("{\"feature_dim\": \"3\", \"optimiser\": \"adam\"}", "(did you mean 'optimizer'?)");
+    FAILS("{\"featuredim\": \"3\"}", "(did you mean 'feature_dim'?)");
+    static const struct optml_hparam_decl ll[] = {
+        {.name = "mini_batch_size", .type = OPTML_HP_INT, .default_value = "1000"},
+        {.name = "wd", .type = OPTML_HP_FLOAT, .default_value = "0"},
+        {.name = "l1", .type = OPTML_HP_FLOAT, .default_value = "0"},
+        {.name = "num_models", .type = OPTML_HP_INT, .default_value = "8"},
+        {.name = "num_classes", .type = OPTML_HP_INT, .default_value = "2"},
+    };
+    struct optml_algorithm alg = {.api_version = 1, .name = "ll", .hparams = ll, .n_hparams = 5};
+    static const char *const cases[][2] = {
+        {"mini_bach_size", "mini_batch_size"}, {"minibatch_size", "mini_batch_size"},
+        {"mini_batch_sizes", "mini_batch_size"}, {"Mini-Batch-Size", "mini_batch_size"},
+        {"num_class", "num_classes"}, {"num_model", "num_models"},
+        /* too far, or too short to guess: no suggestion */
+        {"wx", NULL}, {"l2", NULL}, {"batch_size", NULL}, {"epochs", NULL}, {"num_layers", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct optml_ctx ctx;
+        rt_ctx_init(&ctx);
+        struct rt_hparams hp;
+        char *j = strf("{\"%s\": \"1\"}", cases[i][0]);
+        ASSERT_EQ_INT(rt_hparams_parse(&ctx, &alg, j, strlen(j), &hp), OPTML_E_CLIENT);
+        char *want = strf("unknown hyperparameter '%s'%s%s%s; ll accepts", cases[i][0],
+                          cases[i][1] ? " (did you mean '" : "", cases[i][1] ? cases[i][1] : "",
+                          cases[i][1] ? "'?)" : "");
+        ASSERT_CONTAINS(ctx.errmsg, want);
+        free(want);
+        free(j);
+    }
 }
 
 TEST(hparams_reserved_keys_ignored)
