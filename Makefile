@@ -12,17 +12,23 @@ VERSION      := 0.1.0
 PREFIX       ?= /usr/local
 CC           ?= cc
 PKGS         := libmicrohttpd jansson openblas libarchive zlib
-PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS))
+# Goals that compile nothing on this machine (images are compiled inside
+# Docker) do not ask pkg-config, so `make demo` needs neither it nor the -dev
+# packages (`.ci/deps.sh demo`).
+HOST_FREE_GOALS := demo image images test-images test-layout help clean
+HOST_FREE    := $(if $(filter-out $(HOST_FREE_GOALS),$(or $(MAKECMDGOALS),all)),,1)
+pkg_config    = $(if $(HOST_FREE),,$(shell pkg-config $1))
+PKG_CFLAGS   := $(call pkg_config,--cflags $(PKGS))
 # ARCHIVE_STATIC=1 (docker/Dockerfile builds with it): libarchive.a linked
 # into the runtime, followed by the libraries `pkg-config --static` lists for
 # it under --as-needed, so only those the objects taken from libarchive.a use
 # become dependencies (tar + gzip reading: zlib alone).  The linker needs
 # every listed library's -dev package.  Default: the shared libarchive.
 ifeq ($(ARCHIVE_STATIC),1)
-PKG_LIBS     := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
-                -Wl,--as-needed $(filter-out -larchive,$(shell pkg-config --static --libs libarchive)) -Wl,--no-as-needed
+PKG_LIBS     := $(call pkg_config,--libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
+                -Wl,--as-needed $(filter-out -larchive,$(call pkg_config,--static --libs libarchive)) -Wl,--no-as-needed
 else
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS     := $(call pkg_config,--libs $(PKGS))
 endif
 OPT          ?= -O2
 WARN         := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -55,7 +61,7 @@ LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
 ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
-MODULE_LIBS  := $(shell pkg-config --libs jansson openblas) -lm
+MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) -lm
 
 RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
