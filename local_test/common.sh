@@ -34,6 +34,7 @@ docker_user() { echo "${SUDO_UID:-$(id -u)}:${SUDO_GID:-$(id -g)}"; }
 #   unset: bridge when Docker has its default bridge network; host when it
 #   has none (dockerd --bridge=none, as docker/setup.sh starts it), where -p
 #   publishes nothing.
+# shellcheck disable=SC2034  # NET_ARGS is read by the scripts that source this
 net_args() {
   local net=${OPTML_DOCKER_NETWORK:-}
   if [ -z "$net" ]; then

@@ -93,6 +93,7 @@ case $1 in
 esac
 exit 0
 EOF
+  # shellcheck disable=SC2016  # expanded by the stand-in
   printf '#!/bin/bash\necho "make $*" >>"$STUB_LOG"\nexit 0\n' >"$d/make"
   chmod +x "$d"/*
 }
@@ -152,11 +153,13 @@ check make_demo_needs_no_pkg_config sh -c "[ $code -eq 0 ] && [ ! -s '$WORK/make
 
 # docker/setup.sh demo (what make demo runs first): Docker and debootstrap,
 # not the registry of the push test; through sudo only when not root.
+# shellcheck disable=SC2016  # expanded inside the sandbox
 in_sandbox setup_root bash -c 'rm -f "$(dirname "$(command -v apt-get)")/docker"; bash docker/setup.sh demo'; code=$?
 check setup_demo_as_root_without_sudo_exits_0 test "$code" -eq 0
 check setup_demo_as_root_installs_docker_directly grep -q '^apt-get install .*docker\.io.*debootstrap' "$WORK/setup_root.calls"
 check setup_demo_skips_docker_registry sh -c "! grep -q 'docker-registry' '$WORK/setup_root.calls'"
 check setup_demo_as_root_never_calls_sudo sh -c "! grep -q '^sudo' '$WORK/setup_root.calls'"
+# shellcheck disable=SC2016
 STUB_UID=1000 in_sandbox setup_user bash -c 'rm -f "$(dirname "$(command -v apt-get)")/docker"; bash docker/setup.sh demo'; code=$?
 check setup_demo_as_user_calls_sudo_apt_get sh -c "[ $code -eq 0 ] && grep -Eq '^sudo (env [^ ]+ )?apt-get install .*docker\.io' '$WORK/setup_user.calls'"
 
