@@ -12,17 +12,23 @@ VERSION      := 0.1.0
 PREFIX       ?= /usr/local
 CC           ?= cc
 PKGS         := libmicrohttpd jansson openblas libarchive zlib
-PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS))
+# Goals that compile nothing on this machine (images are compiled inside
+# Docker) do not ask pkg-config, so `make demo` needs neither it nor the -dev
+# packages (`.ci/deps.sh demo`).
+HOST_FREE_GOALS := demo image images test-images test-layout help clean
+HOST_FREE    := $(if $(filter-out $(HOST_FREE_GOALS),$(or $(MAKECMDGOALS),all)),,1)
+pkg_config    = $(if $(HOST_FREE),,$(shell pkg-config $1))
+PKG_CFLAGS   := $(call pkg_config,--cflags $(PKGS))
 # ARCHIVE_STATIC=1 (docker/Dockerfile builds with it): libarchive.a linked
 # into the runtime, followed by the libraries `pkg-config --static` lists for
 # it under --as-needed, so only those the objects taken from libarchive.a use
 # become dependencies (tar + gzip reading: zlib alone).  The linker needs
 # every listed library's -dev package.  Default: the shared libarchive.
 ifeq ($(ARCHIVE_STATIC),1)
-PKG_LIBS     := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
-                -Wl,--as-needed $(filter-out -larchive,$(shell pkg-config --static --libs libarchive)) -Wl,--no-as-needed
+PKG_LIBS     := $(call pkg_config,--libs $(filter-out libarchive,$(PKGS))) -l:libarchive.a \
+                -Wl,--as-needed $(filter-out -larchive,$(call pkg_config,--static --libs libarchive)) -Wl,--no-as-needed
 else
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS     := $(call pkg_config,--libs $(PKGS))
 endif
 OPT          ?= -O2
 WARN         := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -55,7 +61,7 @@ LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
 ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
-MODULE_LIBS  := $(shell pkg-config --libs jansson openblas) -lm
+MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) -lm
 
 RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
@@ -94,7 +100,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
-.PHONY: all test asan check fuzz fuzz-build bench image images demo test-images test-layout install clean help
+.PHONY: all test asan check fuzz fuzz-build bench image images demo test-images test-layout test-shell install clean help
 all: $(BUILD)/bin/optml $(MODULES)
 
 help:
@@ -104,7 +110,8 @@ help:
 	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS ($(FUZZ_SECONDS))"
 	@echo "make test-images  build each module's image once, test it through docker and local_test/"
 	@echo "make test-layout  the README's layout map against the source tree, both ways"
-	@echo "make check        test-layout + test + asan + fuzz + test-images: what CI runs"
+	@echo "make test-shell   the README's commands and the local_test/docker scripts, without Docker"
+	@echo "make check        test-layout + test + test-shell + asan + fuzz + test-images: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"
 	@echo "make images       every module's image (each containers/<module>/, one docker/Dockerfile)"
@@ -207,7 +214,12 @@ test-images:
 test-layout:
 	bash tests/layout.sh
 
-check: test-layout test asan fuzz test-images
+# The README's commands and the scripts it names, with stand-ins for apt-get,
+# sudo, docker and aws, and predict.sh against `optml serve` (tests/shell/run.sh).
+test-shell: all $(BUILD)/tests/modules/echo.so
+	OPTML_BUILD=$(BUILD) bash tests/shell/run.sh
+
+check: test-layout test test-shell asan fuzz test-images
 
 # Benchmarks: long and noisy, never part of `check`.  bench/deps.sh installs
 # the load generator and the peer stacks.

@@ -6,6 +6,9 @@
 # then `docker import`.  Does nothing when the image already exists.
 # Usage: docker/base-image.sh [TAG]   (default debian:bookworm-slim; as root)
 set -euo pipefail
+case ${1:-} in
+  -h|--help) echo "usage: docker/base-image.sh [TAG]   (default debian:bookworm-slim: pulled, or built with debootstrap when it cannot be; as root)"; exit 0 ;;
+esac
 tag=${1:-debian:bookworm-slim}
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "base-image: $tag already present"

@@ -6,7 +6,9 @@
 # SingleRecord), up to MaxConcurrentTransforms at a time, and write
 # OUTPUT_DIR/<file>.out with the responses in input order; then stop the
 # server.
-#   Usage: batch_local.sh IMAGE INPUT_DIR OUTPUT_DIR [CONTENT_TYPE]
+#   Usage: batch_local.sh [-e NAME=value]... IMAGE INPUT_DIR OUTPUT_DIR [CONTENT_TYPE]
+# -e NAME=value (or NAME; also --env) and the words of $OPTML_DOCKER_ENV pass
+# variables into the container, as `docker run -e` does.
 # Settings (environment):
 #   CONTENT_TYPE / OPTML_CONTENT_TYPE  request type; default from
 #                         local_test/<module>/batch.env (text/csv for linear-learner)
@@ -18,13 +20,24 @@
 #   OPTML_ASSEMBLE_WITH   None (default: responses concatenated) or Line (a newline
 #                         after each response)
 #   OPTML_TEST_DIR, OPTML_PORT, OPTML_DOCKER_NETWORK   as for serve_local.sh
+#                         (local_test/common.sh)
 # Exit status: 0 all files transformed; 1 a file failed (its .out is not
 # written, the others are); 2 usage or setup error.
 set -euo pipefail
 # shellcheck source=local_test/common.sh
 . "$(dirname "$0")/common.sh"
-usage="usage: batch_local.sh IMAGE INPUT_DIR OUTPUT_DIR [CONTENT_TYPE]"
+usage="usage: batch_local.sh [-e NAME=value]... IMAGE INPUT_DIR OUTPUT_DIR [CONTENT_TYPE]"
 die() { echo "batch_local.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h|--help) echo "$usage"; exit 0 ;;
+    -e|--env) [ $# -ge 2 ] || die "$usage"; env_opt "$2"; shift 2 ;;
+    --env=*) env_opt "${1#--env=}"; shift ;;
+    --) shift; break ;;
+    -*) die "unknown option '$1'; $usage" ;;
+    *) break ;;
+  esac
+done
 if [ $# -lt 3 ] || [ $# -gt 4 ]; then die "$usage"; fi
 image=$1 in_dir=$2 out_dir=$3
 [ -d "$in_dir" ] || die "INPUT_DIR '$in_dir' is not a directory"
@@ -88,12 +101,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-envs=(-e SAGEMAKER_BATCH=true)
+envs=(-e SAGEMAKER_BATCH=true "${ENV_ARGS[@]}")
 for v in SAGEMAKER_BATCH_STRATEGY SAGEMAKER_MAX_PAYLOAD_IN_MB SAGEMAKER_MAX_CONCURRENT_TRANSFORMS; do
   [ -z "${!v:-}" ] || envs+=(-e "$v=${!v}")
 done
-# shellcheck disable=SC2046
-docker run -d --rm --name "$name" --user "$owner" -v "$dir:/opt/ml" $(docker_net_args) "${envs[@]}" \
+net_args
+docker run -d --rm --name "$name" --user "$owner" -v "$dir:/opt/ml" "${NET_ARGS[@]}" "${envs[@]}" \
   "$image" serve >/dev/null || die "could not start $image serve"
 up=0 code=000
 for _ in $(seq 600); do   # 60 s at most

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Train IMAGE on its local test_dir, as SageMaker would: the tree is mounted
 # at /opt/ml and the container runs `train`.
-#   Usage: train_local.sh [--pipe] IMAGE
+#   Usage: train_local.sh [--pipe] [-e NAME=value]... IMAGE
+# -e NAME=value (or NAME, taken from this environment; also --env) passes a
+# variable into the container, as `docker run -e` does; so do the words of
+# $OPTML_DOCKER_ENV.  OPTML_CONTAINER_NAME names the container;
+# OPTML_DOCKER_NETWORK=<network> runs it on that network.
 # --pipe feeds every channel through FIFOs exactly as SageMaker's Pipe mode
 # does: /opt/ml/input/data/<channel>_<epoch> (epoch from 0), one FIFO per pass
 # the algorithm opens, the next one created only after the reader closed the
@@ -12,19 +16,33 @@
 set -euo pipefail
 # shellcheck source=local_test/common.sh
 . "$(dirname "$0")/common.sh"
+usage="usage: train_local.sh [--pipe] [-e NAME=value]... IMAGE"
 pipe=0
-if [ "${1:-}" = --pipe ]; then pipe=1; shift; fi
-image=${1:?usage: train_local.sh [--pipe] IMAGE}
-[ $# -eq 1 ] || { echo "usage: train_local.sh [--pipe] IMAGE" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h|--help) echo "$usage"; exit 0 ;;
+    --pipe) pipe=1; shift ;;
+    -e|--env) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; env_opt "$2"; shift 2 ;;
+    --env=*) env_opt "${1#--env=}"; shift ;;
+    --) shift; break ;;
+    -*) echo "train_local.sh: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
+image=$1
 dir=$(test_dir_for "$image")
 # Clear what an earlier run left; the container itself creates model/ and
 # output/ as the invoking user, so the files stay theirs.
 rm -rf "${dir:?}"/model/* "${dir:?}"/output/*
+# net: the container's network and environment options of docker run.
 net=()
 [ -z "${OPTML_DOCKER_NETWORK:-}" ] || net=(--network "$OPTML_DOCKER_NETWORK")
+net+=("${ENV_ARGS[@]}")
 
 if [ "$pipe" -eq 0 ]; then
-  exec docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" "${net[@]}" "$image" train
+  exec docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" \
+    ${OPTML_CONTAINER_NAME:+--name "$OPTML_CONTAINER_NAME"} "${net[@]}" "$image" train
 fi
 
 # ---- Pipe mode
@@ -37,7 +55,7 @@ done
 [ "${#channels[@]}" -gt 0 ] || { echo "train_local.sh --pipe: no channel directories under $dir/input/data" >&2; exit 2; }
 
 tmp=$(mktemp -d /tmp/optml-pipe.XXXXXX)
-container=optml-train-pipe-$$
+container=${OPTML_CONTAINER_NAME:-optml-train-pipe-$$}
 feeders=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {

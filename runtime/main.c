@@ -1,7 +1,8 @@
 /*
  * main.c: the `optml` executable's entry point.  Dispatches on the name it
  * was called by (`train`, `serve` symlinks) or on its first argument:
- * train | serve | version | help.  Nothing else lives here.
+ * train | serve | version | help; `train --help` / `serve -h` print the
+ * command's usage without starting it.  Nothing else lives here.
  */
 #define _GNU_SOURCE
 #include <libgen.h>
@@ -111,6 +112,32 @@ static void usage(FILE *out)
             OPTML_VERSION);
 }
 
+/* `optml train --help`, `serve -h`, ...: what the command does, without
+ * starting a job or a server. */
+static void command_usage(const char *cmd)
+{
+    if (strcmp(cmd, "train") == 0)
+        printf("usage: optml train   (or `train`, the same program under that name)\n\n"
+               "Runs one training job as SageMaker does: reads input/config/*.json and the channels in\n"
+               "input/data/ under /opt/ml (or $SAGEMAKER_BASE_DIR), writes model/ and, on failure,\n"
+               "output/failure.  Exit 0 on success or SIGTERM, 2 for a ClientError, 1 for an\n"
+               "AlgorithmError.  `optml help` lists the module's channels and hyperparameters.\n");
+    else
+        printf("usage: optml serve   (or `serve`, the same program under that name)\n\n"
+               "Loads the model in /opt/ml/model (or $SAGEMAKER_BASE_DIR/model) and answers GET /ping,\n"
+               "POST /invocations and GET /execution-parameters on port 8080\n"
+               "($SAGEMAKER_BIND_TO_PORT) until SIGTERM.  Settings: SAGEMAKER_MODEL_SERVER_WORKERS,\n"
+               "SAGEMAKER_MODEL_SERVER_TIMEOUT, SAGEMAKER_MAX_PAYLOAD_IN_MB, SAGEMAKER_MULTI_MODEL.\n");
+}
+
+static int wants_help(int argc, char **argv, int from)
+{
+    for (int i = from; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -118,12 +145,18 @@ int main(int argc, char **argv)
     char *self = strdup(argv[0] ? argv[0] : "optml");
     const char *prog = self ? basename(self) : "optml";
     const char *cmd = NULL;
-    if (strcmp(prog, "train") == 0 || strcmp(prog, "serve") == 0)
+    int args_from = 2; /* the command's own arguments */
+    if (strcmp(prog, "train") == 0 || strcmp(prog, "serve") == 0) {
         cmd = prog;
-    else if (argc > 1)
+        args_from = 1;
+    } else if (argc > 1) {
         cmd = argv[1];
+    }
     int code;
-    if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    if (cmd && (strcmp(cmd, "train") == 0 || strcmp(cmd, "serve") == 0) && wants_help(argc, argv, args_from)) {
+        command_usage(cmd);
+        code = 0;
+    } else if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         print_modules(1);
         code = cmd ? 0 : 2;

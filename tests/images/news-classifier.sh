@@ -68,16 +68,18 @@ track_container "$name"
 OPTML_TEST_DIR=$WORK/nc OPTML_PORT=$port OPTML_CONTAINER_NAME=$name \
   bash local_test/serve_local.sh "$IMAGE" >"$WORK/nc-serve.log" 2>&1 &
 check nc_serve_local_pings_200 wait_ping "$port"
-# predict.sh PAYLOAD [CONTENT_TYPE] from local_test/news-classifier, into FILE
+# predict.sh PAYLOAD [CONTENT_TYPE] from local_test/news-classifier, into
+# FILE (its stderr into FILE.err); returns predict.sh's exit status.
 nc_predict() {
   local out=$1; shift
-  (cd "$NC" && OPTML_PORT=$port bash ../predict.sh "$@") >"$out" 2>&1
+  (cd "$NC" && OPTML_PORT=$port bash ../predict.sh "$@") >"$out" 2>"$out.err"
 }
 nc_predict "$WORK/p1.json" input.json application/json
 check nc_predict_input_json_answers_a_label_name nc_json "$WORK/p1.json" 'list(d) == ["result"] and d["result"] in labels'
 # The workshop's predict.sh default (text/csv) and any other type: 415 with
 # the workshop's message in a JSON body.
-nc_predict "$WORK/p415.json" input.json text/csv
+nc_predict "$WORK/p415.json" input.json text/csv; code=$?
+check nc_predict_415_exits_1_naming_the_status sh -c "[ $code -eq 1 ] && grep -q 'HTTP 415' '$WORK/p415.json.err'"
 check nc_predict_text_csv_workshop_message nc_json "$WORK/p415.json" \
   '"This predictor only supports JSON format" in d["error"] and d["code"] == 415'
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/csv' --data-binary @"$NC/input.json" \

@@ -3,7 +3,8 @@
 # check`).  Sources tests/images/lib.sh, then every tests/images/<module>.sh
 # whose containers/<module>/ exists (each builds its image once, from
 # docker/Dockerfile and containers/<module>/image.env, through need_image), then the tests of the module-independent scripts in
-# tests/images/scripts/ (train_local.sh --pipe, build_and_push.sh).  Prints
+# tests/images/scripts/ (train_local.sh --pipe, the flow with nothing set,
+# make demo on a taken port, build_and_push.sh).  Prints
 # exactly one "N passed, N failed" line; exit 1 on any failure.
 #   Usage: tests/images/run.sh [MODULE...]     (default: every module)
 # Docker that does not answer: a failure in CI (CI=1 or OPTML_CI=1), a skip
@@ -46,6 +47,10 @@ done
 echo "== scripts"
 # shellcheck source=tests/images/scripts/pipe.sh
 . tests/images/scripts/pipe.sh
+# shellcheck source=tests/images/scripts/flow.sh
+. tests/images/scripts/flow.sh
+# shellcheck source=tests/images/scripts/demo.sh
+. tests/images/scripts/demo.sh
 if [ -n "$PUSH_MODULE" ]; then
   # shellcheck source=tests/images/scripts/push.sh
   . tests/images/scripts/push.sh

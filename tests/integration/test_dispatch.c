@@ -182,4 +182,70 @@ TEST_TIMEOUT(readme_minimal_module_builds_and_trains, 60)
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "Final configuration: {\"epochs\":\"2\",\"learning-rate\":\"0.01\",\"optimizer\":\"sgd\"}");
     ASSERT(tree_has(base, "model/model.bin"));
+
+/* Runs EXE with argv[0] NAME and the given arguments (NULL-terminated),
+ * SAGEMAKER_BASE_DIR=BASE and the test modules; output into a string. */
+static struct run_result run_as(const char *exe, const char *name, const char *base, const char *const *args,
+                                int timeout_s)
+{
+    char *log_path = strf("%s/run.log", tmpdir_new());
+    pid_t pid = fork();
+    if (pid == 0) {
+        const char *argv[8] = {name};
+        for (int i = 0; args[i] && i < 6; i++)
+            argv[i + 1] = args[i];
+        setenv("SAGEMAKER_BASE_DIR", base, 1);
+        setenv("OPTML_MODULE_PATH", strf("%s/tests/modules", build_dir()), 1);
+        setenv("OPTML_ALGORITHM", "echo", 1);
+        setenv("SAGEMAKER_BIND_TO_PORT", strf("%d", http_free_port()), 1);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    struct run_result r = {0};
+    r.exit_code = wait_exit(pid, timeout_s, &r.signal);
+    r.output = read_file(log_path, NULL);
+    if (!r.output)
+        r.output = strdup("");
+    return r;
+}
+
+/* `--help` / `-h` after train or serve, through `optml CMD` and through
+ * the symlinks: the command's usage, exit 0, and no job or server started
+ * (nothing written under the tree, the process gone at once). */
+static void expect_command_help(const char *exe, const char *name, const char *const *args, const char *cmd)
+{
+    char *base = optml_tree_new("{}");
+    write_file(base, "input/data/train/a.csv", "1\n2\n", (size_t)-1);
+    struct run_result r = run_as(exe, name, base, args, 5);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, strf("usage: optml %s", cmd));
+    ASSERT(!tree_has(base, "output/failure"));
+    ASSERT(!tree_has(base, "model/echo.model"));
+    ASSERT(strstr(r.output, "serving with module") == NULL);
+}
+
+TEST(optml_train_help_prints_usage_without_training)
+{
+    const char *args[] = {"train", "--help", NULL};
+    expect_command_help(abs_build_path("bin/optml"), "optml", args, "train");
+}
+
+TEST(optml_serve_help_prints_usage_without_serving)
+{
+    const char *args[] = {"serve", "--help", NULL};
+    expect_command_help(abs_build_path("bin/optml"), "optml", args, "serve");
+    const char *args_h[] = {"serve", "-h", NULL};
+    expect_command_help(abs_build_path("bin/optml"), "optml", args_h, "serve");
+}
+
+TEST(train_and_serve_symlinks_take_help)
+{
+    const char *help[] = {"--help", NULL}, *h[] = {"-h", NULL};
+    expect_command_help(abs_build_path("bin/train"), "train", help, "train");
+    expect_command_help(abs_build_path("bin/train"), "train", h, "train");
+    expect_command_help(abs_build_path("bin/serve"), "serve", help, "serve");
+    expect_command_help(abs_build_path("bin/serve"), "serve", h, "serve");
 }
