@@ -182,6 +182,7 @@ TEST_TIMEOUT(readme_minimal_module_builds_and_trains, 60)
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "Final configuration: {\"epochs\":\"2\",\"learning-rate\":\"0.01\",\"optimizer\":\"sgd\"}");
     ASSERT(tree_has(base, "model/model.bin"));
+}
 
 /* Runs EXE with argv[0] NAME and the given arguments (NULL-terminated),
  * SAGEMAKER_BASE_DIR=BASE and the test modules; output into a string. */
