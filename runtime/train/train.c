@@ -361,7 +361,7 @@ int rt_train_main(void)
         outcome.stopped = code == 0 && (s == OPTML_STOPPED || rt_stop_requested());
         outcome.end_mono = rt_now();
         rt_report_write(&job, &outcome);
-    } else if (job.paths.output_data_dir) {
+    } else if (job.paths.output_data_dir && errno != ENOENT) { /* no output tree at all: nothing to say */
         rt_log(OPTML_LOG_WARNING, "could not write the training report: %s is not writable",
                job.paths.output_data_dir);
     }
