@@ -7,6 +7,7 @@ packages=(
   libmicrohttpd-dev libjansson-dev libopenblas-dev libarchive-dev zlib1g-dev
   curl ca-certificates
   python3-sklearn dataset-fashion-mnist                  # real data and the reference models in the linear-learner tests
+  chromium                                               # renders the training report in tests/report/render.sh
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
