@@ -24,7 +24,8 @@ net=()
 [ -z "${OPTML_DOCKER_NETWORK:-}" ] || net=(--network "$OPTML_DOCKER_NETWORK")
 
 if [ "$pipe" -eq 0 ]; then
-  exec docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" "${net[@]}" "$image" train
+  code=0; docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" "${net[@]}" "$image" train || code=$?
+  [ ! -f "$dir/output/data/report.html" ] || echo "train_local: training report: $dir/output/data/report.html" >&2; exit "$code"
 fi
 
 # ---- Pipe mode
@@ -128,4 +129,5 @@ code=0
 docker run --rm --name "$container" --user "$user" -v "$dir:/opt/ml" \
   -v "$tmp/config:/opt/ml/input/config:ro" -v "$tmp/data:/opt/ml/input/data" \
   "${net[@]}" "$image" train || code=$?
+[ ! -f "$dir/output/data/report.html" ] || echo "train_local: training report: $dir/output/data/report.html" >&2
 exit "$code"
