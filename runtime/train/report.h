@@ -7,8 +7,9 @@
  * downsampling and the SVG chart in html.c (html.h).
  *
  * Bounds: every series keeps at most RT_SERIES_CAP points, every table and
- * matrix is capped, so the page stays far under 2 MB whatever the job's
- * length (a cut says so on the page).
+ * matrix is capped, and the page stops adding rows, charts and tables past
+ * RT_REPORT_BUDGET bytes, so it stays under 2 MB whatever the job (a cut
+ * says so on the page).
  */
 #ifndef OPTML_REPORT_H
 #define OPTML_REPORT_H
@@ -28,10 +29,13 @@ struct rt_job;
 #define RT_REPORT_MAX_CLASSES 50 /* confusion matrix rows and columns shown */
 #define RT_REPORT_MAX_ITEMS 16  /* confusion matrices, residual sets, tables */
 #define RT_REPORT_MAX_FACTS 64
-#define RT_REPORT_TABLE_ROWS 200
-#define RT_REPORT_TABLE_COLS 20
+#define RT_REPORT_TABLE_ROWS 100
+#define RT_REPORT_TABLE_COLS 16
 #define RT_REPORT_CELL_CHARS 200 /* text shown of one cell or value */
 #define RT_RESIDUAL_SAMPLE 65536 /* residuals kept for the quantiles */
+/* Past this size the page adds no more rows, charts or tables (a note says
+ * so), whatever the caps above let through: the page stays under 2 MB. */
+#define RT_REPORT_BUDGET (1536 * 1024)
 
 /* One metric over time: x is the epoch (or the point's number when the
  * module reports batches), y the value; min/max-bucketed past the cap. */

@@ -21,6 +21,16 @@
 
 #define ESC(out, s) rt_html_escape((out), (s), RT_REPORT_CELL_CHARS)
 
+/* The page is past its size budget: add no more rows, charts or tables. */
+static int full(FILE *out)
+{
+    long n = ftell(out);
+    return n < 0 || n > RT_REPORT_BUDGET;
+}
+
+static const char FULL_NOTE[] = "<p class=\"note\">The page stops here to stay small; every metric is in "
+                                "metrics.jsonl.</p>\n";
+
 static const char STYLE[] =
     "body{font-family:sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#222;line-height:1.4}"
     "h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}"
@@ -298,9 +308,16 @@ static int metrics_section(FILE *out, const struct rt_report *r)
         return 0;
     }
     char drawn[RT_REPORT_MAX_SERIES] = {0};
-    for (size_t i = 0; i < r->n_series; i++)
-        if (!drawn[i] && chart_of(out, r, i, drawn) != 0)
+    for (size_t i = 0; i < r->n_series; i++) {
+        if (drawn[i])
+            continue;
+        if (full(out)) {
+            fputs(FULL_NOTE, out);
+            break;
+        }
+        if (chart_of(out, r, i, drawn) != 0)
             return -1;
+    }
     if (r->series_dropped)
         fprintf(out, "<p class=\"note\">%llu points of metrics beyond the first %d series are not drawn (see "
                      "metrics.jsonl).</p>\n",
@@ -426,6 +443,11 @@ static void confusion_table(FILE *out, const struct rt_confusion *c)
     }
     fputs("<th>Rows</th><th>Recall</th></tr>\n", out);
     for (size_t i = 0; i < k; i++) {
+        if (full(out)) {
+            fputs("</table>\n", out);
+            fputs(FULL_NOTE, out);
+            return;
+        }
         fputs("<tr><th class=\"l\">", out);
         ESC(out, c->names[i]);
         fputs("</th>", out);
@@ -526,7 +548,10 @@ static void generic_table(FILE *out, const struct rt_table *t)
     fputs("<table><caption>", out);
     ESC(out, t->title);
     fputs("</caption>\n", out);
+    size_t shown = 0;
     for (size_t i = 0; i <= t->n_rows; i++) {
+        if (full(out))
+            break;
         fputs("<tr>", out);
         for (size_t j = 0; j < t->n_cols; j++) {
             fputs(i == 0 ? "<th class=\"l\">" : "<td class=\"l\">", out);
@@ -534,6 +559,7 @@ static void generic_table(FILE *out, const struct rt_table *t)
             fputs(i == 0 ? "</th>" : "</td>", out);
         }
         fputs("</tr>\n", out);
+        shown += i > 0;
     }
     fputs("</table>\n", out);
     if (t->note) {
@@ -541,8 +567,8 @@ static void generic_table(FILE *out, const struct rt_table *t)
         ESC(out, t->note);
         fputs("</p>\n", out);
     }
-    if (t->n_rows < t->rows_total || t->n_cols < t->cols_total)
-        fprintf(out, "<p class=\"note\">Showing %zu of %zu rows and %zu of %zu columns.</p>\n", t->n_rows,
+    if (shown < t->rows_total || t->n_cols < t->cols_total)
+        fprintf(out, "<p class=\"note\">Showing %zu of %zu rows and %zu of %zu columns.</p>\n", shown,
                 t->rows_total, t->n_cols, t->cols_total);
 }
 
@@ -568,13 +594,19 @@ static int model_section(FILE *out, const struct rt_job *job, const struct rt_re
         }
         fputs("</table>\n", out);
     }
-    for (size_t i = 0; i < r->n_confusions; i++)
-        confusion_table(out, r->confusions[i]);
-    for (size_t i = 0; i < r->n_residuals; i++)
-        if (residuals_table(out, r->residuals[i]) != 0)
+    size_t items = r->n_confusions + r->n_residuals + r->n_tables;
+    for (size_t i = 0; i < items; i++) {
+        if (full(out)) {
+            fputs(FULL_NOTE, out);
+            break;
+        }
+        if (i < r->n_confusions)
+            confusion_table(out, r->confusions[i]);
+        else if (i < r->n_confusions + r->n_residuals && residuals_table(out, r->residuals[i - r->n_confusions]) != 0)
             return -1;
-    for (size_t i = 0; i < r->n_tables; i++)
-        generic_table(out, r->tables[i]);
+        else if (i >= r->n_confusions + r->n_residuals)
+            generic_table(out, r->tables[i - r->n_confusions - r->n_residuals]);
+    }
     if (r->items_dropped)
         fprintf(out, "<p class=\"note\">%llu more tables or facts were reported than the page keeps.</p>\n",
                 (unsigned long long)r->items_dropped);
