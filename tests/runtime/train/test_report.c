@@ -19,33 +19,33 @@
 #include "train/job.h"
 #include "train/report.h"
 
-static char *escaped(const char *s, size_t max)
+/* rt_html_escape(s, max) writes exactly `want`. */
+static void expect_escaped(const char *s, size_t max, const char *want, int line)
 {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     rt_html_escape(f, s, max);
     fclose(f);
-    return buf;
+    int same = strcmp(buf, want) == 0;
+    if (!same)
+        test_fail(__FILE__, line, "rt_html_escape(\"%s\", %zu) wrote \"%s\", not \"%s\"", s ? s : "(null)", max, buf,
+                  want);
+    free(buf);
 }
+#define EXPECT_ESCAPED(s, max, want) expect_escaped((s), (max), (want), __LINE__)
 
 TEST(report_html_escape_covers_markup_quotes_and_control_characters)
 {
-    ASSERT_EQ_STR(escaped("<b>cats & \"dogs\"</b> 'x'", 0),
-                  "&lt;b&gt;cats &amp; &quot;dogs&quot;&lt;/b&gt; &#39;x&#39;");
-    ASSERT_EQ_STR(escaped("a\x01z\tb\n", 0), "a\xEF\xBF\xBDz\tb\n");
-    ASSERT_EQ_STR(escaped("plain", 0), "plain");
-    ASSERT_EQ_STR(escaped("", 0), "");
+    EXPECT_ESCAPED("<b>cats & \"dogs\"</b> 'x'", 0, "&lt;b&gt;cats &amp; &quot;dogs&quot;&lt;/b&gt; &#39;x&#39;");
+    EXPECT_ESCAPED("a\x01z\tb\n", 0, "a\xEF\xBF\xBDz\tb\n");
+    EXPECT_ESCAPED("plain", 0, "plain");
+    EXPECT_ESCAPED("", 0, "");
+    EXPECT_ESCAPED(NULL, 0, "");
     /* Cut at a character boundary: "é" is two bytes. */
-    ASSERT_EQ_STR(escaped("abé", 3), "ab\xE2\x80\xA6");
-    ASSERT_EQ_STR(escaped("abcdef", 3), "abc\xE2\x80\xA6");
-    ASSERT_EQ_STR(escaped("abc", 3), "abc");
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    rt_html_escape(f, NULL, 0);
-    fclose(f);
-    ASSERT_EQ_INT(n, 0);
+    EXPECT_ESCAPED("abé", 3, "ab\xE2\x80\xA6");
+    EXPECT_ESCAPED("abcdef", 3, "abc\xE2\x80\xA6");
+    EXPECT_ESCAPED("abc", 3, "abc");
 }
 
 TEST(report_downsampling_is_bounded_and_keeps_spikes)
@@ -77,6 +77,10 @@ TEST(report_downsampling_is_bounded_and_keeps_spikes)
     double sx[3] = {0, 1, 2}, sy[3] = {3, 1, 2}, tx[3], ty[3];
     ASSERT_EQ_INT(rt_downsample_minmax(sx, sy, 3, 100, tx, ty), 3);
     ASSERT(ty[0] == 3 && ty[2] == 2);
+    free(x);
+    free(y);
+    free(ox);
+    free(oy);
 }
 
 TEST(report_series_stay_bounded_over_a_million_points)
