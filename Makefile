@@ -100,7 +100,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
-.PHONY: all test asan check fuzz fuzz-build bench image images demo test-images test-layout test-shell install clean help
+.PHONY: all test asan check fuzz fuzz-build bench image images demo test-images test-layout test-shell test-report install clean help
 all: $(BUILD)/bin/optml $(MODULES)
 
 help:
@@ -111,7 +111,8 @@ help:
 	@echo "make test-images  build each module's image once, test it through docker and local_test/"
 	@echo "make test-layout  the README's layout map against the source tree, both ways"
 	@echo "make test-shell   the README's commands and the local_test/docker scripts, without Docker"
-	@echo "make check        test-layout + test + test-shell + asan + fuzz + test-images: what CI runs"
+	@echo "make test-report  train real jobs, render each report.html in headless Chromium, check what it shows"
+	@echo "make check        test-layout + test + test-shell + asan + test-report + fuzz + test-images: what CI runs"
 	@echo "make bench        benchmarks against the peer stacks; results in bench/results/"
 	@echo "make image MODULE=linear-learner   the module's Docker image, optml/<module>:latest and :$(VERSION)"
 	@echo "make images       every module's image (each containers/<module>/, one docker/Dockerfile)"
@@ -219,7 +220,13 @@ test-layout:
 test-shell: all $(BUILD)/tests/modules/echo.so
 	OPTML_BUILD=$(BUILD) bash tests/shell/run.sh
 
-check: test-layout test test-shell asan fuzz test-images
+
+# The training report as a browser shows it (tests/report/render.sh:
+# headless Chromium, screenshots left in /tmp).
+test-report: all
+	bash tests/report/render.sh $(BUILD)
+
+check: test-layout test test-shell asan test-report fuzz test-images
 
 # Benchmarks: long and noisy, never part of `check`.  bench/deps.sh installs
 # the load generator and the peer stacks.

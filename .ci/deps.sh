@@ -19,6 +19,7 @@ case ${1:-all} in
       libmicrohttpd-dev libjansson-dev libopenblas-dev libarchive-dev zlib1g-dev
       curl ca-certificates python3
       python3-sklearn dataset-fashion-mnist                  # real data and the reference models in the linear-learner tests
+      chromium                                               # renders the training report in tests/report/render.sh
     ) ;;
   demo) packages=(make curl ca-certificates) ;;
   *) echo "$usage" >&2; exit 2 ;;

@@ -41,8 +41,11 @@ net=()
 net+=("${ENV_ARGS[@]}")
 
 if [ "$pipe" -eq 0 ]; then
-  exec docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" \
-    ${OPTML_CONTAINER_NAME:+--name "$OPTML_CONTAINER_NAME"} "${net[@]}" "$image" train
+  code=0
+  docker run --rm --user "$(docker_user)" -v "$dir:/opt/ml" \
+    ${OPTML_CONTAINER_NAME:+--name "$OPTML_CONTAINER_NAME"} "${net[@]}" "$image" train || code=$?
+  [ ! -f "$dir/output/data/report.html" ] || echo "train_local: training report: $dir/output/data/report.html" >&2
+  exit "$code"
 fi
 
 # ---- Pipe mode
@@ -146,4 +149,5 @@ code=0
 docker run --rm --name "$container" --user "$user" -v "$dir:/opt/ml" \
   -v "$tmp/config:/opt/ml/input/config:ro" -v "$tmp/data:/opt/ml/input/data" \
   "${net[@]}" "$image" train || code=$?
+[ ! -f "$dir/output/data/report.html" ] || echo "train_local: training report: $dir/output/data/report.html" >&2
 exit "$code"

@@ -247,6 +247,8 @@ void ll_source_end(struct ll_source *s, int complete)
         s->have_chunk = 0;
         if (complete && s->cache_fd >= 0 && !s->cache_failed)
             s->cache_complete = 1;
+        if (complete) /* a whole pass from the channel: its rows for the report (bad rows are errors) */
+            optml_report_rows(s->ctx, s->name, s->rows, 0);
     }
 }
 

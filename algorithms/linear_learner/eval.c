@@ -194,7 +194,9 @@ int ll_eval_init(struct ll_eval *e, const struct ll_config *cfg)
         e->tp = calloc(e->K, sizeof(double));
         e->fp = calloc(e->K, sizeof(double));
         e->fn = calloc(e->K, sizeof(double));
-        if (!e->tp || !e->fp || !e->fn) {
+        if (e->K <= LL_CONFUSION_MAX_K)
+            e->confusion = calloc(e->K * e->K, sizeof(uint64_t));
+        if (!e->tp || !e->fp || !e->fn || (e->K <= LL_CONFUSION_MAX_K && !e->confusion)) {
             ll_eval_free(e);
             return -1;
         }
@@ -209,6 +211,7 @@ void ll_eval_free(struct ll_eval *e)
     free(e->tp);
     free(e->fp);
     free(e->fn);
+    free(e->confusion);
     memset(e, 0, sizeof(*e));
 }
 
@@ -241,6 +244,8 @@ int ll_eval_add(struct ll_eval *e, const float *out, float y)
         e->correct += pred == yi;
         e->topk += above < (size_t)e->top_k;
         e->dcg += 1.0 / log2(2.0 + (double)above);
+        if (e->confusion)
+            e->confusion[yi * e->K + pred]++;
         if (pred == yi) {
             e->tp[yi]++;
         } else {
@@ -308,4 +313,19 @@ optml_status ll_eval_report(optml_ctx *ctx, struct ll_eval *e, const char *split
         emit(ctx, split, "absolute_loss", "loss", e->abs / e->rows);
     }
     return OPTML_OK;
+}
+
+void ll_eval_report_confusion(optml_ctx *ctx, const struct ll_eval *e, const char *split, float threshold)
+{
+    if (e->rows == 0)
+        return;
+    if (e->type == LL_BINARY) {
+        uint64_t c[4] = {0}; /* [true][predicted] */
+        for (size_t i = 0; i < e->n; i++)
+            c[(e->labels[i] > 0.5f) * 2 + (e->scores[i] > threshold)]++;
+        static const char *const names[] = {"0", "1"};
+        optml_report_confusion(ctx, split, 2, names, c);
+    } else if (e->type == LL_MULTICLASS && e->confusion) {
+        optml_report_confusion(ctx, split, e->K, NULL, e->confusion);
+    }
 }

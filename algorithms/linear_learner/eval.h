@@ -42,6 +42,8 @@ struct ll_eval {
     size_t n, cap;
     double correct, topk, dcg;     /* multiclass */
     double *tp, *fp, *fn;          /* multiclass: K each */
+    uint64_t *confusion;           /* multiclass: K x K (true x predicted), NULL
+                                      above LL_CONFUSION_MAX_K classes */
     double sq, abs;                /* regression */
 };
 
@@ -54,5 +56,11 @@ int ll_eval_add(struct ll_eval *e, const float *out, float y);
  * name; binary metrics use `threshold`. */
 optml_status ll_eval_report(optml_ctx *ctx, struct ll_eval *e, const char *split, const char *objective,
                             float threshold);
+
+/* Classes up to which a multiclass split keeps its confusion matrix. */
+#define LL_CONFUSION_MAX_K 1000
+/* The split's confusion matrix (classifiers) for the training report:
+ * binary at `threshold`, multiclass by the largest probability. */
+void ll_eval_report_confusion(optml_ctx *ctx, const struct ll_eval *e, const char *split, float threshold);
 
 #endif

@@ -229,6 +229,8 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
             ev.weight_sum += part.w[i];
         }
         ll_model_transform(m, L, part.n);
+        if (m->type == LL_REGRESSOR) /* predictions in label units */
+            optml_report_residuals(t->ctx, split, L, part.y, part.n);
         for (size_t i = 0; i < part.n; i++)
             if (ll_eval_add(&ev, L + i * m->K, part.y[i]) != 0) {
                 ll_source_end(src, 0);
@@ -242,6 +244,8 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
     ll_source_end(src, s == OPTML_END);
     if (s == OPTML_END)
         s = ll_eval_report(t->ctx, &ev, split, ll_objective_name(c->predictor_type, c->loss), m->threshold);
+    if (s == OPTML_OK)
+        ll_eval_report_confusion(t->ctx, &ev, split, m->threshold);
 out:
     free(L);
     if (have_part)
@@ -299,8 +303,29 @@ optml_status ll_finish(struct ll_trainer *t, int final)
         goto out;
     }
     optml_log(t->ctx, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
-    if (c->predictor_type == LL_BINARY)
+    if (c->predictor_type == LL_BINARY) {
         optml_log(t->ctx, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
+        float dflt = ll_default_threshold(c->loss);
+        if (t->sel.n == 0)
+            optml_report_fact(t->ctx, "Decision threshold", "%.6g (the default: no rows to calibrate on)",
+                              (double)m.threshold);
+        else if (m.threshold != dflt)
+            optml_report_fact(t->ctx, "Decision threshold", "%.6g (calibrated on %zu %s rows; the default is %.6g)",
+                              (double)m.threshold, t->sel.n, t->val ? "validation" : "held-out", (double)dflt);
+        else
+            optml_report_fact(t->ctx, "Decision threshold", "%.6g (the default: calibration on %zu %s rows did "
+                              "not beat it by more than noise)", (double)m.threshold, t->sel.n,
+                              t->val ? "validation" : "held-out");
+    }
+    if (c->predictor_type == LL_MULTICLASS)
+        optml_report_fact(t->ctx, "Predictor", "%s, %zu features, %zu classes", ll_predictor_name(c->predictor_type),
+                          st->D, st->K);
+    else
+        optml_report_fact(t->ctx, "Predictor", "%s, %zu features", ll_predictor_name(c->predictor_type), st->D);
+    if (t->sel.n > 0)
+        optml_report_fact(t->ctx, "Model selection", "model %zu of %zu parallel models, chosen on %zu %s rows",
+                          ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out");
+    optml_report_fact(t->ctx, "Hyperparameters of the chosen model", "%s", hj);
     if ((s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK || !final)
         goto out;
     optml_log(t->ctx, OPTML_LOG_INFO, "Saved the model to %s", optml_model_dir(t->ctx));

@@ -64,12 +64,26 @@ static optml_status read_stream(optml_ctx *ctx, optml_reader *rd, const char *ch
     return s;
 }
 
+static optml_status read_channel(optml_ctx *ctx, const optml_channel *ch, const char *chan, struct nc_corpus *c,
+                                 struct nc_labels *labels, struct nc_paths *glove);
+
 optml_status nc_read_channel(optml_ctx *ctx, const char *chan, struct nc_corpus *c, struct nc_labels *labels,
                              struct nc_paths *glove)
 {
     const optml_channel *ch = optml_channel_get(ctx, chan);
     if (!ch)
         return OPTML_OK;
+    size_t rows0 = c->n;
+    uint64_t dropped0 = c->dropped;
+    optml_status s = read_channel(ctx, ch, chan, c, labels, glove);
+    if (s == OPTML_OK) /* for the training report */
+        optml_report_rows(ctx, chan, c->n - rows0, c->dropped - dropped0);
+    return s;
+}
+
+static optml_status read_channel(optml_ctx *ctx, const optml_channel *ch, const char *chan, struct nc_corpus *c,
+                                 struct nc_labels *labels, struct nc_paths *glove)
+{
     optml_reader *rd;
     optml_status s;
     if (optml_channel_mode(ch) == OPTML_MODE_PIPE) {

@@ -419,22 +419,31 @@ static optml_status write_model(optml_ctx *ctx, const struct nc_model *m,
     return s;
 }
 
-/* Accuracy of the trained model on a corpus through the serving path. */
-static double accuracy(const struct nc_model *m, const struct nc_corpus *c)
+/* The trained model on a corpus through the serving path: its confusion
+ * matrix (k x k, true x predicted) goes to the training report; returns
+ * the accuracy, or -1 when out of memory. */
+static double confusion(optml_ctx *ctx, const struct nc_model *m, const struct nc_corpus *c, const char *split)
 {
     struct nc_scratch sc = {0};
     float p[NC_MAX_CLASSES];
-    size_t right = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        if (nc_model_probs(m, c->text[i], strlen(c->text[i]), &sc, p) != 0)
+    uint64_t *counts = calloc((size_t)m->k * m->k, sizeof(uint64_t));
+    if (!counts)
+        return -1;
+    size_t right = 0, n = 0;
+    for (; n < c->n; n++) {
+        if (nc_model_probs(m, c->text[n], strlen(c->text[n]), &sc, p) != 0)
             break;
         uint32_t best = 0;
         for (uint32_t k = 1; k < m->k; k++)
             if (p[k] > p[best])
                 best = k;
-        right += best == c->label[i];
+        right += best == c->label[n];
+        counts[(size_t)c->label[n] * m->k + best]++;
     }
     nc_scratch_free(&sc);
+    if (n == c->n)
+        optml_report_confusion(ctx, split, m->k, (const char *const *)m->label_name, counts);
+    free(counts);
     return c->n ? (double)right / (double)c->n : 0;
 }
 
@@ -511,8 +520,18 @@ optml_status nc_train(optml_ctx *ctx)
     if (s != OPTML_OK && s != OPTML_STOPPED)
         goto out;
     optml_status stopped = s;
-    if (va.n && val_acc < 0) /* the workshop network: through the serving path */
-        val_acc = accuracy(&m, &va);
+    if (va.n) { /* through the serving path */
+        double acc = confusion(ctx, &m, &va, "validation");
+        if (val_acc < 0 && acc >= 0) /* the workshop network */
+            val_acc = acc;
+    }
+    optml_report_fact(ctx, "Architecture", "%s (%s)", m.arch == NC_ARCH_NGRAM ? "ngram" : "workshop",
+                      m.arch == NC_ARCH_NGRAM ? (m.dim ? "embedding bag over hashed word and character n-grams"
+                                                        : "linear model over TF-IDF word and character n-grams")
+                                              : "the workshop's Keras network: embedding, flatten, dense");
+    optml_report_fact(ctx, "Classes", "%u", m.k);
+    optml_report_fact(ctx, "Rows", "%zu training, %zu validation%s", tr.n, va.n,
+                      optml_channel_get(ctx, "validation") ? "" : " (held out of the training channel)");
     if (va.n) {
         struct optml_metric mt = {"validation", "accuracy", "score", val_acc, -1, -1};
         optml_metric(ctx, &mt);

@@ -1,5 +1,6 @@
 /*
- * clock.c: rt_now, seconds on the monotonic clock (see clock.h).
+ * clock.c: rt_now, seconds on the monotonic clock, and rt_wall_now (see
+ * clock.h).
  */
 #include "core/clock.h"
 
@@ -9,5 +10,12 @@ double rt_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double rt_wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

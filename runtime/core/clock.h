@@ -9,4 +9,7 @@
  * anything).  Thread-safe, async-signal-safe. */
 double rt_now(void);
 
+/* Unix time in seconds (CLOCK_REALTIME), for timestamps shown to people. */
+double rt_wall_now(void);
+
 #endif

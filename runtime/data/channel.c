@@ -30,6 +30,9 @@ struct optml_reader {
     struct rt_framer framer;
     char *path;          /* optml_file_open: owned copy of the path */
     uint64_t size;       /* optml_file_open: its size */
+    struct optml_channel *ch; /* optml_channel_open: the channel, whose
+                                 counters the reader adds to when closed */
+    uint64_t records;    /* returned by optml_reader_next */
 };
 
 /* ---- set-up and freeing ------------------------------------------------ */
@@ -411,6 +414,17 @@ static optml_status open_pipe(optml_ctx *ctx, struct optml_channel *ch, optml_re
     return st;
 }
 
+/* A pass that opened counts; its reader adds its bytes and records to the
+ * channel when closed. */
+static optml_status counted(struct optml_channel *ch, optml_status st, optml_reader *r)
+{
+    if (st == OPTML_OK && r) {
+        r->ch = ch;
+        __atomic_add_fetch(&ch->passes, 1, __ATOMIC_RELAXED);
+    }
+    return st;
+}
+
 optml_status optml_channel_open(optml_ctx *ctx, const optml_channel *cch,
                                 enum optml_framing framing, optml_reader **out)
 {
@@ -422,13 +436,15 @@ optml_status optml_channel_open(optml_ctx *ctx, const optml_channel *cch,
     optml_status st = reader_new(ctx, framing, out);
     if (st != OPTML_OK)
         return st;
-    if (ch->cfg.mode == OPTML_MODE_PIPE)
-        return reader_finish(out, open_pipe(ctx, ch, *out));
+    if (ch->cfg.mode == OPTML_MODE_PIPE) {
+        st = reader_finish(out, open_pipe(ctx, ch, *out));
+        return counted(ch, st, *out);
+    }
     st = rt_channel_list(ctx, ch);
     if (st == OPTML_OK)
         st = rt_stream_open_files(ctx, (const char *const *)ch->abs_files, (const char *const *)ch->files,
                                   ch->sizes, ch->n_files, ch->cfg.name, &(*out)->stream);
-    return reader_finish(out, st);
+    return counted(ch, reader_finish(out, st), *out);
 }
 
 optml_status optml_file_open(optml_ctx *ctx, const char *path, enum optml_framing framing,
@@ -452,6 +468,16 @@ optml_status optml_file_open(optml_ctx *ctx, const char *path, enum optml_framin
         return reader_finish(out, nomem(ctx));
     st = rt_stream_open_files(ctx, (const char *const *)&r->path, (const char *const *)&r->path,
                               S_ISREG(sb.st_mode) ? &r->size : NULL, 1, NULL, &r->stream);
+    /* A file of a File-mode channel of the job counts as read from it (not
+     * as a pass: a module reading file by file decides what a pass is). */
+    for (size_t i = 0; st == OPTML_OK && ctx && i < ctx->n_channels; i++) {
+        struct optml_channel *ch = &ctx->channels[i];
+        size_t n = ch->path ? strlen(ch->path) : 0;
+        if (n && strncmp(path, ch->path, n) == 0 && path[n] == '/') {
+            r->ch = ch;
+            break;
+        }
+    }
     return reader_finish(out, st);
 }
 
@@ -473,7 +499,9 @@ optml_status optml_reader_next(optml_reader *r, struct optml_record *rec)
     if (!r || !rec)
         return optml_error(r ? r->ctx : NULL, OPTML_E_INTERNAL, "optml_reader_next: NULL argument");
     memset(rec, 0, sizeof(*rec));
-    return rt_framer_next(&r->framer, r->stream, rec);
+    optml_status st = rt_framer_next(&r->framer, r->stream, rec);
+    r->records += st == OPTML_OK;
+    return st;
 }
 
 optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_lines *out)
@@ -507,6 +535,10 @@ void optml_reader_close(optml_reader *r)
 {
     if (!r)
         return;
+    if (r->ch) {
+        __atomic_add_fetch(&r->ch->bytes_read, optml_reader_bytes(r), __ATOMIC_RELAXED);
+        __atomic_add_fetch(&r->ch->records_read, r->records, __ATOMIC_RELAXED);
+    }
     rt_stream_close(r->stream);
     rt_framer_free(&r->framer);
     free(r->path);

@@ -26,6 +26,13 @@ struct optml_channel {
     size_t n_files;
     uint64_t total_bytes;
     unsigned next_pass;  /* Pipe mode: the next FIFO number */
+    /* What was read, for the training report (updated atomically: a module
+     * may read on several threads). */
+    uint64_t passes;       /* optml_channel_open calls that succeeded */
+    uint64_t bytes_read;   /* optml_reader_bytes of every closed reader */
+    uint64_t records_read; /* records optml_reader_next returned */
+    uint64_t rows, bad_rows; /* as the module reported them (optml_report_rows) */
+    int rows_reported;
 };
 
 /* Fill `ch` for the configured channel `cfg` (copied) declared by the module

@@ -12,6 +12,7 @@
 #include "config/hparams.h"
 #include "core/paths.h"
 #include "data/channel.h"
+#include "train/report.h"
 
 struct rt_progress {
     int epoch, epochs;
@@ -29,6 +30,7 @@ struct rt_job {
     size_t n_channels;
     FILE *metrics;                    /* output/data/metrics.jsonl, or NULL */
     struct rt_progress progress;
+    struct rt_report report;          /* output/data/report.html (report.h) */
 };
 
 #endif

@@ -27,13 +27,6 @@ static double progress_interval(void)
     return cached;
 }
 
-static double now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 const char *optml_host_name(const optml_ctx *ctx)
 {
     if (ctx && ctx->job && ctx->job->resource.current_host)
@@ -49,7 +42,7 @@ static void jsonl(optml_ctx *ctx, const char *type, const char *fields)
         return;
     json_t *host = json_string(optml_host_name(ctx));
     char *host_text = host ? json_dumps(host, JSON_ENCODE_ANY) : NULL;
-    fprintf(ctx->job->metrics, "{\"time\":%.3f,\"host\":%s,\"type\":\"%s\",%s}\n", now_wall(),
+    fprintf(ctx->job->metrics, "{\"time\":%.3f,\"host\":%s,\"type\":\"%s\",%s}\n", rt_wall_now(),
             host_text ? host_text : "\"algo-1\"", type, fields);
     fflush(ctx->job->metrics);
     free(host_text);
@@ -162,6 +155,7 @@ void optml_epoch_end(optml_ctx *ctx, int epoch, uint64_t records)
     snprintf(buf, sizeof(buf), "\"epoch\":%d,\"records\":%llu,\"seconds\":%.6f,\"records_per_second\":%s",
              epoch, (unsigned long long)records, secs, num);
     jsonl(ctx, "throughput", buf);
+    rt_report_epoch(&ctx->job->report, epoch, records, secs, p->epoch_start);
     p->epoch_start = t;
     p->last_print = t;
 }
@@ -180,6 +174,8 @@ void optml_metric(optml_ctx *ctx, const struct optml_metric *m)
         snprintf(where + off, sizeof(where) - off, "batch=%d, ", m->batch);
     optml_log(ctx, OPTML_LOG_INFO, "#quality_metric: host=%s, %s%s %s <%s>=%s", optml_host_name(ctx), where,
               m->split, m->name, kind, value);
+    if (ctx && ctx->job)
+        rt_report_metric(&ctx->job->report, m);
     char *split = json_str(m->split), *name = json_str(m->name), *k = json_str(kind);
     char num[64], epoch[24], batch[24];
     rt_format_json_number(num, sizeof(num), m->value);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/atomic_file.h"
 #include "core/clock.h"
@@ -28,6 +29,15 @@
 #include "core/status.h"
 #include "core/stop.h"
 #include "core/strjoin.h"
+
+/* "ClientError: <message>" (malloc'd; NULL when out of memory). */
+static char *failure_line(optml_ctx *ctx, optml_status s)
+{
+    char *line = NULL;
+    if (asprintf(&line, "%s: %s", rt_status_failure_prefix(s), ctx->errmsg[0] ? ctx->errmsg : optml_status_text(s)) < 0)
+        return NULL;
+    return line;
+}
 
 /* Write the failure file and log the same line. */
 static void report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_status s)
@@ -290,6 +300,7 @@ static void job_free(struct rt_job *job)
     rt_hparams_free(&job->hp);
     if (job->metrics)
         fclose(job->metrics);
+    rt_report_free(&job->report);
     rt_paths_free(&job->paths);
 }
 
@@ -323,7 +334,9 @@ int rt_train_main(void)
     rt_ctx_init(&ctx);
     ctx.job = &job;
     ctx.paths = &job.paths;
+    rt_report_init(&job.report);
     double t0 = rt_now();
+    struct rt_report_outcome outcome = {.start_wall = rt_wall_now(), .start_mono = t0};
 
     optml_status s = rt_paths_init(&ctx, &job.paths);
     if (s == OPTML_OK)
@@ -336,6 +349,7 @@ int rt_train_main(void)
     }
     double secs = rt_now() - t0;
     int code = rt_status_exit_code(s);
+    char *failure = code != 0 ? failure_line(&ctx, s) : NULL;
     if (code != 0)
         report_failure(&job.paths, &ctx, s);
     else if (s == OPTML_OK && !rt_stop_requested())
@@ -343,6 +357,19 @@ int rt_train_main(void)
     else
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
+    /* The report, whatever the outcome, once the output directory exists:
+     * a failure to write it is a warning, never the job's. */
+    if (job.paths.output_data_dir && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
+        outcome.status = s;
+        outcome.failure = failure;
+        outcome.stopped = code == 0 && (s == OPTML_STOPPED || rt_stop_requested());
+        outcome.end_mono = rt_now();
+        rt_report_write(&job, &outcome);
+    } else if (job.paths.output_data_dir && errno != ENOENT) { /* no output tree at all: nothing to say */
+        rt_log(OPTML_LOG_WARNING, "could not write the training report: %s is not writable",
+               job.paths.output_data_dir);
+    }
+    free(failure);
     job_free(&job);
     rt_module_release(&mod); /* the library itself stays loaded */
     return code;

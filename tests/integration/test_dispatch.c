@@ -149,6 +149,13 @@ TEST(module_built_against_api_4_0_trains_and_serves)
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "api-4.0/echo.so");
     ASSERT(tree_has(base, "model/echo.model"));
+    /* Its report: everything the runtime knows, no tables of the module's
+     * own (those came with API 4.1; echo.c built against 4.1 adds some). */
+    char *html = tree_file(base, "output/data/report.html");
+    ASSERT_CONTAINS(html, "echo 1.0.0 (module API 4.0)");
+    ASSERT_CONTAINS(html, "<h3>records by epoch</h3>");
+    ASSERT_CONTAINS(html, "This module was built against module API 4.0: it adds no tables of its own");
+    ASSERT(strstr(html, "Confusion matrix") == NULL && strstr(html, "Echo&#39;s own table") == NULL);
     struct served *s = serve_start_ready(base, extra);
     struct http_response *resp = serve_invoke(s, "text/csv", "application/json", NULL, "1,2\n", 4);
     expect_status_(s, resp, 200, __FILE__, __LINE__);

@@ -70,6 +70,10 @@ TEST_TIMEOUT(sigterm_checkpoints_and_exits_zero_then_resumes, 90)
     ASSERT(tree_has(base, "model/echo.model")); /* the model so far */
     char *out = read_file(log, NULL);
     ASSERT_CONTAINS(out, "Training stopped on request");
+    /* The report says so, with the epoch done before the stop. */
+    char *html = tree_file(base, "output/data/report.html");
+    ASSERT_CONTAINS(html, "<b>Stopped on request</b>");
+    ASSERT_CONTAINS(html, "<h3>records by epoch</h3>");
 
     /* A new run resumes from the checkpoint and finishes the 4 epochs. */
     struct run_result r = train_echo(base, NULL);

@@ -89,6 +89,23 @@ static const char *result_of(struct served *s, const char *headline)
     return res;
 }
 
+/* The training report: the curves, the validation confusion matrix (the
+ * corpus's class names, its accuracy that of model.json), the architecture. */
+static void check_report(const char *base, const char *architecture, double accuracy)
+{
+    char *html = tree_file(base, "output/data/report.html");
+    ASSERT_CONTAINS(html, "<h3>loss by epoch</h3>");
+    ASSERT_CONTAINS(html, "<h3>accuracy by epoch</h3>");
+    ASSERT_CONTAINS(html, "<caption>Confusion matrix (validation)");
+    ASSERT_CONTAINS(html, "<th>games</th><th>net</th><th>science</th><th>sound</th><th>Rows</th>");
+    ASSERT_CONTAINS(html, strf("Accuracy %.2f%% (", 100.0 * accuracy));
+    ASSERT_CONTAINS(html, " of 1112 rows)");
+    ASSERT_CONTAINS(html, strf("<th class=\"l\">Architecture</th><td class=\"l\">%s (", architecture));
+    ASSERT_CONTAINS(html, "<tr><td class=\"l\">training</td>");
+    ASSERT_CONTAINS(html, "<td>4448</td><td>0</td></tr>"); /* rows, bad rows */
+    free(html);
+}
+
 TEST_TIMEOUT(nc_default_model_on_debian_corpus_beats_peers_and_serves_the_workshop_contract, 240)
 {
     char *base = optml_tree_new("{}");
@@ -114,6 +131,7 @@ TEST_TIMEOUT(nc_default_model_on_debian_corpus_beats_peers_and_serves_the_worksh
     ASSERT_EQ_INT(json_integer_value(json_object_get(mj, "training_rows")), 4448);
     ASSERT_EQ_INT(json_integer_value(json_object_get(mj, "validation_rows")), 1112);
     ASSERT_EQ_STR(json_string_value(json_object_get(mj, "architecture")), "ngram");
+    check_report(base, "ngram", acc);
     json_decref(mj);
 
     struct served *s = nc_serve(base);
@@ -269,6 +287,7 @@ TEST_TIMEOUT(nc_workshop_architecture_with_and_without_glove, 240)
     ASSERT_EQ_STR(json_string_value(json_object_get(mj, "architecture")), "workshop");
     /* two epochs of the workshop's 2-unit network: better than chance, far below ngram */
     ASSERT(json_number_value(json_object_get(mj, "validation_accuracy")) > 0.30);
+    check_report(base, "workshop", json_number_value(json_object_get(mj, "validation_accuracy")));
     json_decref(mj);
     struct served *s = nc_serve(base);
     const char *res = result_of(s, "multiplayer strategy game");

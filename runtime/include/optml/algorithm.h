@@ -47,7 +47,11 @@
  *  - api_version, api_minor and table_size are and stay the first three
  *    members of struct optml_algorithm, in every version.
  * History: 4.0 bound hyperparameters (config_size, resolve), media indices
- * and the status table of this file.
+ * and the status table of this file.  4.1 the training report: the
+ * optml_report_* functions, through which a module adds its own tables
+ * (rows per channel, confusion matrices, residuals, facts such as a chosen
+ * threshold, any table) to output/data/report.html; a module built against
+ * 4.0 gets the report without tables of its own.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -60,7 +64,7 @@ extern "C" {
 #endif
 
 #define OPTML_ALGORITHM_API_VERSION 4 /* major */
-#define OPTML_ALGORITHM_API_MINOR 0   /* additions within the major version */
+#define OPTML_ALGORITHM_API_MINOR 1   /* additions within the major version */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -495,6 +499,58 @@ struct optml_metric {
     int batch;          /* < 0: omitted */
 };
 void optml_metric(optml_ctx *ctx, const struct optml_metric *m);
+
+/* ------------------------------------------------------------------------ */
+/* The training report (API 4.1)                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * At the end of every training job, also after a stop or a failure, the
+ * runtime writes output/data/report.html, one self-contained page (inline
+ * SVG, nothing loaded from the network) that SageMaker packs into
+ * output.tar.gz: the configuration, the data read per channel, each
+ * metric's curve over epochs (from optml_metric), timings and throughput
+ * (from optml_epoch_end), and the module's own final tables, added with the
+ * functions below during or at the end of train().
+ *
+ * These functions copy what they are given, are thread-safe, keep memory
+ * bounded (a table beyond the page's caps is cut, with a note saying so) and
+ * cannot fail the job: a call the runtime cannot honour (out of memory,
+ * NULL arguments) is logged as a warning and dropped.  Outside training
+ * they do nothing.  `split` is "train", "validation" or "test"; a second
+ * call for the same channel, split or name replaces the first.  Added in
+ * API 4.1: a module that calls them needs a 4.1 runtime.
+ */
+
+/* The rows the module took from `channel` in one pass, and the rows it
+ * rejected (malformed, missing fields), for the page's data table (the
+ * runtime counts passes, bytes and records itself). */
+void optml_report_rows(optml_ctx *ctx, const char *channel, uint64_t rows, uint64_t bad_rows);
+
+/* A classifier's confusion matrix on `split`: `k` classes named
+ * `classes[0..k-1]` (shown escaped; NULL: "0".."k-1"), `counts[t * k + p]`
+ * rows of true class t predicted as p.  The page shows it with per-class
+ * precision and recall (computed over all k classes) and accuracy; only
+ * the 50 classes with the most rows are shown as rows and columns. */
+void optml_report_confusion(optml_ctx *ctx, const char *split, size_t k, const char *const *classes,
+                            const uint64_t *counts);
+
+/* A regressor's predictions against the labels of `split`, `n` rows at a
+ * time (call as often as needed): the page shows the residuals' (predicted
+ * minus actual) count, mean, standard deviation, MAE, RMSE, extremes and
+ * quantiles (from a bounded sample). */
+void optml_report_residuals(optml_ctx *ctx, const char *split, const float *predicted, const float *actual,
+                            size_t n);
+
+/* One line of the page's model section, e.g.
+ *     optml_report_fact(ctx, "Decision threshold", "%.6g", threshold);  */
+void optml_report_fact(optml_ctx *ctx, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Any table: `header` has n_cols cells, `cells` n_rows * n_cols (row-major;
+ * NULL cells are empty); `note` (may be NULL) is printed under it. */
+void optml_report_table(optml_ctx *ctx, const char *title, size_t n_cols, const char *const *header,
+                        size_t n_rows, const char *const *cells, const char *note);
 
 /* ------------------------------------------------------------------------ */
 /* Checkpoints and model files                                              */

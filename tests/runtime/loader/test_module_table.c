@@ -4,6 +4,7 @@
  * match, a newer minor is refused naming both versions, a table size must
  * fit its version, and the runtime works on its own copy of the table.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,9 @@ static optml_status accept_table(const struct optml_algorithm *a, struct optml_a
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
     optml_status s = rt_module_accept_table(&ctx, "t.so", a, copy);
-    snprintf(msg, msgsz, "%s", ctx.errmsg);
+    size_t n = strlen(ctx.errmsg) < msgsz ? strlen(ctx.errmsg) : msgsz - 1; /* (no snprintf: -Wformat-truncation) */
+    memcpy(msg, ctx.errmsg, n);
+    msg[n] = 0;
     return s;
 }
 
@@ -88,4 +91,28 @@ TEST(module_table_size_must_fit_its_version)
     a.table_size = sizeof(a) - sizeof(void *); /* this minor, but short */
     ASSERT_EQ_INT(accept_table(&a, &c, msg, sizeof(msg)), OPTML_E_INTERNAL);
     ASSERT(c == NULL);
+}
+
+/* A table of an older minor version (4.0: the table ends with
+ * unsupported_media_message) is accepted; the members after it, if this
+ * runtime's table has any, read as absent. */
+TEST(module_table_of_an_older_minor_version_is_accepted)
+{
+    ASSERT(OPTML_ALGORITHM_API_MINOR >= 1);
+    size_t size_4_0 = offsetof(struct optml_algorithm, unsupported_media_message) + sizeof(const char *);
+    unsigned char raw[sizeof(struct optml_algorithm) + 64];
+    memset(raw, 0xA5, sizeof(raw)); /* bytes past the 4.0 table: garbage */
+    struct optml_algorithm a = table();
+    a.api_minor = 0;
+    a.table_size = size_4_0;
+    memcpy(raw, &a, size_4_0);
+    struct optml_algorithm *c = NULL;
+    char msg[512];
+    ASSERT_EQ_INT(accept_table((const struct optml_algorithm *)raw, &c, msg, sizeof(msg)), OPTML_OK);
+    ASSERT(c != NULL);
+    ASSERT_EQ_INT(c->api_minor, 0);
+    ASSERT_EQ_STR(c->unsupported_media_message, "t only takes text/csv");
+    for (size_t i = size_4_0; i < sizeof(*c); i++)
+        ASSERT_EQ_INT(((unsigned char *)c)[i], 0);
+    free(c);
 }
