@@ -1,5 +1,6 @@
 /*
- * atomic_file.c: temp file + fsync + rename (+ directory fsync), and
+ * atomic_file.c: temp file + fsync + rename (+ directory fsync), the same
+ * without the fsyncs for outputs a power cut may lose, and
  * optml_file_write_atomic for modules.
  */
 #define _GNU_SOURCE
@@ -45,8 +46,8 @@ static void fsync_dir_of(const char *path)
     free(copy);
 }
 
-optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
-                             size_t n_chunks)
+static optml_status write_replace(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
+                                  size_t n_chunks, int sync)
 {
     char *tmp = NULL;
     char *copy = strdup(path);
@@ -66,7 +67,7 @@ optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_c
         if (chunks[i].len && write_all(fd, chunks[i].data, chunks[i].len) != 0)
             goto fail;
     }
-    if (fsync(fd) != 0)
+    if (sync && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
@@ -75,7 +76,8 @@ optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_c
     fd = -1;
     if (rename(tmp, path) != 0)
         goto fail;
-    fsync_dir_of(path);
+    if (sync)
+        fsync_dir_of(path);
     free(tmp);
     return OPTML_OK;
 fail:;
@@ -85,6 +87,18 @@ fail:;
     unlink(tmp);
     free(tmp);
     return optml_error(ctx, OPTML_E_IO, "cannot write %s: %s", path, strerror(err));
+}
+
+optml_status rt_write_atomic(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
+                             size_t n_chunks)
+{
+    return write_replace(ctx, path, chunks, n_chunks, 1);
+}
+
+optml_status rt_write_replace(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
+                              size_t n_chunks)
+{
+    return write_replace(ctx, path, chunks, n_chunks, 0);
 }
 
 optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path, const void *data, size_t len)

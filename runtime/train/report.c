@@ -539,7 +539,7 @@ void rt_report_write(struct rt_job *job, const struct rt_report_outcome *o)
     struct optml_ctx scratch; /* the job's error message stays the job's */
     rt_ctx_init(&scratch);
     struct rt_chunk c = {html, len};
-    if (rt_write_atomic(&scratch, path, &c, 1) != OPTML_OK)
+    if (rt_write_replace(&scratch, path, &c, 1) != OPTML_OK)
         rt_log(OPTML_LOG_WARNING, "could not write the training report: %s", scratch.errmsg);
     else
         rt_log(OPTML_LOG_INFO, "Training report: %s (%zu bytes, written in %.1f ms)", path, len,
