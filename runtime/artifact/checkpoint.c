@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,7 +36,9 @@ int optml_checkpoint_enabled(const optml_ctx *ctx)
     return ctx && ctx->paths && ctx->paths->checkpoint_dir != NULL;
 }
 
-/* Parse "<anything>-<digits>.ckpt"; returns 1 with *step set. */
+/* Parse "<anything>-<digits>.ckpt"; returns 1 with *step set.  Digits
+ * beyond 2^64 - 1 are not a name this runtime wrote: 0 (such a file is
+ * neither loaded nor taken as the newest after wrapping around). */
 static int parse_name(const char *name, unsigned long long *step)
 {
     size_t n = strlen(name);
@@ -51,7 +54,10 @@ static int parse_name(const char *name, unsigned long long *step)
     for (const char *p = dash + 1; p < name + n - 5; p++) {
         if (*p < '0' || *p > '9')
             return 0;
-        v = v * 10 + (unsigned)(*p - '0');
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
     }
     *step = v;
     return 1;

@@ -6,12 +6,14 @@
 #define _GNU_SOURCE
 #include "core/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/ctx.h"
@@ -125,4 +127,46 @@ optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path, const voi
 const char *optml_model_dir(const optml_ctx *ctx)
 {
     return ctx && ctx->paths ? ctx->paths->model_dir : NULL;
+}
+
+/* ".<name>.tmp.<digits>", the temp name write_replace gives a file. */
+static int is_stale_temp(const char *name)
+{
+    if (name[0] != '.')
+        return 0;
+    const char *t = strstr(name + 1, ".tmp.");
+    const char *last = NULL;
+    while (t) { /* the last ".tmp." (a name may contain one) */
+        last = t;
+        t = strstr(t + 1, ".tmp.");
+    }
+    if (!last || last == name + 1)
+        return 0;
+    const char *d = last + 5;
+    if (!*d)
+        return 0;
+    for (; *d; d++)
+        if (*d < '0' || *d > '9')
+            return 0;
+    return 1;
+}
+
+size_t rt_remove_stale_temps(const char *dir)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    if (!d)
+        return 0;
+    size_t removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_stale_temp(e->d_name))
+            continue;
+        char *p = rt_path_join(dir, e->d_name);
+        struct stat st;
+        if (p && lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
+            removed++;
+        free(p);
+    }
+    closedir(d);
+    return removed;
 }

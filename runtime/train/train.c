@@ -321,6 +321,15 @@ static optml_status prepare(optml_ctx *ctx, struct rt_job *job, struct rt_module
         return s;
     if ((s = load_checkpoint_config(ctx, job)) != OPTML_OK)
         return s;
+    /* A run killed mid-write left temp files: gone before anything is
+     * written, so they reach neither model.tar.gz nor the checkpoint sync. */
+    const char *dirs[] = {job->paths.model_dir, job->paths.checkpoint_dir, job->paths.output_data_dir};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        size_t n = rt_remove_stale_temps(dirs[i]);
+        if (n)
+            rt_log(OPTML_LOG_INFO, "Removed %zu temporary file%s left in %s by an interrupted run", n,
+                   n == 1 ? "" : "s", dirs[i]);
+    }
     return load_input_config(ctx, job);
 }
 

@@ -236,3 +236,54 @@ TEST(epoch_lines_carry_the_job_eta_when_epochs_are_short)
     ASSERT(has_line_matching(r.output, "Epoch 1/3: 6 records in 0\\.[0-9]+ s, elapsed 00:00:0[01], ETA 00:00:01$"));
     ASSERT(has_line_matching(r.output, "Epoch 3/3: 6 records in 0\\.[0-9]+ s, elapsed 00:00:0[0-9], ETA 00:00:00$"));
 }
+
+/* A checkpoint whose name's step does not fit in 64 bits is not one of
+ * ours: it is neither taken as the newest (its step would wrap around to a
+ * large value) nor loaded; the real newest one is. */
+TEST(checkpoint_name_beyond_64_bits_is_not_the_newest)
+{
+    char *base = optml_tree_new("{\"epochs\": \"2\"}");
+    mkdirs(path_join(base, "checkpoints"));
+    write_file(base, "input/data/train/a.csv", "1\n", (size_t)-1);
+    ASSERT_EQ_INT(train_echo(base, NULL).exit_code, 0);
+    size_t n;
+    char *one = read_file(path_join(base, "checkpoints/echo-000000000001.ckpt"), &n);
+    ASSERT(one != NULL);
+    /* 2^64 + 1: wraps to step 1 in 64 bits; 99999999999999999999 wraps to
+     * 7766279631452241919, which would sort first. */
+    write_file(base, "checkpoints/echo-18446744073709551617.ckpt", one, n);
+    write_file(base, "checkpoints/echo-99999999999999999999.ckpt", one, n);
+    write_file(base, "input/config/hyperparameters.json", "{\"epochs\": \"3\"}", (size_t)-1);
+    struct run_result r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "Resuming from checkpoint");
+    ASSERT_CONTAINS(r.output, "echo-000000000002.ckpt (step 2)");
+    ASSERT_CONTAINS(tree_file(base, "model/model.json"), "epochs=3 records=3");
+}
+
+/* A run killed between writing a temp file and renaming it leaves
+ * ".<name>.tmp.<pid>" behind; the next run removes them from model/,
+ * checkpoints/ and output/data/ before it writes, whatever their pid (in a
+ * container every run is PID 1), and leaves other dot files alone. */
+TEST(temp_files_of_a_killed_run_are_removed_at_start)
+{
+    char *base = optml_tree_new("{\"epochs\": \"1\"}");
+    mkdirs(path_join(base, "checkpoints"));
+    mkdirs(path_join(base, "model"));
+    write_file(base, "input/data/train/a.csv", "1\n", (size_t)-1);
+    write_file(base, "model/.echo.model.tmp.1", "half", (size_t)-1);
+    write_file(base, "model/.model.json.tmp.4242", "half", (size_t)-1);
+    write_file(base, "checkpoints/.echo-000000000007.ckpt.tmp.1", "half", (size_t)-1);
+    write_file(base, "model/.keep", "mine", (size_t)-1);
+    write_file(base, "model/.notes.tmp.txt", "mine", (size_t)-1);
+    struct run_result r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(!tree_has(base, "model/.echo.model.tmp.1"));
+    ASSERT(!tree_has(base, "model/.model.json.tmp.4242"));
+    ASSERT(!tree_has(base, "checkpoints/.echo-000000000007.ckpt.tmp.1"));
+    ASSERT(tree_has(base, "model/.keep"));
+    ASSERT(tree_has(base, "model/.notes.tmp.txt"));
+    ASSERT_CONTAINS(r.output, "Removed 2 temporary files left in");
+    ASSERT_CONTAINS(r.output, "Removed 1 temporary file left in");
+    ASSERT(tree_has(base, "model/echo.model"));
+}
