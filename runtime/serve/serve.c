@@ -8,6 +8,7 @@
 #include "serve/serve.h"
 
 #include <dlfcn.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -69,6 +70,27 @@ optml_status rt_serve_config_from_env(optml_ctx *ctx, const struct optml_algorit
         if ((s = env_long(ctx, "SAGEMAKER_BIND_TO_PORT", e, 1, 65535, &v)) != OPTML_OK)
             return s;
         c->port = (unsigned)v;
+    }
+    /* OPTML_BIND_ADDRESS: one address to listen on (an IPv4 or IPv6
+     * literal) instead of every interface, e.g. 127.0.0.1 behind a proxy. */
+    if ((e = getenv("OPTML_BIND_ADDRESS")) && *e) {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&c->bind_addr;
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&c->bind_addr;
+        if (strlen(e) < sizeof(c->bind_text) && inet_pton(AF_INET, e, &a4->sin_addr) == 1) {
+            a4->sin_family = AF_INET;
+            a4->sin_port = htons((uint16_t)c->port);
+        } else if (strlen(e) < sizeof(c->bind_text) && inet_pton(AF_INET6, e, &a6->sin6_addr) == 1) {
+            a6->sin6_family = AF_INET6;
+            a6->sin6_port = htons((uint16_t)c->port);
+            c->bind_ipv6 = 1;
+        } else {
+            return optml_error(ctx, OPTML_E_CLIENT,
+                               "OPTML_BIND_ADDRESS='%.80s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1); "
+                               "unset it to listen on every interface",
+                               e);
+        }
+        c->has_bind_addr = 1;
+        snprintf(c->bind_text, sizeof(c->bind_text), "%s", e);
     }
     c->workers = optml_cpu_count();
     if ((e = env2("SAGEMAKER_MODEL_SERVER_WORKERS", "MODEL_SERVER_WORKERS"))) {
@@ -195,9 +217,12 @@ static optml_status start_daemon(optml_ctx *ctx, struct rt_server *srv)
     /* poll(), not epoll: with epoll libmicrohttpd noticed a client that
      * closed mid-body only at the idle timeout, holding a request open. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | (srv->cfg.bind_ipv6 ? MHD_USE_IPv6 : 0);
+    /* MHD_OPTION_SOCK_ADDR with a NULL address is ignored: every interface. */
+    const struct sockaddr *addr = srv->cfg.has_bind_addr ? (const struct sockaddr *)&srv->cfg.bind_addr : NULL;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->cfg.port, NULL, NULL, rt_serve_access, srv,
+        MHD_OPTION_SOCK_ADDR, addr,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, rt_serve_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.idle_timeout_s,
@@ -205,7 +230,8 @@ static optml_status start_daemon(optml_ctx *ctx, struct rt_server *srv)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_END);
     if (!srv->daemon)
-        return optml_error(ctx, OPTML_E_IO, "cannot listen on port %u: %s", srv->cfg.port,
+        return optml_error(ctx, OPTML_E_IO, "cannot listen on %s port %u: %s",
+                           srv->cfg.has_bind_addr ? srv->cfg.bind_text : "every interface,", srv->cfg.port,
                            strerror(errno ? errno : EADDRINUSE));
     return OPTML_OK;
 }
@@ -269,9 +295,10 @@ int rt_serve_main(void)
         s = start_daemon(&ctx, &srv);
     if (s == OPTML_OK) {
         rt_log(OPTML_LOG_INFO,
-               "optml %s serving module %s %s on port %u: model %s, %d workers, %g s timeout, "
+               "optml %s serving module %s %s on %s port %u: model %s, %d workers, %g s timeout, "
                "%zu-byte bodies, default Accept %s%s",
-               OPTML_VERSION, srv.alg->name, srv.alg->version ? srv.alg->version : "", srv.cfg.port,
+               OPTML_VERSION, srv.alg->name, srv.alg->version ? srv.alg->version : "",
+               srv.cfg.has_bind_addr ? srv.cfg.bind_text : "every interface,", srv.cfg.port,
                srv.cfg.multi_model ? "(multi-model mode)" : paths.model_dir, srv.cfg.workers,
                srv.cfg.timeout_s, srv.cfg.max_body, srv.cfg.default_accept,
                srv.cfg.multi_model ? ", multi-model mode" : "");

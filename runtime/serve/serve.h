@@ -6,12 +6,17 @@
 
 #include <microhttpd.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "serve/models.h"
 #include "serve/workers.h"
 
 struct rt_serve_config {
     unsigned port;             /* SAGEMAKER_BIND_TO_PORT or 8080 */
+    struct sockaddr_storage bind_addr; /* OPTML_BIND_ADDRESS (port filled in) */
+    int has_bind_addr;         /* 0: every IPv4 interface (0.0.0.0) */
+    int bind_ipv6;             /* bind_addr is an IPv6 address */
+    char bind_text[64];        /* the address as given, for the log */
     int workers;               /* prediction threads */
     double timeout_s;          /* per prediction */
     size_t max_body;           /* bytes */

@@ -5,7 +5,11 @@
  * keep-alive connections.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -256,4 +260,44 @@ TEST(serve_keep_alive_several_requests_on_one_connection)
     http_response_clear(&r);
     http_close(c);
     serve_stop(s);
+}
+
+/* 1 when a TCP connection to addr:port is accepted within a second. */
+static int connects(const char *addr, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, addr, &a.sin_addr);
+    struct timeval tv = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* OPTML_BIND_ADDRESS: the server listens on that address only (by default
+ * on every interface, 127.0.0.2 included); a value that is not an address
+ * stops it with a message naming the variable. */
+TEST(serve_binds_the_address_it_is_given)
+{
+    char *base = serve_trained_tree();
+    struct served *all = serve_start_ready(base, NULL);
+    SRV_ASSERT(all, connects("127.0.0.2", all->port));
+    SRV_ASSERT(all, strstr(serve_log_text(all), "on every interface, port") != NULL);
+    serve_stop(all);
+
+    const char *env[] = {"OPTML_BIND_ADDRESS=127.0.0.1", NULL};
+    struct served *one = serve_start_ready(base, env);
+    SRV_ASSERT(one, connects("127.0.0.1", one->port));
+    SRV_ASSERT(one, !connects("127.0.0.2", one->port));
+    SRV_ASSERT(one, strstr(serve_log_text(one), "on 127.0.0.1 port") != NULL);
+    serve_stop(one);
+
+    char *b = strf("SAGEMAKER_BASE_DIR=%s", base);
+    const char *bad[] = {b, strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir()), "OPTML_ALGORITHM=echo",
+                         "OPTML_BIND_ADDRESS=localhost", NULL};
+    const char *args[] = {"serve", NULL};
+    struct run_result r = run_optml(args, bad, 20);
+    ASSERT(r.exit_code != 0);
+    ASSERT_CONTAINS(r.output, "OPTML_BIND_ADDRESS='localhost' is not an IPv4 or IPv6 address");
 }
