@@ -29,6 +29,7 @@ struct rt_job {
     struct optml_channel *channels;   /* one per configured channel */
     size_t n_channels;
     FILE *metrics;                    /* output/data/metrics.jsonl, or NULL */
+    int metrics_failed;               /* a write to it failed (set once, atomically) */
     struct rt_progress progress;
     struct rt_report report;          /* output/data/report.html (report.h) */
 };

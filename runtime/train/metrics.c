@@ -4,6 +4,7 @@
  * output/data/metrics.jsonl (one JSON object per line, see README).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +39,21 @@ const char *optml_host_name(const optml_ctx *ctx)
  * after the common "time" and "host" members. */
 static void jsonl(optml_ctx *ctx, const char *type, const char *fields)
 {
-    if (!ctx || !ctx->job || !ctx->job->metrics)
+    if (!ctx || !ctx->job || !ctx->job->metrics || __atomic_load_n(&ctx->job->metrics_failed, __ATOMIC_RELAXED))
         return;
     json_t *host = json_string(optml_host_name(ctx));
     char *host_text = host ? json_dumps(host, JSON_ENCODE_ANY) : NULL;
-    fprintf(ctx->job->metrics, "{\"time\":%.3f,\"host\":%s,\"type\":\"%s\",%s}\n", rt_wall_now(),
-            host_text ? host_text : "\"algo-1\"", type, fields);
-    fflush(ctx->job->metrics);
+    int bad = fprintf(ctx->job->metrics, "{\"time\":%.3f,\"host\":%s,\"type\":\"%s\",%s}\n", rt_wall_now(),
+                      host_text ? host_text : "\"algo-1\"", type, fields) < 0;
+    bad |= fflush(ctx->job->metrics) != 0 || ferror(ctx->job->metrics);
+    int err = errno;
     free(host_text);
     json_decref(host);
+    /* A full or failing output/ is said once; the metric lines go on in the
+     * log, which is where SageMaker's metric regexes read them. */
+    if (bad && !__atomic_exchange_n(&ctx->job->metrics_failed, 1, __ATOMIC_RELAXED))
+        rt_log(OPTML_LOG_WARNING, "cannot write %s/metrics.jsonl: %s; metrics from here on are only logged",
+               ctx->job->paths.output_data_dir ? ctx->job->paths.output_data_dir : "output/data", strerror(err));
 }
 
 static char *json_str(const char *s)

@@ -287,3 +287,21 @@ TEST(temp_files_of_a_killed_run_are_removed_at_start)
     ASSERT_CONTAINS(r.output, "Removed 1 temporary file left in");
     ASSERT(tree_has(base, "model/echo.model"));
 }
+
+/* output/ full: metrics.jsonl cannot be written (here it is /dev/full).
+ * Training still succeeds (the metric lines are in the log, where
+ * SageMaker's regexes read them), and the failure is said once. */
+TEST(metrics_file_on_a_full_disk_is_a_warning_said_once)
+{
+    char *base = optml_tree_new("{\"epochs\": \"3\"}");
+    write_file(base, "input/data/train/a.csv", "1\n2\n", (size_t)-1);
+    mkdirs(path_join(base, "output/data"));
+    ASSERT_EQ_INT(symlink("/dev/full", path_join(base, "output/data/metrics.jsonl")), 0);
+    struct run_result r = train_echo(base, NULL);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    const char *w = strstr(r.output, "metrics.jsonl: No space left on device; metrics from here on are only logged");
+    ASSERT(w != NULL);
+    ASSERT(strstr(w + 1, "metrics.jsonl: No space left on device") == NULL);
+    ASSERT_CONTAINS(r.output, "#quality_metric: host=algo-1");
+    ASSERT(tree_has(base, "model/echo.model"));
+}
