@@ -228,7 +228,8 @@ static void expect_command_help(const char *exe, const char *name, const char *c
     char *base = optml_tree_new("{}");
     write_file(base, "input/data/train/a.csv", "1\n2\n", (size_t)-1);
     struct run_result r = run_as(exe, name, base, args, 5);
-    ASSERT_EQ_INT(r.exit_code, 0);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "%s %s exited %d, printing:\n%s", name, args[0], r.exit_code, r.output);
     ASSERT_CONTAINS(r.output, strf("usage: optml %s", cmd));
     ASSERT(!tree_has(base, "output/failure"));
     ASSERT(!tree_has(base, "model/echo.model"));
