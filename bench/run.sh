@@ -5,7 +5,8 @@
 # (the linear-learner module vs scikit-learn fed by NumPy's parser), then
 # images (image sizes and layers, build times, docker run ... serve cold start),
 # then news (the news-classifier vs fastText / scikit-learn / PyTorch on two
-# corpora, and its serving vs the Flask stack).  bench/README.md
+# corpora, and its serving vs the Flask stack), then report (what writing
+# the training report costs a job).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -16,4 +17,5 @@ bash bench/serving.sh || rc=$?
 bash bench/linear.sh || rc=$?
 bash bench/images.sh || rc=$?
 bash bench/news.sh || rc=$?
+bash bench/report.sh || rc=$?
 exit $rc

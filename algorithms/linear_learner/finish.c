@@ -271,9 +271,14 @@ optml_status ll_finish(struct ll_trainer *t, int final)
     if (t->sel.n > 0) {
         if ((s = select_model(t, W, b, &ch)) != OPTML_OK)
             return s;
+        char thr[96] = "";
+        if (c->predictor_type == LL_BINARY)
+            snprintf(thr, sizeof(thr), ch.threshold != ll_default_threshold(c->loss)
+                                           ? ", decision threshold calibrated to %.6g"
+                                           : ", decision threshold kept at the default %.6g",
+                     (double)ch.threshold);
         optml_log(t->ctx, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
-                  ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value,
-                  c->predictor_type == LL_BINARY ? ", threshold calibrated" : "");
+                  ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value, thr);
     } else {
         for (size_t i = 0; i < st->M; i++)
             if (isfinite(st->best_loss[i]) && st->best_loss[i] < ch.loss) {

@@ -46,13 +46,13 @@ const struct optml_hparam_decl nc_hparams[NC_N_HPARAMS] = {
     OPTML_HP_ROW(struct nc_config, dense_units, I32, "2", OPTML_SHAPES | OPTML_MIN | OPTML_MAX, 1, 65536,
                  "workshop: units of the hidden dense layer"),
     OPTML_HP_ROW(struct nc_config, seed, I64, "42", OPTML_MIN, 0, 0,
-                 "random seed: same data, seed and threads=1 give the same model"),
+                 "random seed (shuffles, split, initialisation): the same data and seed give the same model, whatever threads"),
     OPTML_HP_ROW(struct nc_config, validation_split, F64, "0.2", OPTML_MIN | OPTML_MAX, 0, 0.9,
                  "fraction held out (shuffled with seed) when there is no validation channel"),
     OPTML_HP_ROW(struct nc_config, label_names, JSON, NULL, 0, 0, 0,
                  "JSON object: CATEGORY value -> served name (UCI's b t e m are named by default)"),
     OPTML_HP_ROW(struct nc_config, threads, I32, "auto", OPTML_AUTO | OPTML_MIN | OPTML_MAX, 1, 256,
-                 "training threads (auto: the CPUs available; ngram uses them Hogwild-style)"),
+                 "training threads (auto: the CPUs available): the linear hinge model trains its class groups side by side; the features are computed on up to 8"),
 };
 _Static_assert(sizeof(nc_hparams) / sizeof(nc_hparams[0]) == NC_N_HPARAMS, "NC_N_HPARAMS");
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/hparams.h"
+#include "core/numfmt.h"
 
 #define WHY_SIZE 1600
 
@@ -252,11 +253,11 @@ optml_status rt_hparams_resolve(optml_ctx *ctx, struct rt_hparams *hp)
 static void shortest(double x, int as_float, char *buf, size_t size)
 {
     if (x == floor(x) && fabs(x) < 1e15) {
-        snprintf(buf, size, "%.0f", x);
+        rt_format_g(buf, size, 17, x); /* whole: every digit, no exponent */
         return;
     }
     for (int p = 1; p <= 17; p++) {
-        snprintf(buf, size, "%.*g", p, x);
+        rt_format_g(buf, size, p, x);
         if (as_float ? strtof(buf, NULL) == (float)x : strtod(buf, NULL) == x)
             return;
     }

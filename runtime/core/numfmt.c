@@ -1,12 +1,25 @@
 /*
  * numfmt.c: see numfmt.h.
  */
+#define _GNU_SOURCE /* strfromd */
 #include "core/numfmt.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+void rt_format_g(char *buf, size_t n, int precision, double v)
+{
+    static const char *const fmt[] = {"%.0g", "%.1g", "%.2g", "%.3g", "%.4g", "%.5g",
+                                      "%.6g", "%.7g", "%.8g", "%.9g", "%.10g", "%.11g",
+                                      "%.12g", "%.13g", "%.14g", "%.15g", "%.16g", "%.17g"};
+    if (precision < 0)
+        precision = 0;
+    if (precision > 17)
+        precision = 17;
+    strfromd(buf, n, fmt[precision], v);
+}
 
 /* Significant digits of a "%g" text: its mantissa's digits without the
  * leading and trailing zeros (0 for zero). */
@@ -40,25 +53,25 @@ void rt_format_double(char *buf, size_t n, double v)
      * digits) always failed.  (For a normal v: a subnormal has fewer bits.) */
     if (v != 0 && fabs(v) < DBL_MIN) { /* subnormal: fewer bits, the argument fails */
         for (int prec = 12; prec <= 17; prec++) {
-            snprintf(buf, n, "%.*g", prec, v);
+            rt_format_g(buf, n, prec, v);
             if (strtod(buf, NULL) == v)
                 return;
         }
         return;
     }
-    snprintf(buf, n, "%.15g", v);
+    rt_format_g(buf, n, 15, v);
     if (strtod(buf, NULL) == v) {
         int p = significant_digits(buf);
         if (p < 12)
             p = 12;
         if (p != 15)
-            snprintf(buf, n, "%.*g", p, v);
+            rt_format_g(buf, n, p, v);
         return;
     }
-    snprintf(buf, n, "%.16g", v);
+    rt_format_g(buf, n, 16, v);
     if (strtod(buf, NULL) == v)
         return;
-    snprintf(buf, n, "%.17g", v);
+    rt_format_g(buf, n, 17, v);
 }
 
 void rt_format_json_number(char *buf, size_t n, double v)

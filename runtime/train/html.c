@@ -2,6 +2,7 @@
  * html.c: HTML escaping, min/max downsampling and the inline SVG line
  * chart of the training report (see html.h).
  */
+#define _GNU_SOURCE /* strfromd */
 #include "train/html.h"
 
 #include <math.h>
@@ -18,21 +19,27 @@ void rt_html_escape(FILE *out, const char *s, size_t max_bytes)
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) /* not inside a character */
             n--;
     }
+    size_t run = 0; /* start of the bytes that pass through as they are */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        const char *rep;
         switch (c) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
         default:
             if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-                fputs("\xEF\xBF\xBD", out); /* U+FFFD */
+                rep = "\xEF\xBF\xBD"; /* U+FFFD */
             else
-                fputc(c, out);
+                continue;
         }
+        fwrite(s + run, 1, i - run, out);
+        fputs(rep, out);
+        run = i + 1;
     }
+    fwrite(s + run, 1, n - run, out);
     if (n < len)
         fputs("\xE2\x80\xA6", out); /* … */
 }
@@ -81,12 +88,63 @@ static double nice_step(double range, int ticks)
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
 
+/* strfromd, not fprintf: a registered printf extension (libquadmath, which
+ * OpenBLAS brings in) sends every printf call down glibc's slow path. */
 static void number(FILE *out, double v)
 {
     if (fabs(v) < 1e-12)
         v = 0;
-    fprintf(out, "%.6g", v);
+    char buf[32];
+    strfromd(buf, sizeof(buf), "%.6g", v);
+    fputs(buf, out);
 }
+
+/* v with `decimals` (0 or 1) fixed decimals, as "%.*f" prints it for the
+ * coordinates a chart has (|v| well under 1e15), written by hand: the page
+ * holds thousands of them and printf's float path dominated its cost. */
+static void put_fixed(FILE *out, double v, int decimals)
+{
+    if (!isfinite(v) || fabs(v) >= 1e15) {
+        fprintf(out, "%.*f", decimals, v);
+        return;
+    }
+    double scale = decimals ? 10.0 : 1.0;
+    long long q = llround(fabs(v) * scale);
+    char buf[32], *p = buf + sizeof(buf);
+    if (decimals) {
+        *--p = (char)('0' + q % 10);
+        *--p = '.';
+        q /= 10;
+    }
+    do {
+        *--p = (char)('0' + q % 10);
+        q /= 10;
+    } while (q);
+    if (v < 0 && llround(fabs(v) * scale) != 0)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+}
+
+/* "<NAME" then ATTRS[i]="VALUES[i]" for each value, then TAIL. */
+static void svg_element(FILE *out, const char *name, const char *const *attrs, const double *values, size_t n,
+                        int decimals, const char *tail)
+{
+    fputc('<', out);
+    fputs(name, out);
+    for (size_t i = 0; i < n; i++) {
+        fputc(' ', out);
+        fputs(attrs[i], out);
+        fputs("=\"", out);
+        put_fixed(out, values[i], decimals);
+        fputc('"', out);
+    }
+    fputs(tail, out);
+}
+
+static const char *const rect_attrs[] = {"x", "y", "width", "height"};
+static const char *const line_attrs[] = {"x1", "y1", "x2", "y2"};
+static const char *const text_attrs[] = {"x", "y"};
+static const char *const circle_attrs[] = {"cx", "cy"};
 
 int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct rt_chart_line *lines,
                  size_t n_lines)
@@ -124,15 +182,24 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
     double pw = W - L - R, ph = H - T - B;
 #define PX(v) (L + ((v) - x0) / (x1 - x0) * pw)
 #define PY(v) (T + (y1 - (v)) / (y1 - y0) * ph)
-    fprintf(out, "<svg width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-                 "role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>", W, H, W, H);
+    fputs("<svg width=\"", out);
+    put_fixed(out, W, 0);
+    fputs("\" height=\"", out);
+    put_fixed(out, H, 0);
+    fputs("\" viewBox=\"0 0 ", out);
+    put_fixed(out, W, 0);
+    fputc(' ', out);
+    put_fixed(out, H, 0);
+    fputs("\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>", out);
     rt_html_escape(out, title, 0);
-    fprintf(out, "</title><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fff\" stroke=\"#ccc\"/>",
-            L, T, pw, ph);
+    fputs("</title>", out);
+    const double frame[4] = {L, T, pw, ph};
+    svg_element(out, "rect", rect_attrs, frame, 4, 0, " fill=\"#fff\" stroke=\"#ccc\"/>");
     for (double v = y0; v <= y1 + ystep * 1e-6; v += ystep) {
         double py = PY(v);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", L, py, L + pw, py, L - 4, py + 4);
+        const double grid[4] = {L, py, L + pw, py}, at[2] = {L - 4, py + 4};
+        svg_element(out, "line", line_attrs, grid, 4, 1, " stroke=\"#eee\"/>");
+        svg_element(out, "text", text_attrs, at, 2, 1, " text-anchor=\"end\">");
         number(out, v);
         fputs("</text>", out);
     }
@@ -141,12 +208,14 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
         xstep = 1; /* epochs are whole numbers */
     for (double v = ceil(x0 / xstep) * xstep; v <= x1 + xstep * 1e-6; v += xstep) {
         double px = PX(v);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>"
-                     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", px, T + ph, px, T + ph + 4, px, T + ph + 16);
+        const double tick[4] = {px, T + ph, px, T + ph + 4}, at[2] = {px, T + ph + 16};
+        svg_element(out, "line", line_attrs, tick, 4, 1, " stroke=\"#999\"/>");
+        svg_element(out, "text", text_attrs, at, 2, 1, " text-anchor=\"middle\">");
         number(out, v);
         fputs("</text>", out);
     }
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", L + pw / 2, H - 6);
+    const double label_at[2] = {L + pw / 2, H - 6};
+    svg_element(out, "text", text_attrs, label_at, 2, 1, " text-anchor=\"middle\">");
     rt_html_escape(out, x_label, 0);
     fputs("</text>", out);
     double *bx = malloc(2 * RT_CHART_BUCKETS * sizeof(double)), *by = malloc(2 * RT_CHART_BUCKETS * sizeof(double));
@@ -157,15 +226,28 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
         /* At most two points per bucket of the input (min and max). */
         size_t m = rt_downsample_minmax(ln->x, ln->y, ln->n, RT_CHART_BUCKETS, bx, by);
         if (m == 1) {
-            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", PX(bx[0]), PY(by[0]), ln->color);
+            const double at[2] = {PX(bx[0]), PY(by[0])};
+            svg_element(out, "circle", circle_attrs, at, 2, 1, " r=\"3\" fill=\"");
+            fputs(ln->color, out);
+            fputs("\"/>", out);
         } else if (m > 1) {
-            fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", ln->color);
-            for (size_t i = 0; i < m; i++)
-                fprintf(out, "%s%.1f,%.1f", i ? " " : "", PX(bx[i]), PY(by[i]));
+            fputs("<polyline fill=\"none\" stroke=\"", out);
+            fputs(ln->color, out);
+            fputs("\" stroke-width=\"1.5\" points=\"", out);
+            for (size_t i = 0; i < m; i++) {
+                if (i)
+                    fputc(' ', out);
+                put_fixed(out, PX(bx[i]), 1);
+                fputc(',', out);
+                put_fixed(out, PY(by[i]), 1);
+            }
             fputs("\"/>", out);
         }
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-                     "<text x=\"%.1f\" y=\"%.1f\">", legend_x, T + 6, ln->color, legend_x + 14, T + 15);
+        const double box[2] = {legend_x, T + 6}, at[2] = {legend_x + 14, T + 15};
+        svg_element(out, "rect", rect_attrs, box, 2, 1, " width=\"10\" height=\"10\" fill=\"");
+        fputs(ln->color, out);
+        fputs("\"/>", out);
+        svg_element(out, "text", text_attrs, at, 2, 1, ">");
         rt_html_escape(out, ln->label, 40);
         fputs("</text>", out);
         legend_x += 30 + 7 * (double)(ln->label ? (strlen(ln->label) < 40 ? strlen(ln->label) : 40) : 0);

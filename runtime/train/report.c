@@ -542,7 +542,7 @@ void rt_report_write(struct rt_job *job, const struct rt_report_outcome *o)
     if (rt_write_replace(&scratch, path, &c, 1) != OPTML_OK)
         rt_log(OPTML_LOG_WARNING, "could not write the training report: %s", scratch.errmsg);
     else
-        rt_log(OPTML_LOG_INFO, "Training report: %s (%zu bytes, written in %.1f ms)", path, len,
+        rt_log(OPTML_LOG_INFO, "Training report: %s (%zu bytes, written in %.2f ms)", path, len,
                (rt_now() - t0) * 1e3);
     free(html);
     free(path);

@@ -32,7 +32,7 @@ struct rt_job;
 #define RT_REPORT_TABLE_ROWS 100
 #define RT_REPORT_TABLE_COLS 16
 #define RT_REPORT_CELL_CHARS 200 /* text shown of one cell or value */
-#define RT_RESIDUAL_SAMPLE 65536 /* residuals kept for the quantiles */
+#define RT_RESIDUAL_SAMPLE 16384 /* residuals kept for the quantiles */
 /* Past this size the page adds no more rows, charts or tables (a note says
  * so), whatever the caps above let through: the page stays under 2 MB. */
 #define RT_REPORT_BUDGET (1536 * 1024)

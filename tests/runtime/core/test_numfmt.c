@@ -67,3 +67,26 @@ TEST(numfmt_shortest_round_trip_text)
     rt_format_json_number(got, sizeof(got), -INFINITY);
     ASSERT_EQ_STR(got, "null");
 }
+
+/* rt_format_g is "%.*g" for every precision it takes, clamped outside. */
+TEST(numfmt_format_g_is_printf_g)
+{
+    uint64_t s = 777;
+    char want[64], got[64];
+    for (long i = 0; i < 20000; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double v;
+        memcpy(&v, &s, sizeof(v));
+        if (i % 3 == 0)
+            v = (double)(int64_t)(s >> 20) / 1024.0;
+        int p = (int)(i % 18);
+        snprintf(want, sizeof(want), "%.*g", p, v);
+        rt_format_g(got, sizeof(got), p, v);
+        if (strcmp(want, got) != 0)
+            test_fail(__FILE__, __LINE__, "%a at precision %d: '%s', want '%s'", v, p, got, want);
+    }
+    rt_format_g(got, sizeof(got), 40, 0.1);
+    ASSERT_EQ_STR(got, "0.10000000000000001");
+    rt_format_g(got, sizeof(got), -3, 2.5);
+    ASSERT_EQ_STR(got, "2");
+}

@@ -48,6 +48,39 @@ TEST(report_html_escape_covers_markup_quotes_and_control_characters)
     EXPECT_ESCAPED("abc", 3, "abc");
 }
 
+/* The chart's numbers as a person reads them: plot coordinates with one
+ * decimal (rounded, never "-0.0"), axis labels in %g form, the title
+ * escaped. */
+TEST(report_chart_coordinates_and_labels)
+{
+    const double x[] = {0, 0.5, 1}, y[] = {0, 0.333, 1};
+    struct rt_chart_line line = {"train", "#1f77b4", x, y, 3};
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    ASSERT_EQ_INT(rt_svg_chart(f, "loss <by> epoch", "epoch", &line, 1), 0);
+    fclose(f);
+    /* 640x260 frame, plot area x 64..624, y 14..216; y ticks every 0.2,
+     * x ticks on whole numbers. */
+    ASSERT_CONTAINS(buf, "<svg width=\"640\" height=\"260\" viewBox=\"0 0 640 260\"");
+    ASSERT_CONTAINS(buf, "<title>loss &lt;by&gt; epoch</title>");
+    ASSERT_CONTAINS(buf, "<rect x=\"64\" y=\"14\" width=\"560\" height=\"202\"");
+    ASSERT_CONTAINS(buf, "points=\"64.0,216.0 344.0,148.7 624.0,14.0\"");
+    ASSERT_CONTAINS(buf, "<line x1=\"64.0\" y1=\"135.2\" x2=\"624.0\" y2=\"135.2\" stroke=\"#eee\"/>"
+                         "<text x=\"60.0\" y=\"139.2\" text-anchor=\"end\">0.4</text>");
+    ASSERT_CONTAINS(buf, "<text x=\"624.0\" y=\"232.0\" text-anchor=\"middle\">1</text>");
+    ASSERT(strstr(buf, "-0.0") == NULL);
+    free(buf);
+    /* One point is a circle. */
+    buf = NULL;
+    f = open_memstream(&buf, &n);
+    line.n = 1;
+    ASSERT_EQ_INT(rt_svg_chart(f, "t", "epoch", &line, 1), 0);
+    fclose(f);
+    ASSERT_CONTAINS(buf, "<circle cx=\"344.0\" cy=\"115.0\" r=\"3\" fill=\"#1f77b4\"/>");
+    free(buf);
+}
+
 TEST(report_downsampling_is_bounded_and_keeps_spikes)
 {
     size_t n = 100000;
@@ -170,7 +203,29 @@ TEST(report_residual_statistics)
     ASSERT_CONTAINS(html, "Residuals (test)");
     ASSERT_CONTAINS(html, "<th class=\"l\">Median</th><td class=\"l\">0</td>");
     ASSERT_CONTAINS(html, "<th class=\"l\">RMSE</th><td class=\"l\">1.09545</td>");
+    /* Between ranks, linearly (numpy's default): sorted -1 0 0 1 2. */
+    ASSERT_CONTAINS(html, "<th class=\"l\">5th percentile</th><td class=\"l\">-0.8</td>");
+    ASSERT_CONTAINS(html, "<th class=\"l\">25th percentile</th><td class=\"l\">0</td>");
+    ASSERT_CONTAINS(html, "<th class=\"l\">75th percentile</th><td class=\"l\">1</td>");
+    ASSERT_CONTAINS(html, "<th class=\"l\">95th percentile</th><td class=\"l\">1.8</td>");
     free(html);
+    rt_report_free(&f.job.report);
+
+    /* 16,000 distinct residuals in a scrambled order (all in the sample):
+     * the quantiles of 0..15,999. */
+    fake_init(&f);
+    size_t n = 16000;
+    float *pp = malloc(n * sizeof(float)), *aa = calloc(n, sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        pp[i] = (float)((i * 7919) % n);
+    optml_report_residuals(&f.ctx, "validation", pp, aa, n);
+    html = render(&f, &len, NULL);
+    ASSERT_CONTAINS(html, "<th class=\"l\">Median</th><td class=\"l\">7999.5</td>");
+    ASSERT_CONTAINS(html, "<th class=\"l\">5th percentile</th><td class=\"l\">799.95</td>");
+    ASSERT_CONTAINS(html, "<th class=\"l\">Maximum</th><td class=\"l\">15999</td>");
+    free(html);
+    free(pp);
+    free(aa);
     rt_report_free(&f.job.report);
 }
 
