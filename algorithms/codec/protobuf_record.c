@@ -12,6 +12,8 @@
  */
 #include "codec/protobuf_record.h"
 
+#include "codec/protowire.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,110 +25,6 @@
 #define RECORDIO_MAX_LEN ((1u << 29) - 1u)
 
 /* ---------------------------------------------------------------- decode */
-
-struct dec {
-    const uint8_t *base;
-    const char *what;   /* "features" / "label" while inside an entry */
-    const char *key;    /* its key */
-    char *err;
-    size_t errsz;
-};
-
-__attribute__((format(printf, 3, 4)))
-static void dmsg(struct dec *d, const uint8_t *at, const char *fmt, ...)
-{
-    if (!d->err || !d->errsz)
-        return;
-    int n = snprintf(d->err, d->errsz, "byte %zu: ", (size_t)(at - d->base));
-    if (d->what && n >= 0 && (size_t)n < d->errsz)
-        n += snprintf(d->err + n, d->errsz - (size_t)n, "%s['%s']: ", d->what, d->key);
-    if (n >= 0 && (size_t)n < d->errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(d->err + n, d->errsz - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-}
-
-/* Record the message and evaluate to -1 (a visible constant, so compilers
- * see that the out-parameters are set whenever the result is 0). */
-#define dfail(...) (dmsg(__VA_ARGS__), -1)
-
-static int read_varint(struct dec *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 10; i++) {
-        if (p >= end)
-            return dfail(d, *pp, "truncated varint");
-        uint8_t b = *p++;
-        if (i == 9 && b > 1)
-            return dfail(d, *pp, "varint longer than 10 bytes or over 64 bits");
-        v |= (uint64_t)(b & 0x7Fu) << (7 * i);
-        if (!(b & 0x80u)) {
-            *pp = p;
-            *out = v;
-            return 0;
-        }
-    }
-    return dfail(d, *pp, "varint longer than 10 bytes"); /* not reached */
-}
-
-static int read_tag(struct dec *d, const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire)
-{
-    const uint8_t *at = *pp;
-    uint64_t v;
-    if (read_varint(d, pp, end, &v))
-        return -1;
-    if (v > 0xFFFFFFFFu || (v >> 3) == 0)
-        return dfail(d, at, "invalid field number %llu", (unsigned long long)(v >> 3));
-    *field = (uint32_t)(v >> 3);
-    *wire = (unsigned)(v & 7u);
-    return 0;
-}
-
-/* A length prefix; *sub_end = the end of the field's bytes. */
-static int read_len(struct dec *d, const uint8_t **pp, const uint8_t *end, uint32_t field, const uint8_t **sub_end)
-{
-    const uint8_t *at = *pp;
-    uint64_t n;
-    if (read_varint(d, pp, end, &n))
-        return -1;
-    if (n > (uint64_t)(end - *pp))
-        return dfail(d, at, "field %u: length %llu past the end (%zu bytes left)", field,
-                     (unsigned long long)n, (size_t)(end - *pp));
-    *sub_end = *pp + n;
-    return 0;
-}
-
-static int skip_field(struct dec *d, const uint8_t **pp, const uint8_t *end, uint32_t field, unsigned wire)
-{
-    const uint8_t *at = *pp;
-    uint64_t v;
-    const uint8_t *q;
-    switch (wire) {
-    case 0:
-        return read_varint(d, pp, end, &v);
-    case 1:
-    case 5: {
-        size_t n = wire == 1 ? 8 : 4;
-        if ((size_t)(end - *pp) < n)
-            return dfail(d, at, "field %u: truncated %zu-byte value", field, n);
-        *pp += n;
-        return 0;
-    }
-    case 2:
-        if (read_len(d, pp, end, field, &q))
-            return -1;
-        *pp = q;
-        return 0;
-    case 3:
-    case 4:
-        return dfail(d, at, "field %u: groups (wire type %u) are not supported", field, wire);
-    default:
-        return dfail(d, at, "field %u: invalid wire type %u", field, wire);
-    }
-}
 
 static uint32_t rd_u32le(const uint8_t *p)
 {
@@ -167,11 +65,11 @@ static float f32_from_int32_varint(uint64_t v)
 
 /* Make room for `extra` more elements of `size` bytes in *arr (n used, *cap
  * allocated); `what` names them in messages. */
-static int grow(struct dec *d, const uint8_t *at, void **arr, size_t n, size_t *cap, size_t extra,
+static int grow(struct pw_dec *d, const uint8_t *at, void **arr, size_t n, size_t *cap, size_t extra,
                 size_t size, const char *what)
 {
     if (extra > PB_MAX_VALUES - n)
-        return dfail(d, at, "more than 2^31 %s", what);
+        return pw_fail(d, at, "more than 2^31 %s", what);
     size_t need = n + extra;
     if (need <= *cap)
         return 0;
@@ -182,31 +80,31 @@ static int grow(struct dec *d, const uint8_t *at, void **arr, size_t n, size_t *
         nc = 16;
     void *grown = realloc(*arr, nc * size);
     if (!grown)
-        return dfail(d, at, "out of memory for %zu %s", nc, what);
+        return pw_fail(d, at, "out of memory for %zu %s", nc, what);
     *arr = grown;
     *cap = nc;
     return 0;
 }
 
-static int grow_values(struct dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
+static int grow_values(struct pw_dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
 {
     return grow(d, at, (void **)&t->values, t->n_values, &t->cap_values, extra, sizeof(*t->values),
                 "values");
 }
 
-static int grow_keys(struct dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
+static int grow_keys(struct pw_dec *d, const uint8_t *at, struct pb_tensor *t, size_t extra)
 {
     return grow(d, at, (void **)&t->keys, t->n_keys, &t->cap_keys, extra, sizeof(*t->keys), "keys");
 }
 
 /* The number of varints in a packed field's bytes; the last must end it. */
-static int count_varints(struct dec *d, const uint8_t *p, const uint8_t *end, size_t *n)
+static int count_varints(struct pw_dec *d, const uint8_t *p, const uint8_t *end, size_t *n)
 {
     size_t c = 0;
     for (const uint8_t *q = p; q < end; q++)
         c += !(*q & 0x80u);
     if (p < end && (end[-1] & 0x80u))
-        return dfail(d, end - 1, "truncated varint at the end of a packed field");
+        return pw_fail(d, end - 1, "truncated varint at the end of a packed field");
     *n = c;
     return 0;
 }
@@ -222,21 +120,21 @@ static const char *kind_name(int kind)
 }
 
 /* values (field 1) of a tensor of the given kind, packed or one unpacked. */
-static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
+static int tensor_values(struct pw_dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
                          int kind, struct pb_tensor *t)
 {
     const uint8_t *at = *pp;
     const uint8_t *q;
     uint64_t v;
     if (wire == 2) {
-        if (read_len(d, pp, end, 1, &q))
+        if (pw_len(d, pp, end, 1, &q))
             return -1;
         const uint8_t *p = *pp;
         size_t n = (size_t)(q - p);
         if (kind == PB_FLOAT32 || kind == PB_FLOAT64) {
             size_t w = kind == PB_FLOAT32 ? 4 : 8;
             if (n % w)
-                return dfail(d, at, "packed %s values: %zu bytes, not a multiple of %zu",
+                return pw_fail(d, at, "packed %s values: %zu bytes, not a multiple of %zu",
                              kind_name(kind), n, w);
             if (!n) {                            /* empty packed field */
                 *pp = q;
@@ -261,7 +159,7 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
             if (count_varints(d, p, q, &c) || grow_values(d, at, t, c))
                 return -1;
             while (p < q) {
-                if (read_varint(d, &p, q, &v))
+                if (pw_varint(d, &p, q, &v))
                     return -1;
                 t->values[t->n_values++] = f32_from_int32_varint(v);
             }
@@ -271,25 +169,25 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
     }
     unsigned expect = kind == PB_FLOAT32 ? 5 : kind == PB_FLOAT64 ? 1 : 0;
     if (wire != expect)
-        return dfail(d, at, "%s values: wire type %u, expected %u or 2", kind_name(kind), wire, expect);
+        return pw_fail(d, at, "%s values: wire type %u, expected %u or 2", kind_name(kind), wire, expect);
     if (grow_values(d, at, t, 1))
         return -1;
     float f;
     if (wire == 5) {
         if (end - *pp < 4)
-            return dfail(d, at, "truncated float value");
+            return pw_fail(d, at, "truncated float value");
         f = f32_from_bits(rd_u32le(*pp));
         *pp += 4;
     } else if (wire == 1) {
         if (end - *pp < 8)
-            return dfail(d, at, "truncated double value");
+            return pw_fail(d, at, "truncated double value");
         uint64_t b = rd_u64le(*pp);
         double x;
         memcpy(&x, &b, sizeof(x));
         f = f32_from_double(x);
         *pp += 8;
     } else {
-        if (read_varint(d, pp, end, &v))
+        if (pw_varint(d, pp, end, &v))
             return -1;
         f = f32_from_int32_varint(v);
     }
@@ -298,7 +196,7 @@ static int tensor_values(struct dec *d, const uint8_t **pp, const uint8_t *end, 
 }
 
 /* keys (field 2) or shape (field 3): uint64, packed or one unpacked. */
-static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
+static int tensor_u64s(struct pw_dec *d, const uint8_t **pp, const uint8_t *end, unsigned wire,
                        uint32_t field, struct pb_tensor *t)
 {
     const uint8_t *at = *pp;
@@ -311,22 +209,22 @@ static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, un
         q = end;
         c = 1;
     } else if (wire == 2) {
-        if (read_len(d, pp, end, field, &q))
+        if (pw_len(d, pp, end, field, &q))
             return -1;
         p = *pp;
         if (count_varints(d, p, q, &c))
             return -1;
     } else {
-        return dfail(d, at, "%s: wire type %u, expected 0 or 2", name, wire);
+        return pw_fail(d, at, "%s: wire type %u, expected 0 or 2", name, wire);
     }
     if (field == 2) {
         if (grow_keys(d, at, t, c))
             return -1;
     } else if (c > PB_MAX_SHAPE - t->n_shape) {
-        return dfail(d, at, "shape has more than %d dimensions", PB_MAX_SHAPE);
+        return pw_fail(d, at, "shape has more than %d dimensions", PB_MAX_SHAPE);
     }
     for (size_t i = 0; i < c; i++) {
-        if (read_varint(d, &p, q, &v))
+        if (pw_varint(d, &p, q, &v))
             return -1;
         if (field == 2)
             t->keys[t->n_keys++] = v;
@@ -338,12 +236,12 @@ static int tensor_u64s(struct dec *d, const uint8_t **pp, const uint8_t *end, un
 }
 
 /* One Float32Tensor / Float64Tensor / Int32Tensor message, appended to t. */
-static int decode_tensor(struct dec *d, const uint8_t *p, const uint8_t *end, int kind, struct pb_tensor *t)
+static int decode_tensor(struct pw_dec *d, const uint8_t *p, const uint8_t *end, int kind, struct pb_tensor *t)
 {
     while (p < end) {
         uint32_t field;
         unsigned wire;
-        if (read_tag(d, &p, end, &field, &wire))
+        if (pw_tag(d, &p, end, &field, &wire))
             return -1;
         int rc;
         if (field == 1)
@@ -351,7 +249,7 @@ static int decode_tensor(struct dec *d, const uint8_t *p, const uint8_t *end, in
         else if (field == 2 || field == 3)
             rc = tensor_u64s(d, &p, end, wire, field, t);
         else
-            rc = skip_field(d, &p, end, field, wire);
+            rc = pw_skip(d, &p, end, field, wire);
         if (rc)
             return -1;
     }
@@ -364,19 +262,19 @@ static void tensor_clear(struct pb_tensor *t)
 }
 
 /* One Value message (the oneof), merged into t. */
-static int decode_value(struct dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
+static int decode_value(struct pw_dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
 {
     while (p < end) {
         const uint8_t *at = p;
         uint32_t field;
         unsigned wire;
-        if (read_tag(d, &p, end, &field, &wire))
+        if (pw_tag(d, &p, end, &field, &wire))
             return -1;
         if (field == 2 || field == 3 || field == 7 || field == 9) {
             const uint8_t *q;
             if (wire != 2)
-                return dfail(d, at, "Value field %u: wire type %u, expected 2", field, wire);
-            if (read_len(d, &p, end, field, &q))
+                return pw_fail(d, at, "Value field %u: wire type %u, expected 2", field, wire);
+            if (pw_len(d, &p, end, field, &q))
                 return -1;
             if (t->kind != (int)field) {         /* another oneof member: replace */
                 tensor_clear(t);
@@ -385,7 +283,7 @@ static int decode_value(struct dec *d, const uint8_t *p, const uint8_t *end, str
             if (field != 9 && decode_tensor(d, p, q, (int)field, t))
                 return -1;
             p = q;
-        } else if (skip_field(d, &p, end, field, wire)) {
+        } else if (pw_skip(d, &p, end, field, wire)) {
             return -1;
         }
     }
@@ -405,27 +303,27 @@ static int shape_product(const struct pb_tensor *t, uint64_t *out)
 }
 
 /* The checks on a complete tensor (keys vs values vs shape). */
-static int check_tensor(struct dec *d, const uint8_t *at, const struct pb_tensor *t)
+static int check_tensor(struct pw_dec *d, const uint8_t *at, const struct pb_tensor *t)
 {
     uint64_t size = 0;
     if (t->n_shape && shape_product(t, &size))
-        return dfail(d, at, "shape overflows 64 bits");
+        return pw_fail(d, at, "shape overflows 64 bits");
     if (!t->n_keys)
         return 0;
     if (t->n_keys != t->n_values)
-        return dfail(d, at, "sparse tensor with %zu keys but %zu values", t->n_keys, t->n_values);
+        return pw_fail(d, at, "sparse tensor with %zu keys but %zu values", t->n_keys, t->n_values);
     if (!t->n_shape)
-        return dfail(d, at, "sparse tensor (keys) without a shape");
+        return pw_fail(d, at, "sparse tensor (keys) without a shape");
     for (size_t i = 0; i < t->n_keys; i++)
         if (t->keys[i] >= size)
-            return dfail(d, at, "key %llu outside the shape (%llu elements)",
+            return pw_fail(d, at, "key %llu outside the shape (%llu elements)",
                          (unsigned long long)t->keys[i], (unsigned long long)size);
     return 0;
 }
 
 /* Scan a map entry: bounds and wire types, and whether its key is `want`
  * (the last key field wins, as protobuf merges). */
-static int entry_has_key(struct dec *d, const uint8_t *p, const uint8_t *end, const char *want, int *match)
+static int entry_has_key(struct pw_dec *d, const uint8_t *p, const uint8_t *end, const char *want, int *match)
 {
     const uint8_t *key = (const uint8_t *)"";
     size_t klen = 0;
@@ -433,21 +331,21 @@ static int entry_has_key(struct dec *d, const uint8_t *p, const uint8_t *end, co
         const uint8_t *at = p;
         uint32_t field;
         unsigned wire;
-        if (read_tag(d, &p, end, &field, &wire))
+        if (pw_tag(d, &p, end, &field, &wire))
             return -1;
         if (field == 1 || field == 2) {
             const uint8_t *q;
             if (wire != 2)
-                return dfail(d, at, "map entry field %u (%s): wire type %u, expected 2",
+                return pw_fail(d, at, "map entry field %u (%s): wire type %u, expected 2",
                              field, field == 1 ? "key" : "value", wire);
-            if (read_len(d, &p, end, field, &q))
+            if (pw_len(d, &p, end, field, &q))
                 return -1;
             if (field == 1) {
                 key = p;
                 klen = (size_t)(q - p);
             }
             p = q;
-        } else if (skip_field(d, &p, end, field, wire)) {
+        } else if (pw_skip(d, &p, end, field, wire)) {
             return -1;
         }
     }
@@ -456,7 +354,7 @@ static int entry_has_key(struct dec *d, const uint8_t *p, const uint8_t *end, co
 }
 
 /* Decode an entry (already scanned) with the wanted key into t. */
-static int decode_entry(struct dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
+static int decode_entry(struct pw_dec *d, const uint8_t *p, const uint8_t *end, struct pb_tensor *t)
 {
     const uint8_t *start = p;
     tensor_clear(t);
@@ -465,14 +363,14 @@ static int decode_entry(struct dec *d, const uint8_t *p, const uint8_t *end, str
     while (p < end) {
         uint32_t field;
         unsigned wire;
-        if (read_tag(d, &p, end, &field, &wire))
+        if (pw_tag(d, &p, end, &field, &wire))
             return -1;
         if (field == 2) {                          /* wire 2, checked */
             const uint8_t *q;
-            if (read_len(d, &p, end, field, &q) || decode_value(d, p, q, t))
+            if (pw_len(d, &p, end, field, &q) || decode_value(d, p, q, t))
                 return -1;
             p = q;
-        } else if (skip_field(d, &p, end, field, wire)) {
+        } else if (pw_skip(d, &p, end, field, wire)) {
             return -1;
         }
     }
@@ -505,7 +403,7 @@ int pb_decode_keys(const uint8_t *buf, size_t len, struct pb_record *rec,
             snprintf(err, errsz, "no data");
         return -1;
     }
-    struct dec d = { buf, NULL, NULL, err, errsz };
+    struct pw_dec d = { buf, NULL, NULL, err, errsz };
     const char *keys[2] = { features_key, label_key };
     const uint8_t *p = buf, *end = buf + len;
     const uint8_t *ent[2] = { NULL, NULL }, *ent_end[2] = { NULL, NULL };
@@ -513,15 +411,15 @@ int pb_decode_keys(const uint8_t *buf, size_t len, struct pb_record *rec,
         const uint8_t *at = p;
         uint32_t field;
         unsigned wire;
-        if (read_tag(&d, &p, end, &field, &wire))
+        if (pw_tag(&d, &p, end, &field, &wire))
             return -1;
         if (field == 1 || field == 2) {
             const uint8_t *q;
             int match = 0;
             if (wire != 2)
-                return dfail(&d, at, "Record field %u (%s): wire type %u, expected 2",
+                return pw_fail(&d, at, "Record field %u (%s): wire type %u, expected 2",
                              field, field == 1 ? "features" : "label", wire);
-            if (read_len(&d, &p, end, field, &q) ||
+            if (pw_len(&d, &p, end, field, &q) ||
                 (keys[field - 1] && entry_has_key(&d, p, q, keys[field - 1], &match)))
                 return -1;
             if (match) {
@@ -529,7 +427,7 @@ int pb_decode_keys(const uint8_t *buf, size_t len, struct pb_record *rec,
                 ent_end[field - 1] = q;
             }
             p = q;
-        } else if (skip_field(&d, &p, end, field, wire)) {
+        } else if (pw_skip(&d, &p, end, field, wire)) {
             return -1;
         }
     }
