@@ -131,6 +131,7 @@ TEST_TIMEOUT(serve_mme_load_unload_cycles_leave_no_unpacked_copies, 120)
     serve_stop(s);
     ASSERT_EQ_INT(count_unpacked(tmp, NULL), 0);
     chmod(dir, 0755);
+    free(first);
 }
 
 /* Two names for one archive share one copy; a changed archive (new bytes,
@@ -169,6 +170,8 @@ TEST_TIMEOUT(serve_mme_changed_archive_is_unpacked_afresh, 120)
     SRV_ASSERT_EQ_INT(s, count_in_log(s, "unpacked model archive"), 2);
     serve_stop(s);
     ASSERT_EQ_INT(count_unpacked(tmp, NULL), 0);
+    free(old);
+    free(now);
 }
 
 /* A server killed with SIGKILL cannot clean up: the next one started with
@@ -198,9 +201,9 @@ TEST_TIMEOUT(serve_start_removes_copies_of_a_killed_server, 120)
     serve_stop(s2);
 }
 
-/* Single-model mode with a model/ that holds only model.tar.gz and that the
- * server cannot unpack into: here model/ is writable, so it is unpacked in
- * place, as SageMaker's local mode does, and nothing goes to TMPDIR. */
+/* Single-model mode, a writable model/ holding only model.tar.gz: unpacked
+ * in place, as SageMaker's local mode does, and nothing goes to TMPDIR
+ * (only a read-only model/ gets a private copy there). */
 TEST(serve_single_model_unpacks_in_place_when_writable)
 {
     char *base = serve_trained_tree();

@@ -59,8 +59,11 @@ TEST(train_output_past_a_file_size_limit_is_a_warning_per_file_and_the_model_is_
     ASSERT(tree_has(base, "model/echo.model"));
     ASSERT(!tree_has(base, "output/failure"));
     ASSERT(!tree_has(base, "output/data/report.html"));
-    char *ls = run_capture(strf("ls -A '%s/output/data'", base), NULL);
+    int st = 0;
+    char *ls = run_capture(strf("ls -A '%s/output/data'", base), &st);
     ASSERT_EQ_STR(ls, "metrics.jsonl\n"); /* its first kilobyte; no temp file */
+    free(ls);
+    free(out);
 
     /* The same job without the limit: the model is the same bytes. */
     char *limited = tree_file(base, "model/echo.model");
@@ -69,7 +72,11 @@ TEST(train_output_past_a_file_size_limit_is_a_warning_per_file_and_the_model_is_
     struct run_result r = train_echo(base2, NULL);
     ASSERT_EQ_INT(r.exit_code, 0);
     ASSERT_EQ_INT(count(r.output, " WARNING "), 0);
-    ASSERT_EQ_STR(limited, tree_file(base2, "model/echo.model"));
+    char *unlimited = tree_file(base2, "model/echo.model");
+    ASSERT_EQ_STR(limited, unlimited);
+    free(limited);
+    free(unlimited);
+    free(r.output);
 }
 
 /* No file may grow at all: the model cannot be written, which fails the
@@ -87,6 +94,7 @@ TEST(train_model_past_a_file_size_limit_fails_the_job_and_says_so_on_stderr)
                                   ".*/output/failure: File too large"));
     ASSERT(!tree_has(base, "output/failure"));
     ASSERT(!tree_has(base, "model/echo.model"));
+    free(out);
 }
 
 /* The failure file itself cannot be written (no file may grow at all):
@@ -103,6 +111,7 @@ TEST(train_failure_file_that_cannot_be_written_goes_to_stderr_with_the_reason)
     ASSERT(has_line_matching(out, "ERROR .*could not write the failure file: cannot write "
                                   ".*/output/failure: File too large"));
     ASSERT(!tree_has(base, "output/failure"));
+    free(out);
 }
 
 /* output/data cannot be created (a file has its name): one WARNING naming
@@ -119,4 +128,5 @@ TEST(train_output_data_that_cannot_be_created_is_one_warning)
                                        "and report.html will not be written"));
     ASSERT(tree_has(base, "model/echo.model"));
     ASSERT(!tree_has(base, "output/failure"));
+    free(r.output);
 }

@@ -544,6 +544,9 @@ TEST(model_dir_private_copies_are_shared_reused_and_removed)
     ASSERT_EQ_INT(count_entries(tmp), RT_MODEL_DIR_KEEP);
     ASSERT(!file_exists(names[0]) && !file_exists(names[1]));
     ASSERT(file_exists(names[2]) && file_exists(names[3]));
+    for (int i = 0; i < 4; i++)
+        free(names[i]);
+    free(first);
 
     /* In use or not, the exit's clean-up removes them all; a release after
      * it is harmless. */
