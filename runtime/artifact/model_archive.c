@@ -1,6 +1,6 @@
 /*
- * model_archive.c: safe extraction of model.tar.gz and the serving-time
- * preparation of the model directory (see model_archive.h for the rules).
+ * model_archive.c: safe extraction of model.tar.gz (see model_archive.h for
+ * the rules); model_dir.c decides where an archive is unpacked.
  *
  * libarchive only reads (gzip filter, tar formats).  Every entry is created
  * here relative to a directory file descriptor: each parent component is
@@ -529,7 +529,7 @@ nomem:
 
 /* rm -rf of dirfd/name without following symlinks; at most one descriptor
  * open per call at a time (names are read first), so depth costs no fds. */
-static void remove_tree_at(int dirfd, const char *name)
+void rt_remove_tree_at(int dirfd, const char *name)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -544,7 +544,7 @@ static void remove_tree_at(int dirfd, const char *name)
         size_t n;
         if (list_dir(fd, &names, &n) == 0) {
             for (size_t i = 0; i < n; i++)
-                remove_tree_at(fd, names[i]);
+                rt_remove_tree_at(fd, names[i]);
             free_names(names, n);
         }
         close(fd);
@@ -693,7 +693,7 @@ out:
     if (x->rootfd >= 0)
         close(x->rootfd);
     if (tmpname)
-        remove_tree_at(destfd, tmpname);
+        rt_remove_tree_at(destfd, tmpname);
     if (destfd >= 0)
         close(destfd);
     free(tmpname);
@@ -720,31 +720,34 @@ static optml_status reader_new(optml_ctx *ctx, const char *label, struct archive
     return OPTML_OK;
 }
 
+optml_status rt_model_archive_extract_fd(optml_ctx *ctx, int fd, const char *label, const char *dest_dir,
+                                         uint64_t max_bytes, struct rt_model_archive_stats *stats)
+{
+    struct archive *a = NULL;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return optml_error(ctx, OPTML_E_MODEL, "model archive %s is not a regular file", label);
+    optml_status st = reader_new(ctx, label, &a);
+    if (st != OPTML_OK)
+        return st;
+    if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+        struct xstate x = {.ctx = ctx, .a = a, .label = label};
+        st = archive_failed(&x);
+    } else {
+        st = extract(ctx, a, label, dest_dir, max_bytes, stats);
+    }
+    archive_read_free(a);
+    return st;
+}
+
 optml_status rt_model_archive_extract_stats(optml_ctx *ctx, const char *archive_path, const char *dest_dir,
                                             uint64_t max_bytes, struct rt_model_archive_stats *stats)
 {
-    struct archive *a = NULL;
-    optml_status st;
     int fd = open(archive_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return optml_error(ctx, errno == ENOENT || errno == ENOTDIR ? OPTML_E_MODEL : OPTML_E_IO,
                            "cannot open model archive %s: %s", archive_path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        st = optml_error(ctx, OPTML_E_MODEL, "model archive %s is not a regular file", archive_path);
-        goto out;
-    }
-    if ((st = reader_new(ctx, archive_path, &a)) != OPTML_OK)
-        goto out;
-    if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-        struct xstate x = {.ctx = ctx, .a = a, .label = archive_path};
-        st = archive_failed(&x);
-        goto out;
-    }
-    st = extract(ctx, a, archive_path, dest_dir, max_bytes, stats);
-out:
-    if (a)
-        archive_read_free(a);
+    optml_status st = rt_model_archive_extract_fd(ctx, fd, archive_path, dest_dir, max_bytes, stats);
     close(fd);
     return st;
 }
@@ -791,106 +794,4 @@ uint64_t rt_model_archive_default_limit(void)
         return dflt;
     }
     return (uint64_t)v << 20;
-}
-
-/* A file can really be created in dir (access() says yes to root even on a
- * read-only bind mount or for a directory it may not write). */
-static int dir_writable(const char *dir)
-{
-    if (access(dir, W_OK) != 0)
-        return 0;
-    char *probe = NULL;
-    if (asprintf(&probe, "%s/.optml-write-test-XXXXXX", dir) < 0)
-        return 0;
-    int fd = mkstemp(probe);
-    if (fd >= 0) {
-        close(fd);
-        unlink(probe);
-    }
-    free(probe);
-    return fd >= 0;
-}
-
-optml_status rt_model_dir_prepare(optml_ctx *ctx, const char *model_dir, uint64_t max_bytes,
-                                  char **effective_dir)
-{
-    optml_status st = OPTML_OK;
-    char *archive = NULL, *dest = NULL;
-    int made_tmp = 0;
-    size_t visible = 0;
-    int has_archive = 0;
-    struct stat sb;
-    *effective_dir = NULL;
-
-    if (stat(model_dir, &sb) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return optml_error(ctx, OPTML_E_MODEL, "model directory %s does not exist", model_dir);
-        return optml_error(ctx, OPTML_E_IO, "cannot access model directory %s: %s", model_dir, strerror(errno));
-    }
-    if (!S_ISDIR(sb.st_mode))
-        return optml_error(ctx, OPTML_E_MODEL, "model directory %s is not a directory", model_dir);
-    DIR *d = opendir(model_dir);
-    if (!d)
-        return optml_error(ctx, OPTML_E_IO, "cannot list model directory %s: %s", model_dir, strerror(errno));
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        visible++;
-        if (strcmp(de->d_name, RT_MODEL_ARCHIVE_NAME) == 0)
-            has_archive = 1;
-    }
-    closedir(d);
-    if (has_archive) {
-        if (!(archive = rt_path_join(model_dir, RT_MODEL_ARCHIVE_NAME))) {
-            st = optml_error(ctx, OPTML_E_NOMEM, "out of memory preparing model directory %s", model_dir);
-            goto out;
-        }
-        if (stat(archive, &sb) != 0 || !S_ISREG(sb.st_mode))
-            has_archive = 0;
-    }
-    if (!has_archive || visible != 1) {
-        if (has_archive)
-            rt_log(OPTML_LOG_INFO, "model directory %s holds %s and other files: not unpacking it", model_dir,
-                   RT_MODEL_ARCHIVE_NAME);
-        if (!(*effective_dir = strdup(model_dir)))
-            st = optml_error(ctx, OPTML_E_NOMEM, "out of memory preparing model directory %s", model_dir);
-        goto out;
-    }
-
-    if (dir_writable(model_dir)) {
-        dest = strdup(model_dir);
-    } else {
-        const char *t = getenv("TMPDIR");
-        if (asprintf(&dest, "%s/optml-model-XXXXXX", t && *t ? t : "/tmp") < 0)
-            dest = NULL;
-        else if (!mkdtemp(dest)) {
-            st = optml_error(ctx, OPTML_E_IO,
-                             "model directory %s is read-only and no temporary directory could be made (%s): %s",
-                             model_dir, dest, strerror(errno));
-            goto out;
-        } else
-            made_tmp = 1;
-    }
-    if (!dest) {
-        st = optml_error(ctx, OPTML_E_NOMEM, "out of memory preparing model directory %s", model_dir);
-        goto out;
-    }
-    if (made_tmp)
-        rt_log(OPTML_LOG_INFO, "model directory %s is read-only: unpacking %s into %s", model_dir,
-               RT_MODEL_ARCHIVE_NAME, dest);
-    struct rt_model_archive_stats stats;
-    st = rt_model_archive_extract_stats(ctx, archive, dest, max_bytes, &stats);
-    if (st != OPTML_OK)
-        goto out;
-    rt_log(OPTML_LOG_INFO, "unpacked model archive %s: %llu bytes in %llu entries into %s", archive,
-           (unsigned long long)stats.bytes, (unsigned long long)stats.entries, dest);
-    *effective_dir = dest;
-    dest = NULL;
-out:
-    if (dest && made_tmp)
-        rmdir(dest); /* a failed extraction leaves it empty */
-    free(dest);
-    free(archive);
-    return st;
 }

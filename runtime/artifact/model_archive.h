@@ -2,8 +2,8 @@
  * model_archive.h: unpacking `model.tar.gz` for `optml serve` (CONTRACT.md
  * §1.5, §7.7).  Owns safe tar extraction (libarchive reads; every file is
  * created by this code with openat and O_NOFOLLOW, never through a path that
- * could cross a symlink) and the decision whether a model directory needs
- * unpacking at all.
+ * could cross a symlink); model_dir.h decides whether a model directory is
+ * unpacked and where.
  *
  * What an archive may hold: directories, regular files, symlinks whose target
  * stays inside the destination, and hard links to regular files extracted
@@ -52,21 +52,19 @@ optml_status rt_model_archive_extract(optml_ctx *ctx, const char *archive_path, 
 /* The same, with statistics (stats may be NULL). */
 optml_status rt_model_archive_extract_stats(optml_ctx *ctx, const char *archive_path, const char *dest_dir,
                                             uint64_t max_bytes, struct rt_model_archive_stats *stats);
+/* The same from the open regular file `fd` (read from its current offset,
+ * left open), named `label` in messages. */
+optml_status rt_model_archive_extract_fd(optml_ctx *ctx, int fd, const char *label, const char *dest_dir,
+                                         uint64_t max_bytes, struct rt_model_archive_stats *stats);
 /* The same from memory (the fuzzer's entry point); messages call the archive
  * "<memory>". */
 optml_status rt_model_archive_extract_memory(optml_ctx *ctx, const void *data, size_t len, const char *dest_dir,
                                              uint64_t max_bytes);
 
-/* Prepare the model directory for serving.  When `model_dir` holds exactly
- * one non-hidden entry and it is a regular file named model.tar.gz, unpack
- * it: into model_dir itself when a file can actually be created there (the
- * archive is left in place), otherwise into a new private directory (mode
- * 0700) `$TMPDIR/optml-model-XXXXXX` (or /tmp), which the caller may remove
- * when done.  Otherwise nothing is done.  *effective_dir (malloc'd, the
- * caller frees it) is the directory to load the model from.  A missing
- * model_dir is OPTML_E_MODEL "model directory X does not exist". */
-optml_status rt_model_dir_prepare(optml_ctx *ctx, const char *model_dir, uint64_t max_bytes,
-                                  char **effective_dir);
+/* rm -rf of dirfd/name that never follows a symlink (a symlink inside is
+ * removed, not what it points to); errors are ignored, what could not be
+ * removed stays. */
+void rt_remove_tree_at(int dirfd, const char *name);
 
 /* $OPTML_MAX_MODEL_MB MiB when set to a positive integer, else 16 GiB. */
 uint64_t rt_model_archive_default_limit(void);

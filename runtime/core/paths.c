@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 char *rt_path_join(const char *a, const char *b)
 {
     char *p = NULL;
@@ -81,11 +83,15 @@ optml_status rt_paths_init(optml_ctx *ctx, struct rt_paths *p)
 
 optml_status rt_paths_prepare_training(optml_ctx *ctx, const struct rt_paths *p)
 {
-    const char *dirs[] = {p->model_dir, p->output_dir, p->output_data_dir};
+    const char *dirs[] = {p->model_dir, p->output_dir};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
         if (rt_mkdirs(dirs[i], 0777) != 0)
             return optml_error(ctx, OPTML_E_IO, "cannot create directory %s: %s", dirs[i],
                                strerror(errno));
+    /* output/data holds only optional files (metrics.jsonl, report.html). */
+    if (rt_mkdirs(p->output_data_dir, 0777) != 0)
+        rt_log(OPTML_LOG_WARNING, "cannot create directory %s: %s; metrics.jsonl and report.html will not be written",
+               p->output_data_dir, strerror(errno));
     if (unlink(p->failure_file) != 0 && errno != ENOENT)
         return optml_error(ctx, OPTML_E_IO, "cannot remove stale %s: %s", p->failure_file,
                            strerror(errno));

@@ -21,7 +21,8 @@ struct rt_paths {
 /* Fill `p` from the base directory; OPTML_E_NOMEM on allocation failure. */
 optml_status rt_paths_init(optml_ctx *ctx, struct rt_paths *p);
 /* Create model/, output/, output/data/ when missing and remove a stale
- * output/failure.  OPTML_E_IO naming the directory on failure. */
+ * output/failure.  OPTML_E_IO naming the directory on failure, except for
+ * output/data/ (only optional files go there): a WARNING, and OPTML_OK. */
 optml_status rt_paths_prepare_training(optml_ctx *ctx, const struct rt_paths *p);
 void rt_paths_free(struct rt_paths *p);
 

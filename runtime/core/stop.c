@@ -49,6 +49,9 @@ void rt_stop_install_handlers(void)
         sigaction(SIGCHLD, &sa, NULL);
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which
+     * is reported, instead of killing the process without a word. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int rt_stop_requested(void) { return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED) != 0; }

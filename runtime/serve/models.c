@@ -16,13 +16,16 @@
 #include "core/ctx.h"
 #include "core/log.h"
 #include "artifact/model_archive.h"
+#include "artifact/model_dir.h"
 
-void rt_models_init(struct rt_models *m, const struct optml_algorithm *alg, uint64_t budget)
+void rt_models_init(struct rt_models *m, const struct optml_algorithm *alg, uint64_t budget,
+                    enum rt_unpack_where unpack)
 {
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->mu, NULL);
     m->alg = alg;
     m->budget = budget;
+    m->unpack = unpack;
 }
 
 static void entry_free(const struct optml_algorithm *alg, struct rt_model *e)
@@ -31,7 +34,7 @@ static void entry_free(const struct optml_algorithm *alg, struct rt_model *e)
         alg->model_free(e->model);
     free(e->name);
     free(e->url);
-    free(e->dir);
+    rt_model_dir_release(&e->files);
     free(e);
 }
 
@@ -141,19 +144,23 @@ void rt_models_add_failed(struct rt_models *m, const char *name, const char *url
 optml_status rt_models_load(struct rt_models *m, optml_ctx *ctx, struct rt_model *e)
 {
     double t0 = rt_now();
-    char *dir = NULL;
+    struct rt_model_dir files = {0};
     void *model = NULL;
-    optml_status s = rt_model_dir_prepare(ctx, e->url, rt_model_archive_default_limit(), &dir);
+    optml_status s = rt_model_dir_prepare(ctx, e->url, rt_model_archive_default_limit(), m->unpack, &files);
     if (s == OPTML_OK && !m->alg->model_load)
         s = optml_error(ctx, OPTML_E_INTERNAL, "module %s cannot serve: it has no model_load",
                         m->alg->name);
     if (s == OPTML_OK)
-        s = m->alg->model_load(ctx, dir, &model);
+        s = m->alg->model_load(ctx, files.dir, &model);
     if (s == OPTML_OK && !model)
         s = optml_error(ctx, OPTML_E_INTERNAL, "module %s returned no model", m->alg->name);
     double secs = rt_now() - t0;
+    if (s == OPTML_OK)
+        rt_log(OPTML_LOG_INFO, "Model '%s' loaded from %s in %.3f s", e->name, files.dir, secs);
+    else
+        rt_model_dir_release(&files); /* a failed load keeps no copy */
     pthread_mutex_lock(&m->mu);
-    e->dir = dir;
+    e->files = files;
     if (s == OPTML_OK) {
         e->model = model;
         e->state = RT_MODEL_READY;
@@ -163,9 +170,7 @@ optml_status rt_models_load(struct rt_models *m, optml_ctx *ctx, struct rt_model
         e->state = RT_MODEL_FAILED;
     }
     pthread_mutex_unlock(&m->mu);
-    if (s == OPTML_OK)
-        rt_log(OPTML_LOG_INFO, "Model '%s' loaded from %s in %.3f s", e->name, dir, secs);
-    else
+    if (s != OPTML_OK)
         rt_log(OPTML_LOG_ERROR, "Model '%s' failed to load from %s: %s", e->name, e->url, e->error);
     return s;
 }

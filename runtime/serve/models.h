@@ -4,7 +4,9 @@
  * listed, each prediction holds one while it runs; model_free runs when the
  * last goes, so unloading never pulls a model from under a request.  The
  * registry serves both modes: one model named "model" loaded at start-up, or
- * the multi-model API's models, within a memory budget.
+ * the multi-model API's models, within a memory budget.  A model's unpacked
+ * copy of model.tar.gz (model_dir.h) is released with the model: on unload,
+ * and when a failed load is replaced.
  */
 #ifndef OPTML_MODELS_H
 #define OPTML_MODELS_H
@@ -12,6 +14,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "artifact/model_dir.h"
 #include "optml/algorithm.h"
 
 enum rt_model_state { RT_MODEL_LOADING, RT_MODEL_READY, RT_MODEL_FAILED };
@@ -19,7 +22,7 @@ enum rt_model_state { RT_MODEL_LOADING, RT_MODEL_READY, RT_MODEL_FAILED };
 struct rt_model {
     char *name;
     char *url;              /* the directory given */
-    char *dir;              /* where the files are (unpacked model.tar.gz) */
+    struct rt_model_dir files; /* where the files are (maybe an unpacked model.tar.gz) */
     void *model;            /* from the module's model_load */
     uint64_t bytes;         /* size of the model's files: the memory estimate */
     enum rt_model_state state;
@@ -34,9 +37,13 @@ struct rt_models {
     size_t n;
     uint64_t budget;        /* bytes; 0 = unlimited */
     uint64_t used;
+    enum rt_unpack_where unpack; /* where a lone model.tar.gz is unpacked */
 };
 
-void rt_models_init(struct rt_models *m, const struct optml_algorithm *alg, uint64_t budget);
+void rt_models_init(struct rt_models *m, const struct optml_algorithm *alg, uint64_t budget,
+                    enum rt_unpack_where unpack);
+/* Free every model no request holds; the unpacked copies are the caller's
+ * (rt_model_dir_cleanup at exit). */
 void rt_models_deinit(struct rt_models *m);
 
 /* Register `name` -> `url` in state LOADING and return it referenced.

@@ -25,6 +25,7 @@
 #include "core/paths.h"
 #include "core/status.h"
 #include "core/stop.h"
+#include "artifact/model_dir.h"
 
 #define DRAIN_SECONDS 25.0
 
@@ -287,7 +288,12 @@ int rt_serve_main(void)
         return rt_status_exit_code(s);
     }
     one_blas_thread_per_worker();
-    rt_models_init(&srv.models, srv.alg, srv.cfg.multi_model ? rt_models_default_budget() : 0);
+    /* Copies of model.tar.gz a killed server left; then, in multi-model mode,
+     * every archive is unpacked privately (never into the shared directory
+     * two loads may name at once). */
+    rt_model_dir_remove_stale();
+    rt_models_init(&srv.models, srv.alg, srv.cfg.multi_model ? rt_models_default_budget() : 0,
+                   srv.cfg.multi_model ? RT_UNPACK_PRIVATE : RT_UNPACK_IN_PLACE_FIRST);
     srv.pool = rt_pool_new(srv.cfg.workers);
     if (!srv.pool)
         s = optml_error(&ctx, OPTML_E_NOMEM, "cannot start %d worker threads", srv.cfg.workers);
@@ -336,6 +342,7 @@ int rt_serve_main(void)
         pthread_join(loader, NULL);
     rt_pool_free(srv.pool);
     rt_models_deinit(&srv.models);
+    rt_model_dir_cleanup();
     rt_paths_free(&paths);
     rt_module_release(&mod); /* the library itself stays loaded */
     rt_log(OPTML_LOG_INFO, "Server stopped");

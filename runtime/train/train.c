@@ -51,6 +51,8 @@ static void report_failure(const struct rt_paths *paths, optml_ctx *ctx, optml_s
         struct optml_ctx scratch;
         rt_ctx_init(&scratch);
         struct rt_chunk c = {line, strlen(line)};
+        /* Then the log (stderr) is the only place SageMaker's user finds
+         * the reason: the line above, and why the file is missing. */
         if (rt_write_atomic(&scratch, paths->failure_file, &c, 1) != OPTML_OK)
             rt_log(OPTML_LOG_ERROR, "could not write the failure file: %s", scratch.errmsg);
     }
@@ -282,12 +284,27 @@ static optml_status load_input_config(optml_ctx *ctx, struct rt_job *job)
 static void open_metrics(struct rt_job *job)
 {
     char *path = rt_path_join(job->paths.output_data_dir, "metrics.jsonl");
+    errno = ENOMEM;
     if (path)
         job->metrics = fopen(path, "w");
-    if (!job->metrics)
-        rt_log(OPTML_LOG_WARNING, "cannot write %s: metrics are only logged",
-               path ? path : "metrics.jsonl");
+    /* No output/data at all was said at start (rt_paths_prepare_training). */
+    if (!job->metrics && errno != ENOENT && errno != ENOTDIR)
+        rt_log(OPTML_LOG_WARNING, "cannot write %s: %s; metrics are only logged",
+               path ? path : "output/data/metrics.jsonl", strerror(errno));
     free(path);
+}
+
+/* The last buffered bytes of metrics.jsonl are written by fclose: checked
+ * like every line (one warning, unless one was said already). */
+static void close_metrics(struct rt_job *job)
+{
+    if (!job->metrics)
+        return;
+    int bad = fclose(job->metrics) != 0;
+    job->metrics = NULL;
+    if (bad && !__atomic_exchange_n(&job->metrics_failed, 1, __ATOMIC_RELAXED))
+        rt_log(OPTML_LOG_WARNING, "cannot write %s/metrics.jsonl: %s", job->paths.output_data_dir,
+               strerror(errno));
 }
 
 static void job_free(struct rt_job *job)
@@ -298,8 +315,7 @@ static void job_free(struct rt_job *job)
     rt_input_config_free(&job->input);
     rt_resource_config_free(&job->resource);
     rt_hparams_free(&job->hp);
-    if (job->metrics)
-        fclose(job->metrics);
+    close_metrics(job);
     rt_report_free(&job->report);
     rt_paths_free(&job->paths);
 }
@@ -368,15 +384,17 @@ int rt_train_main(void)
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
     /* The report, whatever the outcome, once the output directory exists:
      * a failure to write it is a warning, never the job's. */
-    if (job.paths.output_data_dir && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
+    struct stat od;
+    int have_out = job.paths.output_data_dir && stat(job.paths.output_data_dir, &od) == 0 && S_ISDIR(od.st_mode);
+    if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
         outcome.status = s;
         outcome.failure = failure;
         outcome.stopped = code == 0 && (s == OPTML_STOPPED || rt_stop_requested());
         outcome.end_mono = rt_now();
         rt_report_write(&job, &outcome);
-    } else if (job.paths.output_data_dir && errno != ENOENT) { /* no output tree at all: nothing to say */
-        rt_log(OPTML_LOG_WARNING, "could not write the training report: %s is not writable",
-               job.paths.output_data_dir);
+    } else if (have_out) { /* no output/data at all: said at start, or no tree at all */
+        rt_log(OPTML_LOG_WARNING, "could not write the training report: %s is not writable: %s",
+               job.paths.output_data_dir, strerror(errno));
     }
     free(failure);
     job_free(&job);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +27,7 @@
 #include "support/harness.h"
 #include "core/ctx.h"
 #include "artifact/model_archive.h"
+#include "artifact/model_dir.h"
 #include "support/support.h"
 
 /* ---- building archives ---- */
@@ -337,21 +340,21 @@ TEST(model_dir_prepare_unpacks_in_place)
     free(tar);
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
-    char *eff = NULL;
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, &eff), OPTML_OK);
-    ASSERT_EQ_STR(eff, dir);
+    struct rt_model_dir eff = {0};
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_OK);
+    ASSERT_EQ_STR(eff.dir, dir);
     assert_file(dir, "model/params.bin", "weights-and-biases", 0644);
     ASSERT(file_exists(strf("%s/model.tar.gz", dir))); /* the archive stays */
     ASSERT_EQ_INT(count_entries(dir), 4);              /* archive, .hidden, model/, implicit/ */
-    free(eff);
+    rt_model_dir_release(&eff);
 
     /* Run again: the directory now holds more than the archive, so nothing
      * is unpacked twice. */
     rt_ctx_init(&ctx);
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, &eff), OPTML_OK);
-    ASSERT_EQ_STR(eff, dir);
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_OK);
+    ASSERT_EQ_STR(eff.dir, dir);
     ASSERT_EQ_INT(count_entries(dir), 4);
-    free(eff);
+    rt_model_dir_release(&eff);
     rm_rf(dir);
 }
 
@@ -365,35 +368,34 @@ TEST(model_dir_prepare_leaves_other_layouts_alone)
     free(tar);
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
-    char *eff = NULL;
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, &eff), OPTML_OK);
-    ASSERT_EQ_STR(eff, dir);
+    struct rt_model_dir eff = {0};
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_OK);
+    ASSERT_EQ_STR(eff.dir, dir);
     ASSERT(!file_exists(strf("%s/model", dir)));
     ASSERT_EQ_INT(count_entries(dir), 2);
-    free(eff);
+    rt_model_dir_release(&eff);
 
     /* Only other files. */
     char *dir2 = tmpdir_new();
     write_file(dir2, "weights.bin", "w", (size_t)-1);
     rt_ctx_init(&ctx);
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir2, 1 << 20, &eff), OPTML_OK);
-    ASSERT_EQ_STR(eff, dir2);
-    free(eff);
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir2, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_OK);
+    ASSERT_EQ_STR(eff.dir, dir2);
+    rt_model_dir_release(&eff);
 
     /* model.tar.gz that is a directory is not an archive. */
     char *dir3 = tmpdir_new();
     mkdirs(strf("%s/model.tar.gz", dir3));
     rt_ctx_init(&ctx);
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir3, 1 << 20, &eff), OPTML_OK);
-    ASSERT_EQ_STR(eff, dir3);
-    free(eff);
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir3, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_OK);
+    ASSERT_EQ_STR(eff.dir, dir3);
+    rt_model_dir_release(&eff);
 
     /* Missing directory. */
     rt_ctx_init(&ctx);
-    eff = NULL;
     char *missing = strf("%s/nope", dir);
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, missing, 1 << 20, &eff), OPTML_E_MODEL);
-    ASSERT(eff == NULL);
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, missing, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_E_MODEL);
+    ASSERT(eff.dir == NULL);
     ASSERT_CONTAINS(ctx.errmsg, strf("model directory %s does not exist", missing));
     rm_rf(dir);
     rm_rf(dir2);
@@ -406,9 +408,9 @@ TEST(model_dir_prepare_damaged_archive_leaves_dir_as_it_was)
     write_file(dir, "model.tar.gz", "\x1f\x8b\x08\x00garbage", 12);
     struct optml_ctx ctx;
     rt_ctx_init(&ctx);
-    char *eff = NULL;
-    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, &eff), OPTML_E_MODEL);
-    ASSERT(eff == NULL);
+    struct rt_model_dir eff = {0};
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff), OPTML_E_MODEL);
+    ASSERT(eff.dir == NULL);
     ASSERT_CONTAINS(ctx.errmsg, "model.tar.gz");
     ASSERT_EQ_INT(count_entries(dir), 1);
     rm_rf(dir);
@@ -440,23 +442,32 @@ TEST(model_dir_prepare_read_only_dir_unpacks_to_private_temp)
         setenv("TMPDIR", tmp, 1);
         struct optml_ctx c;
         rt_ctx_init(&c);
-        char *eff = NULL;
-        if (rt_model_dir_prepare(&c, model, 1 << 20, &eff) != OPTML_OK) {
+        struct rt_model_dir eff = {0};
+        if (rt_model_dir_prepare(&c, model, 1 << 20, RT_UNPACK_IN_PLACE_FIRST, &eff) != OPTML_OK) {
             fprintf(stderr, "    prepare failed: %s\n", c.errmsg);
             _exit(2);
         }
-        if (strcmp(eff, model) == 0 || strncmp(eff, tmp, strlen(tmp)) != 0 || eff[strlen(tmp)] != '/')
+        char *want = strf("%s/optml-model-%d-", tmp, (int)getpid());
+        if (strncmp(eff.dir, want, strlen(want)) != 0 || strlen(eff.dir) != strlen(want) + 6)
             _exit(3);
-        char *p = path_join(eff, "model/params.bin");
+        char *p = path_join(eff.dir, "model/params.bin");
         size_t n;
         char *got = read_file(p, &n);
         if (!got || strcmp(got, "weights-and-biases") != 0)
             _exit(4);
         struct stat st;
-        if (stat(eff, &st) != 0 || (st.st_mode & 07777) != 0700)
+        if (stat(eff.dir, &st) != 0 || (st.st_mode & 07777) != 0700)
             _exit(5);
         if (count_entries(model) != 1)
             _exit(6);
+        /* Released, the copy stays for reuse; the exit's clean-up removes it. */
+        char *copy = strdup(eff.dir);
+        rt_model_dir_release(&eff);
+        if (!file_exists(copy))
+            _exit(7);
+        rt_model_dir_cleanup();
+        if (file_exists(copy) || count_entries(tmp) != 0)
+            _exit(8);
         _exit(0);
     }
     int status = 0;
@@ -469,6 +480,164 @@ TEST(model_dir_prepare_read_only_dir_unpacks_to_private_temp)
     }
     chmod(model, 0755);
     rm_rf(outer);
+}
+
+/* Multi-model mode: always a private copy under $TMPDIR, named
+ * optml-model-<pid>-XXXXXX; the model directory is never written.  One
+ * archive, one copy, reused until the archive changes; unused copies beyond
+ * RT_MODEL_DIR_KEEP go, least recently used first; the exit's clean-up
+ * removes every copy. */
+TEST(model_dir_private_copies_are_shared_reused_and_removed)
+{
+    size_t len;
+    unsigned char *tar = tar_build(normal_model, 3, 1, 1 << 20, &len);
+    char *tmp = tmpdir_new();
+    char *dirs[4];
+    for (int i = 0; i < 4; i++) {
+        dirs[i] = tmpdir_new();
+        write_file(dirs[i], "model.tar.gz", tar, len);
+    }
+    setenv("TMPDIR", tmp, 1); /* tmpdir_new uses it too */
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+    struct rt_model_dir a = {0}, b = {0}, c = {0};
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[0], 1 << 20, RT_UNPACK_PRIVATE, &a), OPTML_OK);
+    ASSERT(strncmp(a.dir, strf("%s/optml-model-%d-", tmp, (int)getpid()), strlen(tmp) + 14) == 0);
+    assert_file(a.dir, "model/params.bin", "weights-and-biases", 0644);
+    ASSERT_EQ_INT(count_entries(dirs[0]), 1); /* nothing written beside the archive */
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[0], 1 << 20, RT_UNPACK_PRIVATE, &b), OPTML_OK);
+    ASSERT_EQ_STR(b.dir, a.dir); /* shared */
+    char *first = strdup(a.dir);
+    rt_model_dir_release(&a);
+    rt_model_dir_release(&b);
+    ASSERT(a.dir == NULL && a.copy == NULL);
+    ASSERT(file_exists(first)); /* kept for reuse */
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[0], 1 << 20, RT_UNPACK_PRIVATE, &a), OPTML_OK);
+    ASSERT_EQ_STR(a.dir, first); /* reused after the release */
+    rt_model_dir_release(&a);
+    ASSERT_EQ_INT(count_entries(tmp), 1);
+
+    /* The archive changes (new mtime): a fresh copy, the old one goes. */
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    ASSERT_EQ_INT(utimensat(AT_FDCWD, strf("%s/model.tar.gz", dirs[0]), times, 0), 0);
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[0], 1 << 20, RT_UNPACK_PRIVATE, &a), OPTML_OK);
+    ASSERT(strcmp(a.dir, first) != 0);
+    ASSERT(!file_exists(first));
+    ASSERT_EQ_INT(count_entries(tmp), 1);
+    /* Changed while in use: the copy goes when its last user releases it. */
+    times[1].tv_sec = 1100000000;
+    ASSERT_EQ_INT(utimensat(AT_FDCWD, strf("%s/model.tar.gz", dirs[0]), times, 0), 0);
+    rt_model_dir_release(&a);
+    ASSERT_EQ_INT(count_entries(tmp), 0);
+
+    /* Four archives, all released: RT_MODEL_DIR_KEEP copies stay, the
+     * least recently used went. */
+    struct rt_model_dir m[4];
+    char *names[4];
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[i], 1 << 20, RT_UNPACK_PRIVATE, &m[i]), OPTML_OK);
+        names[i] = strdup(m[i].dir);
+    }
+    ASSERT_EQ_INT(count_entries(tmp), 4);
+    for (int i = 0; i < 4; i++)
+        rt_model_dir_release(&m[i]);
+    ASSERT_EQ_INT(count_entries(tmp), RT_MODEL_DIR_KEEP);
+    ASSERT(!file_exists(names[0]) && !file_exists(names[1]));
+    ASSERT(file_exists(names[2]) && file_exists(names[3]));
+    for (int i = 0; i < 4; i++)
+        free(names[i]);
+    free(first);
+
+    /* In use or not, the exit's clean-up removes them all; a release after
+     * it is harmless. */
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dirs[0], 1 << 20, RT_UNPACK_PRIVATE, &c), OPTML_OK);
+    ASSERT_EQ_INT(count_entries(tmp), 3);
+    rt_model_dir_cleanup();
+    ASSERT_EQ_INT(count_entries(tmp), 0);
+    rt_model_dir_release(&c);
+    ASSERT_EQ_INT(count_entries(tmp), 0);
+    for (int i = 0; i < 4; i++)
+        rm_rf(dirs[i]);
+    free(tar);
+    rm_rf(tmp);
+}
+
+/* A damaged archive in multi-model mode: the error, and no copy left. */
+TEST(model_dir_private_damaged_archive_leaves_no_copy)
+{
+    char *tmp = tmpdir_new();
+    char *dir = tmpdir_new();
+    setenv("TMPDIR", tmp, 1);
+    write_file(dir, "model.tar.gz", "\x1f\x8b\x08\x00garbage", 12);
+    struct optml_ctx ctx;
+    rt_ctx_init(&ctx);
+    struct rt_model_dir d = {0};
+    ASSERT_EQ_INT(rt_model_dir_prepare(&ctx, dir, 1 << 20, RT_UNPACK_PRIVATE, &d), OPTML_E_MODEL);
+    ASSERT(d.dir == NULL && d.copy == NULL);
+    ASSERT_CONTAINS(ctx.errmsg, "model.tar.gz");
+    ASSERT_EQ_INT(count_entries(tmp), 0);
+    ASSERT_EQ_INT(count_entries(dir), 1);
+    rm_rf(dir);
+    rm_rf(tmp);
+}
+
+/* At start: copies of servers that are gone are removed; a live server's,
+ * a lookalike name, a symlink and a plain file are not. */
+TEST(model_dir_remove_stale_takes_only_dead_servers_copies)
+{
+    char *tmp = tmpdir_new();
+    char *victim = tmpdir_new();
+    setenv("TMPDIR", tmp, 1);
+    pid_t child = fork();
+    ASSERT(child >= 0);
+    if (child == 0)
+        _exit(0);
+    ASSERT_EQ_INT(waitpid(child, NULL, 0), child); /* a pid nobody has now (unless reused at once) */
+    write_file(victim, "keep.txt", "mine", (size_t)-1);
+    const char *dead = strf("optml-model-%d-Ab3xYz", (int)child);
+    write_file(tmp, strf("%s/model/params.bin", dead), "w", (size_t)-1);
+    ASSERT_EQ_INT(symlink(victim, strf("%s/%s/escape", tmp, dead)), 0);
+    mkdirs(strf("%s/optml-model-%d-Ab3xYz", tmp, (int)getppid()));   /* running */
+    mkdirs(strf("%s/optml-model-%d-Ab3xY", tmp, (int)child));       /* 5 letters */
+    mkdirs(strf("%s/optml-model-%d-Ab3xYz.x", tmp, (int)child));    /* a suffix */
+    mkdirs(strf("%s/optml-model-Ab3xYz", tmp));                     /* no pid */
+    write_file(tmp, strf("optml-model-%d-file00", (int)child), "f", (size_t)-1);
+    ASSERT_EQ_INT(symlink(victim, strf("%s/optml-model-%d-link00", tmp, (int)child)), 0);
+    ASSERT_EQ_INT(count_entries(tmp), 7);
+    ASSERT_EQ_INT((int)rt_model_dir_remove_stale(), 1);
+    ASSERT_EQ_INT(count_entries(tmp), 6);
+    ASSERT(!file_exists(strf("%s/%s", tmp, dead)));
+    ASSERT(file_exists(strf("%s/keep.txt", victim))); /* the symlink inside was not followed */
+    /* This process's own pid counts as gone (a restarted container), unless
+     * the copy is locked, as every copy a running server made is. */
+    char *mine = strf("%s/optml-model-%d-Zz9Zz9", tmp, (int)getpid());
+    mkdirs(mine);
+    int fd = open(mine, O_RDONLY | O_DIRECTORY);
+    ASSERT(fd >= 0);
+    pid_t locker = fork();
+    ASSERT(locker >= 0);
+    if (locker == 0) {
+        int lfd = open(mine, O_RDONLY | O_DIRECTORY);
+        if (lfd < 0 || flock(lfd, LOCK_EX) != 0)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    for (int i = 0; i < 500; i++) { /* until the child holds the lock (at most 5 s) */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+            break;
+        flock(fd, LOCK_UN);
+        usleep(10000);
+    }
+    ASSERT_EQ_INT((int)rt_model_dir_remove_stale(), 0);
+    ASSERT(file_exists(mine));
+    kill(locker, SIGKILL);
+    waitpid(locker, NULL, 0);
+    ASSERT_EQ_INT((int)rt_model_dir_remove_stale(), 1);
+    ASSERT(!file_exists(mine));
+    close(fd);
+    rm_rf(victim);
+    rm_rf(tmp);
 }
 
 TEST(model_archive_refuses_absolute_path)
