@@ -1,6 +1,7 @@
 /*
  * stop.c: SIGTERM/SIGINT set a flag that modules poll through
- * optml_should_stop(); as PID 1, SIGCHLD reaps any child or orphan.
+ * optml_should_stop(); as PID 1, SIGCHLD reaps any child or orphan; SIGPIPE
+ * and SIGXFSZ are ignored (the failing write reports the error).
  */
 #define _GNU_SOURCE
 #include "core/stop.h"
@@ -49,6 +50,9 @@ void rt_stop_install_handlers(void)
         sigaction(SIGCHLD, &sa, NULL);
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A write past RLIMIT_FSIZE fails with EFBIG, an error the writer
+     * handles (a full disk, to it), instead of killing the job. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int rt_stop_requested(void) { return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED) != 0; }
