@@ -16,6 +16,13 @@
 #      wall time and peak RSS from /usr/bin/time -v, rows/s from #throughput_metric.
 #   3. Peak RSS of a 1-epoch run on a CSV > 2 GB (the synthetic CSV 5 times, in /tmp,
 #      deleted afterwards).
+#   4. Pipe mode against File mode, per epoch: PIPE_ROWS fresh synthetic rows (linear_data.py
+#      synth-test), PIPE_EPOCHS epochs each way; Pipe mode gets one FIFO per epoch from a writer
+#      that creates train_<k+1> once train_<k> was written (cat file > fifo, as SageMaker does),
+#      File mode parses once and reads its cache after.  MB/s and rows/s of each epoch from the
+#      job's "Epoch k/E: N records in T s" lines; wall and peak RSS of each job.
+#   SECTIONS=pipe runs only step 4 (no peer, no other data), into OUT (default then
+#   bench/results/linear-learner-pipe.txt).
 #
 # Env (all optional):
 #   OPTML_BUILD=build         build directory (bin/optml, lib/optml/linear-learner.so)
@@ -31,6 +38,9 @@
 #   QUIET_MAX=15              at most this many seconds waiting for an idle machine before a run
 #                             (then the input CSVs are read once more: the VM drops idle page cache)
 #   BIG=1                     0: skip the > 2 GB run
+#   PIPE=1                    0: skip step 4
+#   PIPE_ROWS=500000 PIPE_EPOCHS=4   step 4's data (about 130 MB) and epochs
+#   SECTIONS=all              pipe: step 4 alone
 #   OUT=bench/results/linear-learner.txt
 # Only processes this script starts are stopped; every run is bounded by `timeout`.
 set -u
@@ -49,7 +59,12 @@ PEER_SCRIPT=${PEER_SCRIPT:-0}
 PEER_STEPS=${PEER_STEPS:-csv-parse-loadtxt csv-parse-pandas synth-sgd fmnist-logreg}
 QUIET_MAX=${QUIET_MAX:-15}
 CSV=${CSV:-/tmp/optml-bench-synth-2m-25.csv}
-OUT=${OUT:-$BENCH_DIR/results/linear-learner.txt}
+PIPE=${PIPE:-1}
+PIPE_ROWS=${PIPE_ROWS:-500000}
+PIPE_EPOCHS=${PIPE_EPOCHS:-4}
+SECTIONS=${SECTIONS:-all}
+case $SECTIONS in all) DEF_OUT=linear-learner.txt ;; pipe) DEF_OUT=linear-learner-pipe.txt ;; *) echo "bench: SECTIONS=all or pipe" >&2; exit 1 ;; esac
+OUT=${OUT:-$BENCH_DIR/results/$DEF_OUT}
 RAW=${OUT%.txt}.raw.log
 HZ=$(getconf CLK_TCK)
 
@@ -67,7 +82,7 @@ bench_cleanup_extra() { if [ "$MADE_CSV" = 1 ] && [ "${KEEP_CSV:-0}" != 1 ]; the
 mkdir -p "$(dirname "$OUT")"
 : > "$W/raw.log"
 T_START=$SECONDS; DATE_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-CMDLINE="$(for v in OPTML_BUILD CSV KEEP_CSV PEER PEER_SCRIPT PEER_STEPS QUIET_MAX BIG; do [ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"; done)bash bench/linear.sh"
+CMDLINE="$(for v in OPTML_BUILD CSV KEEP_CSV PEER PEER_SCRIPT PEER_STEPS QUIET_MAX BIG PIPE PIPE_ROWS PIPE_EPOCHS SECTIONS; do [ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"; done)bash bench/linear.sh"
 kv() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}' <<< "$2"; }
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf f, a / b}'; }
 
@@ -111,26 +126,6 @@ timed() {
   log "TIMEV $label rc=$T_RC wall_s=${T_WALL:-?} maxrss_mib=${T_RSS:-?} other_cores=$T_OTHER"
 }
 
-# ---------------------------------------------------------------- data (not timed)
-cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
-  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/codec/csv_floats.c" "$REPO/algorithms/codec/csv_floats_wide.c" || die "cannot build bench/tools/csvparse.c"
-LL_OBJ=$BUILD/obj/algorithms/linear_learner
-cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
-  "$BENCH_DIR/tools/csvingest.c" $(find "$BUILD"/obj/runtime -name '*.o' ! -name main.o) \
-  "$LL_OBJ/ingest.o" "$LL_OBJ/parse.o" "$BUILD/lib/liboptml_codec.a" \
-  $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
-if [ ! -s "$CSV" ]; then
-  [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"
-  log "generating $CSV with the peer's generator (linear_bench.py synth-csv)"
-  MADE_CSV=1
-  timeout 900 "$PY" "$PEERS_DIR/linear_bench.py" synth-csv "$CSV" >> "$W/raw.log" 2>&1 || die "generating $CSV failed"
-fi
-CSV_BYTES=$(stat -c %s "$CSV"); CSV_ROWS=$(wc -l < "$CSV")
-timeout 300 "$PY" "$BENCH_DIR/tools/linear_data.py" synth-test "$W/synth-test.csv" 200000 || die "synth-test failed"
-timeout 300 "$PY" "$BENCH_DIR/tools/linear_data.py" fmnist-csv "$W/fmnist-csv" || die "fmnist-csv failed (dataset-fashion-mnist installed?)"
-log "DATA synth $CSV bytes=$CSV_BYTES rows=$CSV_ROWS; held-out $(wc -l < "$W/synth-test.csv") rows;" \
-    "fmnist train $(stat -c %s "$W/fmnist-csv/train.csv") B, test $(stat -c %s "$W/fmnist-csv/test.csv") B"
-
 # tree NAME HYPERPARAMETERS-JSON TRAIN-FILE [TEST-FILE]: a SageMaker tree (links, no copies)
 tree() {
   local d=$W/$1
@@ -153,6 +148,87 @@ train() {
   grep '#quality_metric: host=algo-1, test' "$W/$1.log" | sed 's/^.*#quality_metric/  #quality_metric/' | tee -a "$W/raw.log"
 }
 qmetric() { grep "#quality_metric: host=algo-1, test $2 " "$W/$1.log" | head -n 1 | sed 's/.*=//' | awk '{printf "%.4f", $1}'; }
+
+# ---------------------------------------------------------------- step 4: Pipe vs File mode
+# pipe_epochs LOG: "k MBps rowsps s" per epoch line of a job's log
+pipe_epochs() {
+  awk -v b="$PIPE_BYTES" '/ Epoch [0-9]+\/[0-9]+: [0-9]+ records in / {
+      for (i = 1; i <= NF; i++) { if ($i == "Epoch") e = $(i + 1); if ($i == "records") n = $(i - 1); if ($i == "in") t = $(i + 1) }
+      sub(/\/.*/, "", e); printf "%s %.1f %.0f %s\n", e, b / t / 1e6, n / t, t }' "$1"
+}
+run_pipe() {
+  local pd=$W/pipe-data.csv d e f w
+  timeout 300 "$PY" "$BENCH_DIR/tools/linear_data.py" synth-test "$pd" "$PIPE_ROWS" || die "pipe data failed"
+  PIPE_BYTES=$(stat -c %s "$pd")
+  local hp="{\"predictor_type\": \"regressor\", \"feature_dim\": \"25\", \"epochs\": \"$PIPE_EPOCHS\", \"early_stopping_patience\": \"1000\"}"
+  # File mode: the file, parsed once, its cache after (scratch directory: $TMPDIR or /tmp)
+  d=$W/pipefile; rm -rf "$d"; mkdir -p "$d/input/config" "$d/input/data/train"
+  ln -s "$pd" "$d/input/data/train/data.csv"; echo "$hp" > "$d/input/config/hyperparameters.json"
+  cat "$pd" > /dev/null
+  wait_quiet; train pipefile
+  PF_WALL=$T_WALL; PF_RSS=$T_RSS; PF_OTHER=$T_OTHER; PF_RC=$T_RC
+  # Pipe mode: one FIFO per epoch, the next created once the previous one was written
+  d=$W/pipepipe; rm -rf "$d"; mkdir -p "$d/input/config" "$d/input/data"
+  echo "$hp" > "$d/input/config/hyperparameters.json"
+  echo '{"train": {"ContentType": "text/csv", "TrainingInputMode": "Pipe"}}' > "$d/input/config/inputdataconfig.json"
+  ( for e in $(seq 0 $((PIPE_EPOCHS - 1))); do
+      f=$d/input/data/train_$e; mkfifo "$f" && cat "$pd" > "$f"; rm -f "$f"
+    done ) &
+  w=$!; PIDS+=("$w")
+  cat "$pd" > /dev/null
+  wait_quiet; train pipepipe
+  PP_WALL=$T_WALL; PP_RSS=$T_RSS; PP_OTHER=$T_OTHER; PP_RC=$T_RC
+  kill "$w" 2>/dev/null; wait "$w" 2>/dev/null
+  pipe_epochs "$W/pipefile.log" > "$W/pipefile.ep"; pipe_epochs "$W/pipepipe.log" > "$W/pipepipe.ep"
+  {
+    echo "== Pipe mode vs File mode, per epoch ($PIPE_ROWS rows x 25, $((PIPE_BYTES / 1000000)) MB CSV, regressor, $PIPE_EPOCHS epochs, page cache warm)"
+    echo "   File: parsed in epoch 1, its cache after; Pipe: a FIFO per epoch (cat file > train_<k>), parsed every epoch, no cache"
+    printf '%-6s %12s %14s %12s %14s %10s\n' epoch "File MB/s" "File rows/s" "Pipe MB/s" "Pipe rows/s" "Pipe/File"
+    join "$W/pipefile.ep" "$W/pipepipe.ep" | awk '{printf "%-6s %12s %14s %12s %14s %9.2fx\n", $1, $2, $3, $5, $6, $5 / $2}'
+    echo "   (MB/s: CSV bytes / the epoch's time in its 'Epoch k/E: N records in T s' line, the FIFO wait included;"
+    echo "    rows/s: N / T, N = rows trained on, less the ~10 % held out)"
+    printf '   File job: wall %s s, peak RSS %s MiB, rc %s, other %s cores; Pipe job: wall %s s, peak RSS %s MiB, rc %s, other %s cores\n' \
+      "$PF_WALL" "$PF_RSS" "$PF_RC" "$PF_OTHER" "$PP_WALL" "$PP_RSS" "$PP_RC" "$PP_OTHER"
+  } > "$W/pipe-results.txt"
+  rm -f "$pd"
+  log "$(cat "$W/pipe-results.txt")"
+}
+if [ "$SECTIONS" = pipe ]; then
+  run_pipe
+  {
+    echo "optml linear-learner benchmark, step 4 alone (bench/linear.sh; bench/README.md explains each figure)"
+    echo "date:    $DATE_START (start of the run)"
+    echo "command: $CMDLINE"
+    bench_provenance
+    echo
+    cat "$W/pipe-results.txt"
+    echo
+    echo "total bench time $((SECONDS - T_START)) s"
+  } > "$W/results.txt"
+  bench_publish "$OUT" "${OUT%.txt}.raw.log" "every log"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- data (not timed)
+cc -std=gnu11 -O3 -fno-math-errno -I"$REPO/algorithms" -o "$W/csvparse" \
+  "$BENCH_DIR/tools/csvparse.c" "$REPO/algorithms/codec/csv_floats.c" "$REPO/algorithms/codec/csv_floats_wide.c" || die "cannot build bench/tools/csvparse.c"
+LL_OBJ=$BUILD/obj/algorithms/linear_learner
+cc -std=gnu11 -O2 -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -o "$W/csvingest" \
+  "$BENCH_DIR/tools/csvingest.c" $(find "$BUILD"/obj/runtime -name '*.o' ! -name main.o) \
+  "$LL_OBJ/ingest.o" "$LL_OBJ/parse.o" "$BUILD/lib/liboptml_codec.a" \
+  $(pkg-config --libs jansson libmicrohttpd libarchive zlib) -lpthread -ldl -lm || die "cannot build bench/tools/csvingest.c"
+if [ ! -s "$CSV" ]; then
+  [ -f "$PEERS_DIR/linear_bench.py" ] || die "$CSV absent and no $PEERS_DIR/linear_bench.py to generate it"
+  log "generating $CSV with the peer's generator (linear_bench.py synth-csv)"
+  MADE_CSV=1
+  timeout 900 "$PY" "$PEERS_DIR/linear_bench.py" synth-csv "$CSV" >> "$W/raw.log" 2>&1 || die "generating $CSV failed"
+fi
+CSV_BYTES=$(stat -c %s "$CSV"); CSV_ROWS=$(wc -l < "$CSV")
+timeout 300 "$PY" "$BENCH_DIR/tools/linear_data.py" synth-test "$W/synth-test.csv" 200000 || die "synth-test failed"
+timeout 300 "$PY" "$BENCH_DIR/tools/linear_data.py" fmnist-csv "$W/fmnist-csv" || die "fmnist-csv failed (dataset-fashion-mnist installed?)"
+log "DATA synth $CSV bytes=$CSV_BYTES rows=$CSV_ROWS; held-out $(wc -l < "$W/synth-test.csv") rows;" \
+    "fmnist train $(stat -c %s "$W/fmnist-csv/train.csv") B, test $(stat -c %s "$W/fmnist-csv/test.csv") B"
+
 
 # ---------------------------------------------------------------- optml
 sync; cat "$CSV" > /dev/null   # page cache warm: measure parsing, not the disk
@@ -214,6 +290,9 @@ if [ "$BIG" = 1 ]; then
     "$(fdiv "$B_BYTES" "$(awk -v s="$B_E1" 'BEGIN {print s * 1e6}')" %.1f)" "$B_OTHER")
   log "$BIG_LINE"
 fi
+
+PIPE_SECTION=""
+[ "$PIPE" = 1 ] && run_pipe && PIPE_SECTION=$W/pipe-results.txt
 
 # ---------------------------------------------------------------- peer
 SKS_WALL=""; SKF_WALL=""; SKS_RSS=""; SKF_RSS=""; SKS_OTHER=""; SKF_OTHER=""
@@ -311,6 +390,7 @@ ratio() { fdiv "$1" "$2" %.1f; }
   echo
   echo "== Peak RSS on a CSV > 2 GB"
   echo "$BIG_LINE"
+  if [ -n "$PIPE_SECTION" ]; then echo; cat "$PIPE_SECTION"; fi
   echo
   echo "total bench time $((SECONDS - T_START)) s"
 } > "$W/results.txt"

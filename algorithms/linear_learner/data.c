@@ -1,13 +1,20 @@
 /*
- * data.c: reading the train / validation / test channels.  The first pass
+ * data.c: reading the train / validation / test channels.  Every pass
  * parses records from the runtime's reader (CSV lines or RecordIO-protobuf
- * records) on two threads (ingest.c) and, for channels read more than
- * once, writes each parsed chunk as it is to a compact binary cache: an
- * unlinked temp file under $TMPDIR (or /tmp), so a crash leaves nothing
- * behind and Pipe mode never needs a second pass over its FIFO.  Rows the
- * trainer holds out stay in the file, flagged, and later passes skip them.
- * Later passes read the cache a megabyte at a time and hand out rows in
- * place.
+ * records) on two threads (ingest.c), except in File (and FastFile) mode:
+ * there the first pass of a channel read more than once also writes each
+ * parsed chunk as it is to a compact binary cache, an unlinked temp file in
+ * the scratch directory (optml_scratch_dir: $OPTML_SCRATCH_DIR, $TMPDIR or
+ * /tmp), so a crash leaves nothing behind, and later passes read the cache
+ * a megabyte at a time and hand out rows in place.  Rows the trainer holds
+ * out stay in the file, flagged, and later passes skip them.  When the
+ * cache cannot be created or written (a full disk, EFBIG, EIO...), one
+ * warning says so, the cache is dropped and later passes parse the files
+ * again: same rows, same order.
+ *
+ * Pipe mode never writes the cache: each pass opens the channel again, that
+ * is the next FIFO (<channel>_0, _1, ...), as SageMaker streams it once per
+ * pass, and memory stays the ingest ring's whatever the size of the data.
  *
  * Cache row (ingest.h): u32 head (bit 31: sparse; bit 30: held out; low
  * bits: value count), float32 label, then dense: count float32 values;
@@ -42,8 +49,16 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     s->ctx = ctx;
     s->ch = ch;
     s->name = optml_channel_name(ch);
-    s->use_cache = use_cache;
+    s->pipe = optml_channel_mode(ch) == OPTML_MODE_PIPE;
+    s->use_cache = use_cache && !s->pipe;
     s->cache_fd = -1;
+    if (s->use_cache) {
+        optml_status st = optml_scratch_dir(ctx, &s->scratch);
+        if (st != OPTML_OK) {
+            free(s);
+            return st;
+        }
+    }
     const char *ct = optml_channel_content_type(ch);
     s->icfg = (struct ll_ingest_cfg){
         .channel = s->name,
@@ -57,23 +72,33 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     return OPTML_OK;
 }
 
-static optml_status open_cache(struct ll_source *s)
+/* The cache cannot be had: say so once, and read the files on every pass. */
+static void drop_cache(struct ll_source *s, const char *what, int err)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    optml_log(s->ctx, OPTML_LOG_WARNING, "channel %s: cannot %s the data cache in the scratch directory %s (%s); "
+              "falling back to re-reading the files each epoch", s->name, what, s->scratch, strerror(err));
+    if (s->cache_fd >= 0)
+        close(s->cache_fd); /* unlinked: its space is freed now */
+    s->cache_fd = -1;
+    s->use_cache = 0;
+}
+
+static void open_cache(struct ll_source *s)
+{
     char path[4096];
-    int n = snprintf(path, sizeof(path), "%s/optml-ll-%s-XXXXXX", dir, s->name);
-    if (n < 0 || (size_t)n >= sizeof(path))
-        return optml_error(s->ctx, OPTML_E_IO, "temp directory path too long: %s", dir);
+    int n = snprintf(path, sizeof(path), "%s/optml-ll-%s-XXXXXX", s->scratch, s->name);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        drop_cache(s, "create", ENAMETOOLONG);
+        return;
+    }
     int fd = mkstemp(path);
-    if (fd < 0)
-        return optml_error(s->ctx, OPTML_E_IO, "cannot create the data cache in %s: %s", dir, strerror(errno));
+    if (fd < 0) {
+        drop_cache(s, "create", errno);
+        return;
+    }
     unlink(path);
     s->cache_fd = fd;
     s->cache_bytes = 0;
-    s->cache_failed = 0;
-    return OPTML_OK;
 }
 
 optml_status ll_source_begin(struct ll_source *s)
@@ -94,9 +119,7 @@ optml_status ll_source_begin(struct ll_source *s)
             close(s->cache_fd);
             s->cache_fd = -1;
         }
-        optml_status st = open_cache(s);
-        if (st != OPTML_OK)
-            return st;
+        open_cache(s);
     }
     enum optml_framing fr = s->icfg.fmt == LL_FMT_PROTOBUF ? OPTML_FRAME_RECORDIO : OPTML_FRAME_LINES;
     optml_reader *reader = NULL;
@@ -106,11 +129,12 @@ optml_status ll_source_begin(struct ll_source *s)
     return ll_ingest_start(s->ctx, reader, &s->icfg, &s->ing);
 }
 
-/* The finished chunk's rows to the cache (held-out rows flagged). */
-static int cache_chunk(struct ll_source *s)
+/* The finished chunk's rows to the cache (held-out rows flagged); a write
+ * that fails drops the cache. */
+static void cache_chunk(struct ll_source *s)
 {
-    if (s->cache_fd < 0 || s->cache_failed)
-        return 0;
+    if (s->cache_fd < 0)
+        return;
     const unsigned char *p = s->cv.rows;
     size_t left = s->cv.len;
     while (left) {
@@ -118,14 +142,13 @@ static int cache_chunk(struct ll_source *s)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            s->cache_failed = 1;
-            return -1;
+            drop_cache(s, "write", w < 0 ? errno : ENOSPC);
+            return;
         }
         p += w;
         left -= (size_t)w;
     }
     s->cache_bytes += s->cv.len;
-    return 0;
 }
 
 static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
@@ -140,14 +163,8 @@ static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
             return OPTML_OK;
         }
         if (s->have_chunk) {
-            int bad = cache_chunk(s);
+            cache_chunk(s);
             s->cv.len = s->at = 0; /* written once */
-            if (bad) {
-                int e = errno;
-                ll_source_end(s, 0);
-                return optml_error(s->ctx, OPTML_E_IO, "cannot write the data cache of channel %s (disk full?): %s",
-                                   s->name, strerror(e));
-            }
             if (s->cv.status != OPTML_OK) {
                 optml_status st = s->cv.status;
                 if (s->cv.msg) {
@@ -245,7 +262,7 @@ void ll_source_end(struct ll_source *s, int complete)
         ll_ingest_stop(s->ing);
         s->ing = NULL;
         s->have_chunk = 0;
-        if (complete && s->cache_fd >= 0 && !s->cache_failed)
+        if (complete && s->cache_fd >= 0)
             s->cache_complete = 1;
         if (complete) /* a whole pass from the channel: its rows for the report (bad rows are errors) */
             optml_report_rows(s->ctx, s->name, s->rows, 0);
@@ -275,4 +292,9 @@ void ll_source_close(struct ll_source *s)
         close(s->cache_fd);
     free(s->rbuf);
     free(s);
+}
+
+int ll_source_from_cache(const struct ll_source *s)
+{
+    return s->from_cache;
 }

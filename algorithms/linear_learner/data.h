@@ -1,7 +1,8 @@
 /*
- * data.h: a training channel as a stream of checked rows, read from the
- * channel once and from a local binary cache on every later pass (see
- * data.c).
+ * data.h: a training channel as a stream of checked rows.  File mode: read
+ * from the channel once and from a local binary cache on every later pass
+ * (or from the channel again when the cache cannot be written); Pipe mode:
+ * from the channel's next FIFO on every pass (see data.c).
  */
 #ifndef OPTML_LL_DATA_H
 #define OPTML_LL_DATA_H
@@ -20,7 +21,10 @@ struct ll_source {
     const optml_channel *ch;
     const char *name;            /* channel name */
     struct ll_ingest_cfg icfg;   /* how the channel is parsed */
-    int use_cache;               /* keep rows for later passes */
+    int use_cache;               /* keep rows for later passes (File mode,
+                                    until the cache fails) */
+    int pipe;                    /* Pipe mode: every pass reads a FIFO */
+    const char *scratch;         /* where the cache goes */
     /* the current pass */
     struct ll_ingest *ing;       /* reading the channel, or NULL */
     struct ll_chunk_view cv;     /* its current chunk */
@@ -33,7 +37,6 @@ struct ll_source {
     uint64_t cache_read;         /* bytes of the cache read in this pass */
     /* the cache: an unlinked file, written one chunk at a time */
     int cache_fd;                /* -1: none */
-    int cache_failed;            /* a write failed in this pass */
     int cache_complete;          /* a whole channel pass was cached */
     uint64_t cache_bytes;
     unsigned char *rbuf;         /* cache passes: read buffer */
@@ -42,9 +45,14 @@ struct ll_source {
 
 /* Prepare to read channel `ch` (NULL-safe: returns OK with *out = NULL when
  * the channel is absent).  *D is the shared feature dimension (0: set by
- * the first row).  With use_cache, the rows of the first complete pass are
- * written to an unlinked temp file under $TMPDIR (or /tmp), all but those
- * passed to ll_source_hold(), and later passes read them from there. */
+ * the first row).  With use_cache and a File-mode channel, the rows of the
+ * first complete pass are written to an unlinked temp file in the scratch
+ * directory (optml_scratch_dir; a ClientError when it is inside model/,
+ * output/ or checkpoints/), all but those passed to ll_source_hold(), and
+ * later passes read them from there; when the cache cannot be created or
+ * written, a warning, and later passes read the channel again (the caller
+ * then skips held-out rows itself: ll_source_from_cache() is 0).  Pipe mode
+ * has no cache: every pass opens the next FIFO. */
 optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struct ll_config *cfg, size_t *D,
                             int use_cache, struct ll_source **out);
 /* Start a pass (from the channel until a cache is complete; the channel is
@@ -60,6 +68,8 @@ void ll_source_hold(struct ll_source *s);
 /* End the pass (stopping its reader thread); `complete` when it reached
  * OPTML_END.  Call before reporting an error of your own during a pass. */
 void ll_source_end(struct ll_source *s, int complete);
+/* Whether the current pass reads the cache (held-out rows already gone). */
+int ll_source_from_cache(const struct ll_source *s);
 /* Fraction of the pass done, or -1 when unknown. */
 double ll_source_progress(const struct ll_source *s);
 /* Whether the data held sparse rows so far. */

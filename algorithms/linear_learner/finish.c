@@ -206,9 +206,14 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
         goto out;
     }
     s = ll_source_begin(src);
+    /* Train re-read from its files (no cache): skip the held-out rows. */
+    int skip = src == t->train && !ll_source_from_cache(src);
+    t->row_index = t->skipped = 0;
     struct ll_row row;
     while (s == OPTML_OK) {
         s = ll_source_next(src, &row);
+        if (s == OPTML_OK && skip && ll_trainer_skip_held(t))
+            continue;
         if (s == OPTML_OK && ll_rows_add(&part, &row, weight_of(st, c->predictor_type, row.label)) != 0) {
             ll_source_end(src, 0); /* its reader thread first (data.h) */
             s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory computing %s metrics", split);
@@ -334,7 +339,12 @@ optml_status ll_finish(struct ll_trainer *t, int final)
     if ((s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK || !final)
         goto out;
     optml_log(t->ctx, OPTML_LOG_INFO, "Saved the model to %s", optml_model_dir(t->ctx));
-    if (t->train->cache_complete && (s = final_pass(t, t->train, &m, "train")) != OPTML_OK)
+    /* Pipe mode: train metrics of the final model would need one more
+     * FIFO; the epochs' train objectives are reported already. */
+    if (t->train->pipe)
+        optml_log(t->ctx, OPTML_LOG_INFO, "Pipe mode: no final train metrics (they would need one more pass over "
+                  "the train channel)");
+    else if ((s = final_pass(t, t->train, &m, "train")) != OPTML_OK)
         goto out;
     if (t->val && (s = final_pass(t, t->val, &m, "validation")) != OPTML_OK)
         goto out;

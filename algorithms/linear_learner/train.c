@@ -1,9 +1,11 @@
 /*
  * train.c: the training loop.  Resume from a checkpoint when there is one;
- * read the validation channel once (cached, first rows kept as the
- * selection sample); then per epoch: one pass over train (parsed and cached
- * in the first pass of this process, read from the cache after), the
- * scaler fitted from the first num_point_for_scaler rows, minibatch
+ * File mode: read the validation channel once (cached, first rows kept as
+ * the selection sample; Pipe mode does this during the first epoch's
+ * validation pass, so no FIFO is read for it alone); then per epoch: one
+ * pass over train (File mode: parsed and cached in the first pass of this
+ * process, read from the cache after; Pipe mode: the next FIFO each time),
+ * the scaler fitted from the first num_point_for_scaler rows, minibatch
  * updates of all models (rows go through a shuffle buffer of a few
  * minibatches, permuted by seed and epoch), the epoch's train and
  * validation objectives,
@@ -167,6 +169,23 @@ static int held_out(struct ll_trainer *t)
     return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
 }
 
+/* See train.h: the rows held_out() chose in the first pass are the first
+ * sel.n row indices it picks, so a later pass finds them again. */
+int ll_trainer_skip_held(struct ll_trainer *t)
+{
+    if (!t->holdout || t->skipped >= t->sel.n) {
+        t->row_index++;
+        return 0;
+    }
+    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
+    t->row_index++;
+    if ((double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1) {
+        t->skipped++;
+        return 1;
+    }
+    return 0;
+}
+
 /* A row for training: into the scaler sample until it is fitted, then
  * into the minibatch. */
 static optml_status consume(struct ll_trainer *t, const struct ll_row *row)
@@ -213,6 +232,8 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
             return ll_rows_add(&t->sel, row, 1.0f) == 0 ? OPTML_OK
                                                         : pass_error(t, OPTML_E_NOMEM, "out of memory holding out rows");
         }
+    } else if (!ll_source_from_cache(t->train) && ll_trainer_skip_held(t)) {
+        return OPTML_OK; /* re-read (Pipe mode, no cache): held out in the first pass */
     }
     if (ll_rows_add(&t->shuf, row, 1.0f) != 0)
         return pass_error(t, OPTML_E_NOMEM, "out of memory in the shuffle buffer");
@@ -255,18 +276,19 @@ static optml_status check_classes(struct ll_trainer *t)
 
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
-    int first = !t->train->cache_complete;
+    int first = t->train_passes++ == 0; /* of this process */
     /* Parsing passes keep the second core for the reader thread (ingest.c);
      * passes over the cache give it to the second group of models, when
      * the products are large enough for two groups (step.c).  OpenBLAS
      * stays on one thread (ll_train): its idle workers spin, which on a
      * busy machine costs more than small products gain. */
     if (t->st_ready)
-        ll_state_threads(&t->st, first ? 1 : optml_cpu_count());
+        ll_state_threads(&t->st, !t->train->cache_complete ? 1 : optml_cpu_count());
     optml_status s = ll_source_begin(t->train);
     if (s != OPTML_OK)
         return s;
     t->row_index = 0;
+    t->skipped = 0;
     t->shuf_rng = rng_mix64((uint64_t)t->cfg->seed ^ rng_mix64((uint64_t)epoch + 0x5d0ffULL));
     t->ep_rows = 0;
     t->ep_wsum = 0;
@@ -324,6 +346,7 @@ static optml_status load_validation(struct ll_trainer *t)
         return s;
     optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and calibration)",
               (unsigned long long)n, t->sel.n);
+    t->val_loaded = 1;
     return OPTML_OK;
 }
 
@@ -364,9 +387,12 @@ static void sample_loss(struct ll_trainer *t, const struct ll_rows *rows, double
     free(w);
 }
 
-/* Per-model objective over the whole validation channel (its cache). */
+/* Per-model objective over the whole validation channel (its cache, or
+ * in Pipe mode its next FIFO).  Pipe mode's first pass also keeps the
+ * selection sample, as load_validation does in File mode. */
 static optml_status validation_loss(struct ll_trainer *t, double *loss, double *sq, double *wsum)
 {
+    int keep = !t->val_loaded;
     struct ll_rows part;
     if (ll_rows_init_sized(t->D, &part, t->eval_rows) != 0)
         return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
@@ -383,6 +409,11 @@ static optml_status validation_loss(struct ll_trainer *t, double *loss, double *
                 break;
             }
             *wsum += w;
+            if (keep && t->sel.n < t->sel_cap && ll_rows_add(&t->sel, &row, 1.0f) != 0) {
+                ll_source_end(t->val, 0);
+                s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory keeping validation rows");
+                break;
+            }
         }
         if (part.n == t->eval_rows || (s == OPTML_END && part.n)) {
             ll_state_scores(&t->st, t->st.W, t->st.b, &part, t->P);
@@ -392,6 +423,11 @@ static optml_status validation_loss(struct ll_trainer *t, double *loss, double *
     }
     ll_source_end(t->val, s == OPTML_END);
     ll_rows_free(&part);
+    if (s == OPTML_END && keep) {
+        t->val_loaded = 1;
+        optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and "
+                  "calibration)", (unsigned long long)t->val->rows, t->sel.n);
+    }
     return s == OPTML_END ? OPTML_OK : s;
 }
 
@@ -587,8 +623,15 @@ optml_status ll_train(optml_ctx *ctx)
     }
     t.holdout = !t.val;
     blas_set_threads(1); /* threads are ours: ingest.c, team.c */
-    if (t.val && (s = load_validation(&t)) != OPTML_OK)
+    /* Pipe mode: the first epoch's validation pass keeps the sample. */
+    if (t.val && !t.val->pipe && (s = load_validation(&t)) != OPTML_OK)
         goto out;
+    if (t.train->pipe)
+        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel train is read once per epoch, a FIFO each (train_0, "
+                  "train_1, ...)");
+    if (t.val && t.val->pipe)
+        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel validation is read once per epoch and once more for the "
+                  "final metrics, a FIFO each (validation_0, validation_1, ...)");
     int stop = 0;
     for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg->epochs && !stop; e++) {
         optml_epoch_begin(ctx, e, t.cfg->epochs);

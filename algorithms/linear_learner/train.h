@@ -26,6 +26,9 @@ struct ll_trainer {
     size_t scal_cap, sel_cap, shuf_cap; /* rows */
     int holdout;                 /* no validation channel: hold out train rows */
     uint64_t row_index;          /* rows read in the current train pass */
+    uint64_t skipped;            /* held-out rows skipped in it (re-read) */
+    int train_passes;            /* train passes begun by this process */
+    int val_loaded;              /* the validation sample is in sel */
     double *ep_loss;             /* M: weighted train loss of the epoch */
     double ep_wsum;
     uint64_t ep_rows;
@@ -35,6 +38,11 @@ struct ll_trainer {
     size_t n_classes;
     int classes_checked;
 };
+
+/* A pass over train that re-reads the channel (not the cache), row by row
+ * from row_index 0 and skipped 0: whether this row was held out in the
+ * first pass (then it is not trained on nor counted as train). */
+int ll_trainer_skip_held(struct ll_trainer *t);
 
 /* Choose the best model on the selection sample, build it, write the model
  * files; with `final`, also report the final train / validation / test

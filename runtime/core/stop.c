@@ -1,6 +1,7 @@
 /*
  * stop.c: SIGTERM/SIGINT set a flag that modules poll through
- * optml_should_stop(); as PID 1, SIGCHLD reaps any child or orphan.
+ * optml_should_stop(); as PID 1, SIGCHLD reaps any child or orphan; SIGPIPE
+ * and SIGXFSZ are ignored (the failing write reports the error).
  */
 #define _GNU_SOURCE
 #include "core/stop.h"

@@ -15,14 +15,18 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/clock.h"
+#include "core/log.h"
 #include "core/stop.h"
 
+#define FIFO_STALL_LOG_S 10.0 /* a wait line this often while a FIFO gives nothing */
 #define RECORDIO_MAGIC 0xCED7230Au
 #define RECORDIO_LEN_MASK ((1u << 29) - 1u)
 
@@ -217,11 +221,27 @@ static const char *fd_where(const struct rt_stream *s)
     return s->where ? s->where : s->fd_name;
 }
 
+/* A FIFO that gave nothing for `waited` seconds (writer paused, or no
+ * writer yet): a line every FIFO_STALL_LOG_S, so a stalled job is visible. */
+static void stall_log(const struct rt_stream *s, double start, double *next_log)
+{
+    if (s->kind != SRC_FD)
+        return;
+    double waited = rt_now() - start;
+    if (waited < *next_log)
+        return;
+    rt_log(OPTML_LOG_INFO, "FIFO '%s': no data for %.0f s after %" PRIu64 " bytes; still waiting for the "
+           "writer (SIGTERM stops the job)", s->fd_name, waited, s->raw_bytes);
+    *next_log = waited - fmod(waited, FIFO_STALL_LOG_S) + FIFO_STALL_LOG_S;
+}
+
 /* One read() of at most `cap` bytes; *got == 0 at EOF.  FIFOs are opened
  * non-blocking and waited on with poll() in 100 ms steps, so a stop request
- * is seen even when the signal went to another thread (OpenBLAS's pool). */
+ * is seen even when the signal went to another thread (OpenBLAS's pool);
+ * a FIFO that stays silent is logged every FIFO_STALL_LOG_S (stall_log). */
 static optml_status read_fd(struct rt_stream *s, int fd, void *buf, size_t cap, size_t *got)
 {
+    double start = s->kind == SRC_FD ? rt_now() : 0, next_log = FIFO_STALL_LOG_S;
     if (s->max_read && cap > s->max_read)
         cap = s->max_read;
     for (;;) {
@@ -233,6 +253,7 @@ static optml_status read_fd(struct rt_stream *s, int fd, void *buf, size_t cap, 
                                    strerror(errno));
             if (rt_stop_requested())
                 return OPTML_STOPPED;
+            stall_log(s, start, &next_log);
             continue;
         }
         ssize_t r = read(fd, buf, cap);
@@ -244,6 +265,7 @@ static optml_status read_fd(struct rt_stream *s, int fd, void *buf, size_t cap, 
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
             if (rt_stop_requested())
                 return OPTML_STOPPED;
+            stall_log(s, start, &next_log);
             continue;
         }
         return optml_error(s->ctx, OPTML_E_IO, "cannot read %s: %s", fd_where(s), strerror(errno));

@@ -208,6 +208,34 @@ TEST(sigterm_while_waiting_for_a_fifo_exits_zero)
     ASSERT(!tree_has(base, "output/failure"));
 }
 
+/* A writer that stops mid-stream without closing: a wait line at least
+ * every 10 s while nothing comes, and SIGTERM during the wait still ends
+ * the job cleanly (exit 0). */
+TEST_TIMEOUT(pipe_stalled_mid_stream_logs_a_wait_line_and_sigterm_stops, 40)
+{
+    char *base = optml_tree_new("{\"epochs\": \"1\"}");
+    write_pipe_config(base, "text/csv", 0);
+    pid_t w = fifo_feed(base, "train_0", "a\nb\n", 4, 1); /* then pauses, FIFO open */
+    char *log = path_join(base, "train.log");
+    pid_t pid = spawn_train(base, log);
+    char *text = NULL;
+    int seen = 0;
+    for (int i = 0; i < 250 && !seen; i++) { /* up to 25 s */
+        usleep(100000);
+        free(text);
+        text = read_file(log, NULL);
+        seen = text && has_line_matching(text, "FIFO 'train_0': no data for 1[0-9] s after 4 bytes; still waiting");
+    }
+    if (!seen)
+        test_fail(__FILE__, __LINE__, "no wait line after 25 s:\n%s", text ? text : "");
+    kill(pid, SIGTERM);
+    ASSERT_EQ_INT(wait_exit(pid, 10, NULL), 0);
+    ASSERT(!tree_has(base, "output/failure"));
+    kill(w, SIGKILL);
+    waitpid(w, NULL, 0);
+    free(text);
+}
+
 TEST(progress_lines_appear_during_long_epochs)
 {
     char *base = optml_tree_new("{\"epochs\": \"2\", \"sleep_ms\": \"150\"}");

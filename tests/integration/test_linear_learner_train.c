@@ -1,8 +1,9 @@
 /*
  * test_linear_learner_train.c: `optml train` with the linear-learner module
  * on small synthetic data: ClientErrors that name the file and line,
- * RecordIO-protobuf (dense and sparse) training, Pipe mode (one FIFO read,
- * later epochs from the cache), checkpoints and resume, a SIGTERM stop that
+ * RecordIO-protobuf (dense and sparse) training, Pipe mode (one FIFO per
+ * epoch, no cache), the File-mode cache (scratch directory, fallback when it
+ * cannot be written), checkpoints and resume, a SIGTERM stop that
  * saves the model, and seed determinism.
  */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -217,25 +219,114 @@ TEST(ll_train_final_configuration_shows_resolved_autos)
     free(csv);
 }
 
-TEST(ll_train_pipe_mode_reads_the_fifo_once)
+/* Pipe mode streams: each epoch reads its own FIFO (train_0, train_1,
+ * train_2; validation_0..2 for the epochs and validation_3 for the final
+ * metrics), nothing more is opened (the job would wait for it), and no
+ * cache is written (a scratch directory that cannot exist draws no
+ * warning). */
+TEST(ll_train_pipe_mode_reads_one_fifo_per_epoch_and_no_cache)
 {
     if (ll_missing())
         return;
     char *base = optml_tree_new("{\"predictor_type\": \"binary_classifier\", \"mini_batch_size\": \"20\", "
-                                "\"epochs\": \"5\", \"early_stopping_patience\": \"10\"}");
+                                "\"epochs\": \"3\", \"early_stopping_patience\": \"10\"}");
     write_file(base, "input/config/inputdataconfig.json",
-               "{\"train\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}}", (size_t)-1);
-    char *csv = rule_csv(400, 4, 9);
-    pid_t w = fifo_feed(base, "train_0", csv, strlen(csv), 0);
-    struct run_result r = train_ok(base, NULL);
-    int status;
-    waitpid(w, &status, 0);
-    /* Five epochs from one FIFO: train_1 was never needed. */
-    ASSERT(has_line_matching(r.output, "epoch=4, train binary_classification_cross_entropy_objective"));
-    ASSERT(has_line_matching(r.output, "Epoch 5/5: 3[0-9]{2} records")); /* less the held-out rows */
-    ASSERT(ll_value_after(r.output, "train binary_classification_accuracy <score>=") > 0.95);
+               "{\"train\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}, "
+               "\"validation\": {\"ContentType\": \"text/csv\", \"TrainingInputMode\": \"Pipe\"}}", (size_t)-1);
+    char *csv = rule_csv(400, 4, 9), *val = rule_csv(100, 4, 10);
+    pid_t w[7];
+    for (int e = 0; e < 3; e++)
+        w[e] = fifo_feed(base, strf("train_%d", e), csv, strlen(csv), 0);
+    for (int e = 0; e < 4; e++)
+        w[3 + e] = fifo_feed(base, strf("validation_%d", e), val, strlen(val), 0);
+    char *nowhere = path_join(base, "no/such/dir");
+    const char *env[] = {strf("OPTML_SCRATCH_DIR=%s", nowhere), strf("TMPDIR=%s", nowhere), NULL};
+    struct run_result r = train_ok(base, env);
+    for (int i = 0; i < 7; i++) /* every writer was read to its end */
+        ASSERT_EQ_INT(wait_exit(w[i], 5, NULL), 0);
+    for (int e = 1; e <= 3; e++)
+        ASSERT(has_line_matching(r.output, strf("Epoch %d/3: 400 records", e)));
+    ASSERT(has_line_matching(r.output, "Validation channel: 100 rows"));
+    ASSERT(has_line_matching(r.output, "epoch=2, validation binary_classification_cross_entropy_objective"));
+    ASSERT(ll_value_after(r.output, "validation binary_classification_accuracy <score>=") > 0.9);
+    ASSERT(!strstr(r.output, "data cache"));
+    ASSERT(!file_exists(nowhere));
     free(csv);
+    free(val);
     free(r.output);
+}
+
+/* File mode, when the cache cannot be written (here a file size limit the
+ * job inherits: a real EFBIG on the cache's writes): one warning, the job
+ * goes on re-reading the files, and the model is the one a cached run
+ * makes. */
+TEST(ll_train_cache_write_failure_falls_back_to_rereading)
+{
+    if (ll_missing())
+        return;
+    char *csv = rule_csv(30000, 10, 5); /* a 1.4 MB cache */
+    char *a = optml_tree_new(HP_EPOCHS_SEED(3, 11)), *b = optml_tree_new(HP_EPOCHS_SEED(3, 11));
+    write_file(a, "input/data/train/t.csv", csv, (size_t)-1);
+    write_file(b, "input/data/train/t.csv", csv, (size_t)-1);
+    struct run_result ra = train_ok(a, NULL);
+    ASSERT(!strstr(ra.output, "data cache"));
+    struct rlimit lim = {1 << 20, 1 << 20}; /* past 1 MB, writes fail */
+    signal(SIGXFSZ, SIG_IGN);
+    ASSERT_EQ_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct run_result rb = train_ok(b, NULL);
+    const char *warn = strstr(rb.output, "WARNING");
+    if (!warn || !strstr(warn, "channel train: cannot write the data cache in the scratch directory") ||
+        !strstr(warn, "falling back to re-reading the files each epoch"))
+        test_fail(__FILE__, __LINE__, "no fallback warning:\n%s", rb.output);
+    ASSERT(!strstr(strstr(warn, "falling back") + 1, "falling back")); /* said once */
+    ASSERT(has_line_matching(rb.output, "Epoch 3/3: [0-9]+ records"));
+    size_t la, lb;
+    char *ma = read_file(path_join(a, "model/model_algo-1.optml"), &la);
+    char *mb = read_file(path_join(b, "model/model_algo-1.optml"), &lb);
+    ASSERT(ma && mb && la == lb && memcmp(ma, mb, la) == 0);
+    /* The same train metrics too (held-out rows skipped on the re-read). */
+    ASSERT(ll_value_after(ra.output, "train binary_classification_accuracy <score>=") ==
+           ll_value_after(rb.output, "train binary_classification_accuracy <score>="));
+    free(ma);
+    free(mb);
+    free(csv);
+}
+
+/* The scratch directory is never inside what SageMaker uploads. */
+TEST(ll_train_scratch_dir_inside_model_is_a_client_error)
+{
+    if (ll_missing())
+        return;
+    char *base = optml_tree_new(HP_EPOCHS_SEED(2, 1));
+    char *csv = rule_csv(100, 3, 2);
+    write_file(base, "input/data/train/t.csv", csv, (size_t)-1);
+    const char *env[] = {strf("OPTML_SCRATCH_DIR=%s/model/tmp", base), NULL};
+    struct run_result r = ll_train_run(base, env);
+    char *failure = tree_file(base, "output/failure");
+    if (r.exit_code != 2 || strncmp(failure, "ClientError: ", 13) != 0 || !strstr(failure, "OPTML_SCRATCH_DIR") ||
+        !strstr(failure, "inside model/"))
+        test_fail(__FILE__, __LINE__, "exit %d, failure '%s'\n%s", r.exit_code, failure, r.output);
+    free(r.output);
+    free(csv);
+}
+
+/* OPTML_SCRATCH_DIR wins over TMPDIR: the cache goes there (one that cannot
+ * be created is named in the warning, and the job still trains). */
+TEST(ll_train_scratch_dir_setting_is_honoured)
+{
+    if (ll_missing())
+        return;
+    char *base = optml_tree_new(HP_EPOCHS_SEED(2, 1));
+    char *csv = rule_csv(200, 3, 2);
+    write_file(base, "input/data/train/t.csv", csv, (size_t)-1);
+    char *tmp = tmpdir_new(), *missing = path_join(tmp, "missing");
+    const char *env[] = {strf("OPTML_SCRATCH_DIR=%s", missing), strf("TMPDIR=%s", tmp), NULL};
+    struct run_result r = train_ok(base, env);
+    ASSERT(has_line_matching(r.output, strf("WARNING .*channel train: cannot create the data cache in the scratch "
+                                            "directory %s \\(No such file or directory\\); falling back", missing)));
+    ASSERT(has_line_matching(r.output, "Epoch 2/2: [0-9]+ records"));
+    free(r.output);
+    free(csv);
 }
 
 TEST(ll_train_checkpoints_resume_and_seed_determinism)

@@ -51,7 +51,8 @@
  * optml_report_* functions, through which a module adds its own tables
  * (rows per channel, confusion matrices, residuals, facts such as a chosen
  * threshold, any table) to output/data/report.html; a module built against
- * 4.0 gets the report without tables of its own.
+ * 4.0 gets the report without tables of its own.  4.2 optml_scratch_dir,
+ * the directory for a module's temporary files.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -64,7 +65,7 @@ extern "C" {
 #endif
 
 #define OPTML_ALGORITHM_API_VERSION 4 /* major */
-#define OPTML_ALGORITHM_API_MINOR 1   /* additions within the major version */
+#define OPTML_ALGORITHM_API_MINOR 2   /* additions within the major version */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -592,6 +593,14 @@ optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path,
 
 /* Directory where the final model goes (`<base>/model`). */
 const char *optml_model_dir(const optml_ctx *ctx);
+
+/* The directory for a module's temporary files (since 4.2), e.g. a cache of
+ * parsed rows: $OPTML_SCRATCH_DIR, else $TMPDIR, else /tmp.  Its existence
+ * and room are not checked (a module that cannot write there should do
+ * without).  OPTML_E_CLIENT, naming the setting, when it is or resolves to a
+ * place inside model/, output/ or the checkpoint directory, which SageMaker
+ * uploads.  *dir stays valid for the life of the process. */
+optml_status optml_scratch_dir(optml_ctx *ctx, const char **dir);
 
 /* ------------------------------------------------------------------------ */
 /* Serving                                                                  */
