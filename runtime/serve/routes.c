@@ -1,9 +1,11 @@
 /*
  * routes.c: the HTTP side of `optml serve`: the per-connection state
  * machine (first call: set up and check Content-Length; middle calls: append
- * the body up to the limit; last call: route), the handlers, and the route
- * table ROUTES (method, path with an optional {name} segment, the servers it
- * exists in, handler) that route() alone dispatches on.  Errors that are an
+ * the body up to the limit, a chunked body past it cut with a 413; last call:
+ * route), which tells the connection deadlines (deadlines.h) where each
+ * request is; the handlers; and the route table ROUTES (method, path with an
+ * optional {name} segment, the servers it exists in, handler) that route()
+ * alone dispatches on.  Errors that are an
  * optml_status get the status table's HTTP code.  Predictions and model
  * loads run in the worker pool while the connection is suspended, so the
  * I/O thread keeps answering /ping.

@@ -1,8 +1,9 @@
 /*
  * serve.c: `optml serve`: configuration from the environment, the module,
  * the worker pool, the libmicrohttpd daemon, loading the model in the
- * background, and a graceful stop on SIGTERM (stop accepting, drain requests
- * in flight for up to 25 s, exit 0).
+ * background, the connection deadlines swept from the main loop, and a
+ * graceful stop on SIGTERM (stop accepting, drain requests in flight for up
+ * to 25 s, exit 0).
  */
 #define _GNU_SOURCE
 #include "serve/serve.h"
