@@ -34,6 +34,7 @@
 
 #define MAX_HOSTS 256
 #define MAX_LAUNCH_BYTES (64 * 1024)
+#define UNKNOWN_HOST "-" /* a culprit not named (no host name is "-") */
 
 struct sup {
     const struct rt_resource_config *rc;
@@ -120,12 +121,15 @@ static int local_failure(const struct sup *s)
 static int fail_job(struct sup *s)
 {
     if (!s->culprit[0])
-        set_culprit(s, "an unknown host", "the job ended with an error");
+        set_culprit(s, UNKNOWN_HOST, "the job ended with an error");
     int own = local_failure(s);
     if (own && strcmp(s->culprit, s->rc->current_host) == 0)
         return own;
     char *line = NULL;
-    if (asprintf(&line, "AlgorithmError: host %s failed: %s\n", s->culprit, s->reason) < 0)
+    int l = strcmp(s->culprit, UNKNOWN_HOST) == 0
+                ? asprintf(&line, "AlgorithmError: the multi-host job failed: %s\n", s->reason)
+                : asprintf(&line, "AlgorithmError: host %s failed: %s\n", s->culprit, s->reason);
+    if (l < 0)
         return 1;
     rt_log(OPTML_LOG_ERROR, "%.*s", (int)strlen(line) - 1, line);
     struct optml_ctx scratch;
@@ -242,6 +246,10 @@ static int start_mpirun(struct sup *s, int *err_fd)
         "--mca", "btl_vader_single_copy_mechanism", "none",
         /* More ranks than CPUs must not spin. */
         "--mca", "mpi_yield_when_idle", "1",
+        /* orted shares hwloc's topology through memory mapped at the
+         * biggest hole of its address space; that crashed orted now and
+         * then (several hosts on one machine).  Ranks get it over PMIx. */
+        "--mca", "rtc_hwloc_vmhole", "none",
         "-x", "OPTML_DIST_RANK_CHILD=1",
         prog, "train", NULL};
     for (int i = 0; fixed[i]; i++)
@@ -379,7 +387,7 @@ static int leader(struct sup *s)
         if (!s->culprit[0]) {
             char why[160];
             snprintf(why, sizeof(why), "mpirun ended with %s", how);
-            set_culprit(s, "an unknown host", why);
+            set_culprit(s, UNKNOWN_HOST, why);
         }
         char msg[1024];
         snprintf(msg, sizeof(msg), "FAIL %s %s\n", s->culprit, s->reason);
@@ -498,7 +506,11 @@ static int follower(struct sup *s)
                 close(fd);
             } else if (rt_net_read_line(fd, line, sizeof(line), 5000) < 0) {
                 close(fd);
-            } else if (strcmp(line, "CONTROL") == 0 && ctl < 0) {
+            } else if (strcmp(line, "CONTROL") == 0 && !launched) {
+                /* The leader probes again when an answer was lost. */
+                if (ctl >= 0)
+                    close(ctl);
+                ctl = -1;
                 char ready[300];
                 int l = snprintf(ready, sizeof(ready), "READY %s\n", s->rc->current_host);
                 if (rt_net_write_all(fd, ready, (size_t)l) == 0)

@@ -78,7 +78,9 @@ static int have_mpi(void)
 {
     int st = 0;
     char *out = run_capture("command -v mpirun && command -v orted", &st);
-    return st == 0 && strstr(out, "orted") && file_exists(strf("%s/lib/optml/dist/optml-mpi.so", build_dir()));
+    int ok = st == 0 && strstr(out, "orted") && file_exists(strf("%s/lib/optml/dist/optml-mpi.so", build_dir()));
+    free(out);
+    return ok;
 }
 
 TEST(dist_optml_does_not_link_libmpi)
@@ -89,6 +91,7 @@ TEST(dist_optml_does_not_link_libmpi)
     ASSERT_CONTAINS(needed, "NEEDED");
     ASSERT(!strstr(needed, "libmpi"));
     ASSERT(!strstr(needed, "open-rte") && !strstr(needed, "open-pal"));
+    free(needed);
 }
 
 TEST(dist_single_host_runs_without_the_mpi_plugin)
