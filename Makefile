@@ -69,7 +69,8 @@ LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
 IMAGE_LIBS   := $(if $(HOST_FREE),,$(shell pkg-config --libs libpng libjpeg 2>/dev/null))
 MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) $(IMAGE_LIBS) -lm
 
-RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
+# runtime/dist/mpi_*.c is the MPI plugin, never part of the executable.
+RUNTIME_SRC  := $(filter-out runtime/main.c runtime/dist/mpi_%.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ     := $(BUILD)/obj/runtime/main.o
 
@@ -106,8 +107,13 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
+# The MPI plugin (libopenmpi-dev): dlopen()ed by a rank of a multi-host
+# job only, so the executable never links libmpi.  Built when pkg-config
+# knows Open MPI (docker/Dockerfile's images do not carry it yet).
+MPI_PLUGIN   := $(if $(HOST_FREE),,$(if $(shell pkg-config --exists ompi 2>/dev/null && echo 1),$(BUILD)/lib/optml/dist/optml-mpi.so))
+
 .PHONY: all test asan check fuzz fuzz-build bench image images demo test-images test-layout test-shell test-report install clean help
-all: $(BUILD)/bin/optml $(MODULES)
+all: $(BUILD)/bin/optml $(MODULES) $(MPI_PLUGIN)
 
 help:
 	@echo "make              build build/bin/optml and every module into build/lib/optml"
@@ -137,6 +143,11 @@ $(BUILD)/bin/optml: $(MAIN_OBJ) $(RUNTIME_OBJ)
 	$(CC) $(LDFLAGS_ALL) -Wl,--export-dynamic-symbol='optml_*' -o $@ $^ $(LIBS)
 	ln -sf optml $(BUILD)/bin/train
 	ln -sf optml $(BUILD)/bin/serve
+
+$(BUILD)/lib/optml/dist/optml-mpi.so: $(wildcard runtime/dist/mpi_*.c) runtime/dist/mpi_ops.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(INC_RUNTIME) $(shell pkg-config --cflags ompi) -fvisibility=hidden -shared \
+	  -o $@ $(filter %.c,$^) $(LDFLAGS_ALL) $(shell pkg-config --libs ompi)
 
 # The shared archives.
 $(foreach L,$(ALGO_SHARED),$(eval $(call ALGO_ARCHIVE,$(L)): $$($(L)_LIB_OBJ)))
@@ -274,6 +285,7 @@ demo:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/optml
 	install -m 0755 $(BUILD)/bin/optml $(DESTDIR)$(PREFIX)/bin/optml
+	$(if $(MPI_PLUGIN),install -d $(DESTDIR)$(PREFIX)/lib/optml/dist && install -m 0644 $(MPI_PLUGIN) $(DESTDIR)$(PREFIX)/lib/optml/dist/)
 	ln -sf optml $(DESTDIR)$(PREFIX)/bin/train
 	ln -sf optml $(DESTDIR)$(PREFIX)/bin/serve
 	$(if $(MODULES),install -m 0644 $(MODULES) $(DESTDIR)$(PREFIX)/lib/optml/)

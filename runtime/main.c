@@ -17,6 +17,7 @@
 #include "loader/module.h"
 #include "serve/serve.h"
 #include "core/stop.h"
+#include "dist/dist.h"
 #include "train/train.h"
 
 static const char *type_name(enum optml_hp_type t)
@@ -169,6 +170,8 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "train") == 0) {
         rt_stop_install_handlers();
         code = rt_train_main();
+    } else if (strcmp(cmd, "dist-launch") == 0) {
+        code = rt_dist_agent_main(argc - 1, argv + 1); /* mpirun's agent (dist/agent.c) */
     } else if (strcmp(cmd, "serve") == 0) {
         rt_stop_install_handlers();
         code = rt_serve_main();

@@ -29,6 +29,7 @@
 #include "core/status.h"
 #include "core/stop.h"
 #include "core/strjoin.h"
+#include "dist/dist.h"
 
 /* "ClientError: <message>" (malloc'd; NULL when out of memory). */
 static char *failure_line(optml_ctx *ctx, optml_status s)
@@ -128,11 +129,11 @@ static optml_status load_resource_config(optml_ctx *ctx, struct rt_job *job)
                                          parse_resource_config, job);
     if (s != OPTML_OK)
         return s;
-    if (job->resource.n_hosts > 1)
+    if (job->resource.n_hosts > 1 && !job->alg->multi_host)
         return optml_error(ctx, OPTML_E_CLIENT,
-                           "resourceconfig.json lists %zu hosts: multi-host training is not "
-                           "supported yet; use InstanceCount=1",
-                           job->resource.n_hosts);
+                           "resourceconfig.json lists %zu hosts, but module %s does not support "
+                           "multi-host training; use InstanceCount=1",
+                           job->resource.n_hosts, job->alg->name);
     return OPTML_OK;
 }
 
@@ -366,6 +367,19 @@ int rt_train_main(void)
     optml_status s = rt_paths_init(&ctx, &job.paths);
     if (s == OPTML_OK)
         s = prepare(&ctx, &job, &mod);
+    /* More than one host: this process supervises (dist/launch.c) and
+     * mpirun starts the rank that trains, which joins the job here. */
+    int multi = s == OPTML_OK && job.resource.n_hosts > 1;
+    if (multi && !rt_dist_is_rank()) {
+        int sup = rt_dist_supervise(&ctx, &job.resource, &job.paths);
+        if (ctx.errmsg[0])
+            report_failure(&job.paths, &ctx, ctx.errcode);
+        job_free(&job);
+        rt_module_release(&mod);
+        return sup;
+    }
+    if (multi)
+        s = rt_dist_rank_start(&ctx, &job.resource);
     if (s == OPTML_OK && rt_stop_requested())
         s = OPTML_STOPPED;
     if (s == OPTML_OK) {
@@ -397,6 +411,8 @@ int rt_train_main(void)
                job.paths.output_data_dir, strerror(errno));
     }
     free(failure);
+    if (multi)
+        rt_dist_rank_end(s);
     job_free(&job);
     rt_module_release(&mod); /* the library itself stays loaded */
     return code;

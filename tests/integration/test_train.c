@@ -227,7 +227,7 @@ TEST(train_corrupt_data_gives_client_errors_naming_the_file)
     expect_data_error("application/x-tfrecord", tf, n - 3, "truncated");
 }
 
-TEST(train_multi_host_is_refused_and_resourceconfig_case_is_ignored)
+TEST(train_multi_host_with_a_module_without_it_is_refused_and_resourceconfig_case_is_ignored)
 {
     char *base = optml_tree_new("{\"epochs\": \"1\"}");
     write_file(base, "input/data/train/a.csv", CSV, (size_t)-1);
@@ -235,7 +235,8 @@ TEST(train_multi_host_is_refused_and_resourceconfig_case_is_ignored)
                "{\"current_host\": \"algo-1\", \"hosts\": [\"algo-1\", \"algo-2\"]}", (size_t)-1);
     struct run_result r = train_echo(base, NULL);
     ASSERT_EQ_INT(r.exit_code, 2);
-    ASSERT_CONTAINS(tree_file(base, "output/failure"), "multi-host training is not supported yet");
+    ASSERT_CONTAINS(tree_file(base, "output/failure"),
+                    "ClientError: resourceconfig.json lists 2 hosts, but module echo does not support multi-host training");
 
     base = optml_tree_new("{\"epochs\": \"1\"}");
     write_file(base, "input/data/train/a.csv", CSV, (size_t)-1);

@@ -52,7 +52,9 @@
  * (rows per channel, confusion matrices, residuals, facts such as a chosen
  * threshold, any table) to output/data/report.html; a module built against
  * 4.0 gets the report without tables of its own.  4.2 optml_scratch_dir,
- * the directory for a module's temporary files.
+ * the directory for a module's temporary files.  4.4 multi-host training:
+ * the optml_dist_* functions (rank, world size, allreduce, broadcast,
+ * barrier, an agreed stop) and the table's `multi_host` flag.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -65,7 +67,7 @@ extern "C" {
 #endif
 
 #define OPTML_ALGORITHM_API_VERSION 4 /* major */
-#define OPTML_ALGORITHM_API_MINOR 2   /* additions within the major version */
+#define OPTML_ALGORITHM_API_MINOR 4   /* additions within the major version */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -603,6 +605,44 @@ const char *optml_model_dir(const optml_ctx *ctx);
 optml_status optml_scratch_dir(optml_ctx *ctx, const char **dir);
 
 /* ------------------------------------------------------------------------ */
+/* Multi-host training (API 4.4)                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * When resourceconfig.json lists more than one host, the runtime starts one
+ * rank of the job per host (Open MPI underneath; a module never includes
+ * mpi.h) and a module that declares `.multi_host = 1` in its table
+ * coordinates through these functions.  On one host they are no-ops: rank
+ * 0 of 1, the collectives return OPTML_OK leaving the buffers as they are.
+ * Every rank must call the collectives (allreduce, broadcast, barrier,
+ * optml_dist_should_stop) in the same order with the same sizes.  A
+ * failure (a peer host gone, the network cut) is an OPTML_E_INTERNAL
+ * error whose message names the hosts; the job then fails on every host
+ * with an AlgorithmError naming the host that failed.  Only rank 0 should
+ * write model/ (optml_model_write, optml_file_write_atomic).
+ */
+enum optml_dist_type { OPTML_DIST_FLOAT, OPTML_DIST_DOUBLE };
+enum optml_dist_op { OPTML_DIST_SUM, OPTML_DIST_MAX };
+
+/* This host's rank, 0 .. size-1 (0 is the first host in sorted order). */
+int optml_dist_rank(const optml_ctx *ctx);
+/* The number of ranks in the job (1 on one host). */
+int optml_dist_size(const optml_ctx *ctx);
+/* In place: buf[0..n-1] (float or double) becomes the sum or the maximum
+ * over all ranks of their buf; any n. */
+optml_status optml_dist_allreduce(optml_ctx *ctx, void *buf, size_t n, enum optml_dist_type type,
+                                  enum optml_dist_op op);
+/* `bytes` bytes at buf are replaced on every rank by those of rank `root`. */
+optml_status optml_dist_broadcast(optml_ctx *ctx, void *buf, size_t bytes, int root);
+/* Returns once every rank has called it. */
+optml_status optml_dist_barrier(optml_ctx *ctx);
+/* optml_should_stop agreed by all ranks (a collective: call it at the same
+ * points on every rank, e.g. between batches): nonzero on every rank when
+ * a stop was requested on any, so all stop at the same step and none waits
+ * in a collective.  On one host, optml_should_stop. */
+int optml_dist_should_stop(optml_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
 /* Serving                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -716,6 +756,11 @@ struct optml_algorithm {
      * "Content-Type '...' is not supported; this model accepts ..." (optional,
      * e.g. the message of the container the module replaces).  Added in API 2. */
     const char *unsupported_media_message;
+
+    /* Nonzero: train() works as one rank of a multi-host job through the
+     * optml_dist_* functions.  A job over more than one host with a module
+     * that leaves it 0 is a ClientError naming the module.  Added in 4.4. */
+    int multi_host;
 };
 
 /* Define the module's exported table:

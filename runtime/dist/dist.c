@@ -1,0 +1,193 @@
+/*
+ * dist.c: a rank's side of multi-host training: the MPI plugin
+ * (optml-mpi.so, dlopen()ed only here, so a single-host job needs no MPI
+ * library), and the optml_dist_* functions of the module interface, which
+ * are no-ops on one host.
+ */
+#define _GNU_SOURCE
+#include "dist/dist.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/stop.h"
+#include "dist/mpi_ops.h"
+
+static struct {
+    int rank, size;
+    const struct rt_mpi_ops *ops;
+    char host[256];
+    char hosts[1024]; /* "a, b, c" for messages */
+} dist = {0, 1, NULL, "", ""};
+
+int rt_dist_is_rank(void)
+{
+    const char *v = getenv("OPTML_DIST_RANK_CHILD");
+    return v && strcmp(v, "1") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **rt_dist_sorted_hosts(const struct rt_resource_config *rc)
+{
+    const char **h = calloc(rc->n_hosts ? rc->n_hosts : 1, sizeof(*h));
+    if (!h)
+        return NULL;
+    for (size_t i = 0; i < rc->n_hosts; i++)
+        h[i] = rc->hosts[i];
+    qsort(h, rc->n_hosts, sizeof(*h), cmp_str);
+    return h;
+}
+
+/* $OPTML_DIST_LIB, else ../lib/optml/dist/optml-mpi.so next to the
+ * executable, else the installed one. */
+static void plugin_path(char *out, size_t size)
+{
+    const char *env = getenv("OPTML_DIST_LIB");
+    if (env && *env) {
+        snprintf(out, size, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        snprintf(out, size, "%s/../lib/optml/dist/optml-mpi.so", dirname(exe));
+        if (access(out, R_OK) == 0)
+            return;
+    }
+    snprintf(out, size, "%s/dist/optml-mpi.so", OPTML_LIBDIR);
+}
+
+optml_status rt_dist_rank_start(optml_ctx *ctx, const struct rt_resource_config *rc)
+{
+    snprintf(dist.host, sizeof(dist.host), "%s", rc->current_host);
+    dist.hosts[0] = 0;
+    const char **sorted = rt_dist_sorted_hosts(rc);
+    if (!sorted)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < rc->n_hosts; i++) {
+        size_t used = strlen(dist.hosts);
+        snprintf(dist.hosts + used, sizeof(dist.hosts) - used, "%s%s", i ? ", " : "", sorted[i]);
+    }
+    char path[PATH_MAX + 64];
+    plugin_path(path, sizeof(path));
+    /* RTLD_GLOBAL: Open MPI's own components resolve against libmpi. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) {
+        free(sorted);
+        return optml_error(ctx, OPTML_E_INTERNAL, "multi-host training needs the MPI plugin: %s", dlerror());
+    }
+    const struct rt_mpi_ops *ops = dlsym(h, "optml_mpi_ops");
+    if (!ops || ops->abi != RT_MPI_OPS_ABI) {
+        free(sorted);
+        return optml_error(ctx, OPTML_E_INTERNAL, "%s is not this runtime's MPI plugin", path);
+    }
+    char err[512] = "";
+    int rank = 0, size = 1;
+    if (ops->init(&rank, &size, err, sizeof(err)) != 0) {
+        free(sorted);
+        return optml_error(ctx, OPTML_E_INTERNAL, "host %s could not join the job: %s", dist.host, err);
+    }
+    dist.ops = ops;
+    dist.rank = rank;
+    dist.size = size;
+    optml_status s = OPTML_OK;
+    if ((size_t)size != rc->n_hosts || strcmp(sorted[rank], rc->current_host) != 0)
+        s = optml_error(ctx, OPTML_E_INTERNAL,
+                        "host %s is rank %d of %d, but resourceconfig.json lists %zu hosts (%s) "
+                        "and rank %d belongs on %s",
+                        dist.host, rank, size, rc->n_hosts, dist.hosts, rank,
+                        (size_t)rank < rc->n_hosts ? sorted[rank] : "?");
+    free(sorted);
+    if (s != OPTML_OK)
+        return s;
+    /* The supervisor forwards SIGTERM to this pid. */
+    const char *pidfile = getenv("OPTML_DIST_PIDFILE");
+    if (pidfile && *pidfile) {
+        FILE *f = fopen(pidfile, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        }
+    }
+    rt_log(OPTML_LOG_INFO, "Host %s is rank %d of %d (hosts: %s)", dist.host, rank, size, dist.hosts);
+    return OPTML_OK;
+}
+
+void rt_dist_rank_end(optml_status s)
+{
+    if (dist.ops && (s == OPTML_OK || s == OPTML_STOPPED || s == OPTML_END))
+        dist.ops->finalize();
+}
+
+int optml_dist_rank(const optml_ctx *ctx) { return dist.rank; }
+int optml_dist_size(const optml_ctx *ctx) { return dist.size; }
+
+static optml_status failed(optml_ctx *ctx, const char *err)
+{
+    return optml_error(ctx, OPTML_E_INTERNAL, "on host %s (rank %d of %d; hosts %s): %s", dist.host,
+                       dist.rank, dist.size, dist.hosts, err);
+}
+
+optml_status optml_dist_allreduce(optml_ctx *ctx, void *buf, size_t n, enum optml_dist_type type,
+                                  enum optml_dist_op op)
+{
+    if ((type != OPTML_DIST_FLOAT && type != OPTML_DIST_DOUBLE) || (op != OPTML_DIST_SUM && op != OPTML_DIST_MAX) ||
+        (n && !buf))
+        return optml_error(ctx, OPTML_E_INTERNAL, "optml_dist_allreduce: bad arguments");
+    if (!dist.ops || n == 0)
+        return OPTML_OK;
+    char err[512];
+    if (dist.ops->allreduce(buf, n, type == OPTML_DIST_DOUBLE, op == OPTML_DIST_MAX, err, sizeof(err)) != 0)
+        return failed(ctx, err);
+    return OPTML_OK;
+}
+
+optml_status optml_dist_broadcast(optml_ctx *ctx, void *buf, size_t bytes, int root)
+{
+    if (root < 0 || root >= dist.size || (bytes && !buf))
+        return optml_error(ctx, OPTML_E_INTERNAL, "optml_dist_broadcast: root %d of %d ranks", root, dist.size);
+    if (!dist.ops || bytes == 0)
+        return OPTML_OK;
+    char err[512];
+    if (dist.ops->bcast(buf, bytes, root, err, sizeof(err)) != 0)
+        return failed(ctx, err);
+    return OPTML_OK;
+}
+
+optml_status optml_dist_barrier(optml_ctx *ctx)
+{
+    if (!dist.ops)
+        return OPTML_OK;
+    char err[512];
+    if (dist.ops->barrier(err, sizeof(err)) != 0)
+        return failed(ctx, err);
+    return OPTML_OK;
+}
+
+int optml_dist_should_stop(optml_ctx *ctx)
+{
+    int local = optml_should_stop(ctx);
+    if (!dist.ops)
+        return local;
+    int any = 0;
+    char err[512];
+    if (dist.ops->any(local, &any, err, sizeof(err)) != 0) {
+        failed(ctx, err);
+        return 1; /* the module stops; the error recorded above fails the job */
+    }
+    if (any && !local)
+        rt_log(OPTML_LOG_INFO, "Another host asked to stop: stopping with it");
+    return any;
+}
