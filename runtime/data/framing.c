@@ -368,6 +368,15 @@ static optml_status next_recordio(struct rt_framer *f, struct rt_stream *s, stru
 
 /* ---- TFRECORD --------------------------------------------------------------- */
 
+int optml_tfrecord_header_valid(const unsigned char header[12], uint64_t *len)
+{
+    if (!header)
+        return 0;
+    if (len)
+        *len = le64(header);
+    return le32(header + 8) == rt_crc32c_mask(rt_crc32c(header, 8));
+}
+
 static optml_status tfrecord_check(struct rt_framer *f, struct rt_stream *s, uint64_t off,
                                    const unsigned char *data, size_t len, const unsigned char *crc)
 {

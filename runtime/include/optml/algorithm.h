@@ -55,7 +55,7 @@
  * the directory for a module's temporary files.  4.3 OPTML_FRAME_FIXED and
  * optml_reader_set_record_size: fixed-size binary records (IDX, CIFAR-10
  * binary batches), gzip and offsets handled by the runtime as for the
- * other framings.
+ * other framings; optml_tfrecord_header_valid to recognise TFRecord data.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -476,6 +476,12 @@ optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_l
  * returns from now on; it may change between records (a header, then
  * items).  OPTML_E_INTERNAL for another framing or a size out of range. */
 optml_status optml_reader_set_record_size(optml_reader *r, size_t size);
+
+/* Nonzero when the 12 bytes at `header` are a TFRecord record header (a
+ * length and the masked CRC32C of it that matches), for a module that
+ * recognises TFRecord data by its first bytes (since 4.3); *len (may be
+ * NULL) receives the payload length. */
+int optml_tfrecord_header_valid(const unsigned char header[12], uint64_t *len);
 
 /* Fraction of the pass read so far, in [0, 1], or -1 when the size is not
  * known (Pipe mode, memory of unknown origin). */

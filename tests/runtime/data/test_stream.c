@@ -510,3 +510,15 @@ TEST(stream_fixed_record_size_checked)
     ASSERT_CONTAINS(optml_error_message(&ctx), "not FIXED-framed");
     optml_reader_close(r);
 }
+
+TEST(stream_tfrecord_header_recognised)
+{
+    struct buf b = {0};
+    buf_put_tfrecord(&b, "hello", 5);
+    uint64_t len = 0;
+    ASSERT(optml_tfrecord_header_valid(b.p, &len));
+    ASSERT_EQ_INT((int)len, 5);
+    b.p[0] ^= 1; /* the length no longer matches its CRC */
+    ASSERT(!optml_tfrecord_header_valid(b.p, NULL));
+    free(b.p);
+}
