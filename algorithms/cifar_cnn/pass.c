@@ -4,7 +4,8 @@
  * batches as 3,073-byte records, IDX pairs image by image with their
  * labels in lockstep (two FIXED readers, so gzip works).  Every image must
  * have the channel's shape and every label must be in range; a mistake is
- * a ClientError naming the file (channel) and the byte offset.
+ * a ClientError naming the file (channel) and the byte offset (in a gzip
+ * file, of the decompressed bytes).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -40,9 +41,8 @@ static optml_status bad(struct cc_pass *p, const char *source, uint64_t off, con
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return optml_error(p->ctx, OPTML_E_CLIENT, "%s (%s '%s' of channel '%s', offset %" PRIu64 "%s)", msg,
-                       why_loc ? why_loc : "file", source, p->plan->channel, off,
-                       why_loc && strcmp(why_loc, "FIFO") == 0 ? "" : " after decompression, if gzip");
+    return optml_error(p->ctx, OPTML_E_CLIENT, "%s (%s '%s' of channel '%s', offset %" PRIu64 ")", msg,
+                       why_loc ? why_loc : "file", source, p->plan->channel, off);
 }
 
 static void close_source(struct cc_pass *p)
@@ -276,7 +276,7 @@ optml_status cc_pass_next(struct cc_pass *p, struct cc_example *ex)
         if (ex->label < 0 || ex->label >= p->max_classes)
             return bad(p, ex->source, ex->offset, loc, "label %" PRId64 " is out of range: labels are 0 to %" PRId64
                        "%s", ex->label, p->max_classes - 1,
-                       p->max_classes == CC_MAX_CLASSES ? "" : " (num_classes, or the classes the training data has)");
+                       p->max_classes == CC_MAX_CLASSES ? "" : " (num_classes, or the training labels' largest + 1)");
         ex->hwc = p->img;
         return OPTML_OK;
     }
