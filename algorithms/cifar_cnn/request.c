@@ -78,8 +78,8 @@ static optml_status ensure(optml_ctx *ctx, struct cc_inputs *in, size_t n, const
     if (n > CC_MAX_INSTANCES)
         return optml_error(ctx, OPTML_E_TOO_LARGE, "%zu images in one request; at most %d", n, CC_MAX_INSTANCES);
     if (n > body_len / image_size(s))
-        return optml_error(ctx, OPTML_E_CLIENT, "%zu images of %" PRIu32 "x%" PRIu32 "x%" PRIu32 " cannot be in a "
-                           "body of %zu bytes", n, s->h, s->w, s->c, body_len);
+        return optml_error(ctx, OPTML_E_CLIENT, "%zu image%s of %" PRIu32 "x%" PRIu32 "x%" PRIu32 " cannot be in a "
+                           "body of %zu bytes", n, n == 1 ? "" : "s", s->h, s->w, s->c, body_len);
     free(in->x);
     in->x = malloc((n ? n : 1) * image_size(s) * sizeof(float));
     if (!in->x)
