@@ -382,6 +382,9 @@ static optml_status parse_npy(optml_ctx *ctx, const struct optml_request *req, c
     if (st != OPTML_OK)
         return st;
     npy_to_float(&a, in->x);
+    for (size_t i = 0; i < in->n * image_size(s); i++)
+        if (!isfinite(in->x[i]))
+            return optml_error(ctx, OPTML_E_CLIENT, "array value %zu is not a finite number (NaN or infinity)", i);
     return OPTML_OK;
 }
 

@@ -8,6 +8,7 @@
  * JSON and JSON Lines.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,11 @@ TEST(cifar_request_npy_shapes_and_dtypes)
     n = npy_file(f, "{'descr': '<U1', 'fortran_order': False, 'shape': (2, 2, 3), }", v, 48);
     ASSERT_EQ_INT(parse(CC_IN_NPY, f, n, &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(err, "the body is not a .npy array");
+    /* NaN is not a pixel value */
+    v[5] = NAN;
+    n = npy_file(f, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2, 3), }", v, sizeof(v));
+    ASSERT_EQ_INT(parse(CC_IN_NPY, f, n, &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "array value 5 is not a finite number");
     /* bytes that are not .npy, and a file cut short */
     ASSERT_EQ_INT(parse_s(CC_IN_NPY, "[[1,2,3]]", &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
     ASSERT_CONTAINS(err, "the body is not a .npy array");
