@@ -61,7 +61,13 @@ LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
 ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
-MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) -lm
+# Image decoding (algorithms/codec/image_decode.c, libpng-dev and
+# libjpeg62-turbo-dev): only modules that call it keep the libraries
+# (--as-needed); the test runner and fuzz targets link every shared archive,
+# so they take them too.  Quiet when absent: an image whose modules decode
+# no images (docker/Dockerfile's BUILD_PACKAGES) builds without them.
+IMAGE_LIBS   := $(if $(HOST_FREE),,$(shell pkg-config --libs libpng libjpeg 2>/dev/null))
+MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) $(IMAGE_LIBS) -lm
 
 RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
@@ -166,7 +172,7 @@ $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o algorithms/module.ma
 $(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) $(ALGO_ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) \
-	  $(foreach L,nn codec common,$(call ALGO_ARCHIVE,$(L))) $(LIBS)
+	  $(foreach L,nn codec common,$(call ALGO_ARCHIVE,$(L))) $(LIBS) $(IMAGE_LIBS)
 
 test: all $(BUILD)/tests/run_tests $(TEST_MODULES)
 	OPTML_BUILD=$(BUILD) $(BUILD)/tests/run_tests $(T)
@@ -194,7 +200,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZLD  $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS) $(IMAGE_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

@@ -17,6 +17,7 @@ case ${1:-all} in
     packages=(
       build-essential pkg-config clang libclang-rt-14-dev   # compilers; libFuzzer and sanitizer runtimes
       libmicrohttpd-dev libjansson-dev libopenblas-dev libarchive-dev zlib1g-dev
+      libpng-dev libjpeg62-turbo-dev                         # image requests (algorithms/codec/image_decode.c)
       curl ca-certificates python3
       python3-sklearn dataset-fashion-mnist                  # real data and the reference models in the linear-learner tests
       chromium                                               # renders the training report in tests/report/render.sh

@@ -18,6 +18,7 @@
 #   RETRY_OTHER=0.25           an optml point during which other work used more cores
 #                              than this is run once more (the cleaner one is kept)
 #   OUT=bench/results/serving.txt (serving-<module>.txt for another module)
+#   ATTACKS=1                  0: skip the "under attack" section (bench/attacks.sh, echo module only)
 # Traffic goes to 127.0.0.1 only; only processes this script starts are
 # stopped, by PID.
 set -u
@@ -287,6 +288,15 @@ else
 fi
 [ -n "$PEER_NOTE" ] && log "$PEER_NOTE"
 
+# ---------------------------------------------------------------- under attack
+ATTACKS=${ATTACKS:-1}
+: > "$W/attacks.txt"
+if [ "$ATTACKS" != 0 ] && [ "$MODULE" = echo ]; then
+  log "== under attack: bench/attacks.sh"
+  OPTML_BUILD=$BUILD SECTION_ONLY=$W/attacks.txt bash "$BENCH_DIR/attacks.sh" >> "$W/raw.log" 2>&1 \
+    || log "bench/attacks.sh failed (see $(basename "$RAW"))"
+fi
+
 # ---------------------------------------------------------------- results
 row_of() {  # row_of STACK ROWS CONNS -> the table row
   local r; for r in "${TABLE[@]}"; do set -- $r; [ "$1 $2 $3" = "$STACK_Q" ] && { echo "$r"; return; }; done
@@ -341,5 +351,6 @@ get() { STACK_Q="$1 $2 $3" row_of; }
   fi
   echo
   echo "total bench time $((SECONDS - T_START)) s"
+  if [ -s "$W/attacks.txt" ]; then echo; cat "$W/attacks.txt"; fi
 } > "$W/results.txt"
 bench_publish "$OUT" "$RAW" "raw wrk and peer output"

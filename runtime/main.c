@@ -127,7 +127,9 @@ static void command_usage(const char *cmd)
                "Loads the model in /opt/ml/model (or $SAGEMAKER_BASE_DIR/model) and answers GET /ping,\n"
                "POST /invocations and GET /execution-parameters on port 8080\n"
                "($SAGEMAKER_BIND_TO_PORT) until SIGTERM.  Settings: SAGEMAKER_MODEL_SERVER_WORKERS,\n"
-               "SAGEMAKER_MODEL_SERVER_TIMEOUT, SAGEMAKER_MAX_PAYLOAD_IN_MB, SAGEMAKER_MULTI_MODEL.\n");
+               "SAGEMAKER_MODEL_SERVER_TIMEOUT, SAGEMAKER_MAX_PAYLOAD_IN_MB, SAGEMAKER_MULTI_MODEL; optml's own:\n"
+               "OPTML_BIND_ADDRESS, OPTML_HTTP_IDLE_TIMEOUT, OPTML_HTTP_HEADER_TIMEOUT, OPTML_HTTP_MIN_BODY_RATE,\n"
+               "OPTML_HTTP_MAX_CONNECTIONS, OPTML_HTTP_MAX_CONNECTIONS_PER_CLIENT (docs/serving.md).\n");
 }
 
 static int wants_help(int argc, char **argv, int from)

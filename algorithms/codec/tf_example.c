@@ -155,6 +155,24 @@ static int want_kind(const struct tfex_feature *f, int kind, char *err, size_t e
                    f->present ? names[f->kind] : "missing", names[kind]);
 }
 
+/* The next `value` (field 1) of a list message at *pp: returns 1 with its
+ * wire type in *wire, *at at its tag and *pp at its value; 0 at the end of
+ * the list; -1 on a malformed field.  Other fields are skipped. */
+static int next_value(struct pw_dec *d, const uint8_t **pp, const uint8_t *end, unsigned *wire, const uint8_t **at)
+{
+    while (*pp < end) {
+        uint32_t field;
+        *at = *pp;
+        if (pw_tag(d, pp, end, &field, wire))
+            return -1;
+        if (field == 1)
+            return 1;
+        if (pw_skip(d, pp, end, field, *wire))
+            return -1;
+    }
+    return 0;
+}
+
 int tfex_bytes(const struct tfex_feature *f, size_t i, const uint8_t **val, size_t *val_len, size_t *count,
                char *err, size_t errsz)
 {
@@ -164,21 +182,13 @@ int tfex_bytes(const struct tfex_feature *f, size_t i, const uint8_t **val, size
     if (want_kind(f, TFEX_BYTES, err, errsz))
         return -1;
     struct pw_dec d = list_dec(f, err, errsz);
-    const uint8_t *p = f->list, *end = f->list_end;
-    while (p < end) {
-        const uint8_t *at = p, *q;
-        uint32_t field;
-        unsigned wire;
-        if (pw_tag(&d, &p, end, &field, &wire))
-            return -1;
-        if (field != 1) {
-            if (pw_skip(&d, &p, end, field, wire))
-                return -1;
-            continue;
-        }
+    const uint8_t *p = f->list, *end = f->list_end, *at, *q;
+    unsigned wire;
+    int more;
+    while ((more = next_value(&d, &p, end, &wire, &at)) > 0) {
         if (wire != 2)
             return pw_fail(&d, at, "BytesList value: wire type %u, expected 2", wire);
-        if (pw_len(&d, &p, end, field, &q))
+        if (pw_len(&d, &p, end, 1, &q))
             return -1;
         if (*count == i) {
             *val = p;
@@ -187,6 +197,8 @@ int tfex_bytes(const struct tfex_feature *f, size_t i, const uint8_t **val, size
         (*count)++;
         p = q;
     }
+    if (more < 0)
+        return -1;
     if (i >= *count)
         return pw_fail(&d, f->list_end, "BytesList value %zu asked, the list holds %zu", i, *count);
     return 0;
@@ -198,25 +210,19 @@ int tfex_int64s(const struct tfex_feature *f, int64_t *out, size_t max, size_t *
     if (want_kind(f, TFEX_INT64, err, errsz))
         return -1;
     struct pw_dec d = list_dec(f, err, errsz);
-    const uint8_t *p = f->list, *end = f->list_end;
-    while (p < end) {
-        const uint8_t *at = p, *q;
-        uint32_t field;
-        unsigned wire;
-        uint64_t v;
-        if (pw_tag(&d, &p, end, &field, &wire))
-            return -1;
-        if (field != 1) {
-            if (pw_skip(&d, &p, end, field, wire))
-                return -1;
-        } else if (wire == 0) { /* unpacked */
+    const uint8_t *p = f->list, *end = f->list_end, *at, *q;
+    unsigned wire;
+    uint64_t v;
+    int more;
+    while ((more = next_value(&d, &p, end, &wire, &at)) > 0) {
+        if (wire == 0) { /* unpacked */
             if (pw_varint(&d, &p, end, &v))
                 return -1;
             if (*count < max)
                 out[*count] = (int64_t)v;
             (*count)++;
         } else if (wire == 2) { /* packed */
-            if (pw_len(&d, &p, end, field, &q))
+            if (pw_len(&d, &p, end, 1, &q))
                 return -1;
             while (p < q) {
                 if (pw_varint(&d, &p, q, &v))
@@ -229,7 +235,7 @@ int tfex_int64s(const struct tfex_feature *f, int64_t *out, size_t max, size_t *
             return pw_fail(&d, at, "Int64List value: wire type %u, expected 0 or 2", wire);
         }
     }
-    return 0;
+    return more < 0 ? -1 : 0;
 }
 
 static float f32_le(const uint8_t *p)
@@ -246,17 +252,11 @@ int tfex_floats(const struct tfex_feature *f, float *out, size_t max, size_t *co
     if (want_kind(f, TFEX_FLOAT, err, errsz))
         return -1;
     struct pw_dec d = list_dec(f, err, errsz);
-    const uint8_t *p = f->list, *end = f->list_end;
-    while (p < end) {
-        const uint8_t *at = p, *q;
-        uint32_t field;
-        unsigned wire;
-        if (pw_tag(&d, &p, end, &field, &wire))
-            return -1;
-        if (field != 1) {
-            if (pw_skip(&d, &p, end, field, wire))
-                return -1;
-        } else if (wire == 5) { /* unpacked */
+    const uint8_t *p = f->list, *end = f->list_end, *at, *q;
+    unsigned wire;
+    int more;
+    while ((more = next_value(&d, &p, end, &wire, &at)) > 0) {
+        if (wire == 5) { /* unpacked */
             if (end - p < 4)
                 return pw_fail(&d, at, "FloatList value: truncated 4-byte value");
             if (*count < max)
@@ -264,7 +264,7 @@ int tfex_floats(const struct tfex_feature *f, float *out, size_t max, size_t *co
             (*count)++;
             p += 4;
         } else if (wire == 2) { /* packed */
-            if (pw_len(&d, &p, end, field, &q))
+            if (pw_len(&d, &p, end, 1, &q))
                 return -1;
             if ((q - p) % 4)
                 return pw_fail(&d, at, "FloatList packed values: %zu bytes, not a multiple of 4", (size_t)(q - p));
@@ -277,5 +277,5 @@ int tfex_floats(const struct tfex_feature *f, float *out, size_t max, size_t *co
             return pw_fail(&d, at, "FloatList value: wire type %u, expected 5 or 2", wire);
         }
     }
-    return 0;
+    return more < 0 ? -1 : 0;
 }

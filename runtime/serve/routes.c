@@ -1,9 +1,11 @@
 /*
  * routes.c: the HTTP side of `optml serve`: the per-connection state
  * machine (first call: set up and check Content-Length; middle calls: append
- * the body up to the limit; last call: route), the handlers, and the route
- * table ROUTES (method, path with an optional {name} segment, the servers it
- * exists in, handler) that route() alone dispatches on.  Errors that are an
+ * the body up to the limit, a chunked body past it cut with a 413; last call:
+ * route), which tells the connection deadlines (deadlines.h) where each
+ * request is; the handlers; and the route table ROUTES (method, path with an
+ * optional {name} segment, the servers it exists in, handler) that route()
+ * alone dispatches on.  Errors that are an
  * optml_status get the status table's HTTP code.  Predictions and model
  * loads run in the worker pool while the connection is suspended, so the
  * I/O thread keeps answering /ping.
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "core/clock.h"
 #include "core/ctx.h"
@@ -52,6 +56,7 @@ struct request {
     unsigned char *body;
     size_t len, cap;
     int too_large;
+    int cut;                        /* a chunked body cut at the limit (413 written directly) */
     struct server_work *work;       /* set while a worker has it */
 };
 
@@ -141,6 +146,48 @@ static enum MHD_Result send_http_error(struct request *rq, unsigned code, const 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     return send_error_body(rq, code, msg);
+}
+
+/* A chunked body passed the limit.  libmicrohttpd (0.9.75) takes a
+ * response only before the body or after all of it (MHD_queue_response
+ * refuses one in between), and reading on to the end of a body that need
+ * never end is no answer.  So the 413 with its JSON body is written on the
+ * socket here, from libmicrohttpd's own thread and before anything else was
+ * sent, and the caller closes the connection (MHD_NO): the rest of the body
+ * is never read. */
+static enum MHD_Result refuse_rest_of_body(struct request *rq, const char *version)
+{
+    struct rt_server *srv = rq->srv;
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "the body passed the limit of %zu bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB): the rest was not read",
+             srv->cfg.max_body);
+    rt_log(OPTML_LOG_INFO, "HTTP 413: %s", msg);
+    json_t *doc = json_pack("{s:s, s:i}", "error", msg, "code", MHD_HTTP_CONTENT_TOO_LARGE);
+    char *body = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (body && ci) {
+        char head[512];
+        int n = snprintf(head, sizeof(head),
+                         "%s 413 %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %zu\r\nX-Request-Id: %llu\r\n\r\n",
+                         version && strcmp(version, "HTTP/1.0") == 0 ? "HTTP/1.0" : "HTTP/1.1",
+                         MHD_get_reason_phrase_for(MHD_HTTP_CONTENT_TOO_LARGE), strlen(body),
+                         (unsigned long long)rq->id);
+        struct iovec iov[2] = {{head, (size_t)n}, {body, strlen(body)}};
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+        /* A few hundred bytes on a socket that has sent nothing: the send
+         * buffer takes them at once (a short write just loses the answer). */
+        if (sendmsg(ci->connect_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+            shutdown(ci->connect_fd, SHUT_WR);
+    }
+    rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
+    rq->bytes = body ? strlen(body) : 0;
+    rq->cut = 1;
+    free(body);
+    rt_deadlines_answering(&srv->deadlines, rq->conn);
+    return MHD_NO;
 }
 
 /* ---- work items ---- */
@@ -515,7 +562,6 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
                                 const char *method, const char *version, const char *upload_data,
                                 size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
     struct rt_server *srv = cls;
     struct request *rq = *con_cls;
     if (!rq) {
@@ -530,12 +576,16 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         snprintf(rq->path, sizeof(rq->path), "%s", url);
         *con_cls = rq;
         __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+        rt_deadlines_headers_done(&srv->deadlines, conn);
         const char *cl = header(rq->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
             unsigned long long n = strtoull(cl, &end, 10);
             if (end != cl && n > srv->cfg.max_body) {
+                /* Answered before the body: libmicrohttpd reads none of
+                 * it and closes the connection after the 413. */
                 rq->too_large = 1;
+                rt_deadlines_answering(&srv->deadlines, conn);
                 return send_status_error(rq, OPTML_E_TOO_LARGE,
                                   "the body is %llu bytes, over the limit of %zu (SAGEMAKER_MAX_PAYLOAD_IN_MB)",
                                   n, srv->cfg.max_body);
@@ -544,11 +594,15 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
         return MHD_YES;
     }
     if (*upload_data_size) {
+        rt_deadlines_body_bytes(&srv->deadlines, conn, *upload_data_size);
         if (append_body(rq, upload_data, *upload_data_size) != 0)
             return MHD_NO;
+        if (rq->too_large)
+            return refuse_rest_of_body(rq, version);
         *upload_data_size = 0;
         return MHD_YES;
     }
+    rt_deadlines_answering(&srv->deadlines, conn);
     if (rq->work)
         return answer_work(rq);
     if (rq->too_large)
@@ -562,8 +616,8 @@ enum MHD_Result rt_serve_access(void *cls, struct MHD_Connection *conn, const ch
 void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct rt_server *srv = cls;
+    rt_deadlines_request_done(&srv->deadlines, conn);
     struct request *rq = *con_cls;
     if (!rq)
         return;
@@ -571,7 +625,8 @@ void rt_serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         rt_log(OPTML_LOG_INFO, "access: id=%llu %s %s %u %zu bytes %.0f us%s",
                (unsigned long long)rq->id, rq->method, rq->path, rq->status, rq->bytes,
                (rt_now() - rq->start) * 1e6,
-               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+               rq->cut ? " (body cut at the limit)"
+               : toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
     if (rq->work)
         rt_work_unref(srv->pool, &rq->work->w);
     free(rq->body);

@@ -1,8 +1,9 @@
 /*
  * serve.c: `optml serve`: configuration from the environment, the module,
  * the worker pool, the libmicrohttpd daemon, loading the model in the
- * background, and a graceful stop on SIGTERM (stop accepting, drain requests
- * in flight for up to 25 s, exit 0).
+ * background, the connection deadlines swept from the main loop, and a
+ * graceful stop on SIGTERM (stop accepting, drain requests in flight for up
+ * to 25 s, exit 0).
  */
 #define _GNU_SOURCE
 #include "serve/serve.h"
@@ -158,6 +159,27 @@ optml_status rt_serve_config_from_env(optml_ctx *ctx, const struct optml_algorit
             return s;
         c->max_connections = (unsigned)v;
     }
+    /* One address may hold at most half the slots by default, so a single
+     * client can never take them all (on SageMaker all traffic comes from
+     * the platform's front end: keep this high). */
+    c->max_per_client = c->max_connections > 1 ? c->max_connections / 2 : 1;
+    if ((e = env2("OPTML_HTTP_MAX_CONNECTIONS_PER_CLIENT", NULL))) {
+        if ((s = env_long(ctx, "OPTML_HTTP_MAX_CONNECTIONS_PER_CLIENT", e, 0, 100000, &v)) != OPTML_OK)
+            return s;
+        c->max_per_client = (unsigned)v;
+    }
+    c->header_timeout_s = 20;
+    if ((e = env2("OPTML_HTTP_HEADER_TIMEOUT", NULL))) {
+        if ((s = env_long(ctx, "OPTML_HTTP_HEADER_TIMEOUT", e, 1, 3600, &v)) != OPTML_OK)
+            return s;
+        c->header_timeout_s = (unsigned)v;
+    }
+    c->min_body_rate = 1024;
+    if ((e = env2("OPTML_HTTP_MIN_BODY_RATE", NULL))) {
+        if ((s = env_long(ctx, "OPTML_HTTP_MIN_BODY_RATE", e, 0, 1000000000, &v)) != OPTML_OK)
+            return s;
+        c->min_body_rate = (unsigned)v;
+    }
     return OPTML_OK;
 }
 
@@ -228,6 +250,8 @@ static optml_status start_daemon(optml_ctx *ctx, struct rt_server *srv)
         MHD_OPTION_NOTIFY_COMPLETED, rt_serve_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.max_per_client,
+        MHD_OPTION_NOTIFY_CONNECTION, rt_deadlines_notify, &srv->deadlines,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_END);
     if (!srv->daemon)
@@ -248,6 +272,7 @@ static void drain(struct rt_server *srv)
     while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 && rt_now() < give_up) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        rt_deadlines_sweep(&srv->deadlines);
     }
     if (left > 0)
         rt_log(OPTML_LOG_WARNING, "%d requests still open after %.0f s: closing them", left, DRAIN_SECONDS);
@@ -294,6 +319,7 @@ int rt_serve_main(void)
     rt_model_dir_remove_stale();
     rt_models_init(&srv.models, srv.alg, srv.cfg.multi_model ? rt_models_default_budget() : 0,
                    srv.cfg.multi_model ? RT_UNPACK_PRIVATE : RT_UNPACK_IN_PLACE_FIRST);
+    rt_deadlines_init(&srv.deadlines, srv.cfg.header_timeout_s, srv.cfg.min_body_rate, srv.cfg.idle_timeout_s);
     srv.pool = rt_pool_new(srv.cfg.workers);
     if (!srv.pool)
         s = optml_error(&ctx, OPTML_E_NOMEM, "cannot start %d worker threads", srv.cfg.workers);
@@ -308,6 +334,14 @@ int rt_serve_main(void)
                srv.cfg.multi_model ? "(multi-model mode)" : paths.model_dir, srv.cfg.workers,
                srv.cfg.timeout_s, srv.cfg.max_body, srv.cfg.default_accept,
                srv.cfg.multi_model ? ", multi-model mode" : "");
+        char per_client[32] = "any number";
+        if (srv.cfg.max_per_client)
+            snprintf(per_client, sizeof(per_client), "%u", srv.cfg.max_per_client);
+        rt_log(OPTML_LOG_INFO,
+               "Connections: at most %u, %s per client address, closed after %u s idle; request headers "
+               "within %u s; bodies at %u bytes/s or more (0: no minimum)",
+               srv.cfg.max_connections, per_client, srv.cfg.idle_timeout_s, srv.cfg.header_timeout_s,
+               srv.cfg.min_body_rate);
         if (srv.cfg.multi_model) {
             rt_log(OPTML_LOG_INFO, "Multi-model budget: %llu MB (OPTML_MME_MEMORY_MB)",
                    (unsigned long long)(srv.models.budget >> 20));
@@ -332,12 +366,14 @@ int rt_serve_main(void)
         while (!rt_stop_requested()) {
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
+            rt_deadlines_sweep(&srv.deadlines);
         }
         rt_log(OPTML_LOG_INFO, "Stop requested: finishing requests in flight");
         drain(&srv);
     }
     if (srv.daemon)
         MHD_stop_daemon(srv.daemon);
+    rt_deadlines_deinit(&srv.deadlines);
     if (have_loader)
         pthread_join(loader, NULL);
     rt_pool_free(srv.pool);

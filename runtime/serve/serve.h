@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "serve/deadlines.h"
 #include "serve/models.h"
 #include "serve/workers.h"
 
@@ -27,6 +28,9 @@ struct rt_serve_config {
     char default_accept[256];  /* fallback for a missing or * / * Accept */
     unsigned idle_timeout_s;   /* idle connection timeout */
     unsigned max_connections;
+    unsigned max_per_client;   /* connections from one address; 0: no cap */
+    unsigned header_timeout_s; /* from a request's first byte to the end of its headers */
+    unsigned min_body_rate;    /* bytes/s a body must average after that much slack; 0: none */
     int access_log;            /* one line per request; OPTML_ACCESS_LOG=0 turns it off */
 };
 
@@ -36,6 +40,7 @@ struct rt_server {
     struct rt_models models;
     struct rt_pool *pool;
     struct MHD_Daemon *daemon;
+    struct rt_deadlines deadlines; /* header deadline and body rate per connection */
     char *model_dir;           /* <base>/model */
     int in_flight;             /* requests between first byte and completion */
     uint64_t next_request_id;

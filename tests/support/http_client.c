@@ -87,12 +87,31 @@ void http_response_free(struct http_response *r)
 
 struct http_conn *http_connect(int port, int timeout_ms)
 {
+    return http_connect_from(port, NULL, 0, timeout_ms);
+}
+
+struct http_conn *http_connect_from(int port, const char *from, int sndbuf, int timeout_ms)
+{
     long long deadline = http_now_ms() + timeout_ms;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return NULL;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (sndbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    if (from) {
+        struct sockaddr_in src = {0};
+        src.sin_family = AF_INET;
+        if (inet_pton(AF_INET, from, &src.sin_addr) != 1 ||
+            (ntohl(src.sin_addr.s_addr) >> 24) != 127 ||
+            bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+            int e = errno ? errno : EINVAL;
+            close(fd);
+            errno = e;
+            return NULL;
+        }
+    }
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     sa.sin_port = htons((unsigned short)port);

@@ -44,6 +44,11 @@ struct http_conn;
 
 /* Connect to 127.0.0.1:port within timeout_ms; NULL on failure (errno set). */
 struct http_conn *http_connect(int port, int timeout_ms);
+/* The same from source address `from` (a 127.x.y.z address: all of 127/8
+ * is loopback on Linux, so a test can be a second client), with the send
+ * buffer set to `sndbuf` bytes when > 0 (bounds what the kernel holds for
+ * an upload the server stopped reading).  `from` NULL: any address. */
+struct http_conn *http_connect_from(int port, const char *from, int sndbuf, int timeout_ms);
 void http_close(struct http_conn *c);
 int http_conn_fd(const struct http_conn *c);
 

@@ -18,65 +18,24 @@
 #include "codec/pixels.h"
 #include "codec/tf_example.h"
 #include "support/harness.h"
-
-struct bytes {
-    uint8_t d[8192];
-    size_t n;
-};
-
-static void put(struct bytes *b, const void *p, size_t n)
-{
-    if (b->n + n > sizeof(b->d))
-        test_fail(__FILE__, __LINE__, "test buffer overflow");
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-
-static void u8(struct bytes *b, unsigned v)
-{
-    uint8_t c = (uint8_t)v;
-    put(b, &c, 1);
-}
-
-static void varint(struct bytes *b, uint64_t v)
-{
-    do {
-        u8(b, (unsigned)(v & 0x7F) | (v > 0x7F ? 0x80u : 0));
-        v >>= 7;
-    } while (v);
-}
-
-/* field `f` (wire 2) holding the bytes of `inner` */
-static void submsg(struct bytes *b, unsigned f, const struct bytes *inner)
-{
-    varint(b, (uint64_t)f << 3 | 2);
-    varint(b, inner->n);
-    put(b, inner->d, inner->n);
-}
-
-static void str(struct bytes *b, unsigned f, const char *s)
-{
-    varint(b, (uint64_t)f << 3 | 2);
-    varint(b, strlen(s));
-    put(b, s, strlen(s));
-}
+#include "support/wire_builder.h"
 
 /* A map entry {key, Feature{kind: list}} */
-static void entry(struct bytes *features, const char *key, unsigned kind, const struct bytes *list, int value_first)
+static void entry(struct wire_buf *features, const char *key, unsigned kind, const struct wire_buf *list, int value_first)
 {
-    struct bytes feat = {{0}, 0}, ent = {{0}, 0};
-    submsg(&feat, kind, list);
+    struct wire_buf feat = {{0}, 0}, ent = {{0}, 0};
+    wire_ld(&feat, kind, list);
     if (value_first) {
-        submsg(&ent, 2, &feat);
-        str(&ent, 1, key);
+        wire_ld(&ent, 2, &feat);
+        wire_ld_str(&ent, 1, key);
     } else {
-        str(&ent, 1, key);
-        submsg(&ent, 2, &feat);
+        wire_ld_str(&ent, 1, key);
+        wire_ld(&ent, 2, &feat);
     }
-    submsg(features, 1, &ent);
+    wire_ld(features, 1, &ent);
 }
 
-static uint8_t *heap_copy(const struct bytes *b)
+static uint8_t *heap_copy(const struct wire_buf *b)
 {
     uint8_t *p = malloc(b->n ? b->n : 1);
     memcpy(p, b->d, b->n);
@@ -84,18 +43,18 @@ static uint8_t *heap_copy(const struct bytes *b)
 }
 
 /* The CIFAR record of B.6: image of 3,072 bytes (value i % 251), label 6. */
-static void cifar_example(struct bytes *ex, int reversed)
+static void cifar_example(struct wire_buf *ex, int reversed)
 {
-    struct bytes img = {{0}, 0}, lab = {{0}, 0}, features = {{0}, 0};
+    struct wire_buf img = {{0}, 0}, lab = {{0}, 0}, features = {{0}, 0};
     uint8_t pix[3072];
     for (int i = 0; i < 3072; i++)
         pix[i] = (uint8_t)(i % 251);
-    varint(&img, 1 << 3 | 2);
-    varint(&img, sizeof(pix));
-    put(&img, pix, sizeof(pix));
-    u8(&lab, 0x0A); /* packed */
-    u8(&lab, 1);
-    u8(&lab, 6);
+    wire_varint(&img, 1 << 3 | 2);
+    wire_varint(&img, sizeof(pix));
+    wire_put(&img, pix, sizeof(pix));
+    wire_u8(&lab, 0x0A); /* packed */
+    wire_u8(&lab, 1);
+    wire_u8(&lab, 6);
     if (reversed) {
         entry(&features, "label", 3, &lab, 1);
         entry(&features, "image", 1, &img, 1);
@@ -104,12 +63,12 @@ static void cifar_example(struct bytes *ex, int reversed)
         entry(&features, "label", 3, &lab, 0);
     }
     ex->n = 0;
-    submsg(ex, 1, &features);
+    wire_ld(ex, 1, &features);
 }
 
 TEST(tf_example_reads_the_cifar_record_of_the_spec)
 {
-    struct bytes ex = {{0}, 0};
+    struct wire_buf ex = {{0}, 0};
     cifar_example(&ex, 0);
     ASSERT_EQ_INT(ex.n, 3110); /* B.6: payload = 3,110 bytes */
     static const uint8_t head[] = {0x0A, 0xA3, 0x18, 0x0A, 0x90, 0x18, 0x0A, 0x05, 'i', 'm', 'a', 'g', 'e',
@@ -149,35 +108,35 @@ TEST(tf_example_reads_the_cifar_record_of_the_spec)
 
 TEST(tf_example_numbers_packed_unpacked_and_merge_rules)
 {
-    struct bytes lab = {{0}, 0}, fl = {{0}, 0}, features = {{0}, 0}, ex = {{0}, 0}, other = {{0}, 0};
+    struct wire_buf lab = {{0}, 0}, fl = {{0}, 0}, features = {{0}, 0}, ex = {{0}, 0}, other = {{0}, 0};
     /* int64: unpacked 300, then packed [-1, 2^40], then unpacked 7 */
-    u8(&lab, 0x08);
-    varint(&lab, 300);
-    struct bytes packed = {{0}, 0};
-    varint(&packed, UINT64_MAX); /* -1 as a 10-byte varint */
-    varint(&packed, (uint64_t)1 << 40);
-    submsg(&lab, 1, &packed);
-    u8(&lab, 0x08);
-    varint(&lab, 7);
+    wire_u8(&lab, 0x08);
+    wire_varint(&lab, 300);
+    struct wire_buf packed = {{0}, 0};
+    wire_varint(&packed, UINT64_MAX); /* -1 as a 10-byte varint */
+    wire_varint(&packed, (uint64_t)1 << 40);
+    wire_ld(&lab, 1, &packed);
+    wire_u8(&lab, 0x08);
+    wire_varint(&lab, 7);
     /* floats: unpacked 1.5, packed [-2, 0.25] */
     float v[3] = {1.5f, -2.0f, 0.25f};
-    u8(&fl, 0x0D);
-    put(&fl, &v[0], 4);
-    u8(&fl, 0x0A);
-    u8(&fl, 8);
-    put(&fl, &v[1], 8);
+    wire_u8(&fl, 0x0D);
+    wire_put(&fl, &v[0], 4);
+    wire_u8(&fl, 0x0A);
+    wire_u8(&fl, 8);
+    wire_put(&fl, &v[1], 8);
     /* A first "label" entry overridden by the last; an unknown field. */
-    struct bytes old = {{0}, 0};
-    u8(&old, 0x08);
-    varint(&old, 99);
+    struct wire_buf old = {{0}, 0};
+    wire_u8(&old, 0x08);
+    wire_varint(&old, 99);
     entry(&features, "label", 3, &old, 0);
     entry(&features, "score", 2, &fl, 0);
     entry(&features, "label", 3, &lab, 0);
-    varint(&ex, 7 << 3 | 0); /* unknown varint field at the top */
-    varint(&ex, 5);
-    submsg(&ex, 1, &features);
-    str(&other, 9, "ignored");
-    submsg(&ex, 4, &other); /* unknown sub-message */
+    wire_varint(&ex, 7 << 3 | 0); /* unknown varint field at the top */
+    wire_varint(&ex, 5);
+    wire_ld(&ex, 1, &features);
+    wire_ld_str(&other, 9, "ignored");
+    wire_ld(&ex, 4, &other); /* unknown sub-message */
     uint8_t *p = heap_copy(&ex);
     const char *keys[] = {"label", "score"};
     struct tfex_feature f[2];
@@ -205,14 +164,14 @@ TEST(tf_example_numbers_packed_unpacked_and_merge_rules)
 
 TEST(tf_example_every_truncation_and_bad_wire_type_is_an_error)
 {
-    struct bytes ex = {{0}, 0};
+    struct wire_buf ex = {{0}, 0};
     cifar_example(&ex, 0);
     const char *keys[] = {"image", "label"};
     struct tfex_feature f[2];
     char err[200];
     size_t failures = 0;
     for (size_t cut = 1; cut < ex.n; cut++) {
-        struct bytes b = ex;
+        struct wire_buf b = ex;
         b.n = cut;
         uint8_t *p = heap_copy(&b);
         err[0] = 0;

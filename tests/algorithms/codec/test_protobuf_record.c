@@ -14,108 +14,45 @@
 
 #include "support/harness.h"
 #include "codec/protobuf_record.h"
+#include "support/wire_builder.h"
 
 /* ------------------------------------------------------------ builder */
 
-struct buf {
-    uint8_t d[8192];
-    size_t n;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-    if (b->n + n > sizeof(b->d))
-        test_fail(__FILE__, __LINE__, "test buffer overflow");
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-
-static void u8(struct buf *b, unsigned v)
-{
-    uint8_t c = (uint8_t)v;
-    put(b, &c, 1);
-}
-
-static void varint(struct buf *b, uint64_t v)
-{
-    while (v >= 0x80) {
-        u8(b, (unsigned)(v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    u8(b, (unsigned)v);
-}
-
-static void tag(struct buf *b, unsigned field, unsigned wire)
-{
-    varint(b, (uint64_t)field << 3 | wire);
-}
-
-static void f32(struct buf *b, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++)
-        u8(b, (u >> (8 * i)) & 0xFF);
-}
-
-static void f64(struct buf *b, double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, 8);
-    for (int i = 0; i < 8; i++)
-        u8(b, (unsigned)(u >> (8 * i)) & 0xFF);
-}
-
-/* A length-delimited field holding sub. */
-static void ld(struct buf *b, unsigned field, const struct buf *sub)
-{
-    tag(b, field, 2);
-    varint(b, sub->n);
-    put(b, sub->d, sub->n);
-}
-
-static void ld_str(struct buf *b, unsigned field, const char *s)
-{
-    tag(b, field, 2);
-    varint(b, strlen(s));
-    put(b, s, strlen(s));
-}
-
 /* A packed Float32Tensor.values field. */
-static void packed_f32(struct buf *b, const float *v, size_t n)
+static void packed_f32(struct wire_buf *b, const float *v, size_t n)
 {
-    tag(b, 1, 2);
-    varint(b, 4 * n);
+    wire_tag(b, 1, 2);
+    wire_varint(b, 4 * n);
     for (size_t i = 0; i < n; i++)
-        f32(b, v[i]);
+        wire_f32(b, v[i]);
 }
 
-static void packed_u64(struct buf *b, unsigned field, const uint64_t *v, size_t n)
+static void packed_u64(struct wire_buf *b, unsigned field, const uint64_t *v, size_t n)
 {
-    struct buf t = { .n = 0 };
+    struct wire_buf t = { .n = 0 };
     for (size_t i = 0; i < n; i++)
-        varint(&t, v[i]);
-    ld(b, field, &t);
+        wire_varint(&t, v[i]);
+    wire_ld(b, field, &t);
 }
 
 /* Record field `map` with one entry key -> Value{member: tensor}. */
-static void entry(struct buf *rec, unsigned map, const char *key, unsigned member,
-                  const struct buf *tensor, int reversed)
+static void entry(struct wire_buf *rec, unsigned map, const char *key, unsigned member,
+                  const struct wire_buf *tensor, int reversed)
 {
-    struct buf value = { .n = 0 }, e = { .n = 0 };
-    ld(&value, member, tensor);
+    struct wire_buf value = { .n = 0 }, e = { .n = 0 };
+    wire_ld(&value, member, tensor);
     if (reversed) {
-        ld(&e, 2, &value);
-        ld_str(&e, 1, key);
+        wire_ld(&e, 2, &value);
+        wire_ld_str(&e, 1, key);
     } else {
-        ld_str(&e, 1, key);
-        ld(&e, 2, &value);
+        wire_ld_str(&e, 1, key);
+        wire_ld(&e, 2, &value);
     }
-    ld(rec, map, &e);
+    wire_ld(rec, map, &e);
 }
 
 /* Decode from an exact-size heap copy. */
-static int decode(const struct buf *b, struct pb_record *rec, char *err, size_t errsz)
+static int decode(const struct wire_buf *b, struct pb_record *rec, char *err, size_t errsz)
 {
     uint8_t *copy = malloc(b->n ? b->n : 1);
     ASSERT(copy);
@@ -125,7 +62,7 @@ static int decode(const struct buf *b, struct pb_record *rec, char *err, size_t 
     return rc;
 }
 
-static void expect_error(const struct buf *b, const char *msg)
+static void expect_error(const struct wire_buf *b, const char *msg)
 {
     struct pb_record rec = { 0 };
     char err[256];
@@ -137,7 +74,7 @@ static void expect_error(const struct buf *b, const char *msg)
 }
 
 /* Every prefix of b must be refused cleanly or decoded. */
-static void every_truncation(const struct buf *b)
+static void every_truncation(const struct wire_buf *b)
 {
     struct pb_record rec = { 0 };
     char err[256];
@@ -181,27 +118,27 @@ static uint32_t bits(float f)
 }
 
 /* The C.3 example, byte by byte: features [1.5, 16, 14, 23], label 1.0. */
-static void build_c3_example(struct buf *b)
+static void build_c3_example(struct wire_buf *b)
 {
     static const uint8_t head[] = { 0x0A, 0x1E, 0x0A, 0x06, 'v', 'a', 'l', 'u', 'e', 's',
                                     0x12, 0x14, 0x12, 0x12, 0x0A, 0x10 };
     static const uint8_t lab[] = { 0x12, 0x12, 0x0A, 0x06, 'v', 'a', 'l', 'u', 'e', 's',
                                    0x12, 0x08, 0x12, 0x06, 0x0A, 0x04 };
     b->n = 0;
-    put(b, head, sizeof(head));
-    f32(b, 1.5f);
-    f32(b, 16.0f);
-    f32(b, 14.0f);
-    f32(b, 23.0f);
-    put(b, lab, sizeof(lab));
-    f32(b, 1.0f);
+    wire_put(b, head, sizeof(head));
+    wire_f32(b, 1.5f);
+    wire_f32(b, 16.0f);
+    wire_f32(b, 14.0f);
+    wire_f32(b, 23.0f);
+    wire_put(b, lab, sizeof(lab));
+    wire_f32(b, 1.0f);
 }
 
 /* ------------------------------------------------------------ decode */
 
 TEST(pb_c3_example)
 {
-    struct buf b;
+    struct wire_buf b;
     build_c3_example(&b);
     ASSERT_EQ_INT(b.n, 52);
     static const uint8_t le_1_5[] = { 0x00, 0x00, 0xC0, 0x3F };
@@ -239,8 +176,8 @@ TEST(pb_c3_example)
     pb_out_free(&out);
 
     /* Neither missing map is an error. */
-    struct buf only = { .n = 0 };
-    put(&only, b.d, 32);
+    struct wire_buf only = { .n = 0 };
+    wire_put(&only, b.d, 32);
     ASSERT_EQ_INT(decode(&only, &rec, err, sizeof(err)), 0);
     ASSERT(rec.features.present && !rec.label.present);
     only.n = 0;
@@ -254,7 +191,7 @@ TEST(pb_c3_example)
 
 TEST(pb_sparse_record)
 {
-    struct buf rec_b = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
+    struct wire_buf rec_b = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     float vals[3] = { 1, 1, 4 };
     uint64_t keys[3] = { 26, 182, 232 }, shape[1] = { 2000 };
     packed_f32(&t, vals, 3);
@@ -292,7 +229,7 @@ TEST(pb_sparse_record)
     pb_out_free(&out);
 
     /* A 2-D shape [R, C]: keys are row-major positions; a repeated key adds. */
-    struct buf r2 = { .n = 0 }, t2 = { .n = 0 };
+    struct wire_buf r2 = { .n = 0 }, t2 = { .n = 0 };
     float v2[3] = { 2, 3, 5 };
     uint64_t k2[3] = { 7, 0, 7 }, s2[2] = { 2, 4 };
     packed_f32(&t2, v2, 3);
@@ -306,7 +243,7 @@ TEST(pb_sparse_record)
     ASSERT(d8[7] == 7 && d8[0] == 3 && d8[1] == 0);
 
     /* A sparse row with no stored value: only the shape. */
-    struct buf r3 = { .n = 0 }, t3 = { .n = 0 };
+    struct wire_buf r3 = { .n = 0 }, t3 = { .n = 0 };
     packed_u64(&t3, 3, shape, 1);
     entry(&r3, 1, "values", 2, &t3, 0);
     ASSERT_EQ_INT(decode(&r3, &rec, err, sizeof(err)), 0);
@@ -318,24 +255,24 @@ TEST(pb_sparse_record)
 
 TEST(pb_float64_and_int32)
 {
-    struct buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
+    struct wire_buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     /* Float64 features, packed. */
-    tag(&t, 1, 2);
-    varint(&t, 8 * 5);
-    f64(&t, 0.1);
-    f64(&t, -2.5);
-    f64(&t, 1e300);
-    f64(&t, -1e-300);
-    f64(&t, 0x1.ffffffp+127);             /* FLT_MAX + half an ulp: to inf */
+    wire_tag(&t, 1, 2);
+    wire_varint(&t, 8 * 5);
+    wire_f64(&t, 0.1);
+    wire_f64(&t, -2.5);
+    wire_f64(&t, 1e300);
+    wire_f64(&t, -1e-300);
+    wire_f64(&t, 0x1.ffffffp+127);             /* FLT_MAX + half an ulp: to inf */
     entry(&r, 1, "values", 3, &t, 0);
     /* Int32 label, packed, with a negative value (10-byte varint). */
-    tag(&l, 1, 2);
-    struct buf vs = { .n = 0 };
-    varint(&vs, (uint64_t)(int64_t)-3);
-    varint(&vs, 2147483647);
-    varint(&vs, 0);
-    varint(&l, vs.n);
-    put(&l, vs.d, vs.n);
+    wire_tag(&l, 1, 2);
+    struct wire_buf vs = { .n = 0 };
+    wire_varint(&vs, (uint64_t)(int64_t)-3);
+    wire_varint(&vs, 2147483647);
+    wire_varint(&vs, 0);
+    wire_varint(&l, vs.n);
+    wire_put(&l, vs.d, vs.n);
     ASSERT_EQ_INT(vs.n, 10 + 5 + 1);
     entry(&r, 2, "values", 7, &l, 0);
 
@@ -358,18 +295,18 @@ TEST(pb_float64_and_int32)
 
     /* Unpacked: doubles as wire type 1, int32 as wire type 0, one
      * int32 written as a 5-byte varint of a negative number (-1). */
-    struct buf r2 = { .n = 0 }, t2 = { .n = 0 }, l2 = { .n = 0 };
-    tag(&t2, 1, 1);
-    f64(&t2, 4.0);
-    tag(&t2, 1, 1);
-    f64(&t2, 1.7976931348623157e308);
-    tag(&t2, 1, 1);
-    f64(&t2, 3.4028235e38);               /* just above FLT_MAX: rounds to it */
+    struct wire_buf r2 = { .n = 0 }, t2 = { .n = 0 }, l2 = { .n = 0 };
+    wire_tag(&t2, 1, 1);
+    wire_f64(&t2, 4.0);
+    wire_tag(&t2, 1, 1);
+    wire_f64(&t2, 1.7976931348623157e308);
+    wire_tag(&t2, 1, 1);
+    wire_f64(&t2, 3.4028235e38);               /* just above FLT_MAX: rounds to it */
     entry(&r2, 1, "values", 3, &t2, 0);
-    tag(&l2, 1, 0);
-    varint(&l2, 0xFFFFFFFFu);
-    tag(&l2, 1, 0);
-    varint(&l2, 7);
+    wire_tag(&l2, 1, 0);
+    wire_varint(&l2, 0xFFFFFFFFu);
+    wire_tag(&l2, 1, 0);
+    wire_varint(&l2, 7);
     entry(&r2, 2, "values", 7, &l2, 0);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 3);
@@ -383,34 +320,34 @@ TEST(pb_float64_and_int32)
 
 TEST(pb_reversed_order_and_unknown_fields)
 {
-    struct buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
+    struct wire_buf r = { .n = 0 }, t = { .n = 0 }, l = { .n = 0 };
     float f[2] = { 3.25f, -1.0f }, y = 2.0f;
     /* Unknown tensor fields of each wire type around the values. */
-    tag(&t, 4, 0);
-    varint(&t, 123456789);
-    tag(&t, 5, 5);
-    f32(&t, 9.0f);
+    wire_tag(&t, 4, 0);
+    wire_varint(&t, 123456789);
+    wire_tag(&t, 5, 5);
+    wire_f32(&t, 9.0f);
     packed_f32(&t, f, 2);
-    tag(&t, 6, 1);
-    f64(&t, 9.0);
-    ld_str(&t, 2000, "junk");
+    wire_tag(&t, 6, 1);
+    wire_f64(&t, 9.0);
+    wire_ld_str(&t, 2000, "junk");
     packed_f32(&l, &y, 1);
     /* Record: uid, label entry (reversed) first, an unknown varint and
      * fixed fields, a features entry for another key, then features. */
-    ld_str(&r, 3, "uid-1");
+    wire_ld_str(&r, 3, "uid-1");
     entry(&r, 2, "values", 2, &l, 1);
-    tag(&r, 99, 0);
-    varint(&r, UINT64_MAX);
-    tag(&r, 100, 1);
-    f64(&r, 1.0);
-    tag(&r, 101, 5);
-    f32(&r, 1.0f);
-    tag(&r, 536870911, 2);                /* the largest field number */
-    varint(&r, 0);
+    wire_tag(&r, 99, 0);
+    wire_varint(&r, UINT64_MAX);
+    wire_tag(&r, 100, 1);
+    wire_f64(&r, 1.0);
+    wire_tag(&r, 101, 5);
+    wire_f32(&r, 1.0f);
+    wire_tag(&r, 536870911, 2);                /* the largest field number */
+    wire_varint(&r, 0);
     entry(&r, 1, "other", 2, &l, 0);
     entry(&r, 1, "values", 2, &t, 1);
-    ld_str(&r, 4, "{\"k\": 1}");
-    ld_str(&r, 5, "{}");
+    wire_ld_str(&r, 4, "{\"k\": 1}");
+    wire_ld_str(&r, 5, "{}");
 
     struct pb_record rec = { 0 };
     char err[256];
@@ -423,17 +360,17 @@ TEST(pb_reversed_order_and_unknown_fields)
 
     /* Map entry with fields interleaved with unknown ones, key last, and an
      * unknown Value member (field 4) and a Bytes value of another key. */
-    struct buf r2 = { .n = 0 }, e = { .n = 0 }, v = { .n = 0 }, bytes = { .n = 0 };
-    tag(&v, 4, 0);
-    varint(&v, 1);
-    ld(&v, 2, &t);
-    tag(&e, 3, 5);
-    f32(&e, 0);
-    ld(&e, 2, &v);
-    ld_str(&e, 1, "values");
-    ld(&r2, 1, &e);
-    ld_str(&bytes, 1, "\x89PNG");
-    ld_str(&bytes, 2, "image/png");
+    struct wire_buf r2 = { .n = 0 }, e = { .n = 0 }, v = { .n = 0 }, bytes = { .n = 0 };
+    wire_tag(&v, 4, 0);
+    wire_varint(&v, 1);
+    wire_ld(&v, 2, &t);
+    wire_tag(&e, 3, 5);
+    wire_f32(&e, 0);
+    wire_ld(&e, 2, &v);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&r2, 1, &e);
+    wire_ld_str(&bytes, 1, "\x89PNG");
+    wire_ld_str(&bytes, 2, "image/png");
     entry(&r2, 1, "image", 9, &bytes, 0);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 2);
@@ -444,15 +381,15 @@ TEST(pb_reversed_order_and_unknown_fields)
 
 TEST(pb_unpacked_repeated_fields)
 {
-    struct buf r = { .n = 0 }, t = { .n = 0 };
+    struct wire_buf r = { .n = 0 }, t = { .n = 0 };
     for (int i = 0; i < 40; i++) {     /* grows past the first allocation */
-        tag(&t, 1, 5);
-        f32(&t, (float)i * 0.5f);
-        tag(&t, 2, 0);
-        varint(&t, (uint64_t)i * 1000);
+        wire_tag(&t, 1, 5);
+        wire_f32(&t, (float)i * 0.5f);
+        wire_tag(&t, 2, 0);
+        wire_varint(&t, (uint64_t)i * 1000);
     }
-    tag(&t, 3, 0);
-    varint(&t, 40000);
+    wire_tag(&t, 3, 0);
+    wire_varint(&t, 40000);
     entry(&r, 1, "values", 2, &t, 0);
     struct pb_record rec = { 0 };
     char err[256];
@@ -464,11 +401,11 @@ TEST(pb_unpacked_repeated_fields)
     ASSERT_EQ_INT(rec.features.shape[0], 40000);
 
     /* Empty packed fields (the first before any allocation). */
-    struct buf r0 = { .n = 0 }, t0 = { .n = 0 };
-    tag(&t0, 1, 2);
-    varint(&t0, 0);
-    tag(&t0, 2, 2);
-    varint(&t0, 0);
+    struct wire_buf r0 = { .n = 0 }, t0 = { .n = 0 };
+    wire_tag(&t0, 1, 2);
+    wire_varint(&t0, 0);
+    wire_tag(&t0, 2, 2);
+    wire_varint(&t0, 0);
     entry(&r0, 1, "values", 2, &t0, 0);
     struct pb_record fresh = { 0 };
     ASSERT_EQ_INT(decode(&r0, &fresh, err, sizeof(err)), 0);
@@ -476,11 +413,11 @@ TEST(pb_unpacked_repeated_fields)
     pb_record_free(&fresh);
 
     /* Mixed: packed then unpacked values append. */
-    struct buf r2 = { .n = 0 }, t2 = { .n = 0 };
+    struct wire_buf r2 = { .n = 0 }, t2 = { .n = 0 };
     float two[2] = { 1, 2 };
     packed_f32(&t2, two, 2);
-    tag(&t2, 1, 5);
-    f32(&t2, 3);
+    wire_tag(&t2, 1, 5);
+    wire_f32(&t2, 3);
     packed_f32(&t2, two, 1);
     entry(&r2, 1, "values", 2, &t2, 0);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
@@ -494,14 +431,14 @@ TEST(pb_merge_rules)
     struct pb_record rec = { 0 };
     char err[256];
     float a[2] = { 1, 2 }, b[1] = { 9 };
-    struct buf ta = { .n = 0 }, tb = { .n = 0 }, t64 = { .n = 0 };
+    struct wire_buf ta = { .n = 0 }, tb = { .n = 0 }, t64 = { .n = 0 };
     packed_f32(&ta, a, 2);
     packed_f32(&tb, b, 1);
-    tag(&t64, 1, 1);
-    f64(&t64, 5.0);
+    wire_tag(&t64, 1, 1);
+    wire_f64(&t64, 5.0);
 
     /* The last entry for a key wins. */
-    struct buf r = { .n = 0 };
+    struct wire_buf r = { .n = 0 };
     entry(&r, 1, "values", 2, &ta, 0);
     entry(&r, 1, "values", 2, &tb, 0);
     ASSERT_EQ_INT(decode(&r, &rec, err, sizeof(err)), 0);
@@ -510,33 +447,33 @@ TEST(pb_merge_rules)
 
     /* Within one Value: the same member twice merges; another member
      * replaces; a Bytes member replaces with no values. */
-    struct buf v = { .n = 0 }, e = { .n = 0 }, r2 = { .n = 0 };
-    ld(&v, 2, &ta);
-    ld(&v, 2, &tb);
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v);
-    ld(&r2, 1, &e);
+    struct wire_buf v = { .n = 0 }, e = { .n = 0 }, r2 = { .n = 0 };
+    wire_ld(&v, 2, &ta);
+    wire_ld(&v, 2, &tb);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v);
+    wire_ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 3);
     ASSERT(rec.features.values[2] == 9);
 
-    ld(&v, 3, &t64);
+    wire_ld(&v, 3, &t64);
     e.n = r2.n = 0;
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v);
-    ld(&r2, 1, &e);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v);
+    wire_ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.kind, PB_FLOAT64);
     ASSERT_EQ_INT(rec.features.n_values, 1);
     ASSERT(rec.features.values[0] == 5);
 
-    struct buf by = { .n = 0 };
-    ld_str(&by, 1, "x");
-    ld(&v, 9, &by);
+    struct wire_buf by = { .n = 0 };
+    wire_ld_str(&by, 1, "x");
+    wire_ld(&v, 9, &by);
     e.n = r2.n = 0;
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v);
-    ld(&r2, 1, &e);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v);
+    wire_ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.kind, PB_BYTES);
     ASSERT_EQ_INT(rec.features.n_values, 0);
@@ -544,25 +481,25 @@ TEST(pb_merge_rules)
 
     /* Two Value fields in one entry merge as well; an entry without a
      * value is present with no tensor; the last key field wins. */
-    struct buf v1 = { .n = 0 }, v2 = { .n = 0 };
-    ld(&v1, 2, &ta);
-    ld(&v2, 2, &tb);
+    struct wire_buf v1 = { .n = 0 }, v2 = { .n = 0 };
+    wire_ld(&v1, 2, &ta);
+    wire_ld(&v2, 2, &tb);
     e.n = r2.n = 0;
-    ld_str(&e, 1, "other");
-    ld(&e, 2, &v1);
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v2);
-    ld(&r2, 1, &e);
+    wire_ld_str(&e, 1, "other");
+    wire_ld(&e, 2, &v1);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v2);
+    wire_ld(&r2, 1, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT_EQ_INT(rec.features.n_values, 3);
     e.n = r2.n = 0;
-    ld_str(&e, 1, "values");
-    ld(&r2, 2, &e);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&r2, 2, &e);
     ASSERT_EQ_INT(decode(&r2, &rec, err, sizeof(err)), 0);
     ASSERT(rec.label.present && rec.label.kind == PB_NONE && rec.label.n_values == 0);
 
     /* Arrays are reused: a big record, then a small one. */
-    struct buf big = { .n = 0 }, tbig = { .n = 0 };
+    struct wire_buf big = { .n = 0 }, tbig = { .n = 0 };
     float many[500];
     for (int i = 0; i < 500; i++)
         many[i] = (float)i;
@@ -579,70 +516,70 @@ TEST(pb_merge_rules)
 
 TEST(pb_malformed)
 {
-    struct buf r = { .n = 0 }, t = { .n = 0 };
+    struct wire_buf r = { .n = 0 }, t = { .n = 0 };
     float one = 1;
 
-    u8(&r, 0x0A);
+    wire_u8(&r, 0x0A);
     expect_error(&r, "byte 1: truncated varint");
     r.n = 0;
-    u8(&r, 0x0A);
-    u8(&r, 0x05);
-    u8(&r, 0x00);
+    wire_u8(&r, 0x0A);
+    wire_u8(&r, 0x05);
+    wire_u8(&r, 0x00);
     expect_error(&r, "byte 1: field 1: length 5 past the end (1 bytes left)");
     r.n = 0;
-    tag(&r, 1, 0);
-    varint(&r, 1);
+    wire_tag(&r, 1, 0);
+    wire_varint(&r, 1);
     expect_error(&r, "byte 0: Record field 1 (features): wire type 0, expected 2");
     r.n = 0;
     for (int i = 0; i < 10; i++)
-        u8(&r, 0xFF);
-    u8(&r, 0x01);
+        wire_u8(&r, 0xFF);
+    wire_u8(&r, 0x01);
     expect_error(&r, "byte 0: varint longer than 10 bytes or over 64 bits");
     r.n = 0;
-    tag(&r, 50, 0);
+    wire_tag(&r, 50, 0);
     for (int i = 0; i < 9; i++)
-        u8(&r, 0x80);
-    u8(&r, 0x02);                            /* bit 64 */
+        wire_u8(&r, 0x80);
+    wire_u8(&r, 0x02);                            /* bit 64 */
     expect_error(&r, "over 64 bits");
     r.n = 0;
-    u8(&r, 0x00);                            /* field 0 */
+    wire_u8(&r, 0x00);                            /* field 0 */
     expect_error(&r, "invalid field number 0");
     r.n = 0;
-    varint(&r, (uint64_t)1 << 35);
+    wire_varint(&r, (uint64_t)1 << 35);
     expect_error(&r, "invalid field number");
     r.n = 0;
-    tag(&r, 7, 3);
+    wire_tag(&r, 7, 3);
     expect_error(&r, "field 7: groups (wire type 3) are not supported");
     r.n = 0;
-    tag(&r, 7, 4);
+    wire_tag(&r, 7, 4);
     expect_error(&r, "groups (wire type 4)");
     r.n = 0;
-    tag(&r, 7, 6);
+    wire_tag(&r, 7, 6);
     expect_error(&r, "field 7: invalid wire type 6");
     r.n = 0;
-    tag(&r, 7, 1);
-    f32(&r, 0);
+    wire_tag(&r, 7, 1);
+    wire_f32(&r, 0);
     expect_error(&r, "field 7: truncated 8-byte value");
 
     /* Inside the tensor. */
     r.n = t.n = 0;
-    tag(&t, 1, 2);
-    varint(&t, 6);
-    f32(&t, 1);
-    u8(&t, 0);
-    u8(&t, 0);
+    wire_tag(&t, 1, 2);
+    wire_varint(&t, 6);
+    wire_f32(&t, 1);
+    wire_u8(&t, 0);
+    wire_u8(&t, 0);
     entry(&r, 1, "values", 2, &t, 0);
     expect_error(&r, "features['values']: packed Float32Tensor values: 6 bytes, not a multiple of 4");
     r.n = t.n = 0;
-    tag(&t, 1, 0);
-    varint(&t, 1);
+    wire_tag(&t, 1, 0);
+    wire_varint(&t, 1);
     entry(&r, 1, "values", 2, &t, 0);
     expect_error(&r, "Float32Tensor values: wire type 0, expected 5 or 2");
     r.n = t.n = 0;
-    tag(&t, 1, 5);
-    f32(&t, 1);
-    tag(&t, 2, 5);
-    f32(&t, 1);
+    wire_tag(&t, 1, 5);
+    wire_f32(&t, 1);
+    wire_tag(&t, 2, 5);
+    wire_f32(&t, 1);
     entry(&r, 2, "values", 2, &t, 0);
     expect_error(&r, "label['values']: keys: wire type 5, expected 0 or 2");
     /* Sparse keys without values, key outside the shape, no shape. */
@@ -676,37 +613,37 @@ TEST(pb_malformed)
     /* A truncated varint at the end of packed keys. */
     r.n = t.n = 0;
     packed_f32(&t, &one, 1);
-    tag(&t, 2, 2);
-    varint(&t, 2);
-    u8(&t, 0x01);
-    u8(&t, 0x81);
+    wire_tag(&t, 2, 2);
+    wire_varint(&t, 2);
+    wire_u8(&t, 0x01);
+    wire_u8(&t, 0x81);
     entry(&r, 1, "values", 2, &t, 0);
     expect_error(&r, "truncated varint at the end of a packed field");
     /* Wrong wire type for the map entry's key and for a Value member. */
-    struct buf e = { .n = 0 }, v = { .n = 0 };
+    struct wire_buf e = { .n = 0 }, v = { .n = 0 };
     r.n = 0;
-    tag(&e, 1, 0);
-    varint(&e, 3);
-    ld(&r, 1, &e);
+    wire_tag(&e, 1, 0);
+    wire_varint(&e, 3);
+    wire_ld(&r, 1, &e);
     expect_error(&r, "map entry field 1 (key): wire type 0, expected 2");
     r.n = e.n = 0;
-    tag(&v, 2, 5);
-    f32(&v, 1);
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v);
-    ld(&r, 2, &e);
+    wire_tag(&v, 2, 5);
+    wire_f32(&v, 1);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v);
+    wire_ld(&r, 2, &e);
     expect_error(&r, "label['values']: Value field 2: wire type 5, expected 2");
     /* A nested length past the end of its message (but not of the input). */
     r.n = e.n = v.n = 0;
-    u8(&v, 0x12);
-    u8(&v, 0x05);
-    u8(&v, 0x0A);
-    ld_str(&e, 1, "values");
-    ld(&e, 2, &v);
-    ld(&r, 1, &e);
-    tag(&r, 9, 2);
-    varint(&r, 4);
-    f32(&r, 0);
+    wire_u8(&v, 0x12);
+    wire_u8(&v, 0x05);
+    wire_u8(&v, 0x0A);
+    wire_ld_str(&e, 1, "values");
+    wire_ld(&e, 2, &v);
+    wire_ld(&r, 1, &e);
+    wire_tag(&r, 9, 2);
+    wire_varint(&r, 4);
+    wire_f32(&r, 0);
     expect_error(&r, "length 5 past the end (1 bytes left)");
     char err[4];
     struct pb_record rec = { 0 };
@@ -723,17 +660,17 @@ TEST(pb_prediction_bytes)
     struct pb_out out = { 0 };
     float score = 0.4f, label = 0.0f;
     ASSERT_EQ_INT(pb_write_prediction(&out, &score, 1, &label), 0);
-    struct buf want = { .n = 0 };
+    struct wire_buf want = { .n = 0 };
     static const uint8_t s1[] = { 0x12, 0x11, 0x0A, 0x05, 's', 'c', 'o', 'r', 'e',
                                   0x12, 0x08, 0x12, 0x06, 0x0A, 0x04 };
-    put(&want, s1, sizeof(s1));
-    f32(&want, 0.4f);
+    wire_put(&want, s1, sizeof(s1));
+    wire_f32(&want, 0.4f);
     static const uint8_t s2[] = { 0x12, 0x1B, 0x0A, 0x0F };
-    put(&want, s2, sizeof(s2));
-    put(&want, "predicted_label", 15);
+    wire_put(&want, s2, sizeof(s2));
+    wire_put(&want, "predicted_label", 15);
     static const uint8_t s3[] = { 0x12, 0x08, 0x12, 0x06, 0x0A, 0x04 };
-    put(&want, s3, sizeof(s3));
-    f32(&want, 0.0f);
+    wire_put(&want, s3, sizeof(s3));
+    wire_f32(&want, 0.0f);
     ASSERT_EQ_INT(want.n, 48);
     ASSERT_EQ_INT(out.len, 8 + 48);
     static const uint8_t header[] = { 0x0A, 0x23, 0xD7, 0xCE, 48, 0, 0, 0 };
