@@ -15,7 +15,11 @@
  *   application/x-npy      a .npy array (N, H, W, C), (H, W, C), (N, H*W*C),
  *                          and for C = 1 also (N, H, W) or (H, W); any
  *                          integer or float dtype
- * Values are taken as sent.  A wrong shape, a value that is not a number,
+ *   image/png, image/jpeg  one image, decoded (codec/image_decode.h: by its
+ *                          bytes, so either type reads either) to the
+ *                          model's channels and resized bilinearly to its
+ *                          height and width; marked as pixels (0-255)
+ * Other values are taken as sent.  A wrong shape, a value that is not a number,
  * a non-numeric dtype or bytes that do not decode are a 400 naming what was
  * expected; nothing here crashes on request data (fuzzed:
  * tests/fuzz/fuzz_cifar_cnn_request.c).
@@ -31,6 +35,7 @@
 #include <jansson.h>
 
 #include "cifar_cnn/request.h"
+#include "codec/image_decode.h"
 #include "codec/npy.h"
 
 /* The module table's media types, indexed by the enums of request.h. */
@@ -39,6 +44,8 @@ const char *const cc_request_types[CC_N_IN + 1] = {
     [CC_IN_JSONLINES] = "application/jsonlines",
     [CC_IN_CSV] = "text/csv",
     [CC_IN_NPY] = "application/x-npy",
+    [CC_IN_PNG] = "image/png",
+    [CC_IN_JPEG] = "image/jpeg",
     [CC_N_IN] = NULL,
 };
 const char *const cc_response_types[CC_N_OUT + 1] = {
@@ -388,6 +395,42 @@ static optml_status parse_npy(optml_ctx *ctx, const struct optml_request *req, c
     return OPTML_OK;
 }
 
+/* ---------------------------------------------------------- PNG, JPEG */
+
+static optml_status parse_image(optml_ctx *ctx, const struct optml_request *req, const struct cc_shape *s,
+                                struct cc_inputs *in)
+{
+    const char *want = req->content_index == CC_IN_PNG ? "PNG" : "JPEG";
+    if (s->c != 1 && s->c != 3)
+        return optml_error(ctx, OPTML_E_CLIENT, "this model takes %" PRIu32 "-channel images: PNG and JPEG decode "
+                           "to 1 or 3 channels; send application/json, text/csv or application/x-npy", s->c);
+    if (img_sniff(req->body, req->len) == IMG_UNKNOWN)
+        return optml_error(ctx, OPTML_E_CLIENT, "the body is not a %s image (no PNG signature or JPEG SOI marker at "
+                           "its start)", want);
+    struct img_u8 img = {0}, sized = {0};
+    char err[256];
+    if (img_decode(req->body, req->len, CC_MAX_DECODE_PIXELS, s->c, &img, err, sizeof(err)) != 0) {
+        int big = strstr(err, "over the limit") != NULL;
+        return optml_error(ctx, big ? OPTML_E_TOO_LARGE : OPTML_E_CLIENT, "the %s image cannot be decoded: %s", want,
+                           err);
+    }
+    optml_status st = OPTML_OK;
+    const struct img_u8 *use = &img;
+    if (img.w != s->w || img.h != s->h) {
+        if (img_resize_bilinear(&img, s->w, s->h, &sized) != 0)
+            st = optml_error(ctx, OPTML_E_NOMEM, "out of memory resizing a %zux%zu image", img.w, img.h);
+        use = &sized;
+    }
+    if (st == OPTML_OK && (st = ensure(ctx, in, 1, s, (size_t)-1)) == OPTML_OK) {
+        for (size_t i = 0; i < image_size(s); i++)
+            in->x[i] = use->px[i];
+        in->pixels = 1;
+    }
+    img_free(&img);
+    img_free(&sized);
+    return st;
+}
+
 optml_status cc_parse_request(optml_ctx *ctx, const struct optml_request *req, const struct cc_shape *s,
                               struct cc_inputs *in)
 {
@@ -408,7 +451,10 @@ optml_status cc_parse_request(optml_ctx *ctx, const struct optml_request *req, c
     case CC_IN_NPY:
         st = parse_npy(ctx, req, s, in);
         break;
-    /* image/png, image/jpeg: decode with the shared codec, resize to s. */
+    case CC_IN_PNG:
+    case CC_IN_JPEG:
+        st = parse_image(ctx, req, s, in);
+        break;
     default:
         st = optml_error(ctx, OPTML_E_INTERNAL, "request type %d has no parser", req->content_index);
     }

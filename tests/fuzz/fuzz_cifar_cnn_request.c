@@ -4,11 +4,11 @@
  * answer writer on what it parsed.
  *
  * Input: byte 0 selects
- *   bits 0-1  Content-Type: the module's request type of that index
- *             (application/json, application/jsonlines, text/csv,
- *             application/x-npy)
- *   bit 2     the model's shape: 2x3x1 (else 2x2x3)
- *   bit 3     Accept: application/jsonlines (else application/json)
+ *   bits 0-2  Content-Type: the module's request type of that index,
+ *             modulo their count (application/json, application/jsonlines,
+ *             text/csv, application/x-npy, image/png, image/jpeg)
+ *   bit 3     the model's shape: 2x3x1 (else 2x2x3)
+ *   bit 4     Accept: application/jsonlines (else application/json)
  * and the rest is the body (an exact-size heap copy).
  *
  * Checked: the status is OPTML_OK, or a client status (400, or 413 for
@@ -34,9 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     uint8_t sel = data[0];
-    int type = sel & 3;
-    const struct cc_shape shape = (sel & 4) ? (struct cc_shape){2, 3, 1} : (struct cc_shape){2, 2, 3};
-    int accept = (sel & 8) ? CC_OUT_JSONLINES : CC_OUT_JSON;
+    int type = (sel & 7) % CC_N_IN;
+    const struct cc_shape shape = (sel & 8) ? (struct cc_shape){2, 3, 1} : (struct cc_shape){2, 2, 3};
+    int accept = (sel & 16) ? CC_OUT_JSONLINES : CC_OUT_JSON;
     size_t len = size - 1;
     unsigned char *body = malloc(len ? len : 1);
     if (!body)

@@ -276,3 +276,55 @@ TEST(cifar_answers_json_columnar_and_jsonlines)
     ASSERT_EQ_STR(r.body, "[0.25, 0.75, 1]\n[0, 0.5, 0.5]\n");
     rt_response_deinit(&r);
 }
+
+#define IMAGE_SEEDS "tests/fuzz/seeds/fuzz_image_decode/"
+
+/* A PNG or JPEG from the image decoder's seeds (8 x 6 pixels). */
+static uint8_t *seed_image(const char *name, size_t *len)
+{
+    uint8_t *b = (uint8_t *)read_file(strf(IMAGE_SEEDS "%s", name), len);
+    ASSERT(b != NULL);
+    return b;
+}
+
+TEST(cifar_request_png_and_jpeg_decoded_and_resized)
+{
+    struct cc_inputs in;
+    char err[512];
+    size_t len;
+    uint8_t *png = seed_image("rgb.png", &len);
+    /* the model's own size: exact pixels; to 32x32: resized */
+    ASSERT_EQ_INT(parse(CC_IN_PNG, png, len, &(struct cc_shape){6, 8, 3}, &in, err, sizeof(err)), OPTML_OK);
+    ASSERT(in.n == 1 && in.pixels == 1);
+    float first = in.x[0];
+    for (size_t i = 0; i < 6 * 8 * 3; i++)
+        ASSERT(in.x[i] >= 0 && in.x[i] <= 255 && in.x[i] == floorf(in.x[i]));
+    cc_inputs_free(&in);
+    ASSERT_EQ_INT(parse(CC_IN_PNG, png, len, &(struct cc_shape){32, 32, 3}, &in, err, sizeof(err)), OPTML_OK);
+    ASSERT(in.n == 1 && in.pixels == 1);
+    ASSERT_NEAR(in.x[0], first, 0.5f); /* the corner keeps its colour */
+    cc_inputs_free(&in);
+    /* to one channel for a grey model */
+    ASSERT_EQ_INT(parse(CC_IN_PNG, png, len, &(struct cc_shape){28, 28, 1}, &in, err, sizeof(err)), OPTML_OK);
+    ASSERT(in.n == 1);
+    cc_inputs_free(&in);
+    free(png);
+    uint8_t *jpg = seed_image("rgb.jpg", &len);
+    ASSERT_EQ_INT(parse(CC_IN_JPEG, jpg, len, &(struct cc_shape){32, 32, 3}, &in, err, sizeof(err)), OPTML_OK);
+    ASSERT(in.n == 1 && in.pixels == 1);
+    cc_inputs_free(&in);
+    /* cut short: refused, never half an image */
+    ASSERT_EQ_INT(parse(CC_IN_JPEG, jpg, len / 2, &(struct cc_shape){32, 32, 3}, &in, err, sizeof(err)),
+                  OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "the JPEG image cannot be decoded");
+    ASSERT(in.x == NULL);
+    free(jpg);
+    /* not an image at all */
+    ASSERT_EQ_INT(parse_s(CC_IN_PNG, "{\"instances\": []}", &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "the body is not a PNG image");
+    /* a model of 4 channels cannot take PNG or JPEG */
+    png = seed_image("rgba.png", &len);
+    ASSERT_EQ_INT(parse(CC_IN_PNG, png, len, &(struct cc_shape){6, 8, 4}, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "this model takes 4-channel images");
+    free(png);
+}
