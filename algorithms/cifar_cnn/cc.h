@@ -47,6 +47,20 @@ extern const struct optml_hparam_decl cc_hparams[CC_N_HPARAMS];
  * keys left auto, threads from the machine. */
 optml_status cc_resolve(optml_ctx *ctx, void *config);
 
+/* --------------------------------------------------------------- logs */
+
+/* One epoch's figures for the Keras end-of-epoch line (keras_log.c). */
+struct cc_epoch_line {
+    uint64_t steps;           /* batches in the epoch */
+    double seconds;           /* its wall time */
+    double loss, accuracy;    /* training, averaged over the epoch */
+    int has_val;
+    double val_loss, val_accuracy;
+};
+/* "N/N [====...] - Ts Xms/step - loss: ... - accuracy: ...[ - val_loss: ...
+ * - val_accuracy: ...]" into buf (cut to sz - 1); returns its length. */
+size_t cc_keras_epoch_line(char *buf, size_t sz, const struct cc_epoch_line *e);
+
 /* Train (train.c). */
 optml_status cc_train(optml_ctx *ctx);
 
