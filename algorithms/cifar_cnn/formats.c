@@ -105,6 +105,7 @@ static size_t labels_of(const char *const *names, size_t count, const char *name
     const char *slash = strrchr(name, '/');
     size_t dir = slash ? (size_t)(slash - name) + 1 : 0;
     char base[1024];
+    want[0] = 0;
     if (dir >= wantsz || !idx_labels_name(name + dir, base, sizeof(base)))
         return count;
     snprintf(want, wantsz, "%.*s%s", (int)dir, name, base);

@@ -111,7 +111,9 @@ static optml_status idx_header(struct cc_pass *p, optml_reader *r, const char *n
     unsigned nd = buf[3];
     if (nd < 1 || nd > IDX_MAX_DIMS)
         return bad(p, name, 3, NULL, "IDX header: %u dimensions (1 to %d supported)", nd, IDX_MAX_DIMS);
-    if ((st = optml_reader_set_record_size(r, 4 * nd)) != OPTML_OK || (st = optml_reader_next(r, &rec)) > OPTML_END)
+    if ((st = optml_reader_set_record_size(r, 4 * nd)) != OPTML_OK)
+        return st;
+    if ((st = optml_reader_next(r, &rec)) != OPTML_OK && st != OPTML_END)
         return st;
     if (st == OPTML_END || rec.len < 4 * nd)
         return bad(p, name, 4, NULL, "truncated IDX header: the file ends inside its %u dimensions", nd);
@@ -223,7 +225,7 @@ static optml_status source_next(struct cc_pass *p, struct cc_example *ex, struct
             return st;
         }
         uint64_t item = p->idx_total - p->idx_left;
-        if ((st = optml_reader_next(p->r, &rec)) > OPTML_END)
+        if ((st = optml_reader_next(p->r, &rec)) != OPTML_OK && st != OPTML_END)
             return st;
         if (st == OPTML_END || rec.len < p->idx_image_bytes)
             return bad(p, s->name, st == OPTML_END ? 0 : rec.offset, NULL, "truncated IDX images file: it ends "
@@ -231,7 +233,7 @@ static optml_status source_next(struct cc_pass *p, struct cc_example *ex, struct
         memcpy(p->img, rec.data, p->idx_image_bytes);
         ex->source = s->name;
         ex->offset = rec.offset;
-        if ((st = optml_reader_next(p->lr, &rec)) > OPTML_END)
+        if ((st = optml_reader_next(p->lr, &rec)) != OPTML_OK && st != OPTML_END)
             return st;
         if (st == OPTML_END)
             return bad(p, s->labels_name, 0, NULL, "truncated IDX labels file: it ends before label %" PRIu64

@@ -155,6 +155,16 @@ TEST(cifar_train_data_mistakes_name_file_and_offset)
     expect_client_error(base, cc_run(base), "IDX images file 'x-images-idx3-ubyte' of channel 'train' has no labels "
                                             "file: expected 'x-labels-idx1-ubyte'");
 
+    /* IDX files not named as pairs, or a labels file alone */
+    base = optml_tree_new(NULL);
+    write_file(base, "input/data/train/digits.idx", img.p, img.n);
+    expect_client_error(base, cc_run(base), "IDX file 'digits.idx' of channel 'train': name an images file "
+                                            "<stem>-images-idx3-ubyte");
+    base = optml_tree_new(NULL);
+    write_file(base, "input/data/train/x-labels-idx1-ubyte", lab.p, lab.n);
+    expect_client_error(base, cc_run(base), "IDX labels file 'x-labels-idx1-ubyte' of channel 'train' has no images "
+                                            "file");
+
     /* CIFAR records in a file not named *.bin: say how to name it */
     base = optml_tree_new(NULL);
     write_file(base, "input/data/train/data_batch_1", bin.p, bin.n);
