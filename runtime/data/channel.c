@@ -504,6 +504,13 @@ optml_status optml_reader_next(optml_reader *r, struct optml_record *rec)
     return st;
 }
 
+optml_status optml_reader_set_record_size(optml_reader *r, size_t size)
+{
+    if (!r)
+        return optml_error(NULL, OPTML_E_INTERNAL, "optml_reader_set_record_size: NULL reader");
+    return rt_framer_set_fixed(&r->framer, size);
+}
+
 optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_lines *out)
 {
     if (!r || !out)

@@ -2,8 +2,9 @@
  * framing.c: cuts the segments of a stream into records: LINES, RECORDIO
  * (magic, cflag + 29-bit length, fragments reassembled with the magic word
  * re-inserted between them, padding to 4), TFRECORD (length, masked CRC32C of
- * the length, payload, masked CRC32C of the payload) and FILE (one record per
- * segment).  Records that lie wholly in the stream's window are returned in
+ * the length, payload, masked CRC32C of the payload), FILE (one record per
+ * segment) and FIXED (records of a size the caller sets, the last of a
+ * segment possibly shorter).  Records that lie wholly in the stream's window are returned in
  * place; longer ones are copied into a buffer that grows as bytes arrive, up
  * to the record limit.
  *
@@ -51,9 +52,21 @@ optml_status rt_framer_init(struct rt_framer *f, optml_ctx *ctx, enum optml_fram
     memset(f, 0, sizeof(*f));
     f->ctx = ctx;
     f->framing = framing;
-    if ((unsigned)framing > (unsigned)OPTML_FRAME_FILE)
+    if ((unsigned)framing > (unsigned)OPTML_FRAME_FIXED)
         return optml_error(ctx, OPTML_E_INTERNAL, "unknown record framing %d", (int)framing);
     f->max_record = rt_max_record_bytes();
+    f->fixed_size = 1;
+    return OPTML_OK;
+}
+
+optml_status rt_framer_set_fixed(struct rt_framer *f, size_t size)
+{
+    if (f->framing != OPTML_FRAME_FIXED)
+        return optml_error(f->ctx, OPTML_E_INTERNAL, "optml_reader_set_record_size: the reader is not FIXED-framed");
+    if (size == 0 || size > f->max_record)
+        return optml_error(f->ctx, OPTML_E_INTERNAL, "optml_reader_set_record_size: %zu bytes is outside 1..%zu",
+                           size, f->max_record);
+    f->fixed_size = size;
     return OPTML_OK;
 }
 
@@ -355,6 +368,15 @@ static optml_status next_recordio(struct rt_framer *f, struct rt_stream *s, stru
 
 /* ---- TFRECORD --------------------------------------------------------------- */
 
+int optml_tfrecord_header_valid(const unsigned char header[12], uint64_t *len)
+{
+    if (!header)
+        return 0;
+    if (len)
+        *len = le64(header);
+    return le32(header + 8) == rt_crc32c_mask(rt_crc32c(header, 8));
+}
+
 static optml_status tfrecord_check(struct rt_framer *f, struct rt_stream *s, uint64_t off,
                                    const unsigned char *data, size_t len, const unsigned char *crc)
 {
@@ -453,6 +475,46 @@ static optml_status next_file(struct rt_framer *f, struct rt_stream *s, struct o
     return OPTML_OK;
 }
 
+/* ---- FIXED ------------------------------------------------------------------ */
+
+/* The next fixed_size bytes of the segment, in place when they fit in the
+ * window; fewer only at the segment's end (none: OPTML_END). */
+static optml_status next_fixed(struct rt_framer *f, struct rt_stream *s, struct optml_record *rec)
+{
+    size_t want = f->fixed_size, window = rt_stream_window(s), acc = 0;
+    unsigned char *p;
+    size_t n = 0;
+    optml_status st;
+    if (want <= window) {
+        if ((st = rt_stream_fill(s, want, &p, &n)) != OPTML_OK)
+            return st;
+        if (n == 0)
+            return OPTML_END;
+        rec->data = p;
+        rec->len = n < want ? n : want;
+        rt_stream_consume(s, rec->len);
+        return OPTML_OK;
+    }
+    while (acc < want) {
+        size_t ask = want - acc < window ? want - acc : window;
+        if ((st = rt_stream_fill(s, ask, &p, &n)) != OPTML_OK)
+            return st;
+        if (n == 0)
+            break;
+        if (n > ask)
+            n = ask;
+        if ((st = append(f, acc, p, n)) != OPTML_OK)
+            return st;
+        acc += n;
+        rt_stream_consume(s, n);
+    }
+    if (acc == 0)
+        return OPTML_END;
+    rec->data = f->buf;
+    rec->len = acc;
+    return OPTML_OK;
+}
+
 /* ---- dispatch --------------------------------------------------------------- */
 
 static optml_status next_in_segment(struct rt_framer *f, struct rt_stream *s, struct optml_record *rec)
@@ -466,6 +528,8 @@ static optml_status next_in_segment(struct rt_framer *f, struct rt_stream *s, st
         return next_tfrecord(f, s, rec);
     case OPTML_FRAME_FILE:
         return next_file(f, s, rec);
+    case OPTML_FRAME_FIXED:
+        return next_fixed(f, s, rec);
     }
     return optml_error(f->ctx, OPTML_E_INTERNAL, "unknown record framing %d", (int)f->framing);
 }

@@ -1,6 +1,6 @@
 /*
  * framing.h: record readers on top of a stream (stream.h): text lines,
- * MXNet/dmlc RecordIO, TFRecord, and whole segments.  A record never spans
+ * MXNet/dmlc RecordIO, TFRecord, whole segments and fixed-size records.  A record never spans
  * two segments.  Every length read from the data is checked against the
  * record limit before anything is allocated, and the record buffer grows
  * only as bytes arrive, so a truncated file that claims a huge record fails
@@ -32,6 +32,7 @@ struct rt_framer {
     uint64_t number;      /* records returned from the current segment */
     int in_segment;
     int file_done;        /* FILE: the current segment's record was returned */
+    size_t fixed_size;    /* FIXED: bytes per record (>= 1) */
     optml_status failed;  /* first error or stop; returned again afterwards */
 };
 
@@ -45,6 +46,10 @@ void rt_framer_free(struct rt_framer *f);
  * rec->data stays valid until the next call; for LINES and FILE it is also
  * NUL-terminated (data[len] == 0), which the binary framings do not promise. */
 optml_status rt_framer_next(struct rt_framer *f, struct rt_stream *s, struct optml_record *rec);
+
+/* FIXED framing: the size of the records from now on (1..max_record);
+ * OPTML_E_INTERNAL otherwise. */
+optml_status rt_framer_set_fixed(struct rt_framer *f, size_t size);
 
 /* LINES framing: the next run of whole lines of `s`, about max bytes at
  * most (optml_reader_next_lines). */

@@ -30,6 +30,7 @@
 
 #define LL_GUIDE "algorithms/linear_learner/README.md"
 #define NC_GUIDE "algorithms/news_classifier/README.md"
+#define CC_GUIDE "algorithms/cifar_cnn/README.md"
 
 /* One {"Name", "Regex"} of a guide, and the Python list it is in. */
 struct mdef {
@@ -292,7 +293,7 @@ static void check_hparams(const char *file, const char *module)
     ASSERT(text != NULL);
     char *sec = section(text, "## Hyperparameters", file);
     regex_t rx;
-    ASSERT(regcomp(&rx, "^    ([a-z0-9_]+) +([a-z]+) +(required|default +([^ ]+))"
+    ASSERT(regcomp(&rx, "^    ([a-z0-9_-]+) +([a-z]+) +(required|default +([^ ]+))"
                         "( +(range ([[(][^])]*[])])|\\{([^}]*)\\}))?", REG_EXTENDED) == 0);
     const char *h = strstr(r.output, "\n  hyperparameters:\n");
     ASSERT(h != NULL);
@@ -410,4 +411,5 @@ TEST(guide_hyperparameter_tables_match_optml_help)
 {
     check_hparams(LL_GUIDE, "linear-learner");
     check_hparams(NC_GUIDE, "news-classifier");
+    check_hparams(CC_GUIDE, "cifar-cnn");
 }

@@ -52,9 +52,13 @@
  * (rows per channel, confusion matrices, residuals, facts such as a chosen
  * threshold, any table) to output/data/report.html; a module built against
  * 4.0 gets the report without tables of its own.  4.2 optml_scratch_dir,
- * the directory for a module's temporary files.  4.4 multi-host training:
- * the optml_dist_* functions (rank, world size, allreduce, broadcast,
- * barrier, an agreed stop) and the table's `multi_host` flag.
+ * the directory for a module's temporary files.  4.3 OPTML_FRAME_FIXED and
+ * optml_reader_set_record_size: fixed-size binary records (IDX, CIFAR-10
+ * binary batches), gzip and offsets handled by the runtime as for the
+ * other framings; optml_tfrecord_header_valid to recognise TFRecord data.
+ * 4.4 multi-host training: the optml_dist_* functions (rank, world size,
+ * allreduce, broadcast, barrier, an agreed stop) and the table's
+ * `multi_host` flag.
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -385,8 +389,13 @@ enum optml_framing {
                              29-bit length, fragments reassembled, padded to 4 */
     OPTML_FRAME_TFRECORD, /* TFRecord: u64 length, masked CRC32C of length,
                              payload, masked CRC32C of payload; both checked */
-    OPTML_FRAME_FILE      /* each file (or each Pipe-mode RecordIO-wrapped
+    OPTML_FRAME_FILE,     /* each file (or each Pipe-mode RecordIO-wrapped
                              object) is one record */
+    OPTML_FRAME_FIXED     /* (4.3) records of the size last given to
+                             optml_reader_set_record_size (1 until then); the
+                             last record of a source may be shorter: rec.len
+                             says how much was left, and the caller decides
+                             whether that is a truncation */
 };
 
 typedef struct optml_channel optml_channel;
@@ -464,6 +473,18 @@ struct optml_lines {
  * these).  Statuses as optml_reader_next; OPTML_E_INTERNAL for another
  * framing. */
 optml_status optml_reader_next_lines(optml_reader *r, size_t max, struct optml_lines *out);
+
+/* OPTML_FRAME_FIXED readers (since 4.3): the size in bytes (1 up to the
+ * record limit, OPTML_MAX_RECORD_MB) of the records optml_reader_next
+ * returns from now on; it may change between records (a header, then
+ * items).  OPTML_E_INTERNAL for another framing or a size out of range. */
+optml_status optml_reader_set_record_size(optml_reader *r, size_t size);
+
+/* Nonzero when the 12 bytes at `header` are a TFRecord record header (a
+ * length and the masked CRC32C of it that matches), for a module that
+ * recognises TFRecord data by its first bytes (since 4.3); *len (may be
+ * NULL) receives the payload length. */
+int optml_tfrecord_header_valid(const unsigned char header[12], uint64_t *len);
 
 /* Fraction of the pass read so far, in [0, 1], or -1 when the size is not
  * known (Pipe mode, memory of unknown origin). */
