@@ -5,7 +5,8 @@
  * dropout and sparse (row-wise) optimizer updates for large embedding
  * tables.  Random numbers are common/rng.h, threads common/parallel.h.
  * Softmax cross-entropy is softmax_xent_batch() in losses.h; the dense
- * optimizers are optim_update() in optim.h.
+ * optimizers are optim_update() in optim.h.  The spatial layers (conv,
+ * depthwise, max pooling, batch norm on NHWC) are in cnn.h.
  *
  * Conventions: row-major float arrays; a layer's forward writes its output,
  * its backward ACCUMULATES (+=) into parameter gradients (so several

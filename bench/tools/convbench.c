@@ -11,8 +11,10 @@
  *     with no reorder timed, the most favourable case for it), OpenMP on
  *     OMP_NUM_THREADS threads,
  * and OpenBLAS's sgemm peak (a 2048^3 product) on 1 and T threads, all in
- * one process.  Each figure is the best of REPS timed runs after a warm-up
- * (the median is printed next to it).  Usage: convbench [threads [reps]]
+ * one process.  The cases are interleaved: each of REPS rounds times every
+ * case once, so that load from elsewhere on a shared machine falls on all
+ * engines alike; each figure is the best of the REPS runs (the median next
+ * to it), after one warm-up run.  Usage: convbench [threads [reps]]
  */
 #include <math.h>
 #include <stdio.h>
@@ -106,6 +108,46 @@ static void report(const char *layer, const char *engine, const char *dir, doubl
            med * 1e3, BATCH / best, fl / best * 1e-9);
 }
 
+/* ----------------------------------------------------------------- cases */
+
+struct bcase {
+    const char *layer, *engine, *dir;
+    void (*fn)(void *);
+    void *ctx;
+    double flops;
+    int blas_threads; /* set before each run; 0: leave */
+    int eng;          /* index into the engine names, for the totals */
+    int is_bwd;
+    double t[MAXREPS];
+};
+
+#define MAXCASES 96
+static struct bcase cases[MAXCASES];
+static int n_cases;
+static const char *eng_names[16];
+static int n_eng;
+
+static int engine_index(const char *name)
+{
+    for (int e = 0; e < n_eng; e++)
+        if (!strcmp(eng_names[e], name))
+            return e;
+    eng_names[n_eng] = name;
+    return n_eng++;
+}
+
+static void add_case(const char *layer, const char *engine, const char *dir, void (*fn)(void *), void *ctx,
+                     double flops, int blas_threads)
+{
+    if (n_cases == MAXCASES) {
+        fprintf(stderr, "convbench: too many cases\n");
+        exit(1);
+    }
+    cases[n_cases++] = (struct bcase){ .layer = layer, .engine = engine, .dir = dir, .fn = fn, .ctx = ctx,
+                                       .flops = flops, .blas_threads = blas_threads,
+                                       .eng = engine_index(engine), .is_bwd = dir[0] == 'b' };
+}
+
 /* ------------------------------------------------------------------ ours */
 
 struct ours {
@@ -169,6 +211,19 @@ static void dnn_run(void *ctx)
     CHK(dnnl_stream_wait(d->s));
 }
 
+/* the backward: weights (+ bias), then data unless d.p is NULL */
+struct dnn_bwd {
+    struct dnn_prim w, d;
+};
+
+static void dnn_run_bwd(void *ctx)
+{
+    struct dnn_bwd *b = ctx;
+    dnn_run(&b->w);
+    if (b->d.p)
+        dnn_run(&b->d);
+}
+
 /* A memory for the md the primitive asks for, filled with small values. */
 static dnnl_memory_t dnn_mem_i(dnnl_engine_t eng, const_dnnl_primitive_desc_t pd, dnnl_query_t q, int idx,
                                unsigned seed)
@@ -187,7 +242,9 @@ static dnnl_memory_t dnn_mem(dnnl_engine_t eng, const_dnnl_primitive_desc_t pd, 
     return dnn_mem_i(eng, pd, q, 0, seed);
 }
 
-static void dnn_layer(dnnl_engine_t eng, dnnl_stream_t s, const struct layer *L, const struct nn_win *g, int reps)
+/* Builds the layer's primitives (kept for the process) and adds its cases;
+ * prints the implementation oneDNN chose. */
+static void dnn_layer(dnnl_engine_t eng, dnnl_stream_t s, const struct layer *L, const struct nn_win *g)
 {
     const dnnl_dim_t N = BATCH;
     dnnl_dims_t sd = { N, (dnnl_dim_t)g->C, (dnnl_dim_t)g->H, (dnnl_dim_t)g->W };
@@ -219,17 +276,20 @@ static void dnn_layer(dnnl_engine_t eng, dnnl_stream_t s, const struct layer *L,
     CHK(dnnl_primitive_desc_create(&fpd, &fd, attr, eng, NULL));
     const char *impl = NULL;
     CHK(dnnl_primitive_desc_query(fpd, dnnl_query_impl_info_str, 0, &impl));
-    struct dnn_prim f = { .s = s, .nargs = 4 };
-    CHK(dnnl_primitive_create(&f.p, fpd));
-    f.args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, dnn_mem(eng, fpd, dnnl_query_src_md, 1) };
-    f.args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, dnn_mem(eng, fpd, dnnl_query_weights_md, 2) };
+    printf("%-26s oneDNN implementation: %s\n", L->name, impl ? impl : "?");
+    struct dnn_prim *f = calloc(1, sizeof(*f));
+    struct dnn_bwd *b = calloc(1, sizeof(*b));
+    if (!f || !b)
+        exit(1);
+    *f = (struct dnn_prim){ .s = s, .nargs = 4 };
+    CHK(dnnl_primitive_create(&f->p, fpd));
+    f->args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, dnn_mem(eng, fpd, dnnl_query_src_md, 1) };
+    f->args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, dnn_mem(eng, fpd, dnnl_query_weights_md, 2) };
     /* the bias is the second weights md */
-    f.args[2] = (dnnl_exec_arg_t){ DNNL_ARG_BIAS, dnn_mem_i(eng, fpd, dnnl_query_weights_md, 1, 3) };
-    f.args[3] = (dnnl_exec_arg_t){ DNNL_ARG_DST, dnn_mem(eng, fpd, dnnl_query_dst_md, 4) };
-    double best, med;
+    f->args[2] = (dnnl_exec_arg_t){ DNNL_ARG_BIAS, dnn_mem_i(eng, fpd, dnnl_query_weights_md, 1, 3) };
+    f->args[3] = (dnnl_exec_arg_t){ DNNL_ARG_DST, dnn_mem(eng, fpd, dnnl_query_dst_md, 4) };
     const double fl = flops_fwd(g);
-    timeit(dnn_run, &f, reps, &best, &med);
-    report(L->name, "onednn", "fwd", fl, best, med);
+    add_case(L->name, "onednn", "fwd", dnn_run, f, fl, 0);
 
     /* backward weights (+ bias) */
     dnnl_convolution_desc_t wdesc;
@@ -237,31 +297,26 @@ static void dnn_layer(dnnl_engine_t eng, dnnl_stream_t s, const struct layer *L,
                                                     &dst_md, strides, pl, pr));
     dnnl_primitive_desc_t wpd;
     CHK(dnnl_primitive_desc_create(&wpd, &wdesc, NULL, eng, fpd));
-    struct dnn_prim bw = { .s = s, .nargs = 4 };
-    CHK(dnnl_primitive_create(&bw.p, wpd));
-    bw.args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, dnn_mem(eng, wpd, dnnl_query_src_md, 5) };
-    bw.args[1] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_DST, dnn_mem(eng, wpd, dnnl_query_diff_dst_md, 6) };
-    bw.args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_WEIGHTS, dnn_mem(eng, wpd, dnnl_query_diff_weights_md, 7) };
-    bw.args[3] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_BIAS, dnn_mem_i(eng, wpd, dnnl_query_diff_weights_md, 1, 0) };
-    double bbest, bmed;
-    timeit(dnn_run, &bw, reps, &bbest, &bmed);
+    b->w = (struct dnn_prim){ .s = s, .nargs = 4 };
+    CHK(dnnl_primitive_create(&b->w.p, wpd));
+    b->w.args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, dnn_mem(eng, wpd, dnnl_query_src_md, 5) };
+    b->w.args[1] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_DST, dnn_mem(eng, wpd, dnnl_query_diff_dst_md, 6) };
+    b->w.args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_WEIGHTS, dnn_mem(eng, wpd, dnnl_query_diff_weights_md, 7) };
+    b->w.args[3] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_BIAS, dnn_mem_i(eng, wpd, dnnl_query_diff_weights_md, 1, 0) };
     /* backward data */
-    double dbest = 0, dmed = 0;
     if (L->need_dx) {
         dnnl_convolution_desc_t ddesc;
         CHK(dnnl_convolution_backward_data_desc_init(&ddesc, dnnl_convolution_direct, &src_md, &w_md, &dst_md,
                                                      strides, pl, pr));
         dnnl_primitive_desc_t dpd;
         CHK(dnnl_primitive_desc_create(&dpd, &ddesc, NULL, eng, fpd));
-        struct dnn_prim bd_ = { .s = s, .nargs = 3 };
-        CHK(dnnl_primitive_create(&bd_.p, dpd));
-        bd_.args[0] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_DST, dnn_mem(eng, dpd, dnnl_query_diff_dst_md, 8) };
-        bd_.args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, dnn_mem(eng, dpd, dnnl_query_weights_md, 9) };
-        bd_.args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_SRC, dnn_mem(eng, dpd, dnnl_query_diff_src_md, 10) };
-        timeit(dnn_run, &bd_, reps, &dbest, &dmed);
+        b->d = (struct dnn_prim){ .s = s, .nargs = 3 };
+        CHK(dnnl_primitive_create(&b->d.p, dpd));
+        b->d.args[0] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_DST, dnn_mem(eng, dpd, dnnl_query_diff_dst_md, 8) };
+        b->d.args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, dnn_mem(eng, dpd, dnnl_query_weights_md, 9) };
+        b->d.args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DIFF_SRC, dnn_mem(eng, dpd, dnnl_query_diff_src_md, 10) };
     }
-    report(L->name, "onednn", "bwd", fl * (L->need_dx ? 2 : 1), bbest + dbest, bmed + dmed);
-    printf("%-26s   (oneDNN implementation: %s)\n", "", impl ? impl : "?");
+    add_case(L->name, "onednn", "bwd", dnn_run_bwd, b, fl * (L->need_dx ? 2 : 1), 0);
 }
 #endif
 
@@ -272,7 +327,6 @@ int main(int argc, char **argv)
     if (reps < 1 || reps > MAXREPS)
         reps = 5;
     printf("convbench: batch %d, %d threads, best of %d runs (median next to it)\n", BATCH, T, reps);
-    printf("%-26s %-14s %-4s %12s %12s %14s %15s\n", "layer", "engine", "dir", "best", "median", "", "");
 
     /* sgemm peak */
     float *m[3] = { xalloc(2048u * 2048u * 4), xalloc(2048u * 2048u * 4), xalloc(2048u * 2048u * 4) };
@@ -292,55 +346,45 @@ int main(int argc, char **argv)
     free(m[0]), free(m[1]), free(m[2]);
 
     struct parallel_team *team = parallel_team_new(T);
-    double tot[8][2] = { { 0 } };
-    const char *eng_names[8];
-    int n_eng = 0;
+    /* engines: OpenBLAS's threads on chunks of nb images of the whole batch, or the team, each share on
+       chunks of nb images of its part */
+    static const struct { const char *name; int team; size_t nb; } cfg[] = {
+        { "team-nb1", 1, 1 }, { "team-nb2", 1, 2 }, { "team-nb4", 1, 4 }, { "team-nb16", 1, 16 },
+        { "blas-nb2", 0, 2 }, { "blas-nb8", 0, 8 }, { "blas-nb32", 0, 32 },
+    };
+    static struct nn_win wins[NL];
     for (size_t l = 0; l < NL; l++) {
         const struct layer *L = &layers[l];
-        struct nn_win g;
-        if (nn_win_init(&g, L->H, L->W, L->C, 3, 3, 1, 1, L->pad, L->F)) {
+        struct nn_win *g = &wins[l];
+        if (nn_win_init(g, L->H, L->W, L->C, 3, 3, 1, 1, L->pad, L->F)) {
             fprintf(stderr, "convbench: bad layer\n");
             return 1;
         }
-        const size_t nx = BATCH * L->H * L->W * L->C, ny = BATCH * g.OH * g.OW * g.F, nw = 9 * L->C * L->F;
-        struct ours o = { .g = &g, .x = xalloc(nx * 4), .Wk = xalloc(nw * 4), .b = xalloc(g.F * 4),
-                          .y = xalloc(ny * 4), .dy = xalloc(ny * 4), .dW = xalloc(nw * 4), .db = xalloc(g.F * 4),
-                          .dx = xalloc(nx * 4), .dWs = xalloc((size_t)T * (nw + g.F) * 4), .need_dx = L->need_dx };
-        fill(o.x, nx, 11);
-        fill(o.Wk, nw, 12);
-        fill(o.b, g.F, 13);
-        fill(o.dy, ny, 14);
-        const double fl = flops_fwd(&g);
-        /* engines: OpenBLAS's threads on chunks of nb images of the whole batch, or the team, each
-           share on chunks of nb images of its half */
-        struct { const char *name; int team; size_t nb; } cfg[] = {
-            { "blas-nb2", 0, 2 }, { "blas-nb8", 0, 8 }, { "blas-nb32", 0, 32 },
-            { "team-nb1", 1, 1 }, { "team-nb2", 1, 2 }, { "team-nb4", 1, 4 }, { "team-nb16", 1, 16 },
-        };
-        n_eng = 0;
+        const size_t nx = BATCH * L->H * L->W * L->C, ny = BATCH * g->OH * g->OW * g->F, nw = 9 * L->C * L->F;
+        struct ours base = { .g = g, .x = xalloc(nx * 4), .Wk = xalloc(nw * 4), .b = xalloc(g->F * 4),
+                             .y = xalloc(ny * 4), .dy = xalloc(ny * 4), .dW = xalloc(nw * 4),
+                             .db = xalloc(g->F * 4), .dx = xalloc(nx * 4),
+                             .dWs = xalloc((size_t)T * (nw + g->F) * 4), .need_dx = L->need_dx };
+        fill(base.x, nx, 11);
+        fill(base.Wk, nw, 12);
+        fill(base.b, g->F, 13);
+        fill(base.dy, ny, 14);
+        const double fl = flops_fwd(g);
         for (size_t c = 0; c < sizeof(cfg) / sizeof(cfg[0]); c++) {
-            const int use_team = cfg[c].team && team;
             if (cfg[c].team && !team)
                 continue;
-            o.nb = cfg[c].nb;
-            o.ws_per = nn_conv2d_workspace(&g, o.nb);
-            o.ws = xalloc((use_team ? (size_t)T : 1) * o.ws_per * 4 + 64);
-            o.team = use_team ? team : NULL;
-            blas_set_threads(use_team ? 1 : T);
-            double fb, fm, bb, bm;
-            timeit(ours_fwd, &o, reps, &fb, &fm);
-            timeit(ours_bwd, &o, reps, &bb, &bm);
-            report(L->name, cfg[c].name, "fwd", fl, fb, fm);
-            report(L->name, cfg[c].name, "bwd", fl * (L->need_dx ? 2 : 1), bb, bm);
-            tot[n_eng][0] += fb;
-            tot[n_eng][1] += bb;
-            eng_names[n_eng++] = cfg[c].name;
-            free(o.ws);
+            struct ours *o = malloc(sizeof(*o));
+            if (!o)
+                return 1;
+            *o = base;
+            o->nb = cfg[c].nb;
+            o->ws_per = nn_conv2d_workspace(g, o->nb);
+            o->ws = xalloc((cfg[c].team ? (size_t)T : 1) * o->ws_per * 4 + 64);
+            o->team = cfg[c].team ? team : NULL;
+            add_case(L->name, cfg[c].name, "fwd", ours_fwd, o, fl, cfg[c].team ? 1 : T);
+            add_case(L->name, cfg[c].name, "bwd", ours_bwd, o, fl * (L->need_dx ? 2 : 1), cfg[c].team ? 1 : T);
         }
-        free(o.x), free(o.Wk), free(o.b), free(o.y), free(o.dy), free(o.dW), free(o.db), free(o.dx), free(o.dWs);
     }
-    parallel_team_free(team);
-    blas_set_threads(1);
 #ifdef WITH_DNNL
     {
         dnnl_engine_t eng;
@@ -350,15 +394,31 @@ int main(int argc, char **argv)
         const dnnl_version_t *v = dnnl_version();
         printf("oneDNN %d.%d.%d (OpenMP threads: OMP_NUM_THREADS=%s)\n", v->major, v->minor, v->patch,
                getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") : "unset");
-        for (size_t l = 0; l < NL; l++) {
-            struct nn_win g;
-            nn_win_init(&g, layers[l].H, layers[l].W, layers[l].C, 3, 3, 1, 1, layers[l].pad, layers[l].F);
-            /* oneDNN's totals are printed per layer only */
-            dnn_layer(eng, s, &layers[l], &g, reps);
-        }
+        for (size_t l = 0; l < NL; l++)
+            dnn_layer(eng, s, &layers[l], &wins[l]);
     }
 #endif
-    printf("\ntotals over the four layers (best runs), images/s of one forward + backward of the convs:\n");
+    /* one warm-up run of each case, then the rounds */
+    for (int r = -1; r < reps; r++)
+        for (int c = 0; c < n_cases; c++) {
+            struct bcase *k = &cases[c];
+            if (k->blas_threads)
+                blas_set_threads(k->blas_threads);
+            const double t0 = now();
+            k->fn(k->ctx);
+            if (r >= 0)
+                k->t[r] = now() - t0;
+        }
+    double tot[16][2] = { { 0 } };
+    printf("%-26s %-14s %-4s %12s %12s\n", "layer", "engine", "dir", "best", "median");
+    for (int c = 0; c < n_cases; c++) {
+        struct bcase *k = &cases[c];
+        qsort(k->t, (size_t)reps, sizeof(double), cmpd);
+        report(k->layer, k->engine, k->dir, k->flops, k->t[0], k->t[reps / 2]);
+        tot[k->eng][k->is_bwd] += k->t[0];
+    }
+    parallel_team_free(team);
+    printf("\ntotals over the four layers (sums of the best runs), one forward + backward of the convs:\n");
     for (int e = 0; e < n_eng; e++)
         printf("  %-12s fwd %7.2f ms  bwd %7.2f ms  fwd+bwd %7.2f ms  %6.0f img/s\n", eng_names[e],
                tot[e][0] * 1e3, tot[e][1] * 1e3, (tot[e][0] + tot[e][1]) * 1e3,
