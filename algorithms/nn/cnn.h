@@ -61,9 +61,10 @@ int nn_win_init(struct nn_win *g, size_t H, size_t W, size_t C, size_t KH, size_
  * (F).  The products run on chunks of `nb` images (nb >= 1; the last chunk
  * may be smaller): the im2col buffer of a chunk is
  * nn_conv2d_workspace(g, nb) floats, given by the caller as ws.  A 1x1
- * stride-1 unpadded conv needs no im2col (its workspace is 0).  Larger
- * chunks give OpenBLAS larger products; 8-32 images of this network's
- * layers keep the buffer within a few MB. */
+ * stride-1 unpadded conv needs no im2col (its workspace is 0; ws may be
+ * NULL).  Chunks of 1-2 images were fastest on the cifar10_cnn layers
+ * (docs/nn.md): the buffer stays in cache.  Each product dimension
+ * (nb * OH * OW, KH * KW * C, F) must fit in an int (OpenBLAS's blasint). */
 size_t nn_conv2d_workspace(const struct nn_win *g, size_t nb);
 
 /* y (N, OH, OW, F) = conv(x (N, H, W, C), Wk) + b (b may be NULL), then
@@ -112,7 +113,8 @@ void nn_depthwise_backward(const struct nn_win *g, const float *x, size_t N, con
  * pool size is the stride by default).  SAME padding pads with -infinity
  * (a window's max is over its real pixels only).  y (N, OH, OW, C);
  * arg (N, OH, OW, C) receives, for each output, the offset of the chosen
- * input inside its image (h * W * C + w * C + c; the first maximum wins). */
+ * input inside its image (h * W * C + w * C + c; the first maximum wins;
+ * an image must hold fewer than 2^32 values). */
 void nn_maxpool_forward(const struct nn_win *g, const float *x, size_t N, float *y, uint32_t *arg);
 /* dx = 0, then dx[n, arg] += dy (N, H, W, C). */
 void nn_maxpool_backward(const struct nn_win *g, const uint32_t *arg, const float *dy, size_t N, float *dx);

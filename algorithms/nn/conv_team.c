@@ -27,6 +27,12 @@ static void share_range(size_t N, int t, int T, size_t *lo, size_t *hi)
     *hi = N * (size_t)(t + 1) / (size_t)T;
 }
 
+/* Share t's workspace (none for a pointwise conv: ws may be NULL). */
+static float *share_ws(const struct conv_job *j, int t)
+{
+    return j->ws ? j->ws + (size_t)t * j->ws_per_thread : NULL;
+}
+
 static void fwd_share(void *ctx, int t, int T)
 {
     const struct conv_job *j = ctx;
@@ -35,7 +41,7 @@ static void fwd_share(void *ctx, int t, int T)
     share_range(j->N, t, T, &lo, &hi);
     if (hi > lo)
         nn_conv2d_forward(g, j->x + lo * g->H * g->W * g->C, hi - lo, j->Wk, j->b, j->relu,
-                          j->y + lo * g->OH * g->OW * g->F, j->ws + (size_t)t * j->ws_per_thread, j->nb);
+                          j->y + lo * g->OH * g->OW * g->F, share_ws(j, t), j->nb);
 }
 
 void nn_conv2d_forward_team(struct parallel_team *team, const struct nn_win *g, const float *x, size_t N,
@@ -64,7 +70,7 @@ static void bwd_share(void *ctx, int t, int T)
         nn_conv2d_backward(g, j->x + lo * g->H * g->W * g->C, hi - lo, j->Wk,
                            j->dy + lo * g->OH * g->OW * g->F, dW, db,
                            j->dx ? j->dx + lo * g->H * g->W * g->C : NULL,
-                           j->ws + (size_t)t * j->ws_per_thread, j->nb);
+                           share_ws(j, t), j->nb);
 }
 
 void nn_conv2d_backward_team(struct parallel_team *team, const struct nn_win *g, const float *x, size_t N,

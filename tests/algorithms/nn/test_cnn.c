@@ -271,6 +271,14 @@ TEST(nn_conv2d_team_matches_single)
     nn_conv2d_forward_team(NULL, &g, x, N, Wk, b, 1, y2, ws, per, nb);
     for (size_t i = 0; i < ny; i++)
         ASSERT_NEAR(y2[i], y1[i], 1e-5 * (1.0 + fabs(y1[i])));
+    /* a pointwise (1x1) conv needs no workspace: NULL is accepted */
+    struct nn_win p1;
+    ASSERT_EQ_INT(nn_win_init(&p1, 9, 8, 3, 1, 1, 1, 1, NN_PAD_SAME, 5), 0);
+    ASSERT(nn_conv2d_workspace(&p1, nb) == 0);
+    nn_conv2d_forward(&p1, x, N, Wk, b, 0, y1, NULL, nb);
+    nn_conv2d_forward_team(team, &p1, x, N, Wk, b, 0, y2, NULL, 0, nb);
+    for (size_t i = 0; i < N * 9 * 8 * 5; i++)
+        ASSERT_NEAR(y2[i], y1[i], 1e-5 * (1.0 + fabs(y1[i])));
     parallel_team_free(team);
     free(x), free(Wk), free(b), free(dy), free(y1), free(y2), free(ws);
     free(dW1), free(dW2), free(db1), free(db2), free(dx1), free(dx2), free(dWs);
