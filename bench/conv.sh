@@ -8,9 +8,11 @@
 # one process: bench/tools/convbench.c.  Needs `make` first (links
 # build/lib/liboptml_{nn,common}.a).
 # Waits up to QUIET_MAX s for the machine to go idle first (other builds
-# halve these figures); each figure is the best of REPS runs.
+# halve these figures), measures how many cores other work took during the
+# run, and runs again (up to TRIES runs) until that is under 0.2 cores,
+# keeping the least contended run; each figure is the best of REPS rounds.
 # Writes bench/results/conv-engine.txt.  Env: OPTML_BUILD=build THREADS=2
-# REPS=7 QUIET_MAX=300 OUT=bench/results/conv-engine.txt
+# REPS=7 QUIET_MAX=300 TRIES=4 OUT=bench/results/conv-engine.txt
 set -u
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -19,6 +21,7 @@ case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
 THREADS=${THREADS:-2}
 REPS=${REPS:-7}
 QUIET_MAX=${QUIET_MAX:-300}
+TRIES=${TRIES:-4}
 OUT=${OUT:-$REPO/bench/results/conv-engine.txt}
 die() { echo "bench/conv.sh: $*" >&2; exit 1; }
 [ -f "$BUILD/lib/liboptml_nn.a" ] || die "$BUILD/lib/liboptml_nn.a missing: run make first"
@@ -31,20 +34,51 @@ cc -std=gnu11 -O2 -Wall -Wextra "${DNNL[@]}" -I"$REPO/algorithms" -o "$W/convben
   ${DNNL:+-ldnnl} -lpthread -lm || die "cannot build bench/tools/convbench.c"
 HZ=$(getconf CLK_TCK)
 busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
-start=$SECONDS
-while :; do  # the last 3 s averaged < 0.15 busy cores, or QUIET_MAX s passed
-  a=$(busy_jiffies); sleep 3; b=$(busy_jiffies)
-  BUSY=$(awk -v a="$a" -v b="$b" -v hz="$HZ" 'BEGIN {printf "%.2f", (b - a) / hz / 3}')
-  if awk -v x="$BUSY" 'BEGIN {exit !(x < 0.15)}' || [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then break; fi
-done
+# wait_quiet: the last 3 s averaged < 0.15 busy cores, or QUIET_MAX s passed
+wait_quiet() {
+  local start=$SECONDS a b
+  while :; do
+    a=$(busy_jiffies); sleep 3; b=$(busy_jiffies)
+    BUSY=$(awk -v a="$a" -v b="$b" -v hz="$HZ" 'BEGIN {printf "%.2f", (b - a) / hz / 3}')
+    if awk -v x="$BUSY" 'BEGIN {exit !(x < 0.15)}' || [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then break; fi
+  done
+  WAITED=$((SECONDS - start))
+}
+# one run into $1; OTHER = cores busy with other work during it (all busy
+# time less convbench's own CPU time, over the wall time)
+run_once() {
+  local a b t0 t1 own
+  a=$(busy_jiffies); t0=$(date +%s%N)
+  OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=passive "$W/convbench" "$THREADS" "$REPS" >"$1" 2>&1 &
+  local pid=$!
+  own=0
+  while kill -0 "$pid" 2>/dev/null; do
+    own=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "$own")
+    sleep 0.5
+  done
+  wait "$pid" || return 1
+  t1=$(date +%s%N); b=$(busy_jiffies)
+  OTHER=$(awk -v a="$a" -v b="$b" -v own="$own" -v hz="$HZ" -v ns=$((t1 - t0)) \
+    'BEGIN {o = (b - a - own) / hz / (ns / 1e9); if (o < 0) o = 0; printf "%.2f", o}')
+}
 CMD="OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=passive convbench $THREADS $REPS"
+# up to TRIES runs; the first with OTHER < 0.2 cores is kept, else the least contended
+BEST_OTHER=""
+for try in $(seq "$TRIES"); do
+  wait_quiet
+  run_once "$W/out.$try" || { cat "$W/out.$try"; die "convbench failed"; }
+  echo "bench/conv.sh: run $try: other work during it $OTHER cores (quiet before: $BUSY, waited $WAITED s)" >&2
+  if [ -z "$BEST_OTHER" ] || awk -v x="$OTHER" -v y="$BEST_OTHER" 'BEGIN {exit !(x < y)}'; then
+    BEST_OTHER=$OTHER; cp "$W/out.$try" "$W/out"; BEST_INFO="busy cores before: $BUSY (waited $WAITED s), other work during the run: $OTHER cores, run $try of up to $TRIES"
+  fi
+  awk -v x="$OTHER" 'BEGIN {exit !(x < 0.2)}' && break
+done
 {
   echo "# Conv engine micro-benchmark: bash bench/conv.sh (THREADS=$THREADS REPS=$REPS), $(date -u +%Y-%m-%d)"
   echo "# command: $CMD   (bench/tools/convbench.c; oneDNN: $([ ${#DNNL[@]} -gt 0 ] && dpkg-query -W -f '${Package} ${Version}' libdnnl-dev 2>/dev/null || echo 'not installed'))"
-  echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), busy cores before: $BUSY (waited $((SECONDS - start)) s)"
+  echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $BEST_INFO"
   echo "# GFLOP/s count 2 K F per output pixel (K = 3*3*C); bwd = dW + db (+ dx except conv1, as in training)"
-  OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=passive "$W/convbench" "$THREADS" "$REPS"
-  echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$OUT.tmp" 2>&1 || { cat "$OUT.tmp"; rm -f "$OUT.tmp"; die "convbench failed"; }
+  cat "$W/out"
+} >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"

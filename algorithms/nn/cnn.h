@@ -21,9 +21,9 @@
  * Engine and threads (docs/nn.md has the measurements): convolution is
  * im2col + one OpenBLAS sgemm per chunk of nb images.  The one threading
  * model, chosen by bench/conv.sh: the batch split over a parallel_team
- * (nn_conv2d_*_team, chunks of 1-2 images per share) with
+ * (nn_conv2d_*_team, chunks of 2 images per share) with
  * blas_set_threads(1) for the whole run; it beat OpenBLAS's own threads on
- * whole-batch products by 1.45x on the cifar10_cnn convolutions.  The
+ * whole-batch products by 1.3x on the cifar10_cnn convolutions.  The
  * single calls are for one thread (a share, a test, inference on a few
  * images).
  */
@@ -62,7 +62,7 @@ int nn_win_init(struct nn_win *g, size_t H, size_t W, size_t C, size_t KH, size_
  * may be smaller): the im2col buffer of a chunk is
  * nn_conv2d_workspace(g, nb) floats, given by the caller as ws.  A 1x1
  * stride-1 unpadded conv needs no im2col (its workspace is 0; ws may be
- * NULL).  Chunks of 1-2 images were fastest on the cifar10_cnn layers
+ * NULL).  Chunks of 2-4 images were fastest on the cifar10_cnn layers
  * (docs/nn.md): the buffer stays in cache.  Each product dimension
  * (nb * OH * OW, KH * KW * C, F) must fit in an int (OpenBLAS's blasint). */
 size_t nn_conv2d_workspace(const struct nn_win *g, size_t nb);

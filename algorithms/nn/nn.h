@@ -56,6 +56,18 @@ void nn_dense_forward(const float *x, const float *W, const float *b, size_t N, 
 void nn_dense_backward(const float *x, const float *W, const float *dy, size_t N, size_t I, size_t O,
                        float *dW, float *db, float *dx);
 
+/* The same with the batch split over a team (common/parallel.h): share t
+ * takes rows [t N / T, (t+1) N / T); the caller sets blas_set_threads(1)
+ * (the one threading model, docs/nn.md).  Backward: share 0 adds into dW,
+ * db; share t > 0 into its own part of dWs ((T-1) * (I*O + O) floats,
+ * zeroed here; NULL when T is 1), added into dW and db at the end.  A NULL
+ * team runs on the caller. */
+struct parallel_team;
+void nn_dense_forward_team(struct parallel_team *team, const float *x, const float *W, const float *b, size_t N,
+                           size_t I, size_t O, float *y);
+void nn_dense_backward_team(struct parallel_team *team, const float *x, const float *W, const float *dy, size_t N,
+                            size_t I, size_t O, float *dW, float *db, float *dx, float *dWs);
+
 /* ----------------------------------------------------------- activations */
 
 enum nn_act { NN_ACT_NONE, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SIGMOID };

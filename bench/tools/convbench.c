@@ -10,8 +10,9 @@
  *     (format "any" for src, weights and dst: the blocked layouts it picks,
  *     with no reorder timed, the most favourable case for it), OpenMP on
  *     OMP_NUM_THREADS threads,
- * and OpenBLAS's sgemm peak (a 2048^3 product) on 1 and T threads, all in
- * one process.  The cases are interleaved: each of REPS rounds times every
+ * the network's big dense layer (2304 -> 512, nn.h) on OpenBLAS's 1 and 2
+ * threads and split over the team, and OpenBLAS's sgemm peak (a 2048^3
+ * product) on 1 and T threads, all in one process.  The cases are interleaved: each of REPS rounds times every
  * case once, so that load from elsewhere on a shared machine falls on all
  * engines alike; each figure is the best of the REPS runs (the median next
  * to it), after one warm-up run.  Usage: convbench [threads [reps]]
@@ -27,6 +28,7 @@
 
 #include "common/parallel.h"
 #include "nn/cnn.h"
+#include "nn/nn.h"
 
 #ifdef WITH_DNNL
 #include <dnnl.h>
@@ -176,6 +178,30 @@ static void ours_bwd(void *ctx)
                                 o->nb, o->dWs);
     else
         nn_conv2d_backward(o->g, o->x, BATCH, o->Wk, o->dy, o->dW, o->db, dx, o->ws, o->nb);
+}
+
+/* the network's big dense layer, 2304 -> 512 at batch 128 (nn.h) */
+struct dense {
+    float *x, *W, *b, *y, *dy, *dW, *db, *dx, *dWs;
+    struct parallel_team *team; /* NULL: OpenBLAS threads on the whole batch */
+};
+
+static void dense_fwd(void *ctx)
+{
+    struct dense *d = ctx;
+    if (d->team)
+        nn_dense_forward_team(d->team, d->x, d->W, d->b, BATCH, 2304, 512, d->y);
+    else
+        nn_dense_forward(d->x, d->W, d->b, BATCH, 2304, 512, d->y);
+}
+
+static void dense_bwd(void *ctx)
+{
+    struct dense *d = ctx;
+    if (d->team)
+        nn_dense_backward_team(d->team, d->x, d->W, d->dy, BATCH, 2304, 512, d->dW, d->db, d->dx, d->dWs);
+    else
+        nn_dense_backward(d->x, d->W, d->dy, BATCH, 2304, 512, d->dW, d->db, d->dx);
 }
 
 static void sgemm_run(void *ctx)
@@ -385,6 +411,33 @@ int main(int argc, char **argv)
             add_case(L->name, cfg[c].name, "bwd", ours_bwd, o, fl * (L->need_dx ? 2 : 1), cfg[c].team ? 1 : T);
         }
     }
+    {
+        struct dense *d = malloc(sizeof(*d));
+        if (!d)
+            return 1;
+        *d = (struct dense){ xalloc(BATCH * 2304 * 4), xalloc(2304 * 512 * 4), xalloc(512 * 4), xalloc(BATCH * 512 * 4),
+                             xalloc(BATCH * 512 * 4), xalloc(2304 * 512 * 4), xalloc(512 * 4), xalloc(BATCH * 2304 * 4),
+                             xalloc((size_t)T * (2304 * 512 + 512) * 4), NULL };
+        fill(d->x, BATCH * 2304, 21);
+        fill(d->W, 2304 * 512, 22);
+        fill(d->dy, BATCH * 512, 23);
+        const double fl = 2.0 * BATCH * 2304 * 512;
+        static char names[2][16];
+        for (int t = 1; t <= T && t <= 2; t++) {
+            snprintf(names[t - 1], sizeof(names[0]), "blas-%dthr", t);
+            add_case("dense 2304->512", names[t - 1], "fwd", dense_fwd, d, fl, t);
+            add_case("dense 2304->512", names[t - 1], "bwd", dense_bwd, d, 2 * fl, t);
+        }
+        if (team) {
+            struct dense *dt = malloc(sizeof(*dt));
+            if (!dt)
+                return 1;
+            *dt = *d;
+            dt->team = team;
+            add_case("dense 2304->512", "team", "fwd", dense_fwd, dt, fl, 1);
+            add_case("dense 2304->512", "team", "bwd", dense_bwd, dt, 2 * fl, 1);
+        }
+    }
 #ifdef WITH_DNNL
     {
         dnnl_engine_t eng;
@@ -398,12 +451,15 @@ int main(int argc, char **argv)
             dnn_layer(eng, s, &layers[l], &wins[l]);
     }
 #endif
-    /* one warm-up run of each case, then the rounds */
+    /* one warm-up run of each case, then the rounds; a 30 ms pause before
+       each run lets the threads of the previous case (OpenBLAS's spin after
+       a threaded product) go idle, so that each engine is timed alone */
     for (int r = -1; r < reps; r++)
         for (int c = 0; c < n_cases; c++) {
             struct bcase *k = &cases[c];
             if (k->blas_threads)
                 blas_set_threads(k->blas_threads);
+            nanosleep(&(struct timespec){ 0, 30000000 }, NULL);
             const double t0 = now();
             k->fn(k->ctx);
             if (r >= 0)
@@ -415,12 +471,14 @@ int main(int argc, char **argv)
         struct bcase *k = &cases[c];
         qsort(k->t, (size_t)reps, sizeof(double), cmpd);
         report(k->layer, k->engine, k->dir, k->flops, k->t[0], k->t[reps / 2]);
-        tot[k->eng][k->is_bwd] += k->t[0];
+        if (strncmp(k->layer, "conv", 4) == 0)
+            tot[k->eng][k->is_bwd] += k->t[0];
     }
     parallel_team_free(team);
     printf("\ntotals over the four layers (sums of the best runs), one forward + backward of the convs:\n");
     for (int e = 0; e < n_eng; e++)
-        printf("  %-12s fwd %7.2f ms  bwd %7.2f ms  fwd+bwd %7.2f ms  %6.0f img/s\n", eng_names[e],
+        if (tot[e][0] > 0)
+            printf("  %-12s fwd %7.2f ms  bwd %7.2f ms  fwd+bwd %7.2f ms  %6.0f img/s\n", eng_names[e],
                tot[e][0] * 1e3, tot[e][1] * 1e3, (tot[e][0] + tot[e][1]) * 1e3,
                BATCH / (tot[e][0] + tot[e][1]));
     return 0;
