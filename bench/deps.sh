@@ -7,6 +7,7 @@
 #     python3-sklearn, python3-pandas, dataset-fashion-mnist
 #   - the news-classifier peers (bench/news.sh, ../shared/peers/01-text.sh):
 #     fasttext, python3-sklearn, python3-torch, python3-numpy
+#   - the conv engine benchmark's peer (bench/conv.sh): libdnnl-dev (oneDNN 2.6)
 #   - libopenblas0-pthread, so Debian's numpy uses OpenBLAS as the peer scripts
 #     assume (../shared/peers/install-deps.sh installs it too)
 # Building optml itself needs .ci/deps.sh (compilers and -dev packages).
@@ -18,6 +19,7 @@ packages=(
   nginx gunicorn python3-flask python3-gevent python3-numpy libopenblas0-pthread
   python3-sklearn python3-pandas dataset-fashion-mnist
   fasttext python3-torch
+  libdnnl-dev
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

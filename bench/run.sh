@@ -6,7 +6,8 @@
 # images (image sizes and layers, build times, docker run ... serve cold start),
 # then news (the news-classifier vs fastText / scikit-learn / PyTorch on two
 # corpora, and its serving vs the Flask stack), then report (what writing
-# the training report costs a job).  bench/README.md
+# the training report costs a job), then conv (the conv engine
+# micro-benchmark: im2col + OpenBLAS vs oneDNN).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -18,4 +19,5 @@ bash bench/linear.sh || rc=$?
 bash bench/images.sh || rc=$?
 bash bench/news.sh || rc=$?
 bash bench/report.sh || rc=$?
+bash bench/conv.sh || rc=$?
 exit $rc

@@ -1,7 +1,7 @@
 /*
  * optim.c: the optimizers of optim.h (SGD with momentum, Adam, RMSprop),
  * L2 as a gradient term, L1 as a proximal soft threshold after the step, and
- * the step learning-rate schedule.  Owns the optimizer state arrays, the only
+ * the step and time-based (Keras `decay`) learning-rate schedules.  Owns the optimizer state arrays, the only
  * allocation here (optim_state_init); an update allocates nothing.
  *
  * Each update is one switch on the kind outside a single elementwise loop,
@@ -152,4 +152,11 @@ float lr_schedule(float base_lr, long step, long step_every, float factor, float
     if (!(lr >= floor_lr))
         lr = floor_lr;
     return (float)lr;
+}
+
+float lr_time_decay(float lr, float decay, long iterations)
+{
+    if (!(decay > 0.0f) || iterations < 0)
+        return lr;
+    return (float)((double)lr / (1.0 + (double)decay * (double)iterations));
 }

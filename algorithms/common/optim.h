@@ -16,6 +16,11 @@
  *            p -= lr_eff (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  *   RMSprop  v = rho v + (1-rho) g^2 (rho = beta2); p -= lr_eff g / (sqrt(v) + eps)
  * then, when l1 * reg_mult > 0, p = sign(p) max(0, |p| - lr_eff l1 reg_mult).
+ * RMSprop is Keras's (rho 0.9, eps K.epsilon() = 1e-7 by default there; eps
+ * outside the square root).  Keras's SGD folds lr into the velocity
+ * (v = mu v - lr g; p += v), the same update as here while lr is constant;
+ * Keras's Adam adds eps to sqrt(v) before the bias correction of v (here:
+ * after), a difference of order eps.  Keras's `decay` is lr_time_decay().
  * No function here allocates except optim_state_init; none is thread-safe on
  * the same state.
  */
@@ -72,5 +77,10 @@ void optim_tick(struct optim_state *s);
  * below min_lr (nor raised to it when base_lr is already smaller).
  * step_every <= 0 or step < 0 means no decay. */
 float lr_schedule(float base_lr, long step, long step_every, float factor, float min_lr);
+
+/* Keras's optimizer `decay` (time-based decay, SGD / RMSprop / Adam):
+ * lr / (1 + decay * iterations), iterations = the updates already applied
+ * (0 for the first).  decay <= 0 or iterations < 0 give lr. */
+float lr_time_decay(float lr, float decay, long iterations);
 
 #endif

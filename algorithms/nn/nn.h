@@ -5,7 +5,8 @@
  * dropout and sparse (row-wise) optimizer updates for large embedding
  * tables.  Random numbers are common/rng.h, threads common/parallel.h.
  * Softmax cross-entropy is softmax_xent_batch() in losses.h; the dense
- * optimizers are optim_update() in optim.h.
+ * optimizers are optim_update() in optim.h.  The spatial layers (conv,
+ * depthwise, max pooling, batch norm on NHWC) are in cnn.h.
  *
  * Conventions: row-major float arrays; a layer's forward writes its output,
  * its backward ACCUMULATES (+=) into parameter gradients (so several
@@ -54,6 +55,18 @@ void nn_dense_forward(const float *x, const float *W, const float *b, size_t N, 
  * be NULL), dx = dy W^T (N, I) (dx may be NULL). */
 void nn_dense_backward(const float *x, const float *W, const float *dy, size_t N, size_t I, size_t O,
                        float *dW, float *db, float *dx);
+
+/* The same with the batch split over a team (common/parallel.h): share t
+ * takes rows [t N / T, (t+1) N / T); the caller sets blas_set_threads(1)
+ * (the one threading model, docs/nn.md).  Backward: share 0 adds into dW,
+ * db; share t > 0 into its own part of dWs ((T-1) * (I*O + O) floats,
+ * zeroed here; NULL when T is 1), added into dW and db at the end.  A NULL
+ * team runs on the caller. */
+struct parallel_team;
+void nn_dense_forward_team(struct parallel_team *team, const float *x, const float *W, const float *b, size_t N,
+                           size_t I, size_t O, float *y);
+void nn_dense_backward_team(struct parallel_team *team, const float *x, const float *W, const float *dy, size_t N,
+                            size_t I, size_t O, float *dW, float *db, float *dx, float *dWs);
 
 /* ----------------------------------------------------------- activations */
 

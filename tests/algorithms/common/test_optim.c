@@ -300,3 +300,41 @@ TEST(optim_lr_schedule_values)
     ASSERT_NEAR(lr_schedule(1e-4f, 50, 10, 0.5f, 1e-3f), 1e-4, 1e-11);
     ASSERT(lr_schedule(0.1f, 1000000, 1, 0.5f, 0.0f) == 0.0f);
 }
+
+/* Keras's `decay`: lr / (1 + decay * iterations), iterations counted from 0. */
+TEST(optim_lr_time_decay_values)
+{
+    ASSERT(lr_time_decay(1e-4f, 1e-6f, 0) == 1e-4f);
+    ASSERT_NEAR(lr_time_decay(1e-4f, 1e-6f, 1000000), 5e-5, 1e-10);
+    ASSERT_NEAR(lr_time_decay(1e-3f, 2e-4f, 5000), 5e-4, 1e-10);
+    ASSERT_NEAR(lr_time_decay(0.01f, 0.1f, 30), 0.0025, 1e-9);
+    ASSERT(lr_time_decay(0.01f, 0.0f, 12345) == 0.01f);  /* no decay */
+    ASSERT(lr_time_decay(0.01f, -1.0f, 12345) == 0.01f);
+    ASSERT(lr_time_decay(0.01f, 0.1f, -3) == 0.01f);
+}
+
+/* Keras 2 RMSprop(lr, rho 0.9, epsilon 1e-7, decay) for three steps, against
+ * its update written out in double: a = rho a + (1 - rho) g^2;
+ * p -= lr / (1 + decay it) * g / (sqrt(a) + eps). */
+TEST(optim_rmsprop_matches_keras_with_decay)
+{
+    struct optim_cfg c = { .kind = OPTIM_RMSPROP, .lr = 1e-2f, .beta2 = 0.9f, .eps = 1e-7f };
+    const float decay = 0.5f;
+    struct optim_state s;
+    ASSERT_EQ_INT(optim_state_init(&s, OPTIM_RMSPROP, 2), 0);
+    float p[2] = { 1.0f, -2.0f };
+    double rp[2] = { 1.0, -2.0 }, ra[2] = { 0.0, 0.0 };
+    for (long it = 0; it < 3; it++) {
+        const float g[2] = { 0.5f * p[0] + 0.1f, -0.25f * p[1] };
+        optim_tick(&s);
+        optim_update(&c, &s, p, g, 2, lr_time_decay(c.lr, decay, it), 1.0f, 1.0f);
+        for (int i = 0; i < 2; i++) {
+            const double gi = i == 0 ? 0.5 * rp[0] + 0.1 : -0.25 * rp[1];
+            ra[i] = 0.9 * ra[i] + 0.1 * gi * gi;
+            rp[i] -= 1e-2 / (1.0 + 0.5 * (double)it) * gi / (sqrt(ra[i]) + 1e-7);
+        }
+        ASSERT_NEAR(p[0], rp[0], 1e-6);
+        ASSERT_NEAR(p[1], rp[1], 1e-6);
+    }
+    optim_state_free(&s);
+}

@@ -570,3 +570,43 @@ TEST(nn_dense_same_result_with_blas_threads)
         }
     free(x), free(W), free(y1), free(y2);
 }
+
+/* The dense layer split over a 2-thread team (OpenBLAS on 1) gives the
+ * single call's results, the weight gradients summed over the shares. */
+TEST(nn_dense_team_matches_single)
+{
+    enum { N = 7, I = 9, O = 5 };
+    float x[N * I], W[I * O], b[O], dy[N * O], y1[N * O], y2[N * O];
+    float dW1[I * O], dW2[I * O], db1[O], db2[O], dx1[N * I], dx2[N * I], dWs[I * O + O];
+    fill(x, N * I, -1, 1, 1);
+    fill(W, I * O, -1, 1, 2);
+    fill(b, O, -1, 1, 3);
+    fill(dy, N * O, -1, 1, 4);
+    float dW0[I * O], dW3[I * O];
+    fill(dW0, I * O, -1, 1, 5); /* the backward adds to these */
+    memcpy(dW1, dW0, sizeof(dW0));
+    memcpy(dW2, dW0, sizeof(dW0));
+    memcpy(dW3, dW0, sizeof(dW0));
+    fill(db1, O, -1, 1, 6);
+    memcpy(db2, db1, sizeof(db1));
+    struct parallel_team *team = parallel_team_new(2);
+    ASSERT(team);
+    blas_set_threads(1);
+    nn_dense_forward(x, W, b, N, I, O, y1);
+    nn_dense_forward_team(team, x, W, b, N, I, O, y2);
+    for (int i = 0; i < N * O; i++)
+        ASSERT_NEAR(y2[i], y1[i], 1e-5 * (1.0 + fabs(y1[i])));
+    nn_dense_backward(x, W, dy, N, I, O, dW1, db1, dx1);
+    nn_dense_backward_team(team, x, W, dy, N, I, O, dW2, db2, dx2, dWs);
+    for (int i = 0; i < I * O; i++)
+        ASSERT_NEAR(dW2[i], dW1[i], 1e-5 * (1.0 + fabs(dW1[i])));
+    for (int o = 0; o < O; o++)
+        ASSERT_NEAR(db2[o], db1[o], 1e-5 * (1.0 + fabs(db1[o])));
+    for (int i = 0; i < N * I; i++)
+        ASSERT_NEAR(dx2[i], dx1[i], 1e-5 * (1.0 + fabs(dx1[i])));
+    /* a NULL team runs on the caller; NULL db and dx are allowed */
+    nn_dense_backward_team(NULL, x, W, dy, N, I, O, dW3, NULL, NULL, NULL);
+    for (int i = 0; i < I * O; i++)
+        ASSERT_NEAR(dW3[i], dW1[i], 1e-5 * (1.0 + fabs(dW1[i])));
+    parallel_team_free(team);
+}
