@@ -24,7 +24,7 @@ struct npy_array {
     uint64_t shape[NPY_MAX_DIMS];
     uint64_t count;      /* product of shape (1 for a scalar) */
     const uint8_t *data; /* the values, in place in the buffer */
-    char descr[8];       /* as written, e.g. "<f4" */
+    char descr[16];      /* as written, e.g. "<f4" */
 };
 
 /* Parses buf[0..len) as one .npy file: fills *a (data points into buf).
