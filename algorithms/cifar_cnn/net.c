@@ -284,6 +284,54 @@ int cc_work_init(struct cc_work *w, const struct cc_net *net, size_t cap, int tr
     return ok ? 0 : -1;
 }
 
+/* ------------------------------------------------- element-wise on the team */
+
+/* ReLU backward and max pooling split over the team by images (profiled:
+ * on one thread they took a sixth of a keras-cifar10 step at batch 128,
+ * while the other cores waited).  Bit for bit the same on any team size. */
+/* dy = 0 where y = 0 (nn_act_backward's ReLU in place), without a branch:
+ * half the values of a ReLU are zero in no order, which a branch predicts
+ * badly (it took a tenth of a step). */
+static void relu_mask(const float *restrict y, float *restrict dy, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &dy[i], sizeof(b));
+        b &= 0u - (uint32_t)(y[i] > 0.0f);
+        memcpy(&dy[i], &b, sizeof(b));
+    }
+}
+
+struct ew_job {
+    int op;                   /* 0 ReLU backward (in place on dy), 1 pool forward, 2 pool backward */
+    const struct cc_layer *l;
+    const float *x, *y;
+    float *out;
+    uint32_t *arg;
+    size_t n;
+};
+
+static void ew_share(void *ctx, int t, int T)
+{
+    const struct ew_job *j = ctx;
+    size_t lo = j->n * (size_t)t / (size_t)T, hi = j->n * (size_t)(t + 1) / (size_t)T, in = j->l->in,
+           out = j->l->out;
+    if (hi <= lo)
+        return;
+    if (j->op == 0)
+        relu_mask(j->y + lo * out, j->out + lo * out, (hi - lo) * out);
+    else if (j->op == 1)
+        nn_maxpool_forward(&j->l->g, j->x + lo * in, hi - lo, j->out + lo * out, j->arg + lo * out);
+    else
+        nn_maxpool_backward(&j->l->g, j->arg + lo * out, j->y + lo * out, hi - lo, j->out + lo * in);
+}
+
+static void relu_backward(struct cc_work *w, const struct cc_layer *l, const float *y, float *dy, size_t n)
+{
+    struct ew_job j = {0, l, NULL, y, dy, NULL, n};
+    parallel_team_for(w->team, ew_share, &j);
+}
+
 /* --------------------------------------------------------------- forward */
 
 float *cc_net_forward(struct cc_net *net, struct cc_work *w, const float *x, size_t n, int train, uint64_t *rng)
@@ -310,9 +358,11 @@ float *cc_net_forward(struct cc_net *net, struct cc_work *w, const float *x, siz
                 nn_act_forward(NN_ACT_RELU, out, out, n * l->out);
             break;
         }
-        case CC_L_POOL:
-            nn_maxpool_forward(&l->g, in, n, out, w->arg[i]);
+        case CC_L_POOL: {
+            struct ew_job j = {1, l, in, NULL, out, w->arg[i], n};
+            parallel_team_for(w->team, ew_share, &j);
             break;
+        }
         case CC_L_DROP:
             if (train)
                 nn_dropout_forward(in, out, w->mask[i], n * l->out, l->p, rng);
@@ -343,18 +393,20 @@ void cc_net_backward(struct cc_net *net, struct cc_work *w, float *dlogits, size
         switch (l->kind) {
         case CC_L_CONV:
             if (l->relu)
-                nn_act_backward(NN_ACT_RELU, y, dy, dy, n * l->out);
+                relu_backward(w, l, y, dy, n);
             nn_conv2d_backward_team(w->team, &l->g, x, n, W.w, dy, W.g, B.g, dx, w->ws, w->ws_per, w->nb, w->dWs);
             break;
         case CC_L_BN:
             if (l->relu)
-                nn_act_backward(NN_ACT_RELU, y, dy, dy, n * l->out);
+                relu_backward(w, l, y, dy, n);
             nn_batchnorm_backward_train(x, dy, n * (l->in / l->C), l->C, W.w, w->bn_mean[k], w->bn_inv[k], W.g, B.g,
                                         dx ? dx : w->d[next], w->tmp);
             break;
         case CC_L_POOL:
-            if (dx)
-                nn_maxpool_backward(&l->g, w->arg[k], dy, n, dx);
+            if (dx) {
+                struct ew_job j = {2, l, NULL, dy, dx, w->arg[k], n};
+                parallel_team_for(w->team, ew_share, &j);
+            }
             break;
         case CC_L_DROP:
             if (dx)
@@ -362,7 +414,7 @@ void cc_net_backward(struct cc_net *net, struct cc_work *w, float *dlogits, size
             break;
         case CC_L_DENSE:
             if (l->relu)
-                nn_act_backward(NN_ACT_RELU, y, dy, dy, n * l->out);
+                relu_backward(w, l, y, dy, n);
             nn_dense_backward_team(w->team, x, W.w, dy, n, l->in, l->out, W.g, B.g, dx, w->dWs);
             break;
         }
