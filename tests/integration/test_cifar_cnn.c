@@ -445,15 +445,18 @@ static void fmnist_subset(const char *base, const char *channel, const char *ste
     free(img.p), free(l.p), free(px), free(lab);
 }
 
-/* About 15 s on two cores (sagemaker-cifar10, 6,000 images, one epoch at
- * batch 64, then 1,000 test images); skipped under ASan, where it takes
+/* The default network (keras-cifar10) on 6,000 images, one epoch at batch
+ * 32 with a learning rate of 1e-3 (the reference's 1e-4 needs more epochs)
+ * and no augmentation, then 1,000 test images: about 15 s on two cores,
+ * test accuracy 0.78 (chance: 0.1).  Skipped under ASan, where it takes
  * minutes: `make test` runs it. */
 TEST_TIMEOUT(cifar_train_fashion_mnist_well_above_chance, 120)
 {
 #ifdef __SANITIZE_ADDRESS__
     fprintf(stderr, "    SKIP under ASan: training 6,000 images is too slow there; covered by `make test`\n");
 #else
-    char *base = optml_tree_new("{\"architecture\": \"sagemaker-cifar10\", \"epochs\": \"1\", \"batch-size\": \"64\"}");
+    char *base = optml_tree_new("{\"epochs\": \"1\", \"batch-size\": \"32\", \"learning-rate\": \"0.001\", "
+                                "\"augmentation\": \"false\"}");
     fmnist_subset(base, "train", "train", 6000);
     fmnist_subset(base, "eval", "t10k", 1000);
     struct run_result r = cc_run(base);
