@@ -1,18 +1,34 @@
 /*
- * train.c: the cifar-cnn training job.  Today (the convolution layers are
- * not merged yet) it plans and reads every channel once, checking every
- * record, and reports what it found (images, shape, classes) before it
- * stops with an AlgorithmError saying the networks are not in this build.
- * The networks, the training loop, checkpoints and the model come with the
- * layers (README.md, "Status").
+ * train.c: the cifar-cnn training job.  It plans and reads every channel
+ * once (each record checked, the images counted, the classes found), builds
+ * the architecture's network (net.c) for the data's shape, resumes from the
+ * newest checkpoint when there is one, then trains epoch by epoch on the
+ * shuffled, augmented batches of batch.c: the optimizer of the
+ * hyperparameters with Keras's `decay` per update, dropout, a validation
+ * pass after each epoch, the Keras end-of-epoch line, #quality_metric lines
+ * and a checkpoint.  At the end: the `eval` channel's `Test loss:` /
+ * `Test accuracy:`, the confusion matrix, and the model (model.c).  A stop
+ * (SIGTERM) is honoured between batches: checkpoint, model so far, exit 0.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cifar_cnn/cc.h"
 #include "cifar_cnn/data.h"
+#include "cifar_cnn/net.h"
+#include "common/losses.h"
+#include "common/parallel.h"
+#include "common/rng.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* Reads one pass of `plan`, checking every image against *shape (zeros:
  * the first image's, then filled in) and the labels against max_classes;
@@ -59,39 +75,290 @@ static void describe(optml_ctx *ctx, const struct cc_plan *plan, uint64_t n, con
     optml_report_rows(ctx, plan->channel, n, 0);
 }
 
-optml_status cc_train(optml_ctx *ctx)
-{
-    const struct cc_config *cfg = optml_config(ctx);
-    static const char *const NAMES[3] = {"train", "validation", "eval"};
+/* Everything one job holds. */
+struct job {
+    optml_ctx *ctx;
+    const struct cc_config *cfg;
     struct cc_plan plans[3];
-    int have[3] = {0};
-    memset(plans, 0, sizeof(plans));
+    int have[3];
+    uint64_t count[3];
+    struct cc_shape shape;
+    size_t classes;
+    struct cc_net net;
+    struct cc_work work;
+    struct parallel_team *team;
+    struct cc_train_state st;
+    float *x, *yf, *dl;
+    int32_t *y;
+    uint64_t *confusion;      /* classes x classes */
+};
+
+enum { TRAIN, VALID, EVAL };
+static const char *const NAMES[3] = {"train", "validation", "eval"};
+
+static void metric(optml_ctx *ctx, const char *split, const char *name, const char *kind, double v, int epoch)
+{
+    struct optml_metric m = {split, name, kind, v, epoch, -1};
+    optml_metric(ctx, &m);
+}
+
+/* Predicted class of each of n rows of logits; counts the right ones. */
+static size_t score(const float *z, const int32_t *y, size_t n, size_t k, uint64_t *confusion)
+{
+    size_t right = 0;
+    for (size_t r = 0; r < n; r++) {
+        const float *zr = z + r * k;
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++)
+            if (zr[c] > zr[best])
+                best = c;
+        right += best == (size_t)y[r];
+        if (confusion)
+            confusion[(size_t)y[r] * k + best]++;
+    }
+    return right;
+}
+
+/* Loss and accuracy of the inference network over channel `which`, in
+ * order, without augmentation; the confusion matrix when asked. */
+static optml_status evaluate(struct job *j, int which, double *loss, double *acc, uint64_t *confusion)
+{
+    struct cc_pass *p = NULL;
+    struct cc_batcher *b = NULL;
+    optml_status s = cc_pass_open(j->ctx, &j->plans[which], &j->shape, (int64_t)j->classes, &p);
+    struct cc_batch_opts o = {1, 0, 0, j->cfg->architecture, 0};
+    if (s == OPTML_OK)
+        s = cc_batcher_open(j->ctx, p, &o, &b);
+    double l = 0;
+    uint64_t n = 0, right = 0;
+    size_t got = 0;
+    if (confusion)
+        memset(confusion, 0, j->classes * j->classes * sizeof(uint64_t));
+    while (s == OPTML_OK && (s = cc_batcher_next(b, j->work.cap, j->x, j->y, &got)) == OPTML_OK && got > 0) {
+        if (optml_should_stop(j->ctx)) {
+            s = OPTML_STOPPED;
+            break;
+        }
+        const float *z = cc_net_forward(&j->net, &j->work, j->x, got, 0, NULL);
+        for (size_t r = 0; r < got; r++)
+            j->yf[r] = (float)j->y[r];
+        softmax_xent_batch(z, j->yf, NULL, got, 1, j->classes, NULL, NULL, &l);
+        right += score(z, j->y, got, j->classes, confusion);
+        n += got;
+    }
+    cc_batcher_close(b);
+    cc_pass_close(p);
+    *loss = n ? l / (double)n : 0;
+    *acc = n ? (double)right / (double)n : 0;
+    return s;
+}
+
+static struct optim_cfg optimizer(const struct cc_config *c)
+{
+    struct optim_cfg o = {.lr = (float)c->learning_rate, .eps = 1e-7f}; /* Keras's epsilon */
+    switch (c->optimizer) {
+    case CC_OPT_SGD:
+        o.kind = OPTIM_SGD, o.momentum = (float)c->momentum;
+        break;
+    case CC_OPT_RMSPROP:
+        o.kind = OPTIM_RMSPROP, o.beta2 = 0.9f;
+        break;
+    default:
+        o.kind = OPTIM_ADAM, o.beta1 = 0.9f, o.beta2 = 0.999f;
+    }
+    return o;
+}
+
+/* One epoch of training; the Keras line's training figures into *e. */
+static optml_status epoch_run(struct job *j, int epoch, const struct optim_cfg *oc, struct cc_epoch_line *e)
+{
+    const struct cc_config *cfg = j->cfg;
+    struct cc_pass *p = NULL;
+    struct cc_batcher *b = NULL;
+    optml_status s = cc_pass_open(j->ctx, &j->plans[TRAIN], &j->shape, (int64_t)j->classes, &p);
+    struct cc_batch_opts o = {(size_t)cfg->shuffle_buffer, 1, cfg->augmentation, cfg->architecture,
+                              rng_mix64((uint64_t)cfg->seed * 1000003u + (uint64_t)epoch)};
+    if (s == OPTML_OK)
+        s = cc_batcher_open(j->ctx, p, &o, &b);
+    double l = 0;
+    uint64_t n = 0, right = 0, steps = 0;
+    size_t got = 0, k = j->classes;
+    while (s == OPTML_OK) {
+        if (optml_should_stop(j->ctx)) {
+            s = OPTML_STOPPED;
+            break;
+        }
+        if ((s = cc_batcher_next(b, j->work.cap, j->x, j->y, &got)) != OPTML_OK || got == 0)
+            break;
+        const float *z = cc_net_forward(&j->net, &j->work, j->x, got, 1, &j->st.rng);
+        for (size_t r = 0; r < got; r++)
+            j->yf[r] = (float)j->y[r];
+        softmax_xent_batch(z, j->yf, NULL, got, 1, k, j->dl, NULL, &l);
+        right += score(z, j->y, got, k, NULL);
+        float inv = 1.0f / (float)got;
+        for (size_t i = 0; i < got * k; i++)
+            j->dl[i] *= inv;
+        nn_params_zero_grad(&j->net.p);
+        cc_net_backward(&j->net, &j->work, j->dl, got);
+        float lr = lr_time_decay(oc->lr, (float)cfg->weight_decay, (long)j->st.iterations);
+        nn_params_step(&j->net.p, oc, lr);
+        j->st.iterations++;
+        n += got;
+        steps++;
+        optml_progress(j->ctx, j->count[TRAIN] ? (double)n / (double)j->count[TRAIN] : -1, n);
+    }
+    cc_batcher_close(b);
+    cc_pass_close(p);
+    e->steps = steps;
+    e->loss = n ? l / (double)n : 0;
+    e->accuracy = n ? (double)right / (double)n : 0;
+    return s;
+}
+
+static optml_status setup(struct job *j)
+{
+    optml_ctx *ctx = j->ctx;
+    const struct cc_config *cfg = j->cfg;
     optml_status st = OPTML_OK;
     for (int i = 0; i < 3 && st == OPTML_OK; i++) {
         const optml_channel *ch = optml_channel_get(ctx, NAMES[i]);
-        if (ch && (st = cc_plan_channel(ctx, ch, &plans[i])) == OPTML_OK)
-            have[i] = 1;
+        if (ch && (st = cc_plan_channel(ctx, ch, &j->plans[i])) == OPTML_OK)
+            j->have[i] = 1;
     }
-    struct cc_shape shape = {0, 0, 0};
     int64_t classes = OPTML_IS_UNSET(cfg->num_classes) ? 0 : cfg->num_classes;
     for (int i = 0; i < 3 && st == OPTML_OK; i++) {
-        if (!have[i])
+        if (!j->have[i])
             continue;
-        uint64_t n = 0;
         int64_t max_label = -1;
-        if ((st = scan(ctx, &plans[i], &shape, classes, &n, &max_label)) != OPTML_OK)
+        if ((st = scan(ctx, &j->plans[i], &j->shape, classes, &j->count[i], &max_label)) != OPTML_OK)
             break;
-        if (i == 0 && classes == 0) {
+        if (i == TRAIN && classes == 0) {
             classes = max_label + 1 < 2 ? 2 : max_label + 1;
             optml_log(ctx, OPTML_LOG_INFO, "%" PRId64 " classes (the largest training label + 1; set num_classes "
                       "to say otherwise)", classes);
         }
-        describe(ctx, &plans[i], n, &shape);
+        describe(ctx, &j->plans[i], j->count[i], &j->shape);
     }
-    for (int i = 0; i < 3; i++)
-        cc_plan_free(&plans[i]);
     if (st != OPTML_OK)
         return st;
-    return optml_error(ctx, OPTML_E_INTERNAL, "cifar-cnn: the data was read and checked, but the networks are not in "
-                       "this build yet (they need the convolution layers)");
+    j->classes = (size_t)classes;
+    struct optim_cfg oc = optimizer(cfg);
+    char err[256];
+    if (cc_net_build(&j->net, cfg->architecture, &j->shape, j->classes, NN_PARAMS_GRADS | NN_PARAMS_OPTIM, oc.kind,
+                     err, sizeof(err)) != 0)
+        return optml_error(ctx, OPTML_E_CLIENT, "architecture %s for %" PRIu32 "x%" PRIu32 "x%" PRIu32 " images: %s",
+                           cfg->architecture == CC_ARCH_KERAS ? "keras-cifar10" : "sagemaker-cifar10", j->shape.h,
+                           j->shape.w, j->shape.c, err);
+    uint64_t rng = rng_mix64((uint64_t)cfg->seed ^ 0x63696661722d636eull);
+    cc_net_init(&j->net, &rng);
+    j->st.rng = rng_mix64(rng);
+    optml_log(ctx, OPTML_LOG_INFO, "Network %s: %zu parameters (%zu trained)",
+              cfg->architecture == CC_ARCH_KERAS ? "keras-cifar10" : "sagemaker-cifar10", cc_net_count_all(&j->net),
+              cc_net_count_trained(&j->net));
+    if (cfg->threads > 1) {
+        blas_set_threads(1);
+        j->team = parallel_team_new(cfg->threads);
+    }
+    size_t bs = (size_t)cfg->batch_size, in = (size_t)j->shape.h * j->shape.w * j->shape.c;
+    j->x = malloc(bs * in * sizeof(float));
+    j->yf = malloc(bs * sizeof(float));
+    j->y = malloc(bs * sizeof(int32_t));
+    j->dl = malloc(bs * j->classes * sizeof(float));
+    j->confusion = calloc(j->classes * j->classes, sizeof(uint64_t));
+    if (cc_work_init(&j->work, &j->net, bs, 1, j->team) != 0 || !j->x || !j->yf || !j->y || !j->dl || !j->confusion)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory for the network at batch-size %zu", bs);
+    return OPTML_OK;
+}
+
+static void teardown(struct job *j)
+{
+    for (int i = 0; i < 3; i++)
+        cc_plan_free(&j->plans[i]);
+    cc_work_free(&j->work);
+    cc_net_free(&j->net);
+    parallel_team_free(j->team);
+    free(j->x);
+    free(j->yf);
+    free(j->y);
+    free(j->dl);
+    free(j->confusion);
+}
+
+static optml_status finish(struct job *j)
+{
+    optml_ctx *ctx = j->ctx;
+    optml_status s = OPTML_OK;
+    if (j->have[EVAL]) {
+        double loss, acc;
+        if ((s = evaluate(j, EVAL, &loss, &acc, j->confusion)) != OPTML_OK)
+            return s;
+        printf("Test loss: %.6g\nTest accuracy: %.6g\n", loss, acc);
+        fflush(stdout);
+        metric(ctx, "test", "loss", "loss", loss, -1);
+        metric(ctx, "test", "accuracy", "score", acc, -1);
+        optml_report_confusion(ctx, "test", j->classes, NULL, j->confusion);
+    }
+    return s;
+}
+
+optml_status cc_train(optml_ctx *ctx)
+{
+    struct job j;
+    memset(&j, 0, sizeof(j));
+    j.ctx = ctx;
+    j.cfg = optml_config(ctx);
+    const struct cc_config *cfg = j.cfg;
+    optml_status s = setup(&j);
+    int epoch = 0;
+    if (s == OPTML_OK)
+        s = cc_resume(ctx, &j.net, &j.st, &epoch);
+    struct optim_cfg oc = optimizer(cfg);
+    for (; s == OPTML_OK && epoch < cfg->epochs; epoch++) {
+        printf("Epoch %d/%d\n", epoch + 1, cfg->epochs);
+        fflush(stdout);
+        optml_epoch_begin(ctx, epoch, cfg->epochs);
+        double t0 = now_s();
+        struct cc_epoch_line e = {0};
+        if ((s = epoch_run(&j, epoch, &oc, &e)) != OPTML_OK)
+            break;
+        int last = epoch + 1 == cfg->epochs;
+        if (j.have[VALID]) {
+            if ((s = evaluate(&j, VALID, &e.val_loss, &e.val_accuracy, last ? j.confusion : NULL)) != OPTML_OK)
+                break;
+            e.has_val = 1;
+            if (last)
+                optml_report_confusion(ctx, "validation", j.classes, NULL, j.confusion);
+        }
+        e.seconds = now_s() - t0;
+        char line[512];
+        cc_keras_epoch_line(line, sizeof(line), &e);
+        printf("%s\n", line);
+        fflush(stdout);
+        optml_epoch_end(ctx, epoch, j.count[TRAIN]);
+        metric(ctx, "train", "loss", "loss", e.loss, epoch);
+        metric(ctx, "train", "accuracy", "score", e.accuracy, epoch);
+        if (e.has_val) {
+            metric(ctx, "validation", "loss", "loss", e.val_loss, epoch);
+            metric(ctx, "validation", "accuracy", "score", e.val_accuracy, epoch);
+        }
+        if ((s = cc_checkpoint(ctx, &j.net, &j.st, (uint64_t)epoch + 1)) != OPTML_OK)
+            break;
+    }
+    if (s == OPTML_STOPPED) {
+        /* the updates of the unfinished epoch are kept; a restart runs that epoch again */
+        optml_log(ctx, OPTML_LOG_INFO, "Stopping in epoch %d: checkpoint and model of the updates so far", epoch + 1);
+        optml_status c = cc_checkpoint(ctx, &j.net, &j.st, (uint64_t)epoch);
+        if (c == OPTML_OK)
+            c = cc_model_save(ctx, &j.net);
+        teardown(&j);
+        return c == OPTML_OK ? OPTML_STOPPED : c;
+    }
+    if (s == OPTML_OK)
+        s = finish(&j);
+    if (s == OPTML_OK && (s = cc_model_save(ctx, &j.net)) == OPTML_OK) {
+        printf("Model successfully saved at: %s\n", optml_model_dir(ctx));
+        fflush(stdout);
+    }
+    teardown(&j);
+    return s;
 }
