@@ -425,6 +425,7 @@ TEST_TIMEOUT(cifar_train_sigterm_stops_with_a_checkpoint_and_the_model, 60)
  * first n images of `stem` (gzip'd as shipped) into channel's IDX pair. */
 #define FMNIST "/usr/share/datasets/fashion-mnist"
 
+#ifndef __SANITIZE_ADDRESS__ /* its only user is skipped under ASan */
 static void fmnist_subset(const char *base, const char *channel, const char *stem, uint32_t n)
 {
     uint8_t hdr[16];
@@ -444,6 +445,7 @@ static void fmnist_subset(const char *base, const char *channel, const char *ste
     write_file(base, strf("input/data/%s/%s-labels-idx1-ubyte", channel, stem), l.p, l.n);
     free(img.p), free(l.p), free(px), free(lab);
 }
+#endif
 
 /* The default network (keras-cifar10) on 6,000 images, one epoch at batch
  * 32 with a learning rate of 1e-3 (the reference's 1e-4 needs more epochs)
