@@ -5,6 +5,10 @@
  */
 #include "support/gradcheck.h"
 
+#include <stdlib.h>
+
+#include "support/harness.h"
+
 #include <math.h>
 
 double gradcheck_worst(double (*f)(const float *x, void *ctx), void *ctx, float *x, const float *grad,
@@ -45,4 +49,34 @@ double gradcheck(double (*f)(const float *x, void *ctx), void *ctx, float *x, co
                  size_t n, double h)
 {
     return gradcheck_worst(f, ctx, x, grad, n, h, NULL, NULL);
+}
+
+void gradcheck_require(double h, const char *what, double (*f)(const float *x, void *ctx), void *ctx, float *x,
+                       const float *grad, size_t n, double tol)
+{
+    size_t wi = 0;
+    double wn = 0.0;
+    const double err = gradcheck_worst(f, ctx, x, grad, n, h, &wi, &wn);
+    if (!(err < tol))
+        test_fail(__FILE__, __LINE__, "%s: rel err %g at [%zu]: analytic %g, numeric %g", what, err, wi,
+                  n ? (double)grad[wi] : 0.0, wn);
+}
+
+double gradcheck_quad_loss(const float *y, const float *c, size_t n, float *dy)
+{
+    double L = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        L += (double)c[i] * y[i] + 0.5 * (double)y[i] * y[i];
+        if (dy)
+            dy[i] = c[i] + y[i];
+    }
+    return L;
+}
+
+float *gradcheck_floats(size_t n)
+{
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    if (!p)
+        test_fail(__FILE__, __LINE__, "out of memory for %zu floats", n);
+    return p;
 }

@@ -23,4 +23,16 @@ double gradcheck(double (*f)(const float *x, void *ctx), void *ctx, float *x, co
 double gradcheck_worst(double (*f)(const float *x, void *ctx), void *ctx, float *x, const float *grad,
                        size_t n, double h, size_t *worst_i, double *worst_num);
 
+/* Fails the test, naming `what`, the worst index and both derivatives,
+ * unless gradcheck_worst(f, ctx, x, grad, n, h) is below tol. */
+void gradcheck_require(double h, const char *what, double (*f)(const float *x, void *ctx), void *ctx, float *x,
+                       const float *grad, size_t n, double tol);
+
+/* The loss the layer checks put on a layer's output y (n values): L = sum
+ * c_i y_i + 0.5 y_i^2, and, when dy is not NULL, its gradient dy = c + y. */
+double gradcheck_quad_loss(const float *y, const float *c, size_t n, float *dy);
+
+/* n floats (at least one), failing the test when out of memory. */
+float *gradcheck_floats(size_t n);
+
 #endif

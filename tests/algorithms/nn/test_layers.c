@@ -35,36 +35,8 @@ static void fill(float *w, size_t n, float lo, float hi, uint64_t seed)
     nn_init_uniform(w, n, lo, hi, &s);
 }
 
-static float *falloc(size_t n)
-{
-    float *p = malloc((n ? n : 1) * sizeof(float));
-    ASSERT(p);
-    return p;
-}
 
-/* Fails with the worst index and values when the check is not below tol. */
-static void check_grad(const char *what, double (*f)(const float *, void *), void *ctx, float *x,
-                       const float *g, size_t n, double tol)
-{
-    size_t wi = 0;
-    double wn = 0.0;
-    const double err = gradcheck_worst(f, ctx, x, g, n, GC_H, &wi, &wn);
-    if (!(err < tol))
-        test_fail(__FILE__, __LINE__, "%s: rel err %g at [%zu]: analytic %g, numeric %g", what, err, wi,
-                  (double)g[wi], wn);
-}
 
-/* L = sum c_i y_i + 0.5 y_i^2 and its gradient dy = c + y. */
-static double quad_loss(const float *y, const float *c, size_t n, float *dy)
-{
-    double L = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        L += (double)c[i] * y[i] + 0.5 * (double)y[i] * y[i];
-        if (dy)
-            dy[i] = c[i] + y[i];
-    }
-    return L;
-}
 
 /* ------------------------------------------------------------------ dense */
 
@@ -77,7 +49,7 @@ static double dense_loss(const float *unused, void *ctx)
 {
     struct dense_ctx *d = ctx;
     nn_dense_forward(d->x, d->W, d->b, d->N, d->I, d->O, d->y);
-    return quad_loss(d->y, d->c, d->N * d->O, NULL);
+    return gradcheck_quad_loss(d->y, d->c, d->N * d->O, NULL);
 }
 
 TEST(nn_dense_forward_matches_naive)
@@ -85,7 +57,7 @@ TEST(nn_dense_forward_matches_naive)
     static const size_t shapes[][3] = { { 5, 7, 3 }, { 1, 6, 4 }, { 9, 1, 2 }, { 2, 3, 1 }, { 33, 17, 12 } };
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         const size_t N = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
-        float *x = falloc(N * I), *W = falloc(I * O), *b = falloc(O), *y = falloc(N * O), *y0 = falloc(N * O);
+        float *x = gradcheck_floats(N * I), *W = gradcheck_floats(I * O), *b = gradcheck_floats(O), *y = gradcheck_floats(N * O), *y0 = gradcheck_floats(N * O);
         fill(x, N * I, -1, 1, 1 + s);
         fill(W, I * O, -1, 1, 2 + s);
         fill(b, O, -1, 1, 3 + s);
@@ -116,10 +88,10 @@ TEST(nn_dense_backward_gradcheck)
     static const size_t shapes[][3] = { { 4, 5, 3 }, { 1, 6, 4 }, { 7, 2, 5 } };
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         const size_t N = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
-        struct dense_ctx d = { falloc(N * I), falloc(I * O), falloc(O), falloc(N * O), falloc(N * O),
+        struct dense_ctx d = { gradcheck_floats(N * I), gradcheck_floats(I * O), gradcheck_floats(O), gradcheck_floats(N * O), gradcheck_floats(N * O),
                                N, I, O };
-        float *dy = falloc(N * O), *dW = falloc(I * O), *db = falloc(O), *dx = falloc(N * I);
-        float *dW0 = falloc(I * O), *db0 = falloc(O);
+        float *dy = gradcheck_floats(N * O), *dW = gradcheck_floats(I * O), *db = gradcheck_floats(O), *dx = gradcheck_floats(N * I);
+        float *dW0 = gradcheck_floats(I * O), *db0 = gradcheck_floats(O);
         fill(d.x, N * I, -1, 1, 10 + s);
         fill(d.W, I * O, -1, 1, 20 + s);
         fill(d.b, O, -1, 1, 30 + s);
@@ -132,18 +104,18 @@ TEST(nn_dense_backward_gradcheck)
         fill(dx, N * I, 100, 200, 70 + s); /* garbage: dx must be overwritten */
 
         dense_loss(NULL, &d);
-        quad_loss(d.y, d.c, N * O, dy);
+        gradcheck_quad_loss(d.y, d.c, N * O, dy);
         nn_dense_backward(d.x, d.W, dy, N, I, O, dW, db, dx);
         for (size_t i = 0; i < I * O; i++)
             dW[i] -= dW0[i];
         for (size_t o = 0; o < O; o++)
             db[o] -= db0[o];
-        check_grad("dense dW", dense_loss, &d, d.W, dW, I * O, GC_TOL);
-        check_grad("dense db", dense_loss, &d, d.b, db, O, GC_TOL);
-        check_grad("dense dx", dense_loss, &d, d.x, dx, N * I, GC_TOL);
+        gradcheck_require(GC_H, "dense dW", dense_loss, &d, d.W, dW, I * O, GC_TOL);
+        gradcheck_require(GC_H, "dense db", dense_loss, &d, d.b, db, O, GC_TOL);
+        gradcheck_require(GC_H, "dense dx", dense_loss, &d, d.x, dx, N * I, GC_TOL);
 
         /* NULL db and dx are allowed; dW alone is the same. */
-        float *dW2 = falloc(I * O);
+        float *dW2 = gradcheck_floats(I * O);
         memset(dW2, 0, I * O * sizeof(float));
         nn_dense_backward(d.x, d.W, dy, N, I, O, dW2, NULL, NULL);
         for (size_t i = 0; i < I * O; i++)
@@ -207,7 +179,7 @@ static double act_loss(const float *x, void *ctx)
 {
     struct act_ctx *a = ctx;
     nn_act_forward(a->act, x, a->y, a->n);
-    return quad_loss(a->y, a->c, a->n, NULL);
+    return gradcheck_quad_loss(a->y, a->c, a->n, NULL);
 }
 
 TEST(nn_act_forward_matches_reference)
@@ -249,9 +221,9 @@ TEST(nn_act_backward_gradcheck)
                 x[i] = x[i] < 0 ? -0.1f - x[i] : 0.1f + x[i];
         struct act_ctx a = { acts[k], y, c, n };
         act_loss(x, &a);
-        quad_loss(y, c, n, dy);
+        gradcheck_quad_loss(y, c, n, dy);
         nn_act_backward(acts[k], y, dy, dx, n);
-        check_grad(names[k], act_loss, &a, x, dx, n, GC_TOL);
+        gradcheck_require(GC_H, names[k], act_loss, &a, x, dx, n, GC_TOL);
         memcpy(inplace, dy, sizeof(dy));
         act_loss(x, &a); /* y again (gradcheck leaves the last perturbed y) */
         nn_act_backward(acts[k], y, inplace, inplace, n);
@@ -316,7 +288,7 @@ TEST(nn_dropout_keep_rate_and_scale)
 {
     enum { n = 200000 };
     const float p = 0.3f;
-    float *x = falloc(n), *y = falloc(n);
+    float *x = gradcheck_floats(n), *y = gradcheck_floats(n);
     uint8_t *mask = malloc(n);
     ASSERT(mask);
     fill(x, n, 0.5f, 1.5f, 3);
@@ -382,7 +354,7 @@ static double drop_loss(const float *x, void *ctx)
     struct drop_ctx *d = ctx;
     uint64_t rng = d->seed; /* the same mask every call */
     nn_dropout_forward(x, d->y, d->mask, d->n, d->p, &rng);
-    return quad_loss(d->y, d->c, d->n, NULL);
+    return gradcheck_quad_loss(d->y, d->c, d->n, NULL);
 }
 
 TEST(nn_dropout_backward_gradcheck)
@@ -398,9 +370,9 @@ TEST(nn_dropout_backward_gradcheck)
     for (int i = 0; i < n; i++)
         kept += mask[i];
     ASSERT(kept > 10 && kept < 45); /* both kinds of unit are checked */
-    quad_loss(y, c, n, dy);
+    gradcheck_quad_loss(y, c, n, dy);
     nn_dropout_backward(dy, mask, dx, n, d.p);
-    check_grad("dropout dx", drop_loss, &d, x, dx, n, GC_TOL);
+    gradcheck_require(GC_H, "dropout dx", drop_loss, &d, x, dx, n, GC_TOL);
     /* in place */
     nn_dropout_backward(dy, mask, dy, n, d.p);
     ASSERT(memcmp(dy, dx, sizeof(dx)) == 0);
@@ -412,7 +384,7 @@ TEST(nn_embedding_forward_gather_and_bad_ids)
 {
     enum { V = 6, D = 5, n = 7 };
     /* exact-size heap table: ASan reports any read past row V - 1 */
-    float *E = falloc(V * D), out[n * D];
+    float *E = gradcheck_floats(V * D), out[n * D];
     fill(E, V * D, -1, 1, 1);
     const uint32_t ids[n] = { 3, 0, 5, 6, UINT32_MAX, 3, 1000 };
     fill(out, n * D, 7, 8, 2);
@@ -435,13 +407,13 @@ static double emb_loss(const float *E, void *ctx)
 {
     struct emb_ctx *e = ctx;
     nn_embedding_forward(E, e->V, e->D, e->ids, e->n, e->out);
-    return quad_loss(e->out, e->c, e->n * e->D, NULL);
+    return gradcheck_quad_loss(e->out, e->c, e->n * e->D, NULL);
 }
 
 TEST(nn_embedding_backward_gradcheck)
 {
     enum { V = 5, D = 3, n = 8 };
-    float *E = falloc(V * D), *dE = falloc(V * D), *dE0 = falloc(V * D), out[n * D], c[n * D], dout[n * D];
+    float *E = gradcheck_floats(V * D), *dE = gradcheck_floats(V * D), *dE0 = gradcheck_floats(V * D), out[n * D], c[n * D], dout[n * D];
     const uint32_t ids[n] = { 1, 4, 1, 7, 0, 1, UINT32_MAX, 2 }; /* repeats, bad ids, row 3 unused */
     fill(E, V * D, -1, 1, 3);
     fill(c, n * D, -1, 1, 4);
@@ -449,13 +421,13 @@ TEST(nn_embedding_backward_gradcheck)
     memcpy(dE, dE0, V * D * sizeof(float));
     struct emb_ctx e = { V, D, n, 0, ids, NULL, NULL, out, c };
     emb_loss(E, &e);
-    quad_loss(out, c, n * D, dout);
+    gradcheck_quad_loss(out, c, n * D, dout);
     nn_embedding_backward(ids, n, dout, V, D, dE);
     for (int i = 0; i < V * D; i++)
         dE[i] -= dE0[i];
     for (int d = 0; d < D; d++) /* row 3 is never looked up */
         ASSERT(dE[3 * D + d] == 0.0f);
-    check_grad("embedding dE", emb_loss, &e, E, dE, V * D, GC_TOL);
+    gradcheck_require(GC_H, "embedding dE", emb_loss, &e, E, dE, V * D, GC_TOL);
     free(E), free(dE), free(dE0);
 }
 
@@ -463,7 +435,7 @@ static double bag_loss(const float *E, void *ctx)
 {
     struct emb_ctx *e = ctx;
     nn_embedding_bag_forward(E, e->V, e->D, e->ids, e->wts, e->off, e->N, e->out);
-    return quad_loss(e->out, e->c, e->N * e->D, NULL);
+    return gradcheck_quad_loss(e->out, e->c, e->N * e->D, NULL);
 }
 
 /* Bags: {2, 0, 2}, {}, {1, 9(bad)}, {3}, {bad}, {4, 4, 0, 1} */
@@ -473,7 +445,7 @@ static const size_t BAG_OFF[BN + 1] = { 0, 3, 3, 5, 6, 7, 11 };
 
 TEST(nn_embedding_bag_forward_matches_naive)
 {
-    float *E = falloc(BV * BD), out[BN * BD], wts[BNIDS];
+    float *E = gradcheck_floats(BV * BD), out[BN * BD], wts[BNIDS];
     fill(E, BV * BD, -1, 1, 6);
     fill(wts, BNIDS, -2, 2, 7);
     for (int mode = 0; mode < 2; mode++) {
@@ -507,7 +479,7 @@ TEST(nn_embedding_bag_forward_matches_naive)
 
 TEST(nn_embedding_bag_backward_gradcheck)
 {
-    float *E = falloc(BV * BD), *dE = falloc(BV * BD), *dE0 = falloc(BV * BD);
+    float *E = gradcheck_floats(BV * BD), *dE = gradcheck_floats(BV * BD), *dE0 = gradcheck_floats(BV * BD);
     float out[BN * BD], c[BN * BD], dout[BN * BD], wts[BNIDS];
     fill(E, BV * BD, -1, 1, 9);
     fill(c, BN * BD, -1, 1, 10);
@@ -517,11 +489,11 @@ TEST(nn_embedding_bag_backward_gradcheck)
         fill(dE0, BV * BD, -2, 2, 12);
         memcpy(dE, dE0, BV * BD * sizeof(float));
         bag_loss(E, &e);
-        quad_loss(out, c, BN * BD, dout);
+        gradcheck_quad_loss(out, c, BN * BD, dout);
         nn_embedding_bag_backward(BAG_IDS, e.wts, BAG_OFF, BN, dout, BV, BD, dE);
         for (int i = 0; i < BV * BD; i++)
             dE[i] -= dE0[i];
-        check_grad(mode ? "bag dE (weights)" : "bag dE (mean)", bag_loss, &e, E, dE, BV * BD, GC_TOL);
+        gradcheck_require(GC_H, mode ? "bag dE (weights)" : "bag dE (mean)", bag_loss, &e, E, dE, BV * BD, GC_TOL);
     }
     free(E), free(dE), free(dE0);
 }
@@ -531,7 +503,7 @@ TEST(nn_embedding_bag_backward_gradcheck)
 TEST(nn_sgd_rows_duplicates_apply_twice)
 {
     enum { V = 4, D = 3, n = 5 };
-    float *E = falloc(V * D), E0[V * D], G[n * D];
+    float *E = gradcheck_floats(V * D), E0[V * D], G[n * D];
     fill(E, V * D, -1, 1, 13);
     memcpy(E0, E, sizeof(E0));
     const uint32_t rows[n] = { 2, 0, 2, 4, UINT32_MAX }; /* 2 twice, two bad rows */
@@ -553,7 +525,7 @@ TEST(nn_sgd_rows_duplicates_apply_twice)
 TEST(nn_dense_same_result_with_blas_threads)
 {
     enum { N = 192, I = 160, O = 128 };
-    float *x = falloc(N * I), *W = falloc(I * O), *y1 = falloc(N * O), *y2 = falloc(N * O);
+    float *x = gradcheck_floats(N * I), *W = gradcheck_floats(I * O), *y1 = gradcheck_floats(N * O), *y2 = gradcheck_floats(N * O);
     fill(x, N * I, -1, 1, 31);
     fill(W, I * O, -1, 1, 32);
     blas_set_threads(1);
