@@ -7,7 +7,9 @@
  * also tries 0, which must be refused).  The rest is read through
  * optml_memory_open() to its end.  Checked: every record is the size set,
  * except a last shorter one; records tile the data exactly (offsets); the
- * end is OPTML_END.
+ * end is OPTML_END.  Data that starts with gzip's magic bytes is read as
+ * gzip (as every reader does), so for it only the absence of crashes and
+ * a clean end or error are checked.
  */
 #include "fuzz_reader.h"
 
@@ -27,19 +29,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct optml_record rec;
     optml_status st;
     uint64_t at = 0;
+    const int gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
     for (size_t i = 0;; i++) {
         size_t want = 1 + ((size_t)pat * (i + 1)) % 97;
         if (optml_reader_set_record_size(r, want) != OPTML_OK)
             abort();
         if ((st = optml_reader_next(r, &rec)) != OPTML_OK)
             break;
+        if (gzip)
+            continue;
         if (rec.offset != at || rec.len == 0 || rec.len > want || (rec.len < want && at + rec.len != size))
             abort();
         if (memcmp(rec.data, data + at, rec.len) != 0)
             abort();
         at += rec.len;
     }
-    if (st != OPTML_END || at != size)
+    if (!gzip && (st != OPTML_END || at != size))
         abort();
     optml_reader_close(r);
     return 0;
