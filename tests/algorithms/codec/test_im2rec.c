@@ -19,7 +19,9 @@ static size_t put_payload(uint8_t *b, uint32_t flag, float label, uint64_t id, c
     memcpy(b + n, &id, 8), n += 8;
     uint64_t id2 = 0;
     memcpy(b + n, &id2, 8), n += 8;
-    memcpy(b + n, labels, 4 * nl), n += 4 * nl;
+    if (nl)
+        memcpy(b + n, labels, 4 * nl);
+    n += 4 * nl;
     memcpy(b + n, img, strlen(img)), n += strlen(img);
     return n;
 }
