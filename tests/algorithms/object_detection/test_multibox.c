@@ -84,6 +84,16 @@ TEST(od_multibox_mining_counts_and_normalisation)
     ASSERT_EQ_INT(mined, 3);
     for (int i = A * K; i < 2 * A * K; i++)
         ASSERT_NEAR(dconf[i], 0.0, 0);
+    /* equal background losses: the lowest indices are mined */
+    float flat[A * K] = {0};
+    int one[A] = {0};
+    one[5] = 1;
+    float dflat[A * K];
+    ASSERT_EQ_INT(od_multibox_loss(loc, flat, target, one, 1, A, K, 3.0f, &L, NULL, dflat), 0);
+    ASSERT_EQ_INT(L.n_neg, 3);
+    for (int a = 0; a < A; a++)
+        ASSERT_EQ_INT(dflat[a * K] != 0.0f, a <= 2 || a == 5);
+    ASSERT_NEAR(L.conf, 4 * log(3.0), 1e-6);
     /* no positives at all: zero loss and gradients */
     memset(cls, 0, sizeof(cls));
     ASSERT_EQ_INT(od_multibox_loss(loc, conf, target, cls, N, A, K, 3.0f, &L, NULL, dconf), 0);
