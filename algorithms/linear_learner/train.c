@@ -160,32 +160,6 @@ static optml_status fit_scaler(struct ll_trainer *t)
     return s;
 }
 
-/* Deterministic ~10 % of train rows, while the sample has room. */
-static int held_out(struct ll_trainer *t)
-{
-    if (!t->holdout || t->sel.n >= t->sel_cap)
-        return 0;
-    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
-    return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
-}
-
-/* See train.h: the rows held_out() chose in the first pass are the first
- * sel.n row indices it picks, so a later pass finds them again. */
-int ll_trainer_skip_held(struct ll_trainer *t)
-{
-    if (!t->holdout || t->skipped >= t->sel.n) {
-        t->row_index++;
-        return 0;
-    }
-    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
-    t->row_index++;
-    if ((double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1) {
-        t->skipped++;
-        return 1;
-    }
-    return 0;
-}
-
 /* A row for training: into the scaler sample until it is fitted, then
  * into the minibatch. */
 static optml_status consume(struct ll_trainer *t, const struct ll_row *row)
@@ -225,7 +199,7 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
     if (s != OPTML_OK)
         return s;
     if (first_pass) {
-        int out = held_out(t);
+        int out = ll_trainer_held_out(t);
         t->row_index++;
         if (out) {
             ll_source_hold(t->train);
