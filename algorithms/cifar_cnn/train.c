@@ -19,6 +19,7 @@
 #include "cifar_cnn/cc.h"
 #include "cifar_cnn/data.h"
 #include "cifar_cnn/net.h"
+#include "common/classes.h"
 #include "common/losses.h"
 #include "common/parallel.h"
 #include "common/rng.h"
@@ -225,25 +226,15 @@ static optml_status epoch_run(struct job *j, int epoch, const struct optim_cfg *
  * over the whole channel; split across hosts they would be summed first. */
 static optml_status check_classes(optml_ctx *ctx, const uint64_t *per_class, size_t classes, int from_num_classes)
 {
-    size_t present = 0, last = 0, nmissing = 0, at = 0;
-    char missing[200] = "";
-    for (size_t k = 0; k < classes; k++) {
-        if (per_class[k]) {
-            present++;
-            last = k;
-        } else if (at < sizeof(missing) - 16) {
-            at += (size_t)snprintf(missing + at, sizeof(missing) - at, "%s%zu", nmissing++ ? ", " : "", k);
-        } else if (nmissing++ && !strstr(missing, "...")) {
-            snprintf(missing + at, sizeof(missing) - at, ", ...");
-        }
-    }
-    if (present < 2)
+    char missing[200];
+    struct class_presence c = class_presence(per_class, classes, missing, sizeof(missing));
+    if (c.present < 2)
         return optml_error(ctx, OPTML_E_CLIENT, "The train channel has images of one class only (every label is "
-                           "%zu): a classifier needs images of at least two classes", last);
-    if (present < classes)
+                           "%zu): a classifier needs images of at least two classes", c.last);
+    if (c.present < classes)
         optml_log(ctx, OPTML_LOG_WARNING, "%s is %zu but the train channel has no images of class%s %s: the model "
                   "will not learn to predict %s%s", from_num_classes ? "num_classes" : "the number of classes (the "
-                  "largest label + 1)", classes, nmissing > 1 ? "es" : "", missing, nmissing > 1 ? "them" : "it",
+                  "largest label + 1)", classes, c.missing > 1 ? "es" : "", missing, c.missing > 1 ? "them" : "it",
                   per_class[0] ? "" : " (labels are 0-based: 0 to the number of classes - 1)");
     return OPTML_OK;
 }
