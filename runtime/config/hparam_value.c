@@ -7,7 +7,7 @@
  * bound into a module's struct); it calls neither.
  */
 #define _GNU_SOURCE
-#include "config/hparams.h"
+#include "config/hparam_value.h"
 
 #include <errno.h>
 #include <float.h>
@@ -19,7 +19,7 @@
 
 #define SHOWN 200 /* characters of a user value quoted in a message */
 
-/* Results of rt_hparam_parse_text (hparams.h). */
+/* Results of rt_hparam_parse_text (hparam_value.h). */
 enum { PV_OK = RT_HP_PARSED, PV_BAD = RT_HP_BAD, PV_NOMEM = RT_HP_NOMEM };
 
 /* ------------------------------------------------------------------------ */
