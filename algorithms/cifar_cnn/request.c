@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "cifar_cnn/request.h"
+#include "codec/csv_hint.h"
 #include "codec/image_decode.h"
 #include "codec/npy.h"
 
@@ -331,9 +332,15 @@ static optml_status csv_line(optml_ctx *ctx, const char *line, size_t len, size_
                 d = strtod(buf, &e);
                 ok = e == buf + fl && isfinite(d) && fabs(d) <= 3.4e38;
             }
-            if (!ok)
-                return optml_error(ctx, OPTML_E_CLIENT, "line %zu, value %zu: '%.*s' is not a number", no, got + 1,
-                                   (int)(fl < 32 ? fl : 32), a);
+            if (!ok) {
+                /* name the fix when the cause is guessable: a header row, ';' or TABs, JSON */
+                enum csv_mistake mk = csv_guess_mistake(line, len, no == 1);
+                return optml_error(ctx, OPTML_E_CLIENT, "line %zu, value %zu: '%.*s' is not a number%s%s", no,
+                                   got + 1, (int)(fl < 32 ? fl : 32), a, mk ? "; " : "",
+                                   mk == CSV_JSON ? "the body looks like JSON: send it with Content-Type "
+                                                    "application/json (or application/jsonlines, one image a line)"
+                                                  : csv_mistake_hint(mk));
+            }
             out[got] = (float)d;
         }
         got++;
@@ -343,8 +350,9 @@ static optml_status csv_line(optml_ctx *ctx, const char *line, size_t len, size_
     }
     if (got != want)
         return optml_error(ctx, OPTML_E_CLIENT, "line %zu has %zu values; expected %zu (one %" PRIu32 "x%" PRIu32
-                           "x%" PRIu32 " image flattened in height, width, channel order)", no, got, want, s->h, s->w,
-                           s->c);
+                           "x%" PRIu32 " image flattened in height, width, channel order)%s", no, got, want, s->h,
+                           s->w, s->c, got == want + 1 ? ": is the label column included? A request holds the pixels "
+                                                         "only" : "");
     return OPTML_OK;
 }
 

@@ -19,6 +19,7 @@
 #include "cifar_cnn/cc.h"
 #include "cifar_cnn/data.h"
 #include "cifar_cnn/net.h"
+#include "common/classes.h"
 #include "common/losses.h"
 #include "common/parallel.h"
 #include "common/rng.h"
@@ -32,9 +33,11 @@ static double now_s(void)
 
 /* Reads one pass of `plan`, checking every image against *shape (zeros:
  * the first image's, then filled in) and the labels against max_classes;
- * *n images, *max_label the largest label. */
+ * *n images, *max_label the largest label, and when per_class is not NULL
+ * (max_classes entries, or CC_MAX_CLASSES when 0) the images of each class
+ * added to it. */
 static optml_status scan(optml_ctx *ctx, const struct cc_plan *plan, struct cc_shape *shape, int64_t max_classes,
-                         uint64_t *n, int64_t *max_label)
+                         uint64_t *n, int64_t *max_label, uint64_t *per_class)
 {
     struct cc_pass *p = NULL;
     optml_status st = cc_pass_open(ctx, plan, shape, max_classes, &p);
@@ -47,6 +50,8 @@ static optml_status scan(optml_ctx *ctx, const struct cc_plan *plan, struct cc_s
         ++*n;
         if (ex.label > *max_label)
             *max_label = ex.label;
+        if (per_class) /* pass.c refused labels outside [0, max_classes) */
+            per_class[ex.label]++;
         if ((*n & 1023) == 0 && optml_should_stop(ctx)) {
             st = OPTML_STOPPED;
             break;
@@ -215,6 +220,25 @@ static optml_status epoch_run(struct job *j, int epoch, const struct optim_cfg *
     return s;
 }
 
+/* The classes present in the train channel (per_class: images of each of
+ * the `classes`): one class is a ClientError (the model could only ever
+ * answer it), a class without images a warning naming it.  The counts are
+ * over the whole channel; split across hosts they would be summed first. */
+static optml_status check_classes(optml_ctx *ctx, const uint64_t *per_class, size_t classes, int from_num_classes)
+{
+    char missing[200];
+    struct class_presence c = class_presence(per_class, classes, missing, sizeof(missing));
+    if (c.present < 2)
+        return optml_error(ctx, OPTML_E_CLIENT, "The train channel has images of one class only (every label is "
+                           "%zu): a classifier needs images of at least two classes", c.last);
+    if (c.present < classes)
+        optml_log(ctx, OPTML_LOG_WARNING, "%s is %zu but the train channel has no images of class%s %s: the model "
+                  "will not learn to predict %s%s", from_num_classes ? "num_classes" : "the number of classes (the "
+                  "largest label + 1)", classes, c.missing > 1 ? "es" : "", missing, c.missing > 1 ? "them" : "it",
+                  per_class[0] ? "" : " (labels are 0-based: 0 to the number of classes - 1)");
+    return OPTML_OK;
+}
+
 static optml_status setup(struct job *j)
 {
     optml_ctx *ctx = j->ctx;
@@ -226,11 +250,15 @@ static optml_status setup(struct job *j)
             j->have[i] = 1;
     }
     int64_t classes = OPTML_IS_UNSET(cfg->num_classes) ? 0 : cfg->num_classes;
+    uint64_t *per_class = NULL;
     for (int i = 0; i < 3 && st == OPTML_OK; i++) {
         if (!j->have[i])
             continue;
         int64_t max_label = -1;
-        if ((st = scan(ctx, &j->plans[i], &j->shape, classes, &j->count[i], &max_label)) != OPTML_OK)
+        if (i == TRAIN && !(per_class = calloc((size_t)(classes ? classes : CC_MAX_CLASSES), sizeof(*per_class))))
+            return optml_error(ctx, OPTML_E_NOMEM, "no memory for the class counts");
+        if ((st = scan(ctx, &j->plans[i], &j->shape, classes, &j->count[i], &max_label,
+                       i == TRAIN ? per_class : NULL)) != OPTML_OK)
             break;
         if (i == TRAIN && classes == 0) {
             classes = max_label + 1 < 2 ? 2 : max_label + 1;
@@ -239,6 +267,11 @@ static optml_status setup(struct job *j)
         }
         describe(ctx, &j->plans[i], j->count[i], &j->shape);
     }
+    /* after every record of every channel is checked: a mistake in the
+     * data is said before what the labels lack */
+    if (st == OPTML_OK && per_class)
+        st = check_classes(ctx, per_class, (size_t)classes, !OPTML_IS_UNSET(cfg->num_classes));
+    free(per_class);
     if (st != OPTML_OK)
         return st;
     j->classes = (size_t)classes;

@@ -12,6 +12,7 @@
  * per-model best snapshots, early stopping and a checkpoint.  Polls the
  * stop flag between minibatches.  finish.c picks and writes the model.
  */
+#include "common/classes.h"
 #include "common/numtext.h"
 #include "linear_learner/train.h"
 
@@ -160,32 +161,6 @@ static optml_status fit_scaler(struct ll_trainer *t)
     return s;
 }
 
-/* Deterministic ~10 % of train rows, while the sample has room. */
-static int held_out(struct ll_trainer *t)
-{
-    if (!t->holdout || t->sel.n >= t->sel_cap)
-        return 0;
-    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
-    return (double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1;
-}
-
-/* See train.h: the rows held_out() chose in the first pass are the first
- * sel.n row indices it picks, so a later pass finds them again. */
-int ll_trainer_skip_held(struct ll_trainer *t)
-{
-    if (!t->holdout || t->skipped >= t->sel.n) {
-        t->row_index++;
-        return 0;
-    }
-    uint64_t h = rng_mix64((uint64_t)t->cfg->seed * 0x9e3779b97f4a7c15ULL ^ rng_mix64(t->row_index ^ 0x401dULL));
-    t->row_index++;
-    if ((double)(h >> 11) * (1.0 / 9007199254740992.0) < 0.1) {
-        t->skipped++;
-        return 1;
-    }
-    return 0;
-}
-
 /* A row for training: into the scaler sample until it is fitted, then
  * into the minibatch. */
 static optml_status consume(struct ll_trainer *t, const struct ll_row *row)
@@ -225,7 +200,7 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
     if (s != OPTML_OK)
         return s;
     if (first_pass) {
-        int out = held_out(t);
+        int out = ll_trainer_held_out(t);
         t->row_index++;
         if (out) {
             ll_source_hold(t->train);
@@ -248,28 +223,18 @@ static optml_status feed(struct ll_trainer *t, const struct ll_row *row, int fir
  * as it does on one host. */
 static optml_status check_classes(struct ll_trainer *t)
 {
-    size_t present = 0, last = 0, nmissing = 0, n = 0;
-    char missing[200] = "";
-    for (size_t k = 0; k < t->n_classes; k++) {
-        if (t->class_rows[k]) {
-            present++;
-            last = k;
-        } else if (n < sizeof(missing) - 16) {
-            n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%zu", nmissing++ ? ", " : "", k);
-        } else if (nmissing++ && !strstr(missing, "...")) {
-            snprintf(missing + n, sizeof(missing) - n, ", ...");
-        }
-    }
+    char missing[200];
+    struct class_presence c = class_presence(t->class_rows, t->n_classes, missing, sizeof(missing));
     t->classes_checked = 1;
     const char *type = ll_predictor_name(t->cfg->predictor_type);
-    if (present < 2)
+    if (c.present < 2)
         return optml_error(t->ctx, OPTML_E_CLIENT, "The train channel has rows of one class only (every label is "
-                           "%zu): a %s needs rows of at least two classes%s", last, type,
+                           "%zu): a %s needs rows of at least two classes%s", c.last, type,
                            t->cfg->predictor_type == LL_BINARY ? ", 0 and 1" : "");
-    if (present < t->n_classes)
+    if (c.present < t->n_classes)
         optml_log(t->ctx, OPTML_LOG_WARNING, "num_classes is %zu but the train channel has no rows of class%s %s: "
-                  "the model will not learn to predict %s%s", t->n_classes, nmissing > 1 ? "es" : "", missing,
-                  nmissing > 1 ? "them" : "it",
+                  "the model will not learn to predict %s%s", t->n_classes, c.missing > 1 ? "es" : "", missing,
+                  c.missing > 1 ? "them" : "it",
                   t->class_rows[0] ? "" : " (labels are 0-based: 0 to num_classes - 1)");
     return OPTML_OK;
 }

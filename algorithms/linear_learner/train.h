@@ -1,6 +1,7 @@
 /*
  * train.h: the state of one training job shared by train.c (epochs and
- * passes) and finish.c (model selection, the final model, final metrics).
+ * passes), finish.c (model selection, the final model, final metrics) and
+ * holdout.c (which rows are held out).
  */
 #ifndef OPTML_LL_TRAIN_H
 #define OPTML_LL_TRAIN_H
@@ -38,6 +39,11 @@ struct ll_trainer {
     size_t n_classes;
     int classes_checked;
 };
+
+/* holdout.c.  The first pass, row by row (the caller counts row_index):
+ * whether this row goes into the held-out sample (about 10 % of the rows,
+ * while the sample has room). */
+int ll_trainer_held_out(const struct ll_trainer *t);
 
 /* A pass over train that re-reads the channel (not the cache), row by row
  * from row_index 0 and skipped 0: whether this row was held out in the

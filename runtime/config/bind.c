@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/hparams.h"
+#include "config/bind.h"
 #include "core/numfmt.h"
 
 #define WHY_SIZE 1600

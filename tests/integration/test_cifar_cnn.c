@@ -116,6 +116,57 @@ TEST(cifar_train_reads_gzipped_idx_pairs_and_num_classes)
     free(img.p), free(lab.p), free(gi.p), free(gl.p);
 }
 
+/* A train channel of n 28x28x1 IDX images labelled labels[i % nl]. */
+static char *idx_tree(const char *hyper, const uint8_t *labels, int nl)
+{
+    enum { N = 12 };
+    char *base = optml_tree_new(hyper);
+    uint8_t px[N * 28 * 28], lb[N];
+    imagegen_pixels(px, sizeof(px), 9);
+    for (int i = 0; i < N; i++)
+        lb[i] = labels[i % nl];
+    struct buf img = {0}, lab = {0};
+    buf_put_idx(&img, 3, (const uint32_t[]){N, 28, 28}, px);
+    buf_put_idx(&lab, 1, (const uint32_t[]){N}, lb);
+    write_file(base, "input/data/train/train-images-idx3-ubyte", img.p, img.n);
+    write_file(base, "input/data/train/train-labels-idx1-ubyte", lab.p, lab.n);
+    free(img.p), free(lab.p);
+    return base;
+}
+
+/* The classes present in the train channel: one class is a ClientError (the
+ * model could only ever answer it); a class of the model without images,
+ * num_classes above them or a gap below the largest label, a warning. */
+TEST(cifar_train_checks_the_classes_present)
+{
+    const char *one = "{\"epochs\": \"1\", \"threads\": \"1\"}";
+    char *base = idx_tree(one, (const uint8_t[]){3}, 1);
+    expect_client_error(base, cc_run(base), "The train channel has images of one class only (every label is 3): "
+                                            "a classifier needs images of at least two classes");
+    base = idx_tree("{\"epochs\": \"1\", \"threads\": \"1\", \"num_classes\": \"5\"}",
+                    (const uint8_t[]){0, 1, 2}, 3);
+    struct run_result r = cc_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] num_classes is 5 but the train channel has no images of "
+                                       "classes 3, 4: the model will not learn to predict them$"));
+    base = idx_tree(one, (const uint8_t[]){0, 2}, 2);
+    r = cc_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(has_line_matching(r.output, " WARNING [0-9]+\\] the number of classes \\(the largest label \\+ 1\\) is 3 "
+                                       "but the train channel has no images of class 1: the model will not learn to "
+                                       "predict it$"));
+    base = idx_tree(one, (const uint8_t[]){1, 2}, 2);
+    r = cc_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT(has_line_matching(r.output, "has no images of class 0: the model will not learn to predict it \\(labels "
+                                       "are 0-based: 0 to the number of classes - 1\\)$"));
+    base = idx_tree(one, (const uint8_t[]){0, 1, 2}, 3);
+    r = cc_run(base);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "3 classes (the largest training label + 1");
+    ASSERT(strstr(r.output, "WARNING") == NULL);
+}
+
 TEST(cifar_train_pipe_mode_reads_the_epochs_fifo)
 {
     char *base = optml_tree_new("{\"epochs\": \"1\"}");

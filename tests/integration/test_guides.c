@@ -407,6 +407,32 @@ TEST_TIMEOUT(guide_news_classifier_metric_definitions_match_a_training_log, 120)
     free_metrics(defs, n);
 }
 
+TEST_TIMEOUT(guide_cifar_cnn_metric_definitions_match_a_training_log, 180)
+{
+    struct mdef defs[64];
+    size_t n = guide_metrics(CC_GUIDE, defs, 64);
+    static const char *const lists[] = {"metric_definitions", "keras_metric_definitions", NULL};
+    lists_known(defs, n, lists, CC_GUIDE);
+    /* The shipped Fashion-MNIST sample, its eval images also as validation. */
+    char *base = optml_tree_new("{\"epochs\": \"2\", \"augmentation\": \"false\", \"threads\": \"1\"}");
+    const char *sample = "local_test/cifar-cnn/test_dir/input/data";
+    static const char *const files[][2] = {
+        {"train", "train-images-idx3-ubyte.gz"}, {"train", "train-labels-idx1-ubyte.gz"},
+        {"eval", "t10k-images-idx3-ubyte.gz"},   {"eval", "t10k-labels-idx1-ubyte.gz"},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        copy_file(strf("%s/%s/%s", sample, files[i][0], files[i][1]), base,
+                  strf("input/data/%s/%s", files[i][0], files[i][1]));
+        if (strcmp(files[i][0], "eval") == 0)
+            copy_file(strf("%s/%s/%s", sample, files[i][0], files[i][1]), base,
+                      strf("input/data/validation/%s", files[i][1]));
+    }
+    char *log = train_log(base, "cifar-cnn");
+    check_list(defs, n, "metric_definitions", log, "train/validation/eval");
+    check_list(defs, n, "keras_metric_definitions", log, "train/validation/eval");
+    free_metrics(defs, n);
+}
+
 TEST(guide_hyperparameter_tables_match_optml_help)
 {
     check_hparams(LL_GUIDE, "linear-learner");

@@ -187,6 +187,36 @@ TEST(cifar_request_jsonlines_and_csv)
     ASSERT_CONTAINS(err, "value 12: '' is not a number");
 }
 
+/* CSV mistakes whose cause is guessable name the fix (codec/csv_hint.h): a
+ * header row, ';' or TAB separators, JSON sent as text/csv, the label
+ * column included. */
+TEST(cifar_request_csv_errors_name_the_fix)
+{
+    struct cc_inputs in;
+    char err[512];
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, "r0,g0,b0,r1,g1,b1,r2,g2,b2,r3,g3,b3\n0,1,2,3,4,5,6,7,8,9,10,11\n", &RGB, &in,
+                          err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "line 1, value 1: 'r0' is not a number; the first row looks like a header; remove it");
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, "0;1;2;3;4;5;6;7;8;9;10;11\n", &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "the values are separated by ';', not commas; write them comma-separated");
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, "0\t1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11\n", &RGB, &in, err, sizeof(err)),
+                  OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "the values are separated by TABs, not commas");
+    char *img = rgb_json(0), *json = strf("{\"instances\": [%s]}", img);
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, json, &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "the body looks like JSON: send it with Content-Type application/json");
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, "7,0,1,2,3,4,5,6,7,8,9,10,11\n", &RGB, &in, err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "line 1 has 13 values; expected 12 (one 2x2x3 image flattened in height, width, channel "
+                         "order): is the label column included? A request holds the pixels only");
+    /* a name-like row after line 1 is not called a header */
+    ASSERT_EQ_INT(parse_s(CC_IN_CSV, "0,1,2,3,4,5,6,7,8,9,10,11\nr0,g0,b0,r1,g1,b1,r2,g2,b2,r3,g3,b3\n", &RGB, &in,
+                          err, sizeof(err)), OPTML_E_CLIENT);
+    ASSERT_CONTAINS(err, "line 2, value 1: 'r0' is not a number");
+    ASSERT(strstr(err, "header") == NULL);
+    free(img);
+    free(json);
+}
+
 /* A .npy v1.0 file of `header` (padded to 128 bytes as numpy aligns it) and data. */
 static size_t npy_file(uint8_t *out, const char *header, const void *data, size_t n)
 {
