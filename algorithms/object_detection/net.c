@@ -285,17 +285,17 @@ static void share_run(void *vctx, int t, int T)
     struct share_ctx *c = vctx;
     struct od_net *net = c->net;
     size_t n0 = c->N * (size_t)t / (size_t)T, n1 = c->N * (size_t)(t + 1) / (size_t)T;
+    float *gbase = net->params.grad;
+    if (c->backward && t > 0) {
+        gbase = net->gshare + (size_t)(t - 1) * net->params.n_grad;
+        memset(gbase, 0, net->params.n_grad * sizeof(float));
+    }
     if (n0 == n1)
         return;
     float *ws = net->ws ? net->ws + (size_t)t * net->ws_per : NULL;
     if (!c->backward) {
         forward_range(net, n0, n1, ws);
         return;
-    }
-    float *gbase = net->params.grad;
-    if (t > 0) {
-        gbase = net->gshare + (size_t)(t - 1) * net->params.n_grad;
-        memset(gbase, 0, net->params.n_grad * sizeof(float));
     }
     size_t S = net->cfg.image_size;
     backward_range(net, n0, n1, c->dloc, c->dconf, c->dx ? c->dx + n0 * S * S * 3 : NULL, gbase, ws,
@@ -312,7 +312,7 @@ static void run_shares(struct od_net *net, struct share_ctx *c)
         blas_set_threads(1);
         parallel_team_for(net->team, share_run, c);
         if (c->backward)
-            for (int t = 1; t < T && (size_t)t < c->N; t++) {
+            for (int t = 1; t < T; t++) {
                 const float *g = net->gshare + (size_t)(t - 1) * net->params.n_grad;
                 for (size_t j = 0; j < net->params.n_grad; j++)
                     net->params.grad[j] += g[j];

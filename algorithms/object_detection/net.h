@@ -22,8 +22,9 @@
  *   head<k>.loc.dw, head<k>.loc.pw, head<k>.cls.dw, head<k>.cls.pw
  *                         the SSDLite predictors on map k
  * Channel counts are multiplied by `width` and rounded to a multiple of 8
- * (at least 8); width 0.5 at 300 px is the measured default (README.md).  Every layer but the heads' pointwise ones has a ReLU; there
- * is no batch normalisation (training and inference run the same graph).
+ * (at least 8); width 0.5 at 300 px is the measured default (README.md).
+ * Every layer but the heads' pointwise ones has a ReLU; there is no batch
+ * normalisation (training and inference run the same graph).
  * Input: N images of S x S x 3 floats, NHWC, any S >= OD_NET_MIN_SIZE.
  *
  * All parameters live in one nn_params block (net->params): save and load

@@ -215,7 +215,7 @@ static void check_direction(struct gc_ctx *g, const char *what, float *w, const 
 /* The whole backward against finite differences: every tensor (kernel and
  * bias of each layer) and the input, on two 64 x 64 images at width 0.25,
  * the loss gradcheck's quadratic on every output; then the same batch on
- * two threads gives the same outputs and gradients. */
+ * two and three threads gives the same outputs and gradients. */
 TEST(od_net_gradient_check)
 {
     struct od_net net;
@@ -261,6 +261,13 @@ TEST(od_net_gradient_check)
         ASSERT_NEAR(net.params.grad[i], g1[i], 1e-4 + 1e-4 * fabsf(g1[i]));
     for (size_t i = 0; i < N * in; i++)
         ASSERT_NEAR(dx[i], dx1[i], 1e-5 + 1e-4 * fabsf(dx1[i]));
+    /* more threads than images: the empty shares add nothing */
+    ASSERT_EQ_INT(od_net_set_threads(&net, 3, err, sizeof(err)), 0);
+    od_net_forward(&net, x, N, g.loc, g.conf);
+    nn_params_zero_grad(&net.params);
+    od_net_backward(&net, dloc, dconf, dx);
+    for (size_t i = 0; i < net.params.n_grad; i++)
+        ASSERT_NEAR(net.params.grad[i], g1[i], 1e-4 + 1e-4 * fabsf(g1[i]));
     free(g1), free(dx1), free(loc1);
     free(x), free(dx), free(g.loc), free(g.conf), free(g.c), free(dloc), free(dconf);
     od_net_free(&net);
