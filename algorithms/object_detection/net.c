@@ -1,0 +1,380 @@
+/*
+ * net.c: the mobilenet-ssdlite network (net.h): building the layer list and
+ * its parameter block, forward into the anchors' order, backward from the
+ * multibox loss gradients.
+ */
+#include "net.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/parallel.h"
+#include "nn/nn.h"
+
+static void seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+    if (!err || !errsz)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+}
+
+static size_t channels(float width, unsigned base)
+{
+    long c = (long)(base * width + 4.0f) / 8 * 8;
+    return c < 8 ? 8 : (size_t)c;
+}
+
+static size_t out_len(const struct nn_win *g) { return g->OH * g->OW * g->F; }
+
+/* Appends a layer reading layer `in`; returns its index or -1. */
+static int add_op(struct od_net *net, enum od_op_kind kind, int in, int relu, const char *name, size_t k,
+                  size_t stride, size_t F, char *err, size_t errsz)
+{
+    if (net->n_ops >= OD_NET_MAX_OPS) {
+        seterr(err, errsz, "object detection network: too many layers");
+        return -1;
+    }
+    size_t H, W, C;
+    if (in < 0)
+        H = W = net->cfg.image_size, C = 3;
+    else
+        H = net->op[in].g.OH, W = net->op[in].g.OW, C = net->op[in].g.F;
+    struct od_net_op *o = &net->op[net->n_ops];
+    memset(o, 0, sizeof(*o));
+    o->kind = kind, o->in = in, o->relu = relu;
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    if (kind == OD_OP_DW)
+        F = C;
+    if (nn_win_init(&o->g, H, W, C, k, k, stride, stride, NN_PAD_SAME, F) != 0) {
+        seterr(err, errsz, "object detection network: layer %s has no output", name);
+        return -1;
+    }
+    char tn[NN_PARAM_NAME_MAX + 1];
+    snprintf(tn, sizeof(tn), "%s.kernel", name);
+    if (kind == OD_OP_CONV)
+        o->hW = nn_params_add(&net->params, tn, 4, (size_t[]){k, k, C, F}, NULL, err, errsz);
+    else
+        o->hW = nn_params_add(&net->params, tn, 3, (size_t[]){k, k, C}, NULL, err, errsz);
+    snprintf(tn, sizeof(tn), "%s.bias", name);
+    o->hb = nn_params_add(&net->params, tn, 1, (size_t[]){F}, NN_PARAM_BIAS, err, errsz);
+    if (o->hW < 0 || o->hb < 0)
+        return -1;
+    return (int)net->n_ops++;
+}
+
+/* A separable block: depthwise 3x3 (stride) then pointwise to F. */
+static int add_sep(struct od_net *net, int in, const char *name, size_t stride, size_t F, int last_relu, char *err,
+                   size_t errsz)
+{
+    char n1[40], n2[40];
+    snprintf(n1, sizeof(n1), "%s.dw", name);
+    snprintf(n2, sizeof(n2), "%s.pw", name);
+    int d = add_op(net, OD_OP_DW, in, 1, n1, 3, stride, 0, err, errsz);
+    return d < 0 ? -1 : add_op(net, OD_OP_CONV, d, last_relu, n2, 1, 1, F, err, errsz);
+}
+
+int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, char *err, size_t errsz)
+{
+    memset(net, 0, sizeof(*net));
+    nn_params_init(&net->params);
+    net->cfg = *cfg;
+    if (cfg->image_size < OD_NET_MIN_SIZE || cfg->image_size > 4096) {
+        seterr(err, errsz, "object detection network: image size %u is outside %d .. 4096", cfg->image_size,
+               OD_NET_MIN_SIZE);
+        return -1;
+    }
+    if (!(cfg->width > 0.0f && cfg->width <= 1.0f)) {
+        seterr(err, errsz, "object detection network: width multiplier %g is outside (0, 1]", (double)cfg->width);
+        return -1;
+    }
+    if (cfg->num_classes < 1 || cfg->num_classes > 10000 || cfg->max_batch < 1) {
+        seterr(err, errsz, "object detection network: needs at least one class and a batch of at least one");
+        return -1;
+    }
+    net->K = cfg->num_classes + 1;
+    float w = cfg->width;
+    /* MobileNet v1: stem, then 13 separable blocks (channels, stride) */
+    static const unsigned blk_c[13] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+    static const unsigned blk_s[13] = {1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1};
+    int cur = add_op(net, OD_OP_CONV, -1, 1, "stem", 3, 2, channels(w, 32), err, errsz);
+    int map_src[OD_NET_MAX_MAPS];
+    for (int b = 0; b < 13 && cur >= 0; b++) {
+        char nm[16];
+        snprintf(nm, sizeof(nm), "block%d", b + 1);
+        cur = add_sep(net, cur, nm, blk_s[b], channels(w, blk_c[b]), 1, err, errsz);
+        if (b == 10 && cur >= 0)
+            map_src[net->n_maps++] = cur;
+    }
+    if (cur < 0)
+        goto fail;
+    map_src[net->n_maps++] = cur;
+    static const unsigned ex_c[4] = {512, 256, 256, 128};
+    for (int e = 0; e < 4 && net->n_maps < OD_NET_MAX_MAPS && net->op[cur].g.OH > 1; e++) {
+        char nm[24];
+        snprintf(nm, sizeof(nm), "extra%d.reduce", e + 1);
+        cur = add_op(net, OD_OP_CONV, cur, 1, nm, 1, 1, channels(w, ex_c[e] / 2), err, errsz);
+        snprintf(nm, sizeof(nm), "extra%d", e + 1);
+        if (cur < 0 || (cur = add_sep(net, cur, nm, 2, channels(w, ex_c[e]), 1, err, errsz)) < 0)
+            goto fail;
+        map_src[net->n_maps++] = cur;
+    }
+    for (unsigned k = 0; k < net->n_maps; k++)
+        net->map_size[k] = (unsigned)net->op[map_src[k]].g.OH;
+    od_anchor_spec_ssdlite(&net->spec, net->map_size, net->n_maps);
+    if (od_anchor_spec_check(&net->spec, err, errsz) != 0)
+        goto fail;
+    net->A = 0;
+    for (unsigned k = 0; k < net->n_maps; k++) {
+        net->per_cell[k] = od_anchor_per_cell(&net->spec, k);
+        net->map_off[k] = net->A;
+        net->A += (size_t)net->map_size[k] * net->map_size[k] * net->per_cell[k];
+        char nm[24];
+        snprintf(nm, sizeof(nm), "head%u.loc", k);
+        if ((net->loc_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * 4, 0, err, errsz)) < 0)
+            goto fail;
+        snprintf(nm, sizeof(nm), "head%u.cls", k);
+        if ((net->cls_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * net->K, 0, err, errsz)) < 0)
+            goto fail;
+    }
+    if (net->A != od_anchor_count(&net->spec)) {
+        seterr(err, errsz, "object detection network: %zu outputs for %zu default boxes", net->A,
+               od_anchor_count(&net->spec));
+        goto fail;
+    }
+    for (size_t i = net->n_ops; i-- > 0;) {
+        int seen = 0;
+        for (size_t j = i + 1; j < net->n_ops; j++)
+            seen |= net->op[j].in == net->op[i].in;
+        net->op[i].first_grad = !seen;
+    }
+    if (nn_params_alloc(&net->params, train ? NN_PARAMS_GRADS | NN_PARAMS_OPTIM : 0, OPTIM_ADAM, err, errsz) != 0)
+        goto fail;
+    uint64_t rng = cfg->seed ? cfg->seed : 0x55d;
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const struct nn_win *g = &net->op[i].g;
+        struct nn_view v = nn_params_view(&net->params, net->op[i].hW);
+        size_t fan_in = g->KH * g->KW * (net->op[i].kind == OD_OP_CONV ? g->C : 1);
+        nn_init_he_normal(v.w, v.n, fan_in, &rng);
+    }
+    /* buffers */
+    size_t B = cfg->max_batch, in_max = (size_t)cfg->image_size * cfg->image_size * 3;
+    net->ws_nb = B < 4 ? B : 4;
+    size_t ws = 0;
+    net->act = calloc(net->n_ops, sizeof(float *));
+    net->dact = calloc(net->n_ops, sizeof(float *));
+    if (!net->act || !net->dact)
+        goto oom;
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const struct nn_win *g = &net->op[i].g;
+        if (g->H * g->W * g->C > in_max)
+            in_max = g->H * g->W * g->C;
+        if (net->op[i].kind == OD_OP_CONV && nn_conv2d_workspace(g, net->ws_nb) > ws)
+            ws = nn_conv2d_workspace(g, net->ws_nb);
+        if (!(net->act[i] = malloc(B * out_len(g) * sizeof(float))))
+            goto oom;
+        if (train && !(net->dact[i] = malloc(B * out_len(g) * sizeof(float))))
+            goto oom;
+    }
+    net->in_max = in_max;
+    net->ws_per = ws;
+    if (train && !(net->dtmp = malloc(B * in_max * sizeof(float))))
+        goto oom;
+    if (od_net_set_threads(net, 1, err, errsz) != 0)
+        goto fail;
+    return 0;
+oom:
+    seterr(err, errsz, "object detection network: out of memory");
+fail:
+    od_net_free(net);
+    return -1;
+}
+
+void od_net_free(struct od_net *net)
+{
+    if (net->act)
+        for (size_t i = 0; i < net->n_ops; i++)
+            free(net->act[i]);
+    if (net->dact)
+        for (size_t i = 0; i < net->n_ops; i++)
+            free(net->dact[i]);
+    parallel_team_free(net->team);
+    free(net->act), free(net->dact), free(net->dtmp), free(net->ws), free(net->gshare);
+    nn_params_free(&net->params);
+    memset(net, 0, sizeof(*net));
+}
+
+size_t od_net_anchors(const struct od_net *net, struct od_anchor *out)
+{
+    return od_anchors_make(&net->spec, out, NULL, 0);
+}
+
+/* Layers of images [n0, n1) of the batch, one thread: ws is this share's
+ * im2col workspace. */
+static void forward_range(struct od_net *net, size_t n0, size_t n1, float *ws)
+{
+    size_t N = n1 - n0, S = net->cfg.image_size;
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const struct od_net_op *o = &net->op[i];
+        const float *in = o->in < 0 ? net->x + n0 * S * S * 3 : net->act[o->in] + n0 * out_len(&net->op[o->in].g);
+        float *y = net->act[i] + n0 * out_len(&o->g);
+        const float *W = nn_params_view(&net->params, o->hW).w, *b = nn_params_view(&net->params, o->hb).w;
+        if (o->kind == OD_OP_CONV)
+            nn_conv2d_forward(&o->g, in, N, W, b, o->relu, y, ws, net->ws_nb);
+        else
+            nn_depthwise_forward(&o->g, in, N, W, b, o->relu, y);
+    }
+}
+
+/* The backward of images [n0, n1): parameter gradients accumulated into
+ * the gradient family laid out at gbase (the block's own, or a share's
+ * copy), input gradient into dx (already offset, may be NULL). */
+static void backward_range(struct od_net *net, size_t n0, size_t n1, const float *dloc, const float *dconf,
+                           float *dx, float *gbase, float *ws, float *dtmp)
+{
+    size_t N = n1 - n0, S = net->cfg.image_size;
+    for (size_t n = n0; n < n1; n++)
+        for (unsigned k = 0; k < net->n_maps; k++) {
+            size_t cells = (size_t)net->map_size[k] * net->map_size[k], P = net->per_cell[k];
+            size_t nl = cells * P * 4, nc = cells * P * net->K;
+            memcpy(net->dact[net->loc_op[k]] + n * nl, dloc + (n * net->A + net->map_off[k]) * 4, nl * sizeof(float));
+            memcpy(net->dact[net->cls_op[k]] + n * nc, dconf + (n * net->A + net->map_off[k]) * net->K,
+                   nc * sizeof(float));
+        }
+    for (size_t i = net->n_ops; i-- > 0;) {
+        const struct od_net_op *o = &net->op[i];
+        float *dy = net->dact[i] + n0 * out_len(&o->g);
+        const float *y = net->act[i] + n0 * out_len(&o->g);
+        size_t m = N * out_len(&o->g), per_in = o->g.H * o->g.W * o->g.C;
+        if (o->relu)
+            for (size_t j = 0; j < m; j++)
+                dy[j] = y[j] > 0.0f ? dy[j] : 0.0f;
+        const float *in = o->in < 0 ? net->x + n0 * S * S * 3 : net->act[o->in] + n0 * per_in;
+        /* the last reader of a layer (the first here) writes its gradient,
+         * the others add theirs */
+        float *dxo = o->in < 0 ? dx : o->first_grad ? net->dact[o->in] + n0 * per_in : dtmp;
+        struct nn_view W = nn_params_view(&net->params, o->hW), b = nn_params_view(&net->params, o->hb);
+        float *dW = gbase + (W.g - net->params.grad), *db = gbase + (b.g - net->params.grad);
+        if (o->kind == OD_OP_CONV)
+            nn_conv2d_backward(&o->g, in, N, W.w, dy, dW, db, dxo, ws, net->ws_nb);
+        else
+            nn_depthwise_backward(&o->g, in, N, W.w, dy, dW, db, dxo);
+        if (o->in >= 0 && !o->first_grad) {
+            float *d = net->dact[o->in] + n0 * per_in;
+            for (size_t j = 0; j < N * per_in; j++)
+                d[j] += dtmp[j];
+        }
+    }
+}
+
+struct share_ctx {
+    struct od_net *net;
+    size_t N;
+    const float *dloc, *dconf;
+    float *dx;
+    int backward;
+};
+
+static void share_run(void *vctx, int t, int T)
+{
+    struct share_ctx *c = vctx;
+    struct od_net *net = c->net;
+    size_t n0 = c->N * (size_t)t / (size_t)T, n1 = c->N * (size_t)(t + 1) / (size_t)T;
+    float *gbase = net->params.grad;
+    if (c->backward && t > 0) {
+        gbase = net->gshare + (size_t)(t - 1) * net->params.n_grad;
+        memset(gbase, 0, net->params.n_grad * sizeof(float));
+    }
+    if (n0 == n1)
+        return;
+    float *ws = net->ws ? net->ws + (size_t)t * net->ws_per : NULL;
+    if (!c->backward) {
+        forward_range(net, n0, n1, ws);
+        return;
+    }
+    size_t S = net->cfg.image_size;
+    backward_range(net, n0, n1, c->dloc, c->dconf, c->dx ? c->dx + n0 * S * S * 3 : NULL, gbase, ws,
+                   net->dtmp + n0 * net->in_max);
+}
+
+/* Runs the shares: over the team when it has one and the batch has two
+ * images or more (OpenBLAS on one thread each), else inline (OpenBLAS on
+ * the team's threads). */
+static void run_shares(struct od_net *net, struct share_ctx *c)
+{
+    int T = parallel_team_size(net->team);
+    if (net->team && c->N >= 2) {
+        blas_set_threads(1);
+        parallel_team_for(net->team, share_run, c);
+        if (c->backward)
+            for (int t = 1; t < T; t++) {
+                const float *g = net->gshare + (size_t)(t - 1) * net->params.n_grad;
+                for (size_t j = 0; j < net->params.n_grad; j++)
+                    net->params.grad[j] += g[j];
+            }
+    } else {
+        if (net->team)
+            blas_set_threads(T);
+        share_run(c, 0, 1);
+    }
+}
+
+void od_net_forward(struct od_net *net, const float *x, size_t N, float *loc, float *conf)
+{
+    net->x = x, net->N = N;
+    struct share_ctx c = {net, N, NULL, NULL, NULL, 0};
+    run_shares(net, &c);
+    for (size_t n = 0; n < N; n++)
+        for (unsigned k = 0; k < net->n_maps; k++) {
+            size_t cells = (size_t)net->map_size[k] * net->map_size[k], P = net->per_cell[k];
+            size_t nl = cells * P * 4, nc = cells * P * net->K;
+            memcpy(loc + (n * net->A + net->map_off[k]) * 4, net->act[net->loc_op[k]] + n * nl, nl * sizeof(float));
+            memcpy(conf + (n * net->A + net->map_off[k]) * net->K, net->act[net->cls_op[k]] + n * nc,
+                   nc * sizeof(float));
+        }
+}
+
+void od_net_backward(struct od_net *net, const float *dloc, const float *dconf, float *dx)
+{
+    struct share_ctx c = {net, net->N, dloc, dconf, dx, 1};
+    run_shares(net, &c);
+}
+
+int od_net_set_threads(struct od_net *net, int n_threads, char *err, size_t errsz)
+{
+    parallel_team_free(net->team);
+    net->team = NULL;
+    free(net->ws), free(net->gshare);
+    net->ws = NULL, net->gshare = NULL;
+    int T = 1;
+    if (n_threads > 1 && (net->team = parallel_team_new(n_threads)) != NULL)
+        T = parallel_team_size(net->team);
+    if (net->ws_per && !(net->ws = malloc((size_t)T * net->ws_per * sizeof(float))))
+        goto oom;
+    if (T > 1 && net->params.grad &&
+        !(net->gshare = malloc((size_t)(T - 1) * net->params.n_grad * sizeof(float))))
+        goto oom;
+    return 0;
+oom:
+    parallel_team_free(net->team);
+    net->team = NULL;
+    free(net->gshare);
+    net->gshare = NULL;
+    seterr(err, errsz, "object detection network: out of memory");
+    return -1;
+}
+
+double od_net_flops(const struct od_net *net)
+{
+    double f = 0;
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const struct nn_win *g = &net->op[i].g;
+        f += (double)g->OH * g->OW * g->KH * g->KW * g->F * (net->op[i].kind == OD_OP_CONV ? g->C : 1);
+    }
+    return f;
+}
