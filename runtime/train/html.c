@@ -5,6 +5,7 @@
 #include "train/html.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,34 +98,59 @@ static void number(struct rt_textbuf *out, double v)
     rt_textbuf_g(out, fabs(v) < 1e-12 ? 0 : v, 6);
 }
 
-/* v as "%.*f" prints it, but never "-0" or "-0.0": a coordinate. */
-static void put_fixed(struct rt_textbuf *out, double v, int decimals)
+/* v as "%.*f" prints it, but never "-0" or "-0.0": a coordinate, written
+ * at p (room for RT_NUMFMT_FAST bytes); the end returned.  Coordinates lie
+ * on the chart, so the text is short. */
+static char *coord(char *p, double v, int decimals)
 {
-    size_t at = out->len;
-    rt_textbuf_fixed(out, v, decimals);
-    if (out->len <= at || out->data[at] != '-')
-        return;
-    for (size_t i = at + 1; i < out->len; i++)
-        if (out->data[i] != '0' && out->data[i] != '.')
-            return;
-    memmove(out->data + at, out->data + at + 1, out->len - at - 1); /* rounds to zero */
-    out->len--;
+    int n = rt_format_fixed(p, RT_NUMFMT_FAST, decimals, v);
+    if (n < 0)
+        n = 0;
+    if (n >= RT_NUMFMT_FAST) /* far off the chart: cut */
+        n = RT_NUMFMT_FAST - 1;
+    if (p[0] == '-') {
+        int zero = 1;
+        for (int i = 1; i < n && zero; i++)
+            zero = p[i] == '0' || p[i] == '.';
+        if (zero) { /* rounds to zero */
+            memmove(p, p + 1, (size_t)n - 1);
+            n--;
+        }
+    }
+    return p + n;
 }
 
-/* "<NAME" then ATTRS[i]="VALUES[i]" for each value, then TAIL. */
-static void svg_element(struct rt_textbuf *out, const char *name, const char *const *attrs, const double *values, size_t n,
-                        int decimals, const char *tail)
+static void put_fixed(struct rt_textbuf *out, double v, int decimals)
 {
-    rt_textbuf_putc(out, '<');
-    rt_textbuf_puts(out, name);
+    char buf[RT_NUMFMT_FAST];
+    rt_textbuf_put(out, buf, (size_t)(coord(buf, v, decimals) - buf));
+}
+
+/* "<NAME" then ATTRS[i]="VALUES[i]" for each value (n <= 4), then TAIL:
+ * built in a local buffer and appended at once. */
+static void svg_element(struct rt_textbuf *out, const char *name, const char *const *attrs, const double *values,
+                        size_t n, int decimals, const char *tail)
+{
+    char buf[512], *p = buf;
+    size_t len = strlen(name), tail_len = strlen(tail);
+    if (n > 4 || len > 16 || tail_len > 128)
+        return; /* not a call this file makes */
+    *p++ = '<';
+    memcpy(p, name, len);
+    p += len;
     for (size_t i = 0; i < n; i++) {
-        rt_textbuf_putc(out, ' ');
-        rt_textbuf_puts(out, attrs[i]);
-        RT_TEXTBUF_LIT(out, "=\"");
-        put_fixed(out, values[i], decimals);
-        rt_textbuf_putc(out, '"');
+        *p++ = ' ';
+        len = strlen(attrs[i]); /* "height" at most */
+        memcpy(p, attrs[i], len);
+        p += len;
+        *p++ = '=';
+        *p++ = '"';
+        p = coord(p, values[i], decimals);
+        *p++ = '"';
     }
-    rt_textbuf_puts(out, tail);
+    memcpy(p, tail, tail_len);
+    p += tail_len;
+    rt_textbuf_put(out, buf, (size_t)(p - buf));
 }
 
 static const char *const rect_attrs[] = {"x", "y", "width", "height"};
@@ -220,13 +246,19 @@ int rt_svg_chart(struct rt_textbuf *out, const char *title, const char *x_label,
             RT_TEXTBUF_LIT(out, "<polyline fill=\"none\" stroke=\"");
             rt_textbuf_puts(out, ln->color);
             RT_TEXTBUF_LIT(out, "\" stroke-width=\"1.5\" points=\"");
+            char buf[4096], *p = buf; /* points appended a few hundred at a time */
             for (size_t i = 0; i < m; i++) {
+                if (p - buf > (ptrdiff_t)(sizeof(buf) - 2 * RT_NUMFMT_FAST - 2)) {
+                    rt_textbuf_put(out, buf, (size_t)(p - buf));
+                    p = buf;
+                }
                 if (i)
-                    rt_textbuf_putc(out, ' ');
-                put_fixed(out, PX(bx[i]), 1);
-                rt_textbuf_putc(out, ',');
-                put_fixed(out, PY(by[i]), 1);
+                    *p++ = ' ';
+                p = coord(p, PX(bx[i]), 1);
+                *p++ = ',';
+                p = coord(p, PY(by[i]), 1);
             }
+            rt_textbuf_put(out, buf, (size_t)(p - buf));
             RT_TEXTBUF_LIT(out, "\"/>");
         }
         const double box[2] = {legend_x, T + 6}, at[2] = {legend_x + 14, T + 15};
