@@ -190,7 +190,7 @@ static void header_section(struct rt_textbuf *out, const struct rt_job *job, con
     ESC(out, job->paths.base);
     RT_TEXTBUF_LIT(out, "</td></tr></table>\n");
     RT_TEXTBUF_LIT(out, "<nav><a href=\"#metrics\">Metrics</a><a href=\"#model\">Model</a><a href=\"#data\">Data</a>"
-          "<a href=\"#timings\">Timings</a><a href=\"#configuration\">Configuration</a></nav>\n");
+                        "<a href=\"#timings\">Timings</a><a href=\"#configuration\">Configuration</a></nav>\n");
 }
 
 static void configuration_section(struct rt_textbuf *out, const struct rt_job *job)
@@ -198,7 +198,8 @@ static void configuration_section(struct rt_textbuf *out, const struct rt_job *j
     RT_TEXTBUF_LIT(out, "<h2 id=\"configuration\">Configuration</h2>\n");
     const struct rt_hparams *hp = &job->hp;
     if (!job->alg || !hp->values) {
-        RT_TEXTBUF_LIT(out, "<p class=\"note\">No configuration: the job ended before its hyperparameters were read.</p>\n");
+        RT_TEXTBUF_LIT(out, "<p class=\"note\">No configuration: the job ended before its hyperparameters were "
+                            "read.</p>\n");
         return;
     }
     /* Given values first; defaults (the long part) folded. */
@@ -246,8 +247,8 @@ static void data_section(struct rt_textbuf *out, const struct rt_job *job)
         return;
     }
     RT_TEXTBUF_LIT(out, "<table><caption>Channels</caption><tr><th class=\"l\">Channel</th><th class=\"l\">Mode</th>"
-          "<th class=\"l\">Content type</th><th>Files</th><th>Size</th><th>Passes</th><th>Bytes read</th>"
-          "<th>Records read</th><th>Rows</th><th>Bad rows</th></tr>\n");
+                        "<th class=\"l\">Content type</th><th>Files</th><th>Size</th><th>Passes</th><th>Bytes read</th>"
+                        "<th>Records read</th><th>Rows</th><th>Bad rows</th></tr>\n");
     for (size_t i = 0; i < job->n_channels; i++) {
         const struct optml_channel *ch = &job->channels[i];
         int pipe = ch->cfg.mode == OPTML_MODE_PIPE;
@@ -295,10 +296,10 @@ static void data_section(struct rt_textbuf *out, const struct rt_job *job)
             RT_TEXTBUF_LIT(out, "—");
         RT_TEXTBUF_LIT(out, "</td></tr>\n");
     }
-    RT_TEXTBUF_LIT(out, "</table>\n<p class=\"note\">Passes: channel passes opened (— when the module read it file by file). "
-          "Bytes read: as stored (compressed when gzip), over every pass. Records read: "
-          "records the runtime framed for the module (— when the module cut lines itself). Rows and bad rows: one "
-          "pass, as the module counted them (— when it did not say).</p>\n");
+    RT_TEXTBUF_LIT(out, "</table>\n<p class=\"note\">Passes: channel passes opened (— when the module read it file "
+                        "by file). Bytes read: as stored (compressed when gzip), over every pass. Records read: "
+                        "records the runtime framed for the module (— when the module cut lines itself). Rows and bad "
+                        "rows: one pass, as the module counted them (— when it did not say).</p>\n");
 }
 
 static int chart_of(struct rt_textbuf *out, const struct rt_report *r, size_t first, char *drawn)
@@ -329,7 +330,10 @@ static int chart_of(struct rt_textbuf *out, const struct rt_report *r, size_t fi
     ESC(out, title);
     RT_TEXTBUF_LIT(out, "</h3><span class=\"note\">");
     ESC(out, s0->kind);
-    rt_textbuf_puts(out, strcmp(s0->kind, "loss") == 0 ? ": lower is better" : strcmp(s0->kind, "score") == 0 ? ": higher is better" : "");
+    if (strcmp(s0->kind, "loss") == 0)
+        RT_TEXTBUF_LIT(out, ": lower is better");
+    else if (strcmp(s0->kind, "score") == 0)
+        RT_TEXTBUF_LIT(out, ": higher is better");
     if (kept + non_finite < total) {
         RT_TEXTBUF_LIT(out, "; ");
         rt_textbuf_u64(out, total);
@@ -464,11 +468,12 @@ static int timings_section(struct rt_textbuf *out, const struct rt_job *job, con
     }
     struct rt_chart_line tp = {"records/s", "#1f77b4", e->throughput.x, e->throughput.y, e->throughput.n};
     RT_TEXTBUF_LIT(out, "<figure><figcaption><h3>Throughput by epoch</h3><span class=\"note\">records per second</span>"
-          "</figcaption>\n");
+                        "</figcaption>\n");
     int rc = rt_svg_chart(out, "Throughput by epoch", "epoch", &tp, 1);
     RT_TEXTBUF_LIT(out, "</figure>\n");
     struct rt_chart_line secs = {"seconds", "#8c564b", e->seconds.x, e->seconds.y, e->seconds.n};
-    RT_TEXTBUF_LIT(out, "<figure><figcaption><h3>Epoch time</h3><span class=\"note\">seconds per epoch</span></figcaption>\n");
+    RT_TEXTBUF_LIT(out, "<figure><figcaption><h3>Epoch time</h3><span class=\"note\">seconds per "
+                        "epoch</span></figcaption>\n");
     if (rc == 0)
         rc = rt_svg_chart(out, "Epoch time", "epoch", &secs, 1);
     RT_TEXTBUF_LIT(out, "</figure>\n");
@@ -490,7 +495,8 @@ static void confusion_table(struct rt_textbuf *out, const struct rt_confusion *c
     size_t k = c->shown;
     RT_TEXTBUF_LIT(out, "<table class=\"confusion\"><caption>Confusion matrix (");
     ESC(out, c->split);
-    RT_TEXTBUF_LIT(out, "): rows are the true class, columns the predicted class</caption>\n<tr><th class=\"l\">true \\ predicted</th>");
+    RT_TEXTBUF_LIT(out, "): rows are the true class, columns the predicted class</caption>\n<tr><th class=\"l\">true "
+                        "\\ predicted</th>");
     for (size_t j = 0; j < k; j++) {
         RT_TEXTBUF_LIT(out, "<th>");
         ESC(out, c->names[j]);
@@ -736,8 +742,8 @@ int rt_report_render(const struct rt_job *job, const struct rt_report_outcome *o
     struct rt_textbuf *out = &page;
     struct rt_report *r = (struct rt_report *)&job->report;
     int locked = r->ready && pthread_mutex_lock(&r->lock) == 0;
-    RT_TEXTBUF_LIT(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Training report");
+    RT_TEXTBUF_LIT(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                        "content=\"width=device-width, initial-scale=1\"><title>Training report");
     if (job->alg) {
         RT_TEXTBUF_LIT(out, ": ");
         ESC(out, job->alg->name);
