@@ -6,6 +6,7 @@
  * public optml_config().
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,11 +257,7 @@ static void shortest(double x, int as_float, char *buf, size_t size)
         rt_format_g(buf, size, 17, x); /* whole: every digit, no exponent */
         return;
     }
-    for (int p = 1; p <= 17; p++) {
-        rt_format_g(buf, size, p, x);
-        if (as_float ? strtof(buf, NULL) == (float)x : strtod(buf, NULL) == x)
-            return;
-    }
+    rt_format_shortest(buf, size, x, as_float);
 }
 
 const char *rt_hparams_bound_text(const struct rt_hparams *hp, size_t i, char *buf, size_t size)
@@ -277,7 +274,7 @@ const char *rt_hparams_bound_text(const struct rt_hparams *hp, size_t i, char *b
         memcpy(&x, src, sizeof(x));
         if (x == OPTML_UNSET_I64)
             return auto_or_null;
-        snprintf(buf, size, "%lld", (long long)x);
+        rt_format_int(buf, size, (long long)x);
         return buf;
     }
     case OPTML_BIND_I32: {
@@ -285,7 +282,7 @@ const char *rt_hparams_bound_text(const struct rt_hparams *hp, size_t i, char *b
         memcpy(&x, src, sizeof(x));
         if (x == OPTML_UNSET_INT)
             return auto_or_null;
-        snprintf(buf, size, "%d", (int)x);
+        rt_format_int(buf, size, x);
         return buf;
     }
     case OPTML_BIND_SIZE: {
@@ -293,7 +290,10 @@ const char *rt_hparams_bound_text(const struct rt_hparams *hp, size_t i, char *b
         memcpy(&x, src, sizeof(x));
         if (x == OPTML_UNSET_SIZE)
             return auto_or_null;
-        snprintf(buf, size, "%zu", x);
+        if (x <= (size_t)LLONG_MAX)
+            rt_format_int(buf, size, (long long)x);
+        else
+            snprintf(buf, size, "%zu", x);
         return buf;
     }
     case OPTML_BIND_F64: {
@@ -332,7 +332,7 @@ const char *rt_hparams_bound_text(const struct rt_hparams *hp, size_t i, char *b
             n++;
         if (x >= 0 && (size_t)x < n)
             return d->choices[x];
-        snprintf(buf, size, "%d", x); /* the module's resolve() wrote a bad index */
+        rt_format_int(buf, size, x); /* the module's resolve() wrote a bad index */
         return buf;
     }
     case OPTML_BIND_NONE:

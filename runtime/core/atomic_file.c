@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "core/numfmt.h"
 #include "core/paths.h"
 
 static int write_all(int fd, const void *data, size_t len)
@@ -48,17 +49,43 @@ static void fsync_dir_of(const char *path)
     free(copy);
 }
 
+/* "<dir>/.<name>.tmp.<pid>" for path "<dir>/<name>" ("./.<name>..." for a
+ * bare name), malloc'd; built by hand, not with asprintf: a printf call is
+ * slow in this process (core/numfmt.h) and the training report's cost is
+ * counted. */
+static char *temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (size_t)(slash - path) : 1, name_len = strlen(name);
+    char pid[24];
+    int pid_len = rt_format_int(pid, sizeof(pid), (long long)getpid());
+    char *tmp = malloc(dir_len + 2 + name_len + 5 + (size_t)pid_len + 1);
+    if (!tmp)
+        return NULL;
+    char *p = tmp;
+    if (slash && dir_len == 0) /* "/name": the root directory */
+        *p++ = '/';
+    else {
+        memcpy(p, slash ? path : ".", dir_len);
+        p += dir_len;
+        *p++ = '/';
+    }
+    *p++ = '.';
+    memcpy(p, name, name_len);
+    p += name_len;
+    memcpy(p, ".tmp.", 5);
+    p += 5;
+    memcpy(p, pid, (size_t)pid_len + 1);
+    return tmp;
+}
+
 static optml_status write_replace(optml_ctx *ctx, const char *path, const struct rt_chunk *chunks,
                                   size_t n_chunks, int sync)
 {
-    char *tmp = NULL;
-    char *copy = strdup(path);
-    if (!copy || asprintf(&tmp, "%s/.%s.tmp.%ld", dirname(copy), strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-                          (long)getpid()) < 0) {
-        free(copy);
+    char *tmp = temp_name(path);
+    if (!tmp)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory writing %s", path);
-    }
-    free(copy);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         optml_status s = optml_error(ctx, OPTML_E_IO, "cannot create %s: %s", tmp, strerror(errno));

@@ -15,11 +15,14 @@
 
 char *rt_path_join(const char *a, const char *b)
 {
-    char *p = NULL;
-    size_t la = strlen(a);
-    const char *sep = (la > 0 && a[la - 1] == '/') ? "" : "/";
-    if (asprintf(&p, "%s%s%s", a, sep, b) < 0)
+    size_t la = strlen(a), lb = strlen(b);
+    size_t sep = la > 0 && a[la - 1] == '/' ? 0 : 1;
+    char *p = malloc(la + sep + lb + 1); /* not asprintf: printf is slow here (core/numfmt.h) */
+    if (!p)
         return NULL;
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + sep, b, lb + 1);
     return p;
 }
 

@@ -2,14 +2,22 @@
  * html.c: HTML escaping, min/max downsampling and the inline SVG line
  * chart of the training report (see html.h).
  */
-#define _GNU_SOURCE /* strfromd */
 #include "train/html.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-void rt_html_escape(FILE *out, const char *s, size_t max_bytes)
+#include "core/numfmt.h"
+
+/* Bytes that do not pass through as they are: & < > " ' and the control
+ * characters but tab and newline. */
+static const unsigned char needs_escape[256] = {
+    [0 ... 8] = 1, [11 ... 31] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1, [0x7f] = 1,
+};
+
+void rt_html_escape(struct rt_textbuf *out, const char *s, size_t max_bytes)
 {
     if (!s)
         return;
@@ -22,26 +30,22 @@ void rt_html_escape(FILE *out, const char *s, size_t max_bytes)
     size_t run = 0; /* start of the bytes that pass through as they are */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *rep;
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default:
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-                rep = "\xEF\xBF\xBD"; /* U+FFFD */
-            else
-                continue;
-        }
-        fwrite(s + run, 1, i - run, out);
-        fputs(rep, out);
+        if (!needs_escape[c])
+            continue;
+        rt_textbuf_put(out, s + run, i - run);
         run = i + 1;
+        switch (c) {
+        case '&': RT_TEXTBUF_LIT(out, "&amp;"); break;
+        case '<': RT_TEXTBUF_LIT(out, "&lt;"); break;
+        case '>': RT_TEXTBUF_LIT(out, "&gt;"); break;
+        case '"': RT_TEXTBUF_LIT(out, "&quot;"); break;
+        case '\'': RT_TEXTBUF_LIT(out, "&#39;"); break;
+        default: RT_TEXTBUF_LIT(out, "\xEF\xBF\xBD"); /* U+FFFD */
+        }
     }
-    fwrite(s + run, 1, n - run, out);
+    rt_textbuf_put(out, s + run, n - run);
     if (n < len)
-        fputs("\xE2\x80\xA6", out); /* … */
+        RT_TEXTBUF_LIT(out, "\xE2\x80\xA6"); /* … */
 }
 
 size_t rt_downsample_minmax(const double *x, const double *y, size_t n, size_t buckets, double *ox, double *oy)
@@ -88,57 +92,65 @@ static double nice_step(double range, int ticks)
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
 
-/* strfromd, not fprintf: a registered printf extension (libquadmath, which
- * OpenBLAS brings in) sends every printf call down glibc's slow path. */
-static void number(FILE *out, double v)
+/* An axis label: "%.6g", and 0 for what is zero but for rounding. */
+static void number(struct rt_textbuf *out, double v)
 {
-    if (fabs(v) < 1e-12)
-        v = 0;
-    char buf[32];
-    strfromd(buf, sizeof(buf), "%.6g", v);
-    fputs(buf, out);
+    rt_textbuf_g(out, fabs(v) < 1e-12 ? 0 : v, 6);
 }
 
-/* v with `decimals` (0 or 1) fixed decimals, as "%.*f" prints it for the
- * coordinates a chart has (|v| well under 1e15), written by hand: the page
- * holds thousands of them and printf's float path dominated its cost. */
-static void put_fixed(FILE *out, double v, int decimals)
+/* v as "%.*f" prints it, but never "-0" or "-0.0": a coordinate, written
+ * at p (room for RT_NUMFMT_FAST bytes); the end returned.  Coordinates lie
+ * on the chart, so the text is short. */
+static char *coord(char *p, double v, int decimals)
 {
-    if (!isfinite(v) || fabs(v) >= 1e15) {
-        fprintf(out, "%.*f", decimals, v);
-        return;
+    int n = rt_format_fixed(p, RT_NUMFMT_FAST, decimals, v);
+    if (n < 0)
+        n = 0;
+    if (n >= RT_NUMFMT_FAST) /* far off the chart: cut */
+        n = RT_NUMFMT_FAST - 1;
+    if (p[0] == '-') {
+        int zero = 1;
+        for (int i = 1; i < n && zero; i++)
+            zero = p[i] == '0' || p[i] == '.';
+        if (zero) { /* rounds to zero */
+            memmove(p, p + 1, (size_t)n - 1);
+            n--;
+        }
     }
-    double scale = decimals ? 10.0 : 1.0;
-    long long q = llround(fabs(v) * scale);
-    char buf[32], *p = buf + sizeof(buf);
-    if (decimals) {
-        *--p = (char)('0' + q % 10);
-        *--p = '.';
-        q /= 10;
-    }
-    do {
-        *--p = (char)('0' + q % 10);
-        q /= 10;
-    } while (q);
-    if (v < 0 && llround(fabs(v) * scale) != 0)
-        *--p = '-';
-    fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+    return p + n;
 }
 
-/* "<NAME" then ATTRS[i]="VALUES[i]" for each value, then TAIL. */
-static void svg_element(FILE *out, const char *name, const char *const *attrs, const double *values, size_t n,
-                        int decimals, const char *tail)
+static void put_fixed(struct rt_textbuf *out, double v, int decimals)
 {
-    fputc('<', out);
-    fputs(name, out);
+    char buf[RT_NUMFMT_FAST];
+    rt_textbuf_put(out, buf, (size_t)(coord(buf, v, decimals) - buf));
+}
+
+/* "<NAME" then ATTRS[i]="VALUES[i]" for each value (n <= 4), then TAIL:
+ * built in a local buffer and appended at once. */
+static void svg_element(struct rt_textbuf *out, const char *name, const char *const *attrs, const double *values,
+                        size_t n, int decimals, const char *tail)
+{
+    char buf[512], *p = buf;
+    size_t len = strlen(name), tail_len = strlen(tail);
+    if (n > 4 || len > 16 || tail_len > 128)
+        return; /* not a call this file makes */
+    *p++ = '<';
+    memcpy(p, name, len);
+    p += len;
     for (size_t i = 0; i < n; i++) {
-        fputc(' ', out);
-        fputs(attrs[i], out);
-        fputs("=\"", out);
-        put_fixed(out, values[i], decimals);
-        fputc('"', out);
+        *p++ = ' ';
+        len = strlen(attrs[i]); /* "height" at most */
+        memcpy(p, attrs[i], len);
+        p += len;
+        *p++ = '=';
+        *p++ = '"';
+        p = coord(p, values[i], decimals);
+        *p++ = '"';
     }
-    fputs(tail, out);
+    memcpy(p, tail, tail_len);
+    p += tail_len;
+    rt_textbuf_put(out, buf, (size_t)(p - buf));
 }
 
 static const char *const rect_attrs[] = {"x", "y", "width", "height"};
@@ -146,7 +158,7 @@ static const char *const line_attrs[] = {"x1", "y1", "x2", "y2"};
 static const char *const text_attrs[] = {"x", "y"};
 static const char *const circle_attrs[] = {"cx", "cy"};
 
-int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct rt_chart_line *lines,
+int rt_svg_chart(struct rt_textbuf *out, const char *title, const char *x_label, const struct rt_chart_line *lines,
                  size_t n_lines)
 {
     const double W = RT_CHART_WIDTH, H = RT_CHART_HEIGHT, L = 64, R = 16, T = 14, B = 44;
@@ -182,17 +194,17 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
     double pw = W - L - R, ph = H - T - B;
 #define PX(v) (L + ((v) - x0) / (x1 - x0) * pw)
 #define PY(v) (T + (y1 - (v)) / (y1 - y0) * ph)
-    fputs("<svg width=\"", out);
+    RT_TEXTBUF_LIT(out, "<svg width=\"");
     put_fixed(out, W, 0);
-    fputs("\" height=\"", out);
+    RT_TEXTBUF_LIT(out, "\" height=\"");
     put_fixed(out, H, 0);
-    fputs("\" viewBox=\"0 0 ", out);
+    RT_TEXTBUF_LIT(out, "\" viewBox=\"0 0 ");
     put_fixed(out, W, 0);
-    fputc(' ', out);
+    rt_textbuf_putc(out, ' ');
     put_fixed(out, H, 0);
-    fputs("\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>", out);
+    RT_TEXTBUF_LIT(out, "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>");
     rt_html_escape(out, title, 0);
-    fputs("</title>", out);
+    RT_TEXTBUF_LIT(out, "</title>");
     const double frame[4] = {L, T, pw, ph};
     svg_element(out, "rect", rect_attrs, frame, 4, 0, " fill=\"#fff\" stroke=\"#ccc\"/>");
     for (double v = y0; v <= y1 + ystep * 1e-6; v += ystep) {
@@ -201,7 +213,7 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
         svg_element(out, "line", line_attrs, grid, 4, 1, " stroke=\"#eee\"/>");
         svg_element(out, "text", text_attrs, at, 2, 1, " text-anchor=\"end\">");
         number(out, v);
-        fputs("</text>", out);
+        RT_TEXTBUF_LIT(out, "</text>");
     }
     double xstep = nice_step(x1 - x0, 6);
     if (xstep < 1 && floor(x0) == x0 && floor(x1) == x1)
@@ -212,12 +224,12 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
         svg_element(out, "line", line_attrs, tick, 4, 1, " stroke=\"#999\"/>");
         svg_element(out, "text", text_attrs, at, 2, 1, " text-anchor=\"middle\">");
         number(out, v);
-        fputs("</text>", out);
+        RT_TEXTBUF_LIT(out, "</text>");
     }
     const double label_at[2] = {L + pw / 2, H - 6};
     svg_element(out, "text", text_attrs, label_at, 2, 1, " text-anchor=\"middle\">");
     rt_html_escape(out, x_label, 0);
-    fputs("</text>", out);
+    RT_TEXTBUF_LIT(out, "</text>");
     double *bx = malloc(2 * RT_CHART_BUCKETS * sizeof(double)), *by = malloc(2 * RT_CHART_BUCKETS * sizeof(double));
     int rc = bx && by ? 0 : -1;
     double legend_x = L + 8;
@@ -228,33 +240,39 @@ int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct
         if (m == 1) {
             const double at[2] = {PX(bx[0]), PY(by[0])};
             svg_element(out, "circle", circle_attrs, at, 2, 1, " r=\"3\" fill=\"");
-            fputs(ln->color, out);
-            fputs("\"/>", out);
+            rt_textbuf_puts(out, ln->color);
+            RT_TEXTBUF_LIT(out, "\"/>");
         } else if (m > 1) {
-            fputs("<polyline fill=\"none\" stroke=\"", out);
-            fputs(ln->color, out);
-            fputs("\" stroke-width=\"1.5\" points=\"", out);
+            RT_TEXTBUF_LIT(out, "<polyline fill=\"none\" stroke=\"");
+            rt_textbuf_puts(out, ln->color);
+            RT_TEXTBUF_LIT(out, "\" stroke-width=\"1.5\" points=\"");
+            char buf[4096], *p = buf; /* points appended a few hundred at a time */
             for (size_t i = 0; i < m; i++) {
+                if (p - buf > (ptrdiff_t)(sizeof(buf) - 2 * RT_NUMFMT_FAST - 2)) {
+                    rt_textbuf_put(out, buf, (size_t)(p - buf));
+                    p = buf;
+                }
                 if (i)
-                    fputc(' ', out);
-                put_fixed(out, PX(bx[i]), 1);
-                fputc(',', out);
-                put_fixed(out, PY(by[i]), 1);
+                    *p++ = ' ';
+                p = coord(p, PX(bx[i]), 1);
+                *p++ = ',';
+                p = coord(p, PY(by[i]), 1);
             }
-            fputs("\"/>", out);
+            rt_textbuf_put(out, buf, (size_t)(p - buf));
+            RT_TEXTBUF_LIT(out, "\"/>");
         }
         const double box[2] = {legend_x, T + 6}, at[2] = {legend_x + 14, T + 15};
         svg_element(out, "rect", rect_attrs, box, 2, 1, " width=\"10\" height=\"10\" fill=\"");
-        fputs(ln->color, out);
-        fputs("\"/>", out);
+        rt_textbuf_puts(out, ln->color);
+        RT_TEXTBUF_LIT(out, "\"/>");
         svg_element(out, "text", text_attrs, at, 2, 1, ">");
         rt_html_escape(out, ln->label, 40);
-        fputs("</text>", out);
+        RT_TEXTBUF_LIT(out, "</text>");
         legend_x += 30 + 7 * (double)(ln->label ? (strlen(ln->label) < 40 ? strlen(ln->label) : 40) : 0);
     }
 #undef PX
 #undef PY
-    fputs("</svg>", out);
+    RT_TEXTBUF_LIT(out, "</svg>");
     free(bx);
     free(by);
     return rc;

@@ -1,20 +1,22 @@
 /*
- * html.h: the small pieces the training report is written with: HTML
- * escaping, min/max-preserving downsampling of a curve, and a line chart as
- * inline SVG (no script, no font or anything else from the network).
+ * html.h: the small pieces the training report is written with, into a
+ * core/textbuf.h buffer (no stdio, no printf): HTML escaping,
+ * min/max-preserving downsampling of a curve, and a line chart as inline
+ * SVG (no script, no font or anything else from the network).
  */
 #ifndef OPTML_HTML_H
 #define OPTML_HTML_H
 
 #include <stddef.h>
-#include <stdio.h>
+
+#include "core/textbuf.h"
 
 /* Write `s` to `out` with & < > " ' escaped and control characters (other
  * than tab and newline) replaced by U+FFFD, so that text from user data can
  * stand in element content and attribute values.  With max_bytes > 0, at
  * most that many bytes of `s` (cut at a UTF-8 character boundary) followed
  * by "…".  NULL writes nothing. */
-void rt_html_escape(FILE *out, const char *s, size_t max_bytes);
+void rt_html_escape(struct rt_textbuf *out, const char *s, size_t max_bytes);
 
 /* Downsample the curve (x[i], y[i]), i < n, into at most 2 * buckets
  * points: the indexes are cut into `buckets` runs of (nearly) equal length
@@ -40,7 +42,7 @@ struct rt_chart_line {
  * labelled ticks, a legend and each line as one <polyline> (downsampled to
  * RT_CHART_BUCKETS buckets; a single point is a circle).  Returns -1 when
  * out of memory (what was written stays). */
-int rt_svg_chart(FILE *out, const char *title, const char *x_label, const struct rt_chart_line *lines,
+int rt_svg_chart(struct rt_textbuf *out, const char *title, const char *x_label, const struct rt_chart_line *lines,
                  size_t n_lines);
 
 #endif

@@ -22,11 +22,12 @@
 /* rt_html_escape(s, max) writes exactly `want`. */
 static void expect_escaped(const char *s, size_t max, const char *want, int line)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    rt_html_escape(f, s, max);
-    fclose(f);
+    struct rt_textbuf f;
+    rt_textbuf_init(&f, 0);
+    rt_html_escape(&f, s, max);
+    size_t n;
+    char *buf = rt_textbuf_take(&f, &n);
+    ASSERT(buf != NULL);
     int same = strcmp(buf, want) == 0;
     if (!same)
         test_fail(__FILE__, line, "rt_html_escape(\"%s\", %zu) wrote \"%s\", not \"%s\"", s ? s : "(null)", max, buf,
@@ -55,11 +56,11 @@ TEST(report_chart_coordinates_and_labels)
 {
     const double x[] = {0, 0.5, 1}, y[] = {0, 0.333, 1};
     struct rt_chart_line line = {"train", "#1f77b4", x, y, 3};
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    ASSERT_EQ_INT(rt_svg_chart(f, "loss <by> epoch", "epoch", &line, 1), 0);
-    fclose(f);
+    struct rt_textbuf f;
+    size_t n;
+    rt_textbuf_init(&f, 0);
+    ASSERT_EQ_INT(rt_svg_chart(&f, "loss <by> epoch", "epoch", &line, 1), 0);
+    char *buf = rt_textbuf_take(&f, &n);
     /* 640x260 frame, plot area x 64..624, y 14..216; y ticks every 0.2,
      * x ticks on whole numbers. */
     ASSERT_CONTAINS(buf, "<svg width=\"640\" height=\"260\" viewBox=\"0 0 640 260\"");
@@ -72,11 +73,10 @@ TEST(report_chart_coordinates_and_labels)
     ASSERT(strstr(buf, "-0.0") == NULL);
     free(buf);
     /* One point is a circle. */
-    buf = NULL;
-    f = open_memstream(&buf, &n);
+    rt_textbuf_init(&f, 0);
     line.n = 1;
-    ASSERT_EQ_INT(rt_svg_chart(f, "t", "epoch", &line, 1), 0);
-    fclose(f);
+    ASSERT_EQ_INT(rt_svg_chart(&f, "t", "epoch", &line, 1), 0);
+    buf = rt_textbuf_take(&f, &n);
     ASSERT_CONTAINS(buf, "<circle cx=\"344.0\" cy=\"115.0\" r=\"3\" fill=\"#1f77b4\"/>");
     free(buf);
 }
