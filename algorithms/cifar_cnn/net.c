@@ -14,9 +14,6 @@
 #include "common/parallel.h"
 #include "nn/nn.h"
 
-#include <cblas.h>
-#undef I /* <complex.h> from cblas.h */
-
 #define NET_MAGIC "CCNN"
 #define NET_VERSION 1u
 
@@ -335,75 +332,6 @@ static void relu_backward(struct cc_work *w, const struct cc_layer *l, const flo
     parallel_team_for(w->team, ew_share, &j);
 }
 
-/* ------------------------------------- inference of fewer images than threads */
-
-/* Serving one image (or fewer images than the team has threads) cannot be
- * split by images: each convolution and pooling is split by output rows
- * instead, each dense layer by output columns (profiled: a batch of 1 on
- * one core took 1.0-1.4 ms, three quarters of it in the convolutions).
- * Output rows [oh0, oh1) of a window op are the same op on input rows
- * [lo, hi) with the padding above moved into PT and the rows past hi read
- * as padding by im2col, so the single-call layers of nn/ run them unchanged;
- * in NHWC those output rows are contiguous in the image. */
-static struct nn_win rows_win(const struct nn_win *g, size_t oh0, size_t oh1, size_t *lo)
-{
-    ptrdiff_t top = (ptrdiff_t)(oh0 * g->SH) - (ptrdiff_t)g->PT;
-    ptrdiff_t bot = (ptrdiff_t)((oh1 - 1) * g->SH + g->KH) - (ptrdiff_t)g->PT;
-    size_t a = top < 0 ? 0 : (size_t)top, b = bot > (ptrdiff_t)g->H ? g->H : (size_t)bot;
-    struct nn_win s = *g;
-    s.H = b - a;
-    s.OH = oh1 - oh0;
-    s.PT = top < 0 ? (size_t)-top : 0;
-    *lo = a;
-    return s;
-}
-
-struct split_job {
-    const struct cc_layer *l;
-    const float *x, *W, *b;
-    float *y, *ws;
-    uint32_t *arg;
-    size_t n, ws_per;
-};
-
-static void split_share(void *ctx, int t, int T)
-{
-    const struct split_job *j = ctx;
-    const struct cc_layer *l = j->l;
-    if (l->kind == CC_L_DENSE) {
-        size_t o0 = l->out * (size_t)t / (size_t)T, o1 = l->out * (size_t)(t + 1) / (size_t)T;
-        if (o1 <= o0)
-            return;
-        for (size_t r = 0; r < j->n; r++)
-            memcpy(j->y + r * l->out + o0, j->b + o0, (o1 - o0) * sizeof(float));
-        if (j->n == 1)
-            cblas_sgemv(CblasRowMajor, CblasTrans, (blasint)l->in, (blasint)(o1 - o0), 1.0f, j->W + o0,
-                        (blasint)l->out, j->x, 1, 1.0f, j->y + o0, 1);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)j->n, (blasint)(o1 - o0),
-                        (blasint)l->in, 1.0f, j->x, (blasint)l->in, j->W + o0, (blasint)l->out, 1.0f, j->y + o0,
-                        (blasint)l->out);
-        if (l->relu)
-            for (size_t r = 0; r < j->n; r++)
-                nn_act_forward(NN_ACT_RELU, j->y + r * l->out + o0, j->y + r * l->out + o0, o1 - o0);
-        return;
-    }
-    const struct nn_win *g = &l->g;
-    size_t oh0 = g->OH * (size_t)t / (size_t)T, oh1 = g->OH * (size_t)(t + 1) / (size_t)T, lo;
-    if (oh1 <= oh0)
-        return;
-    struct nn_win s = rows_win(g, oh0, oh1, &lo);
-    size_t orow = g->OW * g->F;
-    for (size_t i = 0; i < j->n; i++) {
-        const float *x = j->x + i * l->in + lo * g->W * g->C;
-        float *y = j->y + i * l->out + oh0 * orow;
-        if (l->kind == CC_L_CONV)
-            nn_conv2d_forward(&s, x, 1, j->W, j->b, l->relu, y, j->ws + (size_t)t * j->ws_per, 1);
-        else
-            nn_maxpool_forward(&s, x, 1, y, j->arg + i * l->out + oh0 * orow);
-    }
-}
-
 /* --------------------------------------------------------------- forward */
 
 float *cc_net_forward(struct cc_net *net, struct cc_work *w, const float *x, size_t n, int train, uint64_t *rng)
@@ -414,12 +342,6 @@ float *cc_net_forward(struct cc_net *net, struct cc_work *w, const float *x, siz
         const float *in = w->act[i];
         float *out = w->act[i + 1];
         struct nn_view W = nn_params_view(&net->p, l->hW), B = nn_params_view(&net->p, l->hb);
-        if (!train && (size_t)parallel_team_size(w->team) > n &&
-            (l->kind == CC_L_CONV || l->kind == CC_L_POOL || l->kind == CC_L_DENSE)) {
-            struct split_job j = {l, in, W.w, B.w, out, w->ws, w->arg[i], n, w->ws_per};
-            parallel_team_for(w->team, split_share, &j);
-            continue;
-        }
         switch (l->kind) {
         case CC_L_CONV:
             nn_conv2d_forward_team(w->team, &l->g, in, n, W.w, B.w, l->relu, out, w->ws, w->ws_per, w->nb);

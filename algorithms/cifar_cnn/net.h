@@ -121,8 +121,9 @@ optml_status cc_model_save(optml_ctx *ctx, const struct cc_net *net);
  * loaded model is a struct cc_served: the network, read only while
  * serving, and what requests borrow (model.c): a pool of workspaces (taken
  * and given back under a lock, grown when a bigger batch arrives, at most
- * CC_POOL_KEEP kept idle) and one team over the cores, used by one request
- * at a time (a request that finds it busy runs on its own worker thread). */
+ * CC_POOL_KEEP kept idle) and one team over the cores that splits a
+ * request's images, used by one request at a time (a request that finds
+ * it busy, or has fewer images than threads, runs on its worker thread). */
 #define CC_POOL_KEEP 8
 struct cc_served {
     struct cc_net net;            /* first: the model pointer is also the network's */

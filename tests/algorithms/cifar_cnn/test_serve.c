@@ -1,9 +1,8 @@
 /*
  * test_serve.c: cifar-cnn serving in process (algorithms/cifar_cnn/model.c):
  * a model written through the runtime and read back by model_load; the
- * answers of predict split over the model's team (by images, and by rows
- * and columns for fewer images than threads) equal to one thread's
- * forward; requests of different batch sizes run concurrently on the
+ * answers of predict with the images split over the model's team equal
+ * to one thread's forward; requests of different batch sizes run concurrently on the
  * workspace pool giving the answers they give one at a time; the
  * application/json fast path (json_fast.c) reading what the jansson path
  * reads, and leaving what it does not take to it.
@@ -143,10 +142,10 @@ static void expect_close(const float *a, const float *b, size_t cnt, const char 
                       (double)b[i]);
 }
 
-/* Batches of 1 and 2 (fewer images than the 3 threads: rows and columns
- * split), 3, 5, 64 and 70 (by images; 70 is two forwards of the 64-image
- * chunk) against one thread, for both networks, on an uneven 3-thread team
- * (the machine's may be 1 thread). */
+/* Batches of 1 and 2 (fewer images than the 3 threads: on the caller), 3,
+ * 5, 64 and 70 (split by images, unevenly; 70 is two forwards of the
+ * 64-image chunk) against one thread, for both networks, on a 3-thread
+ * team (the machine's may be 1 thread). */
 static void team_matches_one_thread(int arch, struct cc_shape s, size_t k)
 {
     char *dir = model_dir(arch, s, k, 11);
