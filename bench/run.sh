@@ -7,7 +7,8 @@
 # then news (the news-classifier vs fastText / scikit-learn / PyTorch on two
 # corpora, and its serving vs the Flask stack), then report (what writing
 # the training report costs a job), then conv (the conv engine
-# micro-benchmark: im2col + OpenBLAS vs oneDNN).  bench/README.md
+# micro-benchmark: im2col + OpenBLAS vs oneDNN), then cifar_cnn (the
+# cifar-cnn module's training and serving speed against PyTorch).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -20,4 +21,5 @@ bash bench/images.sh || rc=$?
 bash bench/news.sh || rc=$?
 bash bench/report.sh || rc=$?
 bash bench/conv.sh || rc=$?
+bash bench/cifar_cnn.sh || rc=$?
 exit $rc

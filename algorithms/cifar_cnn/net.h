@@ -12,6 +12,7 @@
 #ifndef OPTML_CIFAR_CNN_NET_H
 #define OPTML_CIFAR_CNN_NET_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,7 +117,22 @@ optml_status cc_resume(optml_ctx *ctx, struct cc_net *net, struct cc_train_state
 /* model/cifar-cnn.model: the network without optimizer state. */
 optml_status cc_model_save(optml_ctx *ctx, const struct cc_net *net);
 
-/* Serving (the module table's model_load, predict, model_free). */
+/* Serving (the module table's model_load, predict, model_free).  The
+ * loaded model is a struct cc_served: the network, read only while
+ * serving, and what requests borrow (model.c): a pool of workspaces (taken
+ * and given back under a lock, grown when a bigger batch arrives, at most
+ * CC_POOL_KEEP kept idle) and one team over the cores that splits a
+ * request's images, used by one request at a time (a request that finds
+ * it busy, or has fewer images than threads, runs on its worker thread). */
+#define CC_POOL_KEEP 8
+struct cc_served {
+    struct cc_net net;            /* first: the model pointer is also the network's */
+    pthread_mutex_t mu;
+    struct parallel_team *team;   /* NULL on one core */
+    int team_busy;
+    struct cc_work *idle[CC_POOL_KEEP];
+    size_t n_idle;
+};
 optml_status cc_model_load(optml_ctx *ctx, const char *model_dir, void **model);
 optml_status cc_predict(optml_ctx *ctx, const void *model, const struct optml_request *req, optml_response *resp);
 void cc_model_free(void *model);

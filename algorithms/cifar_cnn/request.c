@@ -209,6 +209,8 @@ static optml_status from_list(optml_ctx *ctx, json_t *list, int one, const struc
 static optml_status parse_json(optml_ctx *ctx, const struct optml_request *req, const struct cc_shape *s,
                                struct cc_inputs *in)
 {
+    if (cc_json_fast((const char *)req->body, req->len, s, in) == 0)
+        return OPTML_OK;
     json_error_t je;
     json_t *root = json_loadb((const char *)req->body, req->len, 0, &je);
     if (!root)

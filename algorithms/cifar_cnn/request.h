@@ -41,6 +41,11 @@ struct cc_inputs {
 optml_status cc_parse_request(optml_ctx *ctx, const struct optml_request *req, const struct cc_shape *s,
                               struct cc_inputs *in);
 void cc_inputs_free(struct cc_inputs *in);
+/* application/json's common bodies, {"instances": [img, ...]} and a bare
+ * list of images, each an H x W x C nested list of numbers, read without a
+ * JSON tree (json_fast.c): 0 with *in filled, or -1 (nothing kept) for any
+ * other body, which cc_parse_request then reads with jansson. */
+int cc_json_fast(const char *body, size_t len, const struct cc_shape *s, struct cc_inputs *in);
 
 /* The answer for n rows of k class probabilities: application/json
  * {"predictions": [[p0, ..., pk-1], ...]} ({"outputs": ...} when the request
