@@ -202,12 +202,20 @@ static optml_status check_media_types(optml_ctx *ctx, const struct optml_algorit
     return OPTML_OK;
 }
 
-/* OpenBLAS must not start its own threads in every worker. */
-static void one_blas_thread_per_worker(void)
+/* OpenBLAS must not start its own threads in every worker: the workers are
+ * the parallelism.  The module is dlopen'ed RTLD_LOCAL, so its OpenBLAS is
+ * found through the module's handle (dlsym searches the module's
+ * dependencies), not RTLD_DEFAULT, which sees only the global scope. */
+static void one_blas_thread_per_worker(void *module_handle)
 {
-    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-    if (set)
+    void *sym = module_handle ? dlsym(module_handle, "openblas_set_num_threads") : NULL;
+    if (!sym)
+        sym = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+    if (sym) {
+        void (*set)(int) = (void (*)(int))sym;
         set(1);
+        rt_log(OPTML_LOG_INFO, "OpenBLAS: one thread in each worker (the workers are the parallelism)");
+    }
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -312,7 +320,7 @@ int rt_serve_main(void)
         rt_module_release(&mod);
         return rt_status_exit_code(s);
     }
-    one_blas_thread_per_worker();
+    one_blas_thread_per_worker(mod.handle);
     /* Copies of model.tar.gz a killed server left; then, in multi-model mode,
      * every archive is unpacked privately (never into the shared directory
      * two loads may name at once). */

@@ -254,6 +254,11 @@ TEST_TIMEOUT(ll_breast_cancer_matches_sklearn_and_serves, 60)
     /* Serve the model: every test row as CSV; the served accuracy is the
      * accuracy training reported. */
     struct served *s = ll_serve(base);
+    /* The module's OpenBLAS (loaded RTLD_LOCAL with the module) is held to
+     * one thread per worker: the workers are the parallelism. */
+    char *slog = serve_log_text(s);
+    SRV_ASSERT_CONTAINS(s, slog, "OpenBLAS: one thread in each worker");
+    free(slog);
     char *features = tree_file(base, "features.csv"), *labels = tree_file(base, "labels.csv");
     struct http_response *h = serve_invoke(s, "text/csv", NULL, NULL, features, strlen(features));
     EXPECT_STATUS(s, h, 200);
