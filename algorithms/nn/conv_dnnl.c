@@ -468,8 +468,9 @@ static int prepare(struct nn_conv_dnnl *e, struct djob *j, size_t N, int T)
         if (!(j->sl[t] = slot_get(e, hi - lo)))
             return -1;
     }
-    /* re-fetch: making a second size may have replaced nothing the first
-       uses (SLOTS >= 2 and at most two sizes per call), but keep it honest */
+    /* a call has at most two share sizes and the slot replaced is the
+       least recently used, so the first loop's slots all survive; checked
+       anyway, then the distinct slots collected for ensure() */
     for (int t = 0; t < T; t++) {
         if (!j->sl[t])
             continue;
