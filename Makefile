@@ -60,6 +60,15 @@ LDFLAGS_ALL  := $(SAN) $(LDFLAGS)
 # Numeric code: hidden symbols (a module exports only its table), -O3 so GCC
 # vectorises the loops, and no errno from sqrtf/expf, which blocks it.
 ALGO_CFLAGS  := -fvisibility=hidden -fno-math-errno $(if $(SAN),,-O3)
+# oneDNN (libdnnl-dev): the convolution engine of algorithms/nn/conv_dnnl.c,
+# compiled in when its header is found; DNNL=0 builds without it (the
+# im2col engine alone: conv_dnnl.c's stubs).  Debian's libdnnl runs on
+# OpenMP (libgomp), which the engine calls directly (one thread per share).
+DNNL         ?= $(if $(HOST_FREE),0,$(if $(wildcard /usr/include/dnnl.h /usr/include/oneapi/dnnl/dnnl.h),1,0))
+ifeq ($(DNNL),1)
+ALGO_CFLAGS  += -DOPTML_WITH_DNNL
+DNNL_LIBS    := -ldnnl -lgomp
+endif
 LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
 # Image decoding (algorithms/codec/image_decode.c, libpng-dev and
 # libjpeg62-turbo-dev): only modules that call it keep the libraries
@@ -67,7 +76,7 @@ LIBS         := $(PKG_LIBS) -lpthread -ldl -lm
 # so they take them too.  Quiet when absent: an image whose modules decode
 # no images (docker/Dockerfile's BUILD_PACKAGES) builds without them.
 IMAGE_LIBS   := $(if $(HOST_FREE),,$(shell pkg-config --libs libpng libjpeg 2>/dev/null))
-MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) $(IMAGE_LIBS) -lm
+MODULE_LIBS  := $(call pkg_config,--libs jansson openblas) $(IMAGE_LIBS) $(DNNL_LIBS) -lm
 
 # runtime/dist/mpi_*.c is the MPI plugin, never part of the executable.
 RUNTIME_SRC  := $(filter-out runtime/main.c runtime/dist/mpi_%.c,$(wildcard runtime/*/*.c))
@@ -187,7 +196,7 @@ $(BUILD)/tests/modules/%.so: $(BUILD)/obj/tests/modules/%.o algorithms/module.ma
 $(BUILD)/tests/run_tests: $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) $(ALGO_ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $(TEST_OBJ) $(RUNTIME_OBJ) $(ALGO_LIB_OBJ) \
-	  $(foreach L,nn codec common,$(call ALGO_ARCHIVE,$(L))) $(LIBS) $(IMAGE_LIBS)
+	  $(foreach L,nn codec common,$(call ALGO_ARCHIVE,$(L))) $(LIBS) $(IMAGE_LIBS) $(DNNL_LIBS)
 
 test: all $(BUILD)/tests/run_tests $(TEST_MODULES)
 	OPTML_BUILD=$(BUILD) $(BUILD)/tests/run_tests $(T)

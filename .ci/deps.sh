@@ -18,6 +18,7 @@ case ${1:-all} in
       build-essential pkg-config clang libclang-rt-14-dev   # compilers; libFuzzer and sanitizer runtimes
       libmicrohttpd-dev libjansson-dev libopenblas-dev libarchive-dev zlib1g-dev
       libpng-dev libjpeg62-turbo-dev                         # image requests (algorithms/codec/image_decode.c)
+      libdnnl-dev                                            # the oneDNN convolution engine (algorithms/nn/conv_dnnl.c)
       openmpi-bin libopenmpi-dev                             # multi-host training: mpirun/orted and the MPI plugin (runtime/dist/)
       curl ca-certificates python3
       python3-sklearn dataset-fashion-mnist                  # real data and the reference models in the linear-learner tests

@@ -31,7 +31,7 @@ DNNL=()
 if [ -f /usr/include/dnnl.h ]; then DNNL=(-DWITH_DNNL); fi
 cc -std=gnu11 -O2 -Wall -Wextra "${DNNL[@]}" -I"$REPO/algorithms" -o "$W/convbench" "$BENCH_DIR/tools/convbench.c" \
   "$BUILD/lib/liboptml_nn.a" "$BUILD/lib/liboptml_common.a" $(pkg-config --cflags --libs openblas) \
-  ${DNNL:+-ldnnl} -lpthread -lm || die "cannot build bench/tools/convbench.c"
+  ${DNNL:+-ldnnl -lgomp} -lpthread -lm || die "cannot build bench/tools/convbench.c"
 HZ=$(getconf CLK_TCK)
 busy_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 # wait_quiet: the last 3 s averaged < 0.15 busy cores, or QUIET_MAX s passed

@@ -244,6 +244,8 @@ void cc_work_free(struct cc_work *w)
     free(w->ws);
     free(w->dWs);
     free(w->tmp);
+    for (size_t i = 0; i < CC_MAX_LAYERS; i++)
+        nn_conv_dnnl_free(w->eng[i]);
     memset(w, 0, sizeof(*w));
 }
 
@@ -255,9 +257,13 @@ int cc_work_init(struct cc_work *w, const struct cc_net *net, size_t cap, int tr
     w->threads = parallel_team_size(team);
     w->nb = CHUNK;
     int ok = 1;
+    const char *engine = getenv("OPTML_CONV_ENGINE");
+    const int dnnl = train && nn_conv_dnnl_available() && !(engine && strcmp(engine, "im2col") == 0);
     for (size_t i = 0; i < net->n_layers; i++) {
         const struct cc_layer *l = &net->L[i];
         ok &= (w->act[i + 1] = malloc(cap * l->out * sizeof(float))) != NULL;
+        if (l->kind == CC_L_CONV && dnnl)
+            w->eng[i] = nn_conv_dnnl_new(&l->g, l->relu, 1); /* NULL (no CPU engine): im2col */
         if (l->kind == CC_L_CONV) {
             size_t s = nn_conv2d_workspace(&l->g, CHUNK);
             if (s > w->ws_per)
@@ -344,7 +350,12 @@ float *cc_net_forward(struct cc_net *net, struct cc_work *w, const float *x, siz
         struct nn_view W = nn_params_view(&net->p, l->hW), B = nn_params_view(&net->p, l->hb);
         switch (l->kind) {
         case CC_L_CONV:
-            nn_conv2d_forward_team(w->team, &l->g, in, n, W.w, B.w, l->relu, out, w->ws, w->ws_per, w->nb);
+            if (w->eng[i] && nn_conv_dnnl_forward(w->eng[i], w->team, in, n, W.w, B.w, out) != 0) {
+                nn_conv_dnnl_free(w->eng[i]); /* refused: im2col from now on */
+                w->eng[i] = NULL;
+            }
+            if (!w->eng[i])
+                nn_conv2d_forward_team(w->team, &l->g, in, n, W.w, B.w, l->relu, out, w->ws, w->ws_per, w->nb);
             break;
         case CC_L_BN: {
             struct nn_view M = nn_params_view(&net->p, l->hm), V = nn_params_view(&net->p, l->hv);
@@ -394,7 +405,13 @@ void cc_net_backward(struct cc_net *net, struct cc_work *w, float *dlogits, size
         case CC_L_CONV:
             if (l->relu)
                 relu_backward(w, l, y, dy, n);
-            nn_conv2d_backward_team(w->team, &l->g, x, n, W.w, dy, W.g, B.g, dx, w->ws, w->ws_per, w->nb, w->dWs);
+            if (w->eng[k] && nn_conv_dnnl_backward(w->eng[k], w->team, x, n, W.w, dy, W.g, B.g, dx) != 0) {
+                nn_conv_dnnl_free(w->eng[k]);
+                w->eng[k] = NULL;
+            }
+            if (!w->eng[k])
+                nn_conv2d_backward_team(w->team, &l->g, x, n, W.w, dy, W.g, B.g, dx, w->ws, w->ws_per, w->nb,
+                                        w->dWs);
             break;
         case CC_L_BN:
             if (l->relu)

@@ -74,8 +74,14 @@ struct cc_work {
     size_t ws_per, nb;
     int threads;
     struct parallel_team *team;
+    /* training: the oneDNN engine of each conv layer (nn/cnn.h), NULL for
+     * the im2col one (no oneDNN in the build, OPTML_CONV_ENGINE=im2col, or
+     * oneDNN refused the shape); inference keeps im2col. */
+    struct nn_conv_dnnl *eng[CC_MAX_LAYERS];
 };
-/* train: with the backward buffers.  -1 on out of memory (w is freeable). */
+/* train: with the backward buffers and the conv engines (the environment's
+ * OPTML_CONV_ENGINE: "onednn", the default when built in, or "im2col").
+ * -1 on out of memory (w is freeable). */
 int cc_work_init(struct cc_work *w, const struct cc_net *net, size_t cap, int train, struct parallel_team *team);
 void cc_work_free(struct cc_work *w);
 

@@ -18,14 +18,19 @@
  * Flatten order (h, then w, then c), so a dense layer reads the pooled
  * output in place and its dx is the pooled layer's dy.
  *
- * Engine and threads (docs/nn.md has the measurements): convolution is
- * im2col + one OpenBLAS sgemm per chunk of nb images.  The one threading
- * model, chosen by bench/conv.sh: the batch split over a parallel_team
- * (nn_conv2d_*_team, chunks of 2 images per share) with
- * blas_set_threads(1) for the whole run; it beat OpenBLAS's own threads on
- * whole-batch products by 1.3x on the cifar10_cnn convolutions.  The
- * single calls are for one thread (a share, a test, inference on a few
- * images).
+ * Engines and threads (docs/nn.md has the measurements): two convolution
+ * engines behind the same arguments.  im2col + one OpenBLAS sgemm per
+ * chunk of nb images (conv.c, conv_team.c): the reference, gradient-checked
+ * against finite differences, and the engine of inference and of builds
+ * without oneDNN.  oneDNN's JIT kernels (conv_dnnl.c, nn_conv_dnnl_*):
+ * training's engine when the build has it, measured faster on the whole
+ * training step.  The one threading model, chosen by bench/conv.sh and
+ * bench/cifar_train.sh: the batch split over a parallel_team with
+ * blas_set_threads(1) and oneDNN on one OpenMP thread per share, so that
+ * OpenBLAS and OpenMP never start threads of their own; it beat OpenBLAS's
+ * own threads on whole-batch products by 1.3x, and oneDNN's OpenMP threads
+ * on the whole batch.  The single calls are for one thread (a share, a
+ * test, inference on a few images).
  */
 #ifndef OPTML_NN_CNN_H
 #define OPTML_NN_CNN_H
@@ -93,6 +98,30 @@ void nn_conv2d_forward_team(struct parallel_team *team, const struct nn_win *g, 
 void nn_conv2d_backward_team(struct parallel_team *team, const struct nn_win *g, const float *x, size_t N,
                              const float *Wk, const float *dy, float *dW, float *db, float *dx, float *ws,
                              size_t ws_per_thread, size_t nb, float *dWs);
+
+/* The oneDNN engine (conv_dnnl.c; Debian's libdnnl, JIT kernels): the same
+ * convolution as nn_conv2d_*_team, measured faster on the cifar-cnn
+ * layers (docs/nn.md, bench/results/conv-engine.txt).  One engine per
+ * layer: its geometry, whether a ReLU is fused into the forward and
+ * whether the layer has a bias; it builds and caches oneDNN's primitives
+ * per number of images per share.  The batch is split over the team as
+ * the im2col team functions do, oneDNN on one OpenMP thread in each share
+ * (no OpenMP worker is started: the team is the only threading).  Same
+ * conventions: y written, dW and db ACCUMULATED (+=), dx written (dx may
+ * be NULL; db is ignored for a layer without bias).  nn_conv_dnnl_new
+ * returns NULL when the build has no oneDNN (nn_conv_dnnl_available() is
+ * 0) or out of memory; forward and backward return 0, or -1 when oneDNN
+ * refuses the shape (or offers only its slow reference kernel; nothing is
+ * written then) or fails: the caller then runs the im2col engine.  Not
+ * reentrant: one call at a time per engine. */
+struct nn_conv_dnnl;
+int nn_conv_dnnl_available(void);
+struct nn_conv_dnnl *nn_conv_dnnl_new(const struct nn_win *g, int relu, int has_bias);
+void nn_conv_dnnl_free(struct nn_conv_dnnl *e);
+int nn_conv_dnnl_forward(struct nn_conv_dnnl *e, struct parallel_team *team, const float *x, size_t N,
+                         const float *Wk, const float *b, float *y);
+int nn_conv_dnnl_backward(struct nn_conv_dnnl *e, struct parallel_team *team, const float *x, size_t N,
+                          const float *Wk, const float *dy, float *dW, float *db, float *dx);
 
 /* ------------------------------------------------------------- depthwise */
 

@@ -10,6 +10,10 @@
  *     (format "any" for src, weights and dst: the blocked layouts it picks,
  *     with no reorder timed, the most favourable case for it), OpenMP on
  *     OMP_NUM_THREADS threads,
+ *   - dnnl-team: our oneDNN engine (algorithms/nn/conv_dnnl.c, what
+ *     training runs): NHWC activations in place, weights reordered per
+ *     call, the batch split over the team with one OpenMP thread per share;
+ *     dnnl-omp: the same engine on the whole batch, OpenMP on T threads,
  * the network's big dense layer (2304 -> 512, nn.h) on OpenBLAS's 1 and 2
  * threads and split over the team, and OpenBLAS's sgemm peak (a 2048^3
  * product) on 1 and T threads, all in one process.  The cases are interleaved: each of REPS rounds times every
@@ -32,6 +36,7 @@
 
 #ifdef WITH_DNNL
 #include <dnnl.h>
+#include <omp.h>
 #endif
 
 #define BATCH 128
@@ -229,6 +234,36 @@ struct dnn_prim {
     int nargs;
     dnnl_stream_t s;
 };
+
+/* our oneDNN engine (algorithms/nn/conv_dnnl.c): NHWC in place, the batch
+ * split over the team, oneDNN on one OpenMP thread per share; it sets the
+ * caller's OpenMP threads to 1, restored for the whole-batch cases */
+struct ours_dnnl {
+    struct ours o;
+    struct nn_conv_dnnl *e;
+    int T;
+};
+
+static void ours_dnnl_fwd(void *ctx)
+{
+    struct ours_dnnl *d = ctx;
+    if (nn_conv_dnnl_forward(d->e, d->o.team, d->o.x, BATCH, d->o.Wk, d->o.b, d->o.y) != 0) {
+        fprintf(stderr, "convbench: nn_conv_dnnl_forward failed\n");
+        exit(1);
+    }
+    omp_set_num_threads(d->T);
+}
+
+static void ours_dnnl_bwd(void *ctx)
+{
+    struct ours_dnnl *d = ctx;
+    if (nn_conv_dnnl_backward(d->e, d->o.team, d->o.x, BATCH, d->o.Wk, d->o.dy, d->o.dW, d->o.db,
+                              d->o.need_dx ? d->o.dx : NULL) != 0) {
+        fprintf(stderr, "convbench: nn_conv_dnnl_backward failed\n");
+        exit(1);
+    }
+    omp_set_num_threads(d->T);
+}
 
 static void dnn_run(void *ctx)
 {
@@ -449,6 +484,36 @@ int main(int argc, char **argv)
                getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") : "unset");
         for (size_t l = 0; l < NL; l++)
             dnn_layer(eng, s, &layers[l], &wins[l]);
+        for (size_t l = 0; l < 2 * NL && team; l++) {
+            /* dnnl-team, then dnnl-omp: the same engine on the whole batch with OpenMP on T threads
+               (OPTML_DNNL_OMP=1, read when an engine is made) */
+            if (l == NL)
+                setenv("OPTML_DNNL_OMP", "1", 1);
+            const char *ename = l < NL ? "dnnl-team" : "dnnl-omp";
+            const struct layer *L = &layers[l % NL];
+            const struct nn_win *g = &wins[l % NL];
+            const size_t nx = BATCH * L->H * L->W * L->C, ny = BATCH * g->OH * g->OW * g->F, nw = 9 * L->C * L->F;
+            struct ours_dnnl *d = calloc(1, sizeof(*d));
+            if (!d)
+                return 1;
+            d->o = (struct ours){ .g = g, .x = xalloc(nx * 4), .Wk = xalloc(nw * 4), .b = xalloc(g->F * 4),
+                                  .y = xalloc(ny * 4), .dy = xalloc(ny * 4), .dW = xalloc(nw * 4),
+                                  .db = xalloc(g->F * 4), .dx = xalloc(nx * 4), .team = team,
+                                  .need_dx = L->need_dx };
+            fill(d->o.x, nx, 11);
+            fill(d->o.Wk, nw, 12);
+            fill(d->o.b, g->F, 13);
+            fill(d->o.dy, ny, 14);
+            d->T = T;
+            if (!(d->e = nn_conv_dnnl_new(g, 1, 1))) {
+                fprintf(stderr, "convbench: nn_conv_dnnl_new failed (a build without oneDNN?)\n");
+                return 1;
+            }
+            const double fl = flops_fwd(g);
+            add_case(L->name, ename, "fwd", ours_dnnl_fwd, d, fl, 1);
+            add_case(L->name, ename, "bwd", ours_dnnl_bwd, d, fl * (L->need_dx ? 2 : 1), 1);
+        }
+        unsetenv("OPTML_DNNL_OMP");
     }
 #endif
     /* one warm-up run of each case, then the rounds; a 30 ms pause before
