@@ -75,16 +75,7 @@ kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }   # kv KEY < "... KEY=value
 
 # ------------------------------------------------------------ training
 mkdir -p "$W/tree/input/data/train" "$W/tree/input/config"
-$PY - "$N" "$W/tree/input/data/train/data_batch_1.bin" <<'PYEOF'
-import sys
-import numpy as np
-n, path = int(sys.argv[1]), sys.argv[2]
-rng = np.random.default_rng(1)
-rec = np.empty((n, 3073), np.uint8)
-rec[:, 0] = rng.integers(0, 10, n)
-rec[:, 1:] = rng.integers(0, 256, (n, 3072))
-rec.tofile(path)
-PYEOF
+$PY "$BENCH_DIR/tools/cifar_random.py" "$N" "$W/tree/input/data/train/data_batch_1.bin"
 printf '{"architecture": "keras-cifar10", "epochs": "1", "batch-size": "128", "threads": "%s"}' "$THREADS" \
   >"$W/tree/input/config/hyperparameters.json"
 wait_quiet training

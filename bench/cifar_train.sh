@@ -46,16 +46,7 @@ die() { echo "bench/cifar_train.sh: $*" >&2; exit 1; }
 $PY -c 'import numpy' 2>/dev/null || die "$PY with numpy needed"
 
 mkdir -p "$W/input/data/train" "$W/input/config"
-$PY - "$N" "$W/input/data/train/data_batch_1.bin" <<'PYEOF'
-import sys
-import numpy as np
-n, path = int(sys.argv[1]), sys.argv[2]
-rng = np.random.default_rng(1)
-rec = np.empty((n, 3073), np.uint8)
-rec[:, 0] = rng.integers(0, 10, n)
-rec[:, 1:] = rng.integers(0, 256, (n, 3072))
-rec.tofile(path)
-PYEOF
+$PY "$BENCH_DIR/tools/cifar_random.py" "$N" "$W/input/data/train/data_batch_1.bin"
 
 ldd "$BUILD/lib/optml/cifar-cnn.so" | grep -q libdnnl || case " $ENGINES " in *" onednn "*)
   die "this build has no oneDNN (cifar-cnn.so does not link libdnnl): ENGINES=im2col" ;; esac

@@ -530,20 +530,31 @@ static void team_run(struct parallel_team *team, int T, void (*fn)(void *, int, 
         parallel_team_for(team, wrap_share, &w);
 }
 
+/* A job for N images split over the team's threads (*T set), its slots
+ * prepared; NULL when out of memory or a primitive cannot be made. */
+static struct djob *job_begin(struct nn_conv_dnnl *e, struct parallel_team *team, size_t N, int *T)
+{
+    *T = team_threads(e, team, N);
+    struct djob *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    if (prepare(e, j, N, *T) != 0) {
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
 int nn_conv_dnnl_forward(struct nn_conv_dnnl *e, struct parallel_team *team, const float *x, size_t N,
                          const float *Wk, const float *b, float *y)
 {
     if (!e || N == 0)
         return N == 0 ? 0 : -1;
-    const int T = team_threads(e, team, N);
-    struct djob *j = calloc(1, sizeof(*j));
+    int T;
+    struct djob *j = job_begin(e, team, N, &T);
     if (!j)
         return -1;
     int err = 0;
-    if (prepare(e, j, N, T) != 0) {
-        free(j);
-        return -1;
-    }
     /* every slot of one layer has the same weight layout in practice; reorder per slot anyway */
     j->e = e, j->x = x, j->b = b, j->y = y, j->N = N;
     j->w = weights_for(e, j->sl[0], Wk, 0, &err);
@@ -563,15 +574,11 @@ int nn_conv_dnnl_backward(struct nn_conv_dnnl *e, struct parallel_team *team, co
 {
     if (!e || N == 0)
         return N == 0 ? 0 : -1;
-    const int T = team_threads(e, team, N);
-    struct djob *j = calloc(1, sizeof(*j));
+    int T;
+    struct djob *j = job_begin(e, team, N, &T);
     if (!j)
         return -1;
     int err = 0;
-    if (prepare(e, j, N, T) != 0) {
-        free(j);
-        return -1;
-    }
     j->e = e, j->x = x, j->dy = dy, j->dx = dx, j->N = N;
     if (dx) {
         j->wd = weights_for(e, j->sl[0], Wk, 1, &err);
