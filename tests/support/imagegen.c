@@ -3,8 +3,11 @@
  */
 #include "support/imagegen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jpeglib.h>
 
 void imagegen_pixels(uint8_t *out, size_t n, uint32_t seed)
 {
@@ -97,4 +100,30 @@ void buf_put_idx(struct buf *b, unsigned nd, const uint32_t *dims, const uint8_t
         count *= dims[i];
     }
     buf_put(b, values, count);
+}
+
+uint8_t *imagegen_jpeg(const uint8_t *px, unsigned w, unsigned h, int comps, int quality, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    unsigned char *mem = NULL;
+    unsigned long n = 0;
+    jpeg_mem_dest(&c, &mem, &n);
+    c.image_width = w;
+    c.image_height = h;
+    c.input_components = comps;
+    c.in_color_space = comps == 3 ? JCS_RGB : JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < h) {
+        JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * (size_t)comps);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *len = n;
+    return mem;
 }

@@ -2,7 +2,8 @@
  * imagegen.h: image training data in the exact on-disk formats, for tests:
  * tf.train.Example records as generate_cifar10_tfrecords.py writes them
  * (image bytes, label int64; optional height/width/depth), CIFAR-10 binary
- * records and IDX images / labels files (ALGORITHMS.md B.2, B.5, B.6).
+ * records and IDX images / labels files (ALGORITHMS.md B.2, B.5, B.6), and
+ * JPEG bytes of given pixels.
  */
 #ifndef OPTML_TEST_IMAGEGEN_H
 #define OPTML_TEST_IMAGEGEN_H
@@ -23,5 +24,8 @@ void buf_put_example_record(struct buf *b, const uint8_t *img, size_t n, int64_t
 void buf_put_cifar_record(struct buf *b, uint8_t label, const uint8_t *chw);
 /* An IDX ubyte file: header with dims[0..nd), then the values. */
 void buf_put_idx(struct buf *b, unsigned nd, const uint32_t *dims, const uint8_t *values);
+/* w x h interleaved pixels of `comps` (1 gray, 3 RGB) channels as JPEG bytes
+ * at `quality` (libjpeg-turbo; malloc'd, *len set). */
+uint8_t *imagegen_jpeg(const uint8_t *px, unsigned w, unsigned h, int comps, int quality, size_t *len);
 
 #endif

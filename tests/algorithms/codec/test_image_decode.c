@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jpeglib.h>
 
 #include "codec/image_decode.h"
 #include "support/harness.h"
+#include "support/imagegen.h"
 
 /* PNG of w x h pixels in `format` (a png_image format) from px. */
 static uint8_t *png_encode(const void *px, unsigned w, unsigned h, unsigned format, size_t *len)
@@ -32,35 +32,6 @@ static uint8_t *png_encode(const void *px, unsigned w, unsigned h, unsigned form
     uint8_t *out = malloc(n);
     if (!png_image_write_to_memory(&im, out, &n, 0, px, 0, NULL))
         test_fail(__FILE__, __LINE__, "png write: %s", im.message);
-    *len = n;
-    return out;
-}
-
-static uint8_t *jpeg_encode(const uint8_t *px, unsigned w, unsigned h, int comps, size_t *len)
-{
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    unsigned char *mem = NULL;
-    unsigned long n = 0;
-    jpeg_mem_dest(&c, &mem, &n);
-    c.image_width = w;
-    c.image_height = h;
-    c.input_components = comps;
-    c.in_color_space = comps == 3 ? JCS_RGB : JCS_GRAYSCALE;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 95, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < h) {
-        JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * (size_t)comps);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    uint8_t *out = malloc(n);
-    memcpy(out, mem, n);
-    free(mem);
     *len = n;
     return out;
 }
@@ -133,7 +104,7 @@ TEST(image_jpeg_within_its_loss_and_channel_conversions)
         rgb[3 * i + 2] = 90;
     }
     size_t len;
-    uint8_t *jpg = jpeg_encode(rgb, 16, 16, 3, &len);
+    uint8_t *jpg = imagegen_jpeg(rgb, 16, 16, 3, 95, &len);
     ASSERT_EQ_INT(img_sniff(jpg, len), IMG_JPEG);
     struct img_u8 im;
     char err[200];
@@ -149,7 +120,7 @@ TEST(image_jpeg_within_its_loss_and_channel_conversions)
     free(jpg);
     uint8_t gray[8 * 8];
     memset(gray, 77, sizeof(gray));
-    jpg = jpeg_encode(gray, 8, 8, 1, &len);
+    jpg = imagegen_jpeg(gray, 8, 8, 1, 95, &len);
     ASSERT_EQ_INT(decode_copy(jpg, len, 1000, 0, &im, err, sizeof(err)), 0);
     ASSERT(im.c == 1 && abs(im.px[10] - 77) <= 2);
     img_free(&im);
@@ -167,7 +138,7 @@ TEST(image_refusals_name_the_problem)
     for (size_t i = 0; i < sizeof(rgb); i++)
         rgb[i] = (uint8_t)(i * 7);
     size_t plen, jlen;
-    uint8_t *png = png_encode(rgb, 32, 32, PNG_FORMAT_RGB, &plen), *jpg = jpeg_encode(rgb, 32, 32, 3, &jlen);
+    uint8_t *png = png_encode(rgb, 32, 32, PNG_FORMAT_RGB, &plen), *jpg = imagegen_jpeg(rgb, 32, 32, 3, 95, &jlen);
     /* over the pixel budget, before any pixel is decoded */
     ASSERT_EQ_INT(decode_copy(png, plen, 1000, 0, &im, err, sizeof(err)), -1);
     ASSERT_CONTAINS(err, "image of 32 x 32 pixels: over the limit");

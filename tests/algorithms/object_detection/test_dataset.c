@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <jpeglib.h>
 
 #include "codec/im2rec.h"
 #include "codec/image_decode.h"
@@ -32,6 +31,7 @@
 #include "object_detection/hparams.h"
 #include "support/datagen.h"
 #include "support/harness.h"
+#include "support/imagegen.h"
 #include "support/module_ctx.h"
 #include "support/support.h"
 
@@ -134,28 +134,7 @@ static uint8_t *png_of(const struct odfx *fx, int k, size_t *len)
 static uint8_t *jpeg_of(const struct odfx *fx, int k, size_t *len)
 {
     const struct img_u8 *im = &fx->sc[k].img;
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    unsigned char *mem = NULL;
-    unsigned long n = 0;
-    jpeg_mem_dest(&c, &mem, &n);
-    c.image_width = (JDIMENSION)im->w;
-    c.image_height = (JDIMENSION)im->h;
-    c.input_components = 3;
-    c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 90, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = (JSAMPROW)(im->px + (size_t)c.next_scanline * im->w * 3);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    *len = n;
-    return mem;
+    return imagegen_jpeg(im->px, (unsigned)im->w, (unsigned)im->h, 3, 90, len);
 }
 
 /* The scenes as one RecordIO stream, payload k changed by `edit` when given. */
