@@ -53,11 +53,13 @@ $PY -c 'import numpy' 2>/dev/null || die "$PY with numpy needed"
 
 # cnnbench: the module's objects and the runtime, as the test runner links them
 objs=$(ls "$BUILD"/obj/runtime/*/*.o | grep -v -e /main.o -e /dist/mpi_)
+dnnl_libs=""   # the nn archive calls oneDNN when the build found it (Makefile DNNL)
+if nm "$BUILD/lib/liboptml_nn.a" 2>/dev/null | grep -q ' U dnnl_'; then dnnl_libs="-ldnnl -lgomp"; fi
 cc -std=gnu11 -O2 -Wall -Wextra -I"$REPO/runtime/include" -I"$REPO/runtime" -I"$REPO/algorithms" -I"$REPO/tests" \
   -o "$W/cnnbench" "$BENCH_DIR/tools/cnnbench.c" "$BUILD/obj/tests/support/http_client.o" $objs \
   "$BUILD"/obj/algorithms/cifar_cnn/*.o "$BUILD/lib/liboptml_codec.a" "$BUILD/lib/liboptml_nn.a" \
   "$BUILD/lib/liboptml_common.a" $(pkg-config --libs libmicrohttpd jansson openblas libarchive zlib) \
-  $(pkg-config --libs libpng libjpeg 2>/dev/null) -lpthread -ldl -lm 2>"$W/cc.log" ||
+  $(pkg-config --libs libpng libjpeg 2>/dev/null) $dnnl_libs -lpthread -ldl -lm 2>"$W/cc.log" ||
   { cat "$W/cc.log"; die "cannot build bench/tools/cnnbench.c (make and make test first: it links build/obj)"; }
 
 HZ=$(getconf CLK_TCK)
