@@ -230,11 +230,9 @@ optml_status cc_model_load(optml_ctx *ctx, const char *model_dir, void **out)
         return optml_error(ctx, OPTML_E_MODEL, "%s: %s", CC_MODEL_FILE, err);
     }
     free(data);
-    /* OpenBLAS on one thread: the threads are the workers' and the team's.
-     * The runtime's own call (serve.c) does not reach the OpenBLAS a module
-     * loads with RTLD_LOCAL: profiled, every worker's products spun in
-     * OpenBLAS's threads (sched_yield), tripling batch-1 latency. */
-    blas_set_threads(1);
+    /* OpenBLAS runs on one thread here: `optml serve` sets that for the
+     * module's own OpenBLAS before any model loads (serve.c), as the
+     * workers and this model's team are the parallelism. */
     pthread_mutex_init(&sv->mu, NULL);
     /* NULL on one core, or when its threads cannot start: requests then
      * run on their worker alone */

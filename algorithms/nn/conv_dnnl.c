@@ -388,6 +388,15 @@ static void range(size_t N, int t, int T, size_t *lo, size_t *hi)
     *hi = N * (size_t)(t + 1) / (size_t)T;
 }
 
+/* Share t's scratchpad as a oneDNN memory object (NULL on failure). */
+static dnnl_memory_t scratch_mem(struct nn_conv_dnnl *e, int t)
+{
+    dnnl_memory_desc_t smd;
+    dnnl_dims_t sz = { (dnnl_dim_t)e->scratch_cap };
+    dnnl_memory_desc_init_by_tag(&smd, 1, sz, dnnl_u8, dnnl_x);
+    return mem(e, &smd, e->scratch[t]);
+}
+
 static void fwd_share(void *ctx, int t, int T)
 {
     struct djob *j = ctx;
@@ -402,10 +411,7 @@ static void fwd_share(void *ctx, int t, int T)
     dnnl_memory_t m[5] = { mem(e, &s->src, j->x + lo * g->H * g->W * g->C), mem(e, &s->wf, j->w),
                            e->has_bias ? mem(e, &s->bias, j->b) : NULL, mem(e, &s->dst, j->y + lo * g->OH * g->OW * g->F),
                            NULL };
-    dnnl_memory_desc_t smd;
-    dnnl_dims_t sz = { (dnnl_dim_t)e->scratch_cap };
-    dnnl_memory_desc_init_by_tag(&smd, 1, sz, dnnl_u8, dnnl_x);
-    m[4] = mem(e, &smd, e->scratch[t]);
+    m[4] = scratch_mem(e, t);
     int bad = !m[0] || !m[1] || (e->has_bias && !m[2]) || !m[3] || !m[4];
     dnnl_exec_arg_t args[5] = { { DNNL_ARG_SRC, m[0] }, { DNNL_ARG_WEIGHTS, m[1] }, { DNNL_ARG_DST, m[3] },
                                 { DNNL_ARG_SCRATCHPAD, m[4] }, { DNNL_ARG_BIAS, m[2] } };
@@ -428,12 +434,9 @@ static void bwd_share(void *ctx, int t, int T)
         return;
     struct slot *s = j->sl[t];
     omp_set_num_threads(e->omp);
-    dnnl_memory_desc_t smd;
-    dnnl_dims_t sz = { (dnnl_dim_t)e->scratch_cap };
-    dnnl_memory_desc_init_by_tag(&smd, 1, sz, dnnl_u8, dnnl_x);
     const float *xs = j->x + lo * g->H * g->W * g->C, *dys = j->dy + lo * g->OH * g->OW * g->F;
     dnnl_memory_t m[7] = { mem(e, &s->src, xs), mem(e, &s->dst, dys), mem(e, &s->dw, e->dwbuf[t]),
-                           e->has_bias ? mem(e, &s->bias, e->dbbuf[t]) : NULL, mem(e, &smd, e->scratch[t]),
+                           e->has_bias ? mem(e, &s->bias, e->dbbuf[t]) : NULL, scratch_mem(e, t),
                            j->dx ? mem(e, &s->wd, j->wd) : NULL,
                            j->dx ? mem(e, &s->src, j->dx + lo * g->H * g->W * g->C) : NULL };
     int bad = !m[0] || !m[1] || !m[2] || (e->has_bias && !m[3]) || !m[4] || (j->dx && (!m[5] || !m[6]));

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 
+#include "od_test_alg.h"
 #include "codec/im2rec.h"
 #include "codec/image_decode.h"
 #include "codec/image_encode.h"
@@ -35,18 +36,6 @@
 #include "support/module_ctx.h"
 #include "support/support.h"
 
-static const struct optml_algorithm OD_ALG = {
-    .api_version = OPTML_ALGORITHM_API_VERSION,
-    .api_minor = OPTML_ALGORITHM_API_MINOR,
-    .table_size = sizeof(struct optml_algorithm),
-    .name = "object-detection",
-    .version = "test",
-    .model_format_version = 1,
-    .hparams = od_hparams,
-    .n_hparams = OD_N_HPARAMS,
-    .config_size = sizeof(struct od_config),
-    .resolve = od_resolve,
-};
 
 #define SIDE 96
 #define N_SCENES 5
@@ -67,7 +56,7 @@ static void fx_init(struct odfx *fx, int image_shape)
     memset(fx, 0, sizeof(*fx));
     char *hp = strf("{\"num_classes\": \"10\", \"num_training_samples\": \"%d\", \"image_shape\": \"%d\"}",
                     N_SCENES, image_shape);
-    ASSERT_EQ_INT(module_ctx_init(&fx->mc, &OD_ALG, hp, NULL), OPTML_OK);
+    ASSERT_EQ_INT(module_ctx_init(&fx->mc, &od_test_alg, hp, NULL), OPTML_OK);
     const struct od_config *c = optml_config(&fx->mc.ctx);
     fx->o = (struct od_dataset_opts){.image_shape = (size_t)c->image_shape, .num_classes = c->num_classes,
                                      .label_width = (size_t)c->label_width};

@@ -8,22 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "od_test_alg.h"
 #include "object_detection/hparams.h"
 #include "support/harness.h"
 #include "support/module_ctx.h"
 
-static const struct optml_algorithm OD_ALG = {
-    .api_version = OPTML_ALGORITHM_API_VERSION,
-    .api_minor = OPTML_ALGORITHM_API_MINOR,
-    .table_size = sizeof(struct optml_algorithm),
-    .name = "object-detection",
-    .version = "test",
-    .model_format_version = 1,
-    .hparams = od_hparams,
-    .n_hparams = OD_N_HPARAMS,
-    .config_size = sizeof(struct od_config),
-    .resolve = od_resolve,
-};
 
 /* The bound strings belong to the context: the copy keeps the pattern in
  * `pattern` and drops the others. */
@@ -32,7 +21,7 @@ static char pattern[128];
 static optml_status config(const char *json, struct od_config *cfg, char *err, size_t errsz)
 {
     struct module_ctx mc;
-    optml_status s = module_ctx_init(&mc, &OD_ALG, json, NULL);
+    optml_status s = module_ctx_init(&mc, &od_test_alg, json, NULL);
     if (s == OPTML_OK) {
         *cfg = *(const struct od_config *)optml_config(&mc.ctx);
         if (cfg->freeze_layer_pattern) {
