@@ -30,6 +30,8 @@ SUDO_UID=$uid SUDO_GID=$gid timeout 300 bash local_test/train_local.sh "$IMAGE" 
 check train_local_exits_0 test "$code" -eq 0
 check train_local_writes_model test -s "$WORK/test_dir/model/model.json"
 check train_local_leaves_no_failure test ! -e "$WORK/test_dir/output/failure"
+check train_local_writes_the_report test -s "$WORK/test_dir/output/data/report.html"
+check train_local_prints_the_report_path grep -qF "train_local: training report: $WORK/test_dir/output/data/report.html" "$WORK/train.log"
 owner=$(stat -c %u "$WORK/test_dir/model/model.json" 2>/dev/null)
 check train_local_files_belong_to_the_invoking_user test "${owner:-x}" = "$uid"
 check train_log_has_builtin_metric_lines grep -q '#quality_metric: host=algo-1, validation binary_classification_accuracy <score>=' "$WORK/train.log"
