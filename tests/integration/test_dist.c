@@ -52,8 +52,14 @@ static void job_start(struct job *j, int n, const char *hp, const char *module)
     for (int i = 0; i < n; i++) {
         j->base[i] = host_tree(i, n, hp);
         j->log[i] = path_join(j->base[i], "job.log");
+        /* Each host its own /tmp, as each container has: Open MPI keeps
+         * its session directories under $TMPDIR named by the machine's
+         * name, so hosts sharing one /tmp race to create and remove them
+         * (orted then fails in orte_session_dir and mpirun exits 213). */
+        char *tmp = path_join(j->base[i], "tmp");
+        mkdirs(tmp);
         const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", j->base[i]), mods, alg, port,
-                             "OPTML_DIST_WAIT_SECONDS=40", NULL};
+                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), NULL};
         const char *args[] = {"train", NULL};
         j->pid[i] = spawn_optml(args, env, j->log[i]);
     }
