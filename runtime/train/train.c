@@ -385,6 +385,10 @@ int rt_train_main(void)
     if (s == OPTML_OK) {
         open_metrics(&job);
         s = job.alg->train(&ctx);
+        /* A collective that failed fails the job, even when the module
+         * took it for a stop (optml_dist_should_stop). */
+        if (multi && rt_dist_failed() && (s == OPTML_OK || s == OPTML_STOPPED || s == OPTML_END))
+            s = OPTML_E_INTERNAL;
     }
     double secs = rt_now() - t0;
     int code = rt_status_exit_code(s);

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/ctx.h"
+#include "dist/dist.h"
 #include "support/harness.h"
 #include "train_helpers.h"
 
@@ -41,8 +43,9 @@ struct job {
     int code[MAX_TEST_HOSTS];
 };
 
-/* Start every host's `optml train` with the allreduce module. */
-static void job_start(struct job *j, int n, const char *hp, const char *module)
+/* Start every host's `optml train` with the allreduce module (`extra`: one
+ * more environment setting, or NULL). */
+static void job_start_env(struct job *j, int n, const char *hp, const char *module, const char *extra)
 {
     j->n = n;
     /* A port of this test's own: a left-over job cannot answer for it. */
@@ -59,10 +62,15 @@ static void job_start(struct job *j, int n, const char *hp, const char *module)
         char *tmp = path_join(j->base[i], "tmp");
         mkdirs(tmp);
         const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", j->base[i]), mods, alg, port,
-                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), NULL};
+                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), extra, NULL};
         const char *args[] = {"train", NULL};
         j->pid[i] = spawn_optml(args, env, j->log[i]);
     }
+}
+
+static void job_start(struct job *j, int n, const char *hp, const char *module)
+{
+    job_start_env(j, n, hp, module, NULL);
 }
 
 /* Wait for every host; returns the seconds the slowest took. */
@@ -131,6 +139,11 @@ TEST_TIMEOUT(dist_three_hosts_allreduce_and_only_rank_0_writes_the_model, 120)
     struct job j;
     job_start(&j, 3, "{\"steps\": \"4\", \"length\": \"100000\"}", "allreduce");
     job_wait(&j, 90);
+    /* A failure here once in a full `make test` did not reproduce alone:
+     * show every host's log when it happens. */
+    if (j.code[0] || j.code[1] || j.code[2])
+        for (int i = 0; i < 3; i++)
+            fprintf(stderr, "host %d (exit %d):\n%s\n", i + 1, j.code[i], tree_file(j.base[i], "job.log"));
     for (int i = 0; i < 3; i++) {
         ASSERT_EQ_INT(j.code[i], 0);
         ASSERT(!tree_has(j.base[i], "output/failure"));
@@ -194,4 +207,150 @@ TEST_TIMEOUT(dist_sigterm_to_every_host_stops_all_at_one_step_and_exits_0, 120)
         ASSERT_EQ_STR(steps, first); /* every rank stopped after the same step */
     }
     ASSERT(tree_has(j.base[0], "model/model.bin"));
+}
+
+/* The pid of host i's rank, from the file its supervisor asks it to write
+ * (launch.c: $TMPDIR/optml-dist-<supervisor pid>.pid); 0 until there. */
+static pid_t rank_pid_of(const struct job *j, int i)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *path = strf("%s/optml-dist-%ld.pid", tmp && *tmp ? tmp : "/tmp", (long)j->pid[i]);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+TEST_TIMEOUT(dist_a_frozen_host_fails_the_others_after_the_timeout_naming_it, 120)
+{
+    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct job j;
+    job_start_env(&j, 3, "{\"steps\": \"100000\", \"sleep_ms\": \"20\"}", "allreduce", "OPTML_DIST_TIMEOUT=3");
+    /* Until every rank has done a step (bounded: 60 s), then freeze the
+     * rank of 127.0.0.2 as `docker pause` would. */
+    for (int t = 0; t < 600 && !strstr(tree_file(j.base[0], "job.log"), "rank 2: step 1 done"); t++)
+        usleep(100 * 1000);
+    pid_t frozen = rank_pid_of(&j, 1);
+    ASSERT(frozen > 1);
+    char *cmd = tree_file("/proc", strf("%ld/cmdline", (long)frozen));
+    ASSERT_CONTAINS(cmd, "optml"); /* ours: the rank, started by the job above */
+    ASSERT_EQ_INT(kill(frozen, SIGSTOP), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int code[2] = {0, 0};
+    int others[2] = {0, 2};
+    for (int k = 0; k < 2; k++)
+        code[k] = wait_exit(j.pid[others[k]], 90, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* Nothing left behind, whatever the outcome: the frozen rank (its
+     * supervisor may have ended it already) and the frozen host's
+     * supervisor. */
+    if (kill(frozen, 0) == 0 && strstr(tree_file("/proc", strf("%ld/cmdline", (long)frozen)), "optml")) {
+        kill(frozen, SIGKILL);
+        kill(frozen, SIGCONT);
+    }
+    j.code[1] = wait_exit(j.pid[1], 30, NULL);
+    fprintf(stderr, "frozen host detected: the others exited %.1f s after the SIGSTOP (timeout 3 s)\n", secs);
+    if (getenv("OPTML_TEST_VERBOSE"))
+        for (int i = 0; i < 3; i++)
+            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j.base[i], "job.log"));
+    ASSERT(secs < 45); /* generous: the timeout, a grace of up to 3 s and mpirun's teardown */
+    for (int k = 0; k < 2; k++) {
+        ASSERT_EQ_INT(code[k], 1);
+        char *failure = tree_file(j.base[others[k]], "output/failure");
+        ASSERT_CONTAINS(failure, "AlgorithmError: host 127.0.0.2 failed: it stopped answering");
+        ASSERT_CONTAINS(failure, "OPTML_DIST_TIMEOUT");
+    }
+    ASSERT(j.code[1] != 0);
+}
+
+/* Send `sig` to pid if it is still one of this job's optml or mpirun
+ * processes (pids are not reused behind our back while we hold its parent,
+ * but check anyway). */
+static void signal_ours(pid_t pid, int sig)
+{
+    if (pid <= 1 || kill(pid, 0) != 0)
+        return;
+    char *cmd = tree_file("/proc", strf("%ld/cmdline", (long)pid));
+    if (strstr(cmd, "optml") || strstr(cmd, "mpirun"))
+        kill(pid, sig);
+}
+
+TEST_TIMEOUT(dist_a_frozen_leader_fails_the_followers_naming_it, 150)
+{
+    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct job j;
+    job_start_env(&j, 3, "{\"steps\": \"100000\", \"sleep_ms\": \"20\"}", "allreduce", "OPTML_DIST_TIMEOUT=3");
+    for (int t = 0; t < 600 && !strstr(tree_file(j.base[0], "job.log"), "rank 2: step 1 done"); t++)
+        usleep(100 * 1000);
+    /* The whole leader host, as `docker pause` would: its supervisor,
+     * mpirun (the supervisor's child) and its rank. */
+    pid_t rank = rank_pid_of(&j, 0);
+    long mpirun = 0;
+    sscanf(tree_file("/proc", strf("%ld/task/%ld/children", (long)j.pid[0], (long)j.pid[0])), "%ld", &mpirun);
+    ASSERT(rank > 1 && mpirun > 1);
+    pid_t frozen[3] = {j.pid[0], (pid_t)mpirun, rank};
+    for (int i = 0; i < 3; i++)
+        signal_ours(frozen[i], SIGSTOP);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 1; i < 3; i++)
+        j.code[i] = wait_exit(j.pid[i], 90, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* Nothing left behind: the rank and mpirun end, and the supervisor,
+     * woken, reaps mpirun and exits (or is killed after 30 s). */
+    for (int i = 2; i >= 1; i--) {
+        signal_ours(frozen[i], SIGKILL);
+        signal_ours(frozen[i], SIGCONT);
+    }
+    kill(j.pid[0], SIGCONT);
+    j.code[0] = wait_exit(j.pid[0], 30, NULL);
+    fprintf(stderr, "frozen leader detected: the followers exited %.1f s after the SIGSTOP (timeout 3 s)\n", secs);
+    if (getenv("OPTML_TEST_VERBOSE"))
+        for (int i = 1; i < 3; i++)
+            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j.base[i], "job.log"));
+    ASSERT(secs < 60); /* generous: the timeout, the grace and 15 s for the leader */
+    for (int i = 1; i < 3; i++) {
+        ASSERT_EQ_INT(j.code[i], 1);
+        ASSERT_CONTAINS(tree_file(j.base[i], "output/failure"), "AlgorithmError: host 127.0.0.1 failed");
+    }
+}
+
+TEST(dist_timeout_setting_default_and_bad_values)
+{
+    struct optml_ctx ctx;
+    double t = 0;
+    rt_ctx_init(&ctx);
+    unsetenv("OPTML_DIST_TIMEOUT");
+    ASSERT_EQ_INT(rt_dist_timeout(&ctx, &t), OPTML_OK);
+    ASSERT(t == 300);
+    setenv("OPTML_DIST_TIMEOUT", "2.5", 1);
+    ASSERT_EQ_INT(rt_dist_timeout(&ctx, &t), OPTML_OK);
+    ASSERT(t == 2.5);
+    const char *bad[] = {"", "abc", "10s", "0", "-5", "0.5", "nan", "inf", "1e9", " "};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rt_ctx_init(&ctx);
+        setenv("OPTML_DIST_TIMEOUT", bad[i], 1);
+        ASSERT_EQ_INT(rt_dist_timeout(&ctx, &t), OPTML_E_CLIENT);
+        ASSERT_CONTAINS(ctx.errmsg, "OPTML_DIST_TIMEOUT must be a number of seconds from 1 to 86400");
+    }
+}
+
+TEST(dist_bad_timeout_is_a_client_error_before_anything_starts)
+{
+    char *base = host_tree(0, 2, "{}");
+    char *mods = strf("%s/tests/modules", build_dir());
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), strf("OPTML_MODULE_PATH=%s", mods),
+                         "OPTML_ALGORITHM=allreduce", "OPTML_DIST_TIMEOUT=soon", NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 60);
+    ASSERT_EQ_INT(r.exit_code, 2);
+    ASSERT_CONTAINS(tree_file(base, "output/failure"),
+                    "ClientError: OPTML_DIST_TIMEOUT must be a number of seconds from 1 to 86400, not \"soon\"");
 }

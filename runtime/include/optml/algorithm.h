@@ -637,9 +637,11 @@ optml_status optml_scratch_dir(optml_ctx *ctx, const char **dir);
  * 0 of 1, the collectives return OPTML_OK leaving the buffers as they are.
  * Every rank must call the collectives (allreduce, broadcast, barrier,
  * optml_dist_should_stop) in the same order with the same sizes.  A
- * failure (a peer host gone, the network cut) is an OPTML_E_INTERNAL
- * error whose message names the hosts; the job then fails on every host
- * with an AlgorithmError naming the host that failed.  Only rank 0 should
+ * failure (a peer host gone, the network cut, or no progress for
+ * OPTML_DIST_TIMEOUT seconds: a frozen host) is an OPTML_E_INTERNAL error
+ * whose message names the hosts; the job then fails on every host with an
+ * AlgorithmError naming the host that failed, and any later collective of
+ * the rank fails at once (optml_dist_should_stop answers nonzero).  Only rank 0 should
  * write model/ (optml_model_write, optml_file_write_atomic).
  */
 enum optml_dist_type { OPTML_DIST_FLOAT, OPTML_DIST_DOUBLE };
