@@ -182,11 +182,7 @@ static optml_status timed_out(optml_ctx *ctx, const char *err)
         return optml_error(ctx, OPTML_E_INTERNAL, "on host %s (rank %d of %d; hosts %s): %s", dist.host,
                            dist.rank, dist.size, dist.hosts, err);
     }
-    char first[256];
-    snprintf(first, sizeof(first), "%s", names);
-    char *comma = strchr(first, ',');
-    if (comma)
-        *comma = 0;
+    const char *first = silent[0] >= 0 && silent[0] < dist.size && dist.sorted ? dist.sorted[silent[0]] : "?";
     if (n > 1)
         rt_log(OPTML_LOG_ERROR, "Host %s stopped answering: %s (silent: %s; seen from %s)", first, err, names,
                dist.host);
