@@ -213,8 +213,8 @@ TEST_TIMEOUT(dist_sigterm_to_every_host_stops_all_at_one_step_and_exits_0, 120)
  * (launch.c: $TMPDIR/optml-dist-<supervisor pid>.pid); 0 until there. */
 static pid_t rank_pid_of(const struct job *j, int i)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *path = strf("%s/optml-dist-%ld.pid", tmp && *tmp ? tmp : "/tmp", (long)j->pid[i]);
+    /* The supervisor writes it in its own TMPDIR (job_start_env). */
+    char *path = strf("%s/tmp/optml-dist-%ld.pid", j->base[i], (long)j->pid[i]);
     FILE *f = fopen(path, "r");
     long pid = 0;
     if (f) {
