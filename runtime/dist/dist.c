@@ -162,6 +162,11 @@ void rt_dist_rank_end(optml_status s)
 }
 
 int optml_dist_rank(const optml_ctx *ctx) { return dist.rank; }
+
+optml_status rt_dist_share_from_leader(optml_ctx *ctx, void *buf, size_t bytes)
+{
+    return optml_dist_broadcast(ctx, buf, bytes, 0);
+}
 int optml_dist_size(const optml_ctx *ctx) { return dist.size; }
 
 /* A collective timed out: the hosts that did not answer.  The first is

@@ -26,6 +26,9 @@ optml_status rt_dist_timeout(optml_ctx *ctx, double *seconds);
  * on current_host (rank i on the i-th host in sorted order) and record the
  * rank's pid for the supervisor.  Errors are AlgorithmErrors. */
 optml_status rt_dist_rank_start(optml_ctx *ctx, const struct rt_resource_config *rc);
+/* In a rank: the bytes at buf become rank 0's (a broadcast from rank 0;
+ * the context's share_from_leader, which checkpoint loads use). */
+optml_status rt_dist_share_from_leader(optml_ctx *ctx, void *buf, size_t bytes);
 /* In a rank: nonzero once a collective failed or timed out (the error is
  * in the context); the job then fails whatever train() returns, since
  * optml_dist_should_stop() answers 1 after such a failure and the module

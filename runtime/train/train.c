@@ -378,8 +378,12 @@ int rt_train_main(void)
         rt_module_release(&mod);
         return sup;
     }
-    if (multi)
+    if (multi) {
         s = rt_dist_rank_start(&ctx, &job.resource);
+        /* model/, checkpoints and the report are rank 0's */
+        ctx.rank = optml_dist_rank(&ctx);
+        ctx.share_from_leader = rt_dist_share_from_leader;
+    }
     if (s == OPTML_OK && rt_stop_requested())
         s = OPTML_STOPPED;
     if (s == OPTML_OK) {
@@ -404,7 +408,9 @@ int rt_train_main(void)
      * a failure to write it is a warning, never the job's. */
     struct stat od;
     int have_out = job.paths.output_data_dir && stat(job.paths.output_data_dir, &od) == 0 && S_ISDIR(od.st_mode);
-    if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
+    if (ctx.rank != 0) {
+        /* several hosts: rank 0 writes the report */
+    } else if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
         outcome.status = s;
         outcome.failure = failure;
         outcome.stopped = code == 0 && (s == OPTML_STOPPED || rt_stop_requested());

@@ -39,22 +39,22 @@ struct job {
     int n;
     char *base[MAX_TEST_HOSTS];
     char *log[MAX_TEST_HOSTS];
+    const char *logname; /* the log's name in each tree */
     pid_t pid[MAX_TEST_HOSTS];
     int code[MAX_TEST_HOSTS];
 };
 
-/* Start every host's `optml train` with the allreduce module (`extra`: one
- * more environment setting, or NULL). */
-static void job_start_env(struct job *j, int n, const char *hp, const char *module, const char *extra)
+/* Start every host's `optml train` with `module` in the trees j->base[]
+ * (`extra`: one more environment setting, or NULL), logging to `log`. */
+static void job_spawn(struct job *j, const char *module, const char *extra, const char *log)
 {
-    j->n = n;
     /* A port of this test's own: a left-over job cannot answer for it. */
     char *port = strf("OPTML_DIST_PORT=%d", 20000 + (int)(getpid() % 30000));
     char *mods = strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir());
     char *alg = strf("OPTML_ALGORITHM=%s", module);
-    for (int i = 0; i < n; i++) {
-        j->base[i] = host_tree(i, n, hp);
-        j->log[i] = path_join(j->base[i], "job.log");
+    j->logname = log;
+    for (int i = 0; i < j->n; i++) {
+        j->log[i] = path_join(j->base[i], log);
         /* Each host its own /tmp, as each container has: Open MPI keeps
          * its session directories under $TMPDIR named by the machine's
          * name, so hosts sharing one /tmp race to create and remove them
@@ -66,6 +66,15 @@ static void job_start_env(struct job *j, int n, const char *hp, const char *modu
         const char *args[] = {"train", NULL};
         j->pid[i] = spawn_optml(args, env, j->log[i]);
     }
+}
+
+/* A tree per host, then the job started (see job_spawn). */
+static void job_start_env(struct job *j, int n, const char *hp, const char *module, const char *extra)
+{
+    j->n = n;
+    for (int i = 0; i < n; i++)
+        j->base[i] = host_tree(i, n, hp);
+    job_spawn(j, module, extra, "job.log");
 }
 
 static void job_start(struct job *j, int n, const char *hp, const char *module)
@@ -82,7 +91,7 @@ static double job_wait(struct job *j, int timeout_s)
         int sig = 0;
         j->code[i] = wait_exit(j->pid[i], timeout_s, &sig);
         if (j->code[i] != 0 && getenv("OPTML_TEST_VERBOSE"))
-            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j->base[i], "job.log"));
+            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j->base[i], j->logname));
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -207,6 +216,68 @@ TEST_TIMEOUT(dist_sigterm_to_every_host_stops_all_at_one_step_and_exits_0, 120)
         ASSERT_EQ_STR(steps, first); /* every rank stopped after the same step */
     }
     ASSERT(tree_has(j.base[0], "model/model.bin"));
+}
+
+/* The newest checkpoint file's name in a tree's checkpoints/, "" if none. */
+static char *newest_checkpoint(const char *base)
+{
+    int st = 0;
+    char *out = run_capture(strf("ls %s/checkpoints | grep '[.]ckpt$' | sort | tail -n 1", base), &st);
+    out[strcspn(out, "\n")] = 0;
+    return out;
+}
+
+TEST_TIMEOUT(dist_sigterm_then_restart_resumes_every_rank_from_rank_0s_checkpoint, 150)
+{
+    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct job j = {.n = 3};
+    for (int i = 0; i < 3; i++) {
+        j.base[i] = host_tree(i, 3, "{\"steps\": \"100000\", \"sleep_ms\": \"20\", \"checkpoint\": \"true\"}");
+        mkdirs(path_join(j.base[i], "checkpoints")); /* checkpointing on, on every host */
+    }
+    job_spawn(&j, "allreduce", NULL, "job.log");
+    for (int t = 0; t < 600 && !strstr(tree_file(j.base[0], "job.log"), "rank 2: step 2 done"); t++)
+        usleep(100 * 1000);
+    for (int i = 0; i < 3; i++)
+        kill(j.pid[i], SIGTERM);
+    job_wait(&j, 60);
+    long done = -1;
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(j.code[i], 0);
+        char *res = tree_file(j.base[i], strf("output/data/allreduce-%d.txt", i));
+        ASSERT_CONTAINS(res, "stopped 1 resumed -1");
+        long d = -1;
+        ASSERT(sscanf(strstr(res, " steps "), " steps %ld", &d) == 1);
+        ASSERT(d >= 3);
+        if (done < 0)
+            done = d;
+        ASSERT_EQ_INT(d, done);
+        /* model/, checkpoints and the report are rank 0's, though every
+         * rank of the module wrote them */
+        ASSERT_EQ_INT(tree_has(j.base[i], "model/model.bin"), i == 0);
+        ASSERT_EQ_INT(tree_has(j.base[i], "output/data/report.html"), i == 0);
+        if (i > 0)
+            ASSERT_EQ_STR(newest_checkpoint(j.base[i]), "");
+    }
+    /* Rank 0's newest checkpoint is the last step every rank did. */
+    ASSERT_EQ_STR(newest_checkpoint(j.base[0]), strf("allreduce-%012ld.ckpt", done - 1));
+
+    /* The job started again (as SageMaker restarts it), three steps more:
+     * every rank resumes after rank 0's step, though only host 1 has it. */
+    for (int i = 0; i < 3; i++)
+        write_file(j.base[i], "input/config/hyperparameters.json",
+                   strf("{\"steps\": \"%ld\", \"checkpoint\": \"true\"}", done + 3), (size_t)-1);
+    job_spawn(&j, "allreduce", NULL, "job2.log");
+    job_wait(&j, 90);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(j.code[i], 0);
+        char *want = strf("rank %d size 3 host 127.0.0.%d steps 3 sum_bad 0 max_bad 0 bcast_bad 0 stopped 0 resumed %ld",
+                          i, i + 1, done - 1);
+        ASSERT_CONTAINS(tree_file(j.base[i], strf("output/data/allreduce-%d.txt", i)), want);
+    }
+    ASSERT_CONTAINS(tree_file(j.base[0], "job2.log"), strf("Resuming from rank 0's checkpoint (step %ld,", done - 1));
+    ASSERT_EQ_STR(newest_checkpoint(j.base[0]), strf("allreduce-%012ld.ckpt", done + 2));
+    ASSERT_EQ_STR(newest_checkpoint(j.base[2]), "");
 }
 
 /* The pid of host i's rank, from the file its supervisor asks it to write
