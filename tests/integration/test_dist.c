@@ -218,13 +218,18 @@ TEST_TIMEOUT(dist_sigterm_to_every_host_stops_all_at_one_step_and_exits_0, 120)
     ASSERT(tree_has(j.base[0], "model/model.bin"));
 }
 
-/* The newest checkpoint file's name in a tree's checkpoints/, "" if none. */
-static char *newest_checkpoint(const char *base)
+/* Whether the newest checkpoint file in a tree's checkpoints/ is named
+ * `want` ("": there is none). */
+static int newest_checkpoint_is(const char *base, const char *want)
 {
     int st = 0;
     char *out = run_capture(strf("ls %s/checkpoints | grep '[.]ckpt$' | sort | tail -n 1", base), &st);
     out[strcspn(out, "\n")] = 0;
-    return out;
+    int same = strcmp(out, want) == 0;
+    if (!same)
+        fprintf(stderr, "%s/checkpoints: newest \"%s\", expected \"%s\"\n", base, out, want);
+    free(out);
+    return same;
 }
 
 TEST_TIMEOUT(dist_sigterm_then_restart_resumes_every_rank_from_rank_0s_checkpoint, 150)
@@ -257,10 +262,10 @@ TEST_TIMEOUT(dist_sigterm_then_restart_resumes_every_rank_from_rank_0s_checkpoin
         ASSERT_EQ_INT(tree_has(j.base[i], "model/model.bin"), i == 0);
         ASSERT_EQ_INT(tree_has(j.base[i], "output/data/report.html"), i == 0);
         if (i > 0)
-            ASSERT_EQ_STR(newest_checkpoint(j.base[i]), "");
+            ASSERT(newest_checkpoint_is(j.base[i], ""));
     }
     /* Rank 0's newest checkpoint is the last step every rank did. */
-    ASSERT_EQ_STR(newest_checkpoint(j.base[0]), strf("allreduce-%012ld.ckpt", done - 1));
+    ASSERT(newest_checkpoint_is(j.base[0], strf("allreduce-%012ld.ckpt", done - 1)));
 
     /* The job started again (as SageMaker restarts it), three steps more:
      * every rank resumes after rank 0's step, though only host 1 has it. */
@@ -276,8 +281,8 @@ TEST_TIMEOUT(dist_sigterm_then_restart_resumes_every_rank_from_rank_0s_checkpoin
         ASSERT_CONTAINS(tree_file(j.base[i], strf("output/data/allreduce-%d.txt", i)), want);
     }
     ASSERT_CONTAINS(tree_file(j.base[0], "job2.log"), strf("Resuming from rank 0's checkpoint (step %ld,", done - 1));
-    ASSERT_EQ_STR(newest_checkpoint(j.base[0]), strf("allreduce-%012ld.ckpt", done + 2));
-    ASSERT_EQ_STR(newest_checkpoint(j.base[2]), "");
+    ASSERT(newest_checkpoint_is(j.base[0], strf("allreduce-%012ld.ckpt", done + 2)));
+    ASSERT(newest_checkpoint_is(j.base[2], ""));
 }
 
 /* The pid of host i's rank, from the file its supervisor asks it to write
