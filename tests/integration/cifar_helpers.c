@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cifar_helpers.h"
+#include "serve_helpers.h"
 #include "support/datagen.h"
 #include "support/harness.h"
 #include "support/imagegen.h"
@@ -77,3 +78,15 @@ int cifar_predicted(json_t *j, size_t row)
     return b > a;
 }
 
+
+void cifar_expect_bright_dark(struct served *s)
+{
+    char *body = cifar_instances(0.9, 0.1);
+    struct http_response *h = serve_invoke(s, "application/json", NULL, NULL, body, strlen(body));
+    free(body);
+    EXPECT_STATUS(s, h, 200);
+    json_t *j = EXPECT_JSON(s, h);
+    SRV_ASSERT_EQ_INT(s, json_array_size(json_object_get(j, "predictions")), 2);
+    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 0), 1);
+    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 1), 0);
+}

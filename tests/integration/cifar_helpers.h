@@ -17,4 +17,10 @@ char *cifar_instances(double first, double second);
  * probability row of 2 summing to 1). */
 int cifar_predicted(json_t *j, size_t row);
 
+struct served;
+/* A served model of cifar_bright_dark's images answers a JSON request of a
+ * bright then a dark image (keras-cifar10's scale, /255) with 1 then 0;
+ * the test fails otherwise. */
+void cifar_expect_bright_dark(struct served *s);
+
 #endif

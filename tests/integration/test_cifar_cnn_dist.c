@@ -32,14 +32,8 @@ static void serves_bright_and_dark(const char *base)
 {
     const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=cifar-cnn", NULL};
     struct served *s = serve_start_ready(base, extra);
-    char *body = cifar_instances(0.9, 0.1);
-    struct http_response *h = serve_invoke(s, "application/json", NULL, NULL, body, strlen(body));
-    EXPECT_STATUS(s, h, 200);
-    json_t *j = EXPECT_JSON(s, h);
-    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 0), 1);
-    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 1), 0);
+    cifar_expect_bright_dark(s);
     serve_stop(s);
-    free(body);
 }
 
 TEST_TIMEOUT(cifar_dist_three_hosts_share_the_images_and_rank_0_saves_a_working_model, 150)
