@@ -429,6 +429,36 @@ static void teardown(struct job *j)
     free(j->confusion);
 }
 
+/* Several hosts, after training: the trained parameters must be the same
+ * on every host (the gradients were averaged at every step); a 32-bit
+ * FNV-1a hash of their bytes is compared across the hosts.  Batch norm's
+ * moving statistics stay each host's own, as with Horovod. */
+static optml_status check_hosts_agree(struct job *j)
+{
+    if (j->hosts < 2)
+        return OPTML_OK;
+    uint32_t h = 2166136261u;
+    for (size_t t = 0; t < j->net.p.n_tensors; t++) {
+        const struct nn_tensor *x = &j->net.p.t[t];
+        if (x->opts.flags & NN_PARAM_FROZEN)
+            continue;
+        const unsigned char *b = (const unsigned char *)(j->net.p.param + x->p_off);
+        for (size_t i = 0; i < x->n * sizeof(float); i++)
+            h = (h ^ b[i]) * 16777619u;
+    }
+    double v[2] = {(double)h, -(double)h};
+    optml_status s = optml_dist_allreduce(j->ctx, v, 2, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
+    if (s != OPTML_OK)
+        return s;
+    if (v[0] != -v[1])
+        return optml_error(j->ctx, OPTML_E_INTERNAL, "the hosts' trained parameters differ after training (hash "
+                           "%08" PRIx32 " on host %d, hashes from %08" PRIx32 " to %08" PRIx32 ")", h, j->rank + 1,
+                           (uint32_t)-v[1], (uint32_t)v[0]);
+    optml_log(j->ctx, OPTML_LOG_INFO, "All %d hosts hold the same %zu trained parameters (hash %08" PRIx32 ")",
+              j->hosts, cc_net_count_trained(&j->net), h);
+    return OPTML_OK;
+}
+
 static optml_status finish(struct job *j)
 {
     optml_ctx *ctx = j->ctx;
@@ -515,6 +545,8 @@ optml_status cc_train(optml_ctx *ctx)
         teardown(&j);
         return c == OPTML_OK ? OPTML_STOPPED : c;
     }
+    if (s == OPTML_OK)
+        s = check_hosts_agree(&j);
     if (s == OPTML_OK)
         s = finish(&j);
     if (s == OPTML_OK && (s = cc_model_save(ctx, &j.net)) == OPTML_OK) {

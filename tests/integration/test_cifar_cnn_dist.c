@@ -57,6 +57,8 @@ TEST_TIMEOUT(cifar_dist_three_hosts_share_the_images_and_rank_0_saves_a_working_
         ASSERT_CONTAINS(log, strf("Host %d of 3 trains on 80 of the 240 training images (every host-th image): "
                                   "5 steps of 16 an epoch", h));
     ASSERT_CONTAINS(log, "Learning rate 0.001 x 3 hosts = 0.003");
+    /* the gradients were averaged: every host ends with the same weights */
+    ASSERT_EQ_INT(count(log, "All 3 hosts hold the same "), 3);
     /* Keras's lines and the metrics once, from rank 0 */
     ASSERT_EQ_INT(count(log, "Epoch 2/2\n"), 1);
     ASSERT_EQ_INT(count(log, "epoch=1, train loss"), 1);
