@@ -22,7 +22,7 @@ SIZES=${SIZES:-"300:1 300:0.5 300:0.25 160:0.5 128:0.5"}
 LIB=$REPO/build/lib
 [ -f "$LIB/liboptml_nn.a" ] || { echo "bench/od_core.sh: run make first (needs build/lib/liboptml_nn.a)" >&2; exit 1; }
 cc -std=gnu11 -O3 -fno-math-errno -Wall -Wextra -I"$REPO/algorithms" $(pkg-config --cflags openblas 2>/dev/null) \
-  -o "$W/odnetbench" "$BENCH_DIR/tools/odnetbench.c" "$OD/net.c" "$OD/anchors.c" "$OD/box.c" "$OD/match.c" \
+  -o "$W/odnetbench" "$BENCH_DIR/tools/odnetbench.c" "$OD"/net*.c "$OD/anchors.c" "$OD/box.c" "$OD/match.c" \
   "$OD/multibox.c" "$LIB/liboptml_nn.a" "$LIB/liboptml_common.a" $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) \
   -lpthread -lm || { echo "bench/od_core.sh: cannot build bench/tools/odnetbench.c" >&2; exit 1; }
 cc -std=gnu11 -O3 -fno-math-errno -Wall -Wextra -I"$REPO/algorithms" -o "$W/odbench" "$BENCH_DIR/tools/odbench.c" \

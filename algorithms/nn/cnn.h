@@ -204,7 +204,8 @@ void nn_conv2d_dilated_backward(const struct nn_win *g, size_t dil, const float 
  * with M = N*H*W rows; y = scale * x / sqrt(sum_c x^2 + eps).  inv_norm
  * (M) receives 1 / sqrt(sum_c x^2 + eps) for the backward.  Backward:
  * dscale += sum over rows of dy xhat; dx = (dy scale - xhat
- * sum_c(dy scale xhat)) inv_norm (dx may be NULL; must not alias dy). */
+ * sum_c(dy scale xhat)) inv_norm (dscale and dx may be NULL; dx must not
+ * alias dy). */
 #define NN_L2NORM_EPS 1e-10f
 void nn_l2norm_forward(const float *x, size_t M, size_t C, const float *scale, float *y, float *inv_norm);
 void nn_l2norm_backward(const float *x, const float *dy, size_t M, size_t C, const float *scale,

@@ -31,7 +31,8 @@ void nn_l2norm_backward(const float *x, const float *dy, size_t M, size_t C, con
         double dot = 0; /* sum_c (dy scale)_c xhat_c */
         for (size_t c = 0; c < C; c++) {
             const float xh = xr[c] * inv;
-            dscale[c] += dr[c] * xh;
+            if (dscale)
+                dscale[c] += dr[c] * xh;
             dot += (double)dr[c] * scale[c] * xh;
         }
         if (dx) {

@@ -1,0 +1,264 @@
+/*
+ * test_net_backbones.c: SageMaker's backbones of object_detection/net.h,
+ * `vgg-16` (SSD300) and `resnet-50` (GluonCV's SSD): the layout at 300 px
+ * (feature map sizes, boxes a cell, 8,732 boxes for SSD300, the named
+ * layers), the backward along its own gradient against central
+ * differences for a few tensors and the input (the wiring: L2 norm,
+ * dilated fc6, pools, residual sums, batch norm), and training steps on a
+ * repeated batch of Fashion-MNIST scenes (finite outputs, the multibox
+ * loss falls).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures/od_scenes.h"
+#include "object_detection/match.h"
+#include "object_detection/multibox.h"
+#include "object_detection/net.h"
+#include "nn/nn.h"
+#include "support/gradcheck.h"
+#include "support/harness.h"
+
+static void make(struct od_net *net, enum od_backbone bb, unsigned S, unsigned classes, size_t batch, int train)
+{
+    char err[200];
+    struct od_net_cfg cfg = {S, classes, 0.5f, batch, 7, bb};
+    if (od_net_create(net, &cfg, train, err, sizeof(err)) != 0)
+        test_fail(__FILE__, __LINE__, "%s", err);
+}
+
+static int find_tensor(const struct od_net *net, const char *name)
+{
+    for (size_t i = 0; i < net->params.n_tensors; i++)
+        if (strcmp(nn_params_view(&net->params, (int)i).t->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int find_op(const struct od_net *net, const char *name)
+{
+    for (size_t i = 0; i < net->n_ops; i++)
+        if (strcmp(net->op[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Weights and biases (tensors that are trained). */
+static size_t trained_params(const struct od_net *net)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < net->params.n_tensors; i++)
+        if (!(net->params.t[i].opts.flags & NN_PARAM_FROZEN))
+            n += net->params.t[i].n;
+    return n;
+}
+
+static void fill_random(float *x, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = (float)((seed >> 40) & 0xffff) / 32768.0f - 1.0f;
+    }
+}
+
+TEST(od_net_names_of_backbones)
+{
+    ASSERT_EQ_INT(od_backbone_parse("vgg-16"), OD_BACKBONE_VGG16);
+    ASSERT_EQ_INT(od_backbone_parse("resnet-50"), OD_BACKBONE_RESNET50);
+    ASSERT_EQ_INT(od_backbone_parse("mobilenet-ssdlite"), OD_BACKBONE_MOBILENET_SSDLITE);
+    ASSERT_EQ_INT(od_backbone_parse("vgg16"), -1);
+    ASSERT_EQ_INT(od_backbone_parse(NULL), -1);
+    ASSERT_EQ_STR(od_backbone_name(OD_BACKBONE_RESNET50), "resnet-50");
+}
+
+/* SSD300 as the paper: maps 38, 19, 10, 5, 3, 1 with 4, 6, 6, 6, 4, 4
+ * boxes a cell (8,732), conv4_3 L2-normalised (scale 20), fc6 dilated 6,
+ * pool5 3x3 stride 1; the VOC model's parameter count (21 scores a box). */
+TEST(od_net_vgg16_ssd300_layout)
+{
+    struct od_net net;
+    make(&net, OD_BACKBONE_VGG16, 300, 20, 1, 0);
+    static const unsigned sizes[6] = {38, 19, 10, 5, 3, 1}, per[6] = {4, 6, 6, 6, 4, 4};
+    ASSERT_EQ_INT(net.n_maps, 6);
+    for (unsigned k = 0; k < 6; k++) {
+        ASSERT_EQ_INT(net.map_size[k], sizes[k]);
+        ASSERT_EQ_INT(net.per_cell[k], per[k]);
+    }
+    ASSERT_EQ_INT(net.A, 8732);
+    int n = find_tensor(&net, "conv4_3_norm.scale");
+    ASSERT(n >= 0);
+    struct nn_view v = nn_params_view(&net.params, n);
+    ASSERT_EQ_INT(v.n, 512);
+    ASSERT(v.w[0] == 20.0f && v.w[511] == 20.0f);
+    int f6 = find_op(&net, "fc6"), p5 = find_op(&net, "pool5");
+    ASSERT(f6 >= 0 && p5 >= 0);
+    ASSERT_EQ_INT(net.op[f6].dil, 6);
+    ASSERT_EQ_INT(net.op[f6].g.F, 1024);
+    ASSERT_EQ_INT(net.op[f6].g.OH, 19);
+    ASSERT_EQ_INT(net.op[p5].g.KH, 3);
+    ASSERT_EQ_INT(net.op[p5].g.SH, 1);
+    ASSERT(find_tensor(&net, "conv11_2.kernel") >= 0);
+    ASSERT(find_tensor(&net, "head5.cls.kernel") >= 0);
+    /* the Caffe SSD300 VOC model's 26,285,486 (conv4_3_norm's 512 scales
+     * included) */
+    ASSERT_EQ_INT(trained_params(&net), 26285486);
+    fprintf(stderr, "    vgg-16 at 300 px: %.1f GMACs an image, %zu parameters\n", od_net_flops(&net) / 1e9,
+            trained_params(&net));
+    od_net_free(&net);
+    /* a small input stops the extra layers at a 1x1 map */
+    make(&net, OD_BACKBONE_VGG16, 64, 3, 1, 0);
+    ASSERT_EQ_INT(net.n_maps, 4);
+    ASSERT_EQ_INT(net.map_size[0], 8);
+    ASSERT_EQ_INT(net.map_size[3], 1);
+    od_net_free(&net);
+}
+
+struct gc_ctx {
+    struct od_net *net;
+    const float *x;
+    size_t N;
+    float *loc, *conf, *c;
+    float *w, *base, *dir;
+    size_t n;
+};
+
+static double gc_loss(const float *t, void *vctx)
+{
+    struct gc_ctx *g = vctx;
+    for (size_t i = 0; i < g->n; i++)
+        g->w[i] = g->base[i] + t[0] * g->dir[i];
+    od_net_forward(g->net, g->x, g->N, g->loc, g->conf);
+    size_t nl = g->N * g->net->A * 4, nc = g->N * g->net->A * g->net->K;
+    return gradcheck_quad_loss(g->loc, g->c, nl, NULL) + gradcheck_quad_loss(g->conf, g->c + nl, nc, NULL);
+}
+
+/* As test_net.c's: the loss's derivative along the analytic gradient of
+ * one tensor, scaled to a largest step of 1, against central differences. */
+static void check_direction(struct gc_ctx *g, const char *what, float *w, const float *grad, size_t n)
+{
+    g->w = w, g->n = n;
+    g->base = malloc(n * sizeof(float)), g->dir = malloc(n * sizeof(float));
+    memcpy(g->base, w, n * sizeof(float));
+    double gmax = 0, gd = 0;
+    for (size_t i = 0; i < n; i++)
+        gmax = fabs(grad[i]) > gmax ? fabs(grad[i]) : gmax;
+    ASSERT(gmax > 0);
+    for (size_t i = 0; i < n; i++)
+        g->dir[i] = (float)(grad[i] / gmax);
+    for (size_t i = 0; i < n; i++)
+        gd += (double)grad[i] * g->dir[i];
+    float t = 0.0f, gdf = (float)gd;
+    gradcheck_require(1e-4, what, gc_loss, g, &t, &gdf, 1, 2e-2);
+    memcpy(w, g->base, n * sizeof(float));
+    free(g->base), free(g->dir);
+}
+
+static void gradient_directions(enum od_backbone bb, const char *const *names)
+{
+    struct od_net net;
+    make(&net, bb, 64, 2, 2, 1);
+    size_t N = 2, in = 64 * 64 * 3, nl = N * net.A * 4, nc = N * net.A * net.K;
+    float *x = malloc(N * in * sizeof(float)), *dx = malloc(N * in * sizeof(float));
+    struct gc_ctx g = {&net, x, N, malloc(nl * sizeof(float)), malloc(nc * sizeof(float)),
+                       malloc((nl + nc) * sizeof(float)), NULL, NULL, NULL, 0};
+    float *dloc = malloc(nl * sizeof(float)), *dconf = malloc(nc * sizeof(float));
+    fill_random(x, N * in, 21);
+    fill_random(g.c, nl + nc, 22);
+    /* biases off zero, as test_net.c's check (He-normal kernels keep the
+     * activations of order 1 through the depth) */
+    uint64_t rng = 5;
+    for (size_t i = 0; i < net.n_ops; i++)
+        if (net.op[i].kind == OD_OP_CONV && net.op[i].hb >= 0) {
+            struct nn_view b = nn_params_view(&net.params, net.op[i].hb);
+            nn_init_uniform(b.w, b.n, -0.05f, 0.05f, &rng);
+        }
+    od_net_forward(&net, x, N, g.loc, g.conf);
+    gradcheck_quad_loss(g.loc, g.c, nl, dloc);
+    gradcheck_quad_loss(g.conf, g.c + nl, nc, dconf);
+    nn_params_zero_grad(&net.params);
+    od_net_backward(&net, dloc, dconf, dx);
+    for (int i = 0; names[i]; i++) {
+        int h = find_tensor(&net, names[i]);
+        if (h < 0)
+            test_fail(__FILE__, __LINE__, "no tensor %s", names[i]);
+        struct nn_view v = nn_params_view(&net.params, h);
+        check_direction(&g, names[i], v.w, v.g, v.n);
+    }
+    check_direction(&g, "input", x, dx, N * in);
+    free(x), free(dx), free(g.loc), free(g.conf), free(g.c), free(dloc), free(dconf);
+    od_net_free(&net);
+}
+
+TEST_TIMEOUT(od_net_vgg16_gradient_directions, 120)
+{
+    static const char *const names[] = {"conv1_1.kernel", "conv4_3.bias", "conv4_3_norm.scale", "fc6.kernel",
+                                        "fc7.bias", "conv9_2.kernel", "head0.loc.kernel", "head1.cls.bias",
+                                        NULL};
+    gradient_directions(OD_BACKBONE_VGG16, names);
+}
+
+/* A few training steps (forward, multibox loss, backward, Adam) on one
+ * repeated batch of two 96 px scenes: every output finite, the loss falls. */
+static void train_steps(enum od_backbone bb, int steps, float lr)
+{
+    enum { NS = 2, S = 96, C = 10 };
+    struct od_fixture_items items;
+    if (od_fixture_items_load(OD_FIXTURE_FMNIST, "train", 50, &items) != 0)
+        test_fail(__FILE__, __LINE__, "dataset-fashion-mnist is not installed (bash .ci/deps.sh)");
+    struct od_net net;
+    make(&net, bb, S, C, NS, 1);
+    size_t A = net.A, K = net.K, in = (size_t)S * S * 3;
+    struct od_anchor *anc = malloc(A * sizeof(*anc));
+    ASSERT_EQ_INT(od_net_anchors(&net, anc), A);
+    float *x = malloc(NS * in * sizeof(float)), *lt = malloc(NS * A * 4 * sizeof(float));
+    int *ct = malloc(NS * A * sizeof(int));
+    uint64_t rng = 1616;
+    for (int s = 0; s < NS; s++) {
+        struct od_fixture_scene sc;
+        ASSERT_EQ_INT(od_fixture_scene(&rng, &items, S, 3, &sc), 0);
+        for (size_t p = 0; p < in; p++)
+            x[s * in + p] = sc.img.px[p] / 127.5f - 1.0f;
+        ASSERT(od_match(anc, A, sc.obj, sc.n, 0.5f, ct + s * A, lt + s * A * 4, NULL) >= (long)sc.n);
+        od_fixture_scene_free(&sc);
+    }
+    float *loc = malloc(NS * A * 4 * sizeof(float)), *conf = malloc(NS * A * K * sizeof(float));
+    float *dloc = malloc(NS * A * 4 * sizeof(float)), *dconf = malloc(NS * A * K * sizeof(float));
+    struct optim_cfg oc = {OPTIM_ADAM, lr, 0, 0.9f, 0.999f, 1e-7f, 0, 0};
+    double first = 0, last = 0;
+    for (int it = 0; it < steps; it++) {
+        od_net_forward(&net, x, NS, loc, conf);
+        for (size_t i = 0; i < NS * A * 4; i++)
+            ASSERT(isfinite(loc[i]));
+        for (size_t i = 0; i < NS * A * K; i++)
+            ASSERT(isfinite(conf[i]));
+        struct od_loss L;
+        ASSERT_EQ_INT(od_multibox_loss(loc, conf, lt, ct, NS, A, K, 3.0f, &L, dloc, dconf), 0);
+        double l = L.loc + L.conf;
+        ASSERT(isfinite(l));
+        if (it == 0)
+            first = l;
+        last = l;
+        nn_params_zero_grad(&net.params);
+        od_net_backward(&net, dloc, dconf, NULL);
+        ASSERT_EQ_INT(nn_params_step(&net.params, &oc, oc.lr), 0);
+        for (size_t t = 0; t < net.params.n_tensors; t++) {
+            struct nn_view v = nn_params_view(&net.params, (int)t);
+            for (size_t i = 0; i < v.n; i++)
+                if (!isfinite(v.w[i]))
+                    test_fail(__FILE__, __LINE__, "%s is not finite after step %d", v.t->name, it);
+        }
+    }
+    fprintf(stderr, "    %s: multibox loss %.3f -> %.3f over %d steps (%zu boxes, %.2f GMACs an image)\n",
+            od_backbone_name(bb), first, last, steps, A, od_net_flops(&net) / 1e9);
+    ASSERT(last < 0.8 * first);
+    free(anc), free(x), free(lt), free(ct), free(loc), free(conf), free(dloc), free(dconf);
+    od_fixture_items_free(&items);
+    od_net_free(&net);
+}
+
+TEST_TIMEOUT(od_net_vgg16_trains_on_a_repeated_batch, 300)
+{
+    train_steps(OD_BACKBONE_VGG16, 8, 1e-4f);
+}
