@@ -52,7 +52,7 @@
 #define OD_NET_BACKBONE "mobilenet-ssdlite"
 #define OD_NET_MIN_SIZE 64
 #define OD_NET_MAX_MAPS 6
-#define OD_NET_MAX_OPS 160
+#define OD_NET_MAX_OPS 192
 
 /* cfg.backbone; the zero value is the default network. */
 enum od_backbone { OD_BACKBONE_MOBILENET_SSDLITE = 0, OD_BACKBONE_VGG16, OD_BACKBONE_RESNET50 };
