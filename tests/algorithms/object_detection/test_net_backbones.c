@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fixtures/od_scenes.h"
+#include "object_detection/hparams.h"
 #include "object_detection/match.h"
 #include "object_detection/multibox.h"
 #include "object_detection/net.h"
@@ -71,6 +72,10 @@ TEST(od_net_names_of_backbones)
     ASSERT_EQ_INT(od_backbone_parse("vgg16"), -1);
     ASSERT_EQ_INT(od_backbone_parse(NULL), -1);
     ASSERT_EQ_STR(od_backbone_name(OD_BACKBONE_RESNET50), "resnet-50");
+    /* the numbers are hparams.h's base_network values */
+    ASSERT_EQ_INT(OD_BACKBONE_MOBILENET_SSDLITE, OD_NET_MOBILENET_SSDLITE);
+    ASSERT_EQ_INT(OD_BACKBONE_VGG16, OD_NET_VGG16);
+    ASSERT_EQ_INT(OD_BACKBONE_RESNET50, OD_NET_RESNET50);
 }
 
 /* SSD300 as the paper: maps 38, 19, 10, 5, 3, 1 with 4, 6, 6, 6, 4, 4
