@@ -296,7 +296,17 @@ int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, c
     }
     /* buffers */
     size_t B = cfg->max_batch, in_max = (size_t)cfg->image_size * cfg->image_size * 3;
-    net->ws_nb = B < 4 ? B : 4;
+    /* im2col chunks of up to 4 images, fewer when one image's largest
+     * workspace is big (VGG's conv1_2 at 300 px: 207 million floats an
+     * image), so that a thread's workspace stays near 64 MB */
+    size_t ws1 = 1;
+    for (size_t i = 0; i < net->n_ops; i++)
+        if (net->op[i].kind == OD_OP_CONV && nn_conv2d_workspace(&net->op[i].g, 1) > ws1)
+            ws1 = nn_conv2d_workspace(&net->op[i].g, 1);
+    size_t nb = ((size_t)16 << 20) / ws1;
+    net->ws_nb = nb < 1 ? 1 : nb > 4 ? 4 : nb;
+    if (net->ws_nb > B)
+        net->ws_nb = B;
     size_t ws = 0;
     net->act = calloc(net->n_ops, sizeof(float *));
     net->dact = calloc(net->n_ops, sizeof(float *));

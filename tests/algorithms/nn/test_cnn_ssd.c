@@ -54,6 +54,7 @@ static const struct dil_shape dil_shapes[] = {
     {1, 10, 8, 2, 3, 2, 2, 3, NN_PAD_SAME},
     {3, 11, 11, 2, 3, 1, 2, 2, NN_PAD_VALID},
     {2, 5, 5, 3, 3, 1, 6, 2, NN_PAD_SAME}, /* dilation past the image: only the centre tap is inside */
+    {2, 5, 4, 3, 1, 1, 3, 2, NN_PAD_SAME}, /* 1x1: no workspace, the plain conv */
 };
 #define N_DIL (sizeof(dil_shapes) / sizeof(dil_shapes[0]))
 
