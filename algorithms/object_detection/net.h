@@ -134,7 +134,10 @@ void od_net_free(struct od_net *net);
  * share of a batch normalised by its own images' statistics, the moving
  * averages updated from share 0's, as per-device BN) or inference mode
  * (the moving averages).  A net made with train = 1 starts in training
- * mode, else in inference mode; evaluate with it off. */
+ * mode, else in inference mode; evaluate with it off, and switch it back
+ * on before a forward whose backward is wanted (the backward is training
+ * mode's).  The other networks have no batch norm: this changes nothing
+ * there. */
 void od_net_set_training(struct od_net *net, int on);
 
 /* Runs the net on a team of n_threads (<= 1: the caller only; see above).
