@@ -1,12 +1,15 @@
 /*
  * net_build.h: what the backbone builders (net.c's mobilenet-ssdlite,
  * net_vgg.c, net_resnet.c) share, internal to the network: appending a
- * layer to the net's list.  Not part of net.h's API.
+ * layer to the net's list (net_build.c).  Not part of net.h's API.
  */
 #ifndef OPTML_OD_NET_BUILD_H
 #define OPTML_OD_NET_BUILD_H
 
 #include "net.h"
+
+/* A message into err (err may be NULL), printf-style. */
+void od_net_seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Appends a layer reading layer `in` (-1: the image): a k x k window at
  * `stride` (dilation `dil` for a conv), padding `pad`, F filters for a
