@@ -178,4 +178,37 @@ void nn_batchnorm_backward_train(const float *x, const float *dy, size_t M, size
                                  const float *save_mean, const float *save_invstd, float *dgamma,
                                  float *dbeta, float *dx, float *tmp);
 
+/* ------------------------------------------------------- dilated conv2d */
+
+/* Dilated ("atrous") Conv2D, as SSD's fc6 on VGG-16 (3x3, dilation 6):
+ * tap (kh, kw) of output (oh, ow) reads input (oh SH - PT + kh dil,
+ * ow SW - PL + kw dil).  nn_win_init_dilated gives the geometry: a square
+ * K x K kernel, stride S, whose output size and padding are those of the
+ * effective window (K - 1) dil + 1 under `pad` (so SAME at stride 1 keeps
+ * the size); its KH, KW are the K taps, so the weights are (K, K, C, F)
+ * and the workspace is nn_conv2d_workspace(g, nb).  Such a g is for the
+ * dilated functions only (nn_conv2d_* would read it as undilated).  Same
+ * conventions as nn_conv2d_forward / backward (dilation 1 gives their
+ * results). */
+int nn_win_init_dilated(struct nn_win *g, size_t H, size_t W, size_t C, size_t K, size_t S, size_t dil,
+                        enum nn_pad pad, size_t F);
+void nn_conv2d_dilated_forward(const struct nn_win *g, size_t dil, const float *x, size_t N, const float *Wk,
+                               const float *b, int relu, float *y, float *ws, size_t nb);
+void nn_conv2d_dilated_backward(const struct nn_win *g, size_t dil, const float *x, size_t N, const float *Wk,
+                                const float *dy, float *dW, float *db, float *dx, float *ws, size_t nb);
+
+/* ---------------------------------------------------------------- l2norm */
+
+/* L2 normalisation over the channel axis with a learned scale per channel
+ * (ParseNet; SSD's conv4_3_norm, scale initialised to 20): x is (M, C)
+ * with M = N*H*W rows; y = scale * x / sqrt(sum_c x^2 + eps).  inv_norm
+ * (M) receives 1 / sqrt(sum_c x^2 + eps) for the backward.  Backward:
+ * dscale += sum over rows of dy xhat; dx = (dy scale - xhat
+ * sum_c(dy scale xhat)) inv_norm (dscale and dx may be NULL; dx must not
+ * alias dy). */
+#define NN_L2NORM_EPS 1e-10f
+void nn_l2norm_forward(const float *x, size_t M, size_t C, const float *scale, float *y, float *inv_norm);
+void nn_l2norm_backward(const float *x, const float *dy, size_t M, size_t C, const float *scale,
+                        const float *inv_norm, float *dscale, float *dx);
+
 #endif

@@ -32,8 +32,8 @@ static int whole(json_t *j, double lo, double hi, long *v)
     return 1;
 }
 
-int od_annotation_parse(const char *text, size_t len, const char *name, int num_classes, struct od_annotation *out,
-                        char *err, size_t errsz)
+int od_annotation_parse_ex(const char *text, size_t len, const char *name, int num_classes, int need_file,
+                           struct od_annotation *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     json_error_t je;
@@ -49,7 +49,7 @@ int od_annotation_parse(const char *text, size_t len, const char *name, int num_
         goto done;
     }
     json_t *file = json_object_get(root, "file");
-    if (!json_is_string(file) || json_string_length(file) == 0) {
+    if ((need_file || file) && (!json_is_string(file) || json_string_length(file) == 0)) {
         snprintf(err, errsz, "%s: no \"file\" string (the image's path relative to the channel)", name);
         goto done;
     }
@@ -75,7 +75,7 @@ int od_annotation_parse(const char *text, size_t len, const char *name, int num_
     }
     size_t n = json_array_size(anns);
     out->obj = malloc((n ? n : 1) * sizeof(*out->obj));
-    out->file = strdup(json_string_value(file));
+    out->file = strdup(file ? json_string_value(file) : "");
     if (!out->obj || !out->file) {
         snprintf(err, errsz, "%s: out of memory", name);
         goto done;
@@ -151,6 +151,12 @@ done:
     if (rc != 0)
         od_annotation_free(out);
     return rc;
+}
+
+int od_annotation_parse(const char *text, size_t len, const char *name, int num_classes, struct od_annotation *out,
+                        char *err, size_t errsz)
+{
+    return od_annotation_parse_ex(text, len, name, num_classes, 1, out, err, errsz);
 }
 
 void od_annotation_free(struct od_annotation *a)

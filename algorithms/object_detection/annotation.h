@@ -37,6 +37,11 @@ struct od_annotation {
 int od_annotation_parse(const char *text, size_t len, const char *name, int num_classes, struct od_annotation *out,
                         char *err, size_t errsz);
 
+/* The same; need_file = 0 lets "file" be absent (out->file is then ""):
+ * the label attribute of an augmented manifest row, which has no "file". */
+int od_annotation_parse_ex(const char *text, size_t len, const char *name, int num_classes, int need_file,
+                           struct od_annotation *out, char *err, size_t errsz);
+
 void od_annotation_free(struct od_annotation *a);
 
 #endif

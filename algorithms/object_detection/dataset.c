@@ -13,6 +13,7 @@
 #include "codec/im2rec.h"
 #include "codec/image_decode.h"
 #include "labels.h"
+#include "manifest.h"
 
 /* An image and its JSON: indexes into the channels' file lists. */
 struct od_pair {
@@ -40,6 +41,10 @@ struct od_pass {
     struct od_labels labels;        /* RecordIO objects */
     struct od_annotation ann;       /* image + JSON objects */
     char *source;                   /* image + JSON: "<channel>/<path>" */
+    int manifest;                   /* RecordIO: the stream is augmented-manifest pairs (-1: not known yet) */
+    uint64_t row;                   /* augmented manifest: pairs read from the stream */
+    uint8_t *copy;                  /* augmented manifest: the image record, kept while the label is read */
+    size_t copy_cap;
 };
 
 static int is_image_type(const char *t)
@@ -246,7 +251,8 @@ optml_status od_dataset_open(optml_ctx *ctx, const optml_channel *images, const 
         if (optml_channel_mode(images) == OPTML_MODE_PIPE)
             s = optml_error(ctx, OPTML_E_CLIENT,
                             "channel %s: images with JSON annotations are read in File mode only; in Pipe mode "
-                            "give application/x-recordio",
+                            "give application/x-recordio (im2rec records, or an augmented manifest with "
+                            "RecordWrapperType RecordIO)",
                             name);
         else if (!annotations)
             s = optml_error(ctx, OPTML_E_CLIENT,
@@ -312,6 +318,7 @@ optml_status od_pass_open(optml_ctx *ctx, struct od_dataset *ds, struct od_pass 
         return optml_error(ctx, OPTML_E_INTERNAL, "out of memory");
     p->ctx = ctx;
     p->ds = ds;
+    p->manifest = -1;
     if (ds->layout == OD_LAYOUT_RECORDIO && optml_channel_mode(ds->images) == OPTML_MODE_PIPE) {
         optml_status s = optml_channel_open(ctx, ds->images, OPTML_FRAME_RECORDIO, &p->rd);
         if (s != OPTML_OK) {
@@ -338,22 +345,45 @@ static void sample_reset(struct od_pass *p)
 static int decode_resize(struct od_pass *p, const uint8_t *bytes, size_t len, size_t *w, size_t *h, char *err,
                          size_t errsz)
 {
-    struct img_u8 full;
-    if (img_decode(bytes, len, p->ds->o.max_pixels, 0, &full, err, errsz) != 0)
-        return -1;
-    *w = full.w;
-    *h = full.h;
-    if (full.c != 3) {
-        snprintf(err, errsz, "a %zu-channel (grayscale) %zu x %zu image: only 3-channel (RGB) images are supported",
-                 full.c, full.w, full.h);
-        img_free(&full);
-        return -1;
+    return od_decode_rgb(bytes, len, p->ds->o.max_pixels, p->ds->o.image_shape, &p->img, w, h, err, errsz);
+}
+
+/* The augmented manifest's pair whose image record is *rec (manifest.h):
+ * the label record is the stream's next. */
+static optml_status next_manifest_pair(struct od_pass *p, struct optml_record *rec, struct od_sample *out)
+{
+    const struct od_dataset *ds = p->ds;
+    const char *source = rec->source;
+    uint64_t number = rec->number, row = ++p->row;
+    if (rec->len > p->copy_cap) {
+        uint8_t *c = realloc(p->copy, rec->len);
+        if (!c)
+            return optml_error(p->ctx, OPTML_E_INTERNAL, "out of memory reading %s record %llu", source,
+                               (unsigned long long)number);
+        p->copy = c, p->copy_cap = rec->len;
     }
-    int rc = img_resize_bilinear(&full, p->ds->o.image_shape, p->ds->o.image_shape, &p->img);
-    img_free(&full);
-    if (rc != 0)
-        snprintf(err, errsz, "out of memory resizing the image");
-    return rc;
+    size_t img_len = rec->len;
+    if (img_len)
+        memcpy(p->copy, rec->data, img_len);
+    struct optml_record lab;
+    optml_status s = optml_reader_next(p->rd, &lab);
+    if (s == OPTML_END)
+        return optml_error(p->ctx, OPTML_E_CLIENT,
+                           "%s record %llu (augmented manifest row %llu): the stream ends after the image, without "
+                           "its label record: each row gives two records, the image then its label JSON",
+                           source, (unsigned long long)number, (unsigned long long)row);
+    if (s != OPTML_OK)
+        return s;
+    char err[512];
+    size_t w, h;
+    if (od_manifest_pair(p->copy, img_len, lab.data, lab.len, ds->o.num_classes, ds->o.max_pixels,
+                         ds->o.image_shape, &p->img, &p->ann, &w, &h, err, sizeof(err)) != 0)
+        return optml_error(p->ctx, OPTML_E_CLIENT, "%s records %llu and %llu (augmented manifest row %llu): %s", source,
+                           (unsigned long long)number, (unsigned long long)lab.number, (unsigned long long)row, err);
+    *out = (struct od_sample){.px = p->img.px, .side = ds->o.image_shape, .width = w, .height = h,
+                              .obj = p->ann.obj, .n_obj = p->ann.n_obj, .source = source,
+                              .number = number, .id = row};
+    return OPTML_OK;
 }
 
 static optml_status next_record(struct od_pass *p, struct od_sample *out)
@@ -368,6 +398,7 @@ static optml_status next_record(struct od_pass *p, struct od_sample *out)
             const char *path = optml_channel_file_path(ds->images, ds->recs[p->next++]);
             if ((s = optml_file_open(p->ctx, path, OPTML_FRAME_RECORDIO, &p->rd)) != OPTML_OK)
                 return s;
+            p->manifest = -1, p->row = 0;
         }
         s = optml_reader_next(p->rd, &rec);
         if (s != OPTML_END || optml_channel_mode(ds->images) == OPTML_MODE_PIPE)
@@ -379,6 +410,10 @@ static optml_status next_record(struct od_pass *p, struct od_sample *out)
         return s;
     if (optml_channel_mode(ds->images) != OPTML_MODE_PIPE)
         rec.source = ds->img_names[ds->recs[p->next - 1]];
+    if (p->manifest < 0) /* a stream's first record says what it holds */
+        p->manifest = od_record_kind(rec.data, rec.len) != OD_RECORD_OTHER;
+    if (p->manifest)
+        return next_manifest_pair(p, &rec, out);
     char err[512];
     struct im2rec_record r;
     if (im2rec_parse(rec.data, rec.len, &r, err, sizeof(err)) != 0 ||
@@ -473,5 +508,6 @@ void od_pass_close(struct od_pass *p)
         return;
     sample_reset(p);
     optml_reader_close(p->rd);
+    free(p->copy);
     free(p);
 }

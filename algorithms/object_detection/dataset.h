@@ -7,7 +7,10 @@
  *   - application/x-recordio: MXNet RecordIO framing (the runtime's reader,
  *     File mode and Pipe mode alike), each payload an im2rec record
  *     (codec/im2rec.h, labels.h) with JPEG or PNG bytes; in File mode every
- *     file of the channel but im2rec's .idx and .lst files;
+ *     file of the channel but im2rec's .idx and .lst files.  A stream (a
+ *     file, or the pass's FIFO) whose first record is JPEG or PNG bytes (or
+ *     JSON) is an augmented manifest instead (manifest.h): records in
+ *     pairs, the image then its label JSON;
  *   - image/jpeg, image/png, application/x-image (File mode): the channel's
  *     images paired by file stem (`a/x.jpg` <-> `x.json`) with the JSON
  *     files of its annotation channel (`train` <-> `train_annotation`,
@@ -47,8 +50,10 @@ struct od_sample {
     size_t n_obj;
     const char *source;             /* RecordIO: the file (or FIFO) name in its channel;
                                        image + JSON: "<channel>/<image path>" */
-    uint64_t number;                /* RecordIO: 1-based record number in `source`; image + JSON: 1-based pair number */
-    uint64_t id;                    /* RecordIO: the im2rec record id; image + JSON: 0 */
+    uint64_t number;                /* RecordIO: 1-based record number in `source` (a manifest: the image
+                                       record's); image + JSON: 1-based pair number */
+    uint64_t id;                    /* RecordIO: the im2rec record id (a manifest: the 1-based row);
+                                       image + JSON: 0 */
 };
 
 struct od_dataset;

@@ -1,28 +1,21 @@
 /*
- * net.c: the mobilenet-ssdlite network (net.h): building the layer list and
- * its parameter block, forward into the anchors' order, backward from the
- * multibox loss gradients.
+ * net.c: the network of net.h: the mobilenet-ssdlite backbone, the heads
+ * on any backbone's maps, the parameter block and buffers, forward into
+ * the anchors' order, backward from the multibox loss gradients (every
+ * layer kind: conv, dilated conv, depthwise, pool, L2 norm, batch norm,
+ * residual sum), threads.  Appending layers is net_build.c's; vgg-16 and
+ * resnet-50 are net_vgg.c's and net_resnet.c's.
  */
 #include "net.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/parallel.h"
+#include "net_build.h"
 #include "nn/nn.h"
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (!err || !errsz)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
 
 static size_t channels(float width, unsigned base)
 {
@@ -32,40 +25,30 @@ static size_t channels(float width, unsigned base)
 
 static size_t out_len(const struct nn_win *g) { return g->OH * g->OW * g->F; }
 
-/* Appends a layer reading layer `in`; returns its index or -1. */
+const char *od_backbone_name(enum od_backbone b)
+{
+    switch (b) {
+    case OD_BACKBONE_VGG16:
+        return "vgg-16";
+    case OD_BACKBONE_RESNET50:
+        return "resnet-50";
+    default:
+        return OD_NET_BACKBONE;
+    }
+}
+
+int od_backbone_parse(const char *name)
+{
+    for (int b = OD_BACKBONE_MOBILENET_SSDLITE; b <= OD_BACKBONE_RESNET50; b++)
+        if (name && strcmp(name, od_backbone_name((enum od_backbone)b)) == 0)
+            return b;
+    return -1;
+}
+
 static int add_op(struct od_net *net, enum od_op_kind kind, int in, int relu, const char *name, size_t k,
                   size_t stride, size_t F, char *err, size_t errsz)
 {
-    if (net->n_ops >= OD_NET_MAX_OPS) {
-        seterr(err, errsz, "object detection network: too many layers");
-        return -1;
-    }
-    size_t H, W, C;
-    if (in < 0)
-        H = W = net->cfg.image_size, C = 3;
-    else
-        H = net->op[in].g.OH, W = net->op[in].g.OW, C = net->op[in].g.F;
-    struct od_net_op *o = &net->op[net->n_ops];
-    memset(o, 0, sizeof(*o));
-    o->kind = kind, o->in = in, o->relu = relu;
-    snprintf(o->name, sizeof(o->name), "%s", name);
-    if (kind == OD_OP_DW)
-        F = C;
-    if (nn_win_init(&o->g, H, W, C, k, k, stride, stride, NN_PAD_SAME, F) != 0) {
-        seterr(err, errsz, "object detection network: layer %s has no output", name);
-        return -1;
-    }
-    char tn[NN_PARAM_NAME_MAX + 1];
-    snprintf(tn, sizeof(tn), "%s.kernel", name);
-    if (kind == OD_OP_CONV)
-        o->hW = nn_params_add(&net->params, tn, 4, (size_t[]){k, k, C, F}, NULL, err, errsz);
-    else
-        o->hW = nn_params_add(&net->params, tn, 3, (size_t[]){k, k, C}, NULL, err, errsz);
-    snprintf(tn, sizeof(tn), "%s.bias", name);
-    o->hb = nn_params_add(&net->params, tn, 1, (size_t[]){F}, NN_PARAM_BIAS, err, errsz);
-    if (o->hW < 0 || o->hb < 0)
-        return -1;
-    return (int)net->n_ops++;
+    return od_net_add(net, kind, in, relu, name, k, stride, 1, NN_PAD_SAME, F, 1, err, errsz);
 }
 
 /* A separable block: depthwise 3x3 (stride) then pointwise to F. */
@@ -79,31 +62,13 @@ static int add_sep(struct od_net *net, int in, const char *name, size_t stride, 
     return d < 0 ? -1 : add_op(net, OD_OP_CONV, d, last_relu, n2, 1, 1, F, err, errsz);
 }
 
-int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, char *err, size_t errsz)
+/* MobileNet v1 (stem, 13 separable blocks) and the extra layers. */
+static int build_mobilenet(struct od_net *net, int *map_src, char *err, size_t errsz)
 {
-    memset(net, 0, sizeof(*net));
-    nn_params_init(&net->params);
-    net->cfg = *cfg;
-    if (cfg->image_size < OD_NET_MIN_SIZE || cfg->image_size > 4096) {
-        seterr(err, errsz, "object detection network: image size %u is outside %d .. 4096", cfg->image_size,
-               OD_NET_MIN_SIZE);
-        return -1;
-    }
-    if (!(cfg->width > 0.0f && cfg->width <= 1.0f)) {
-        seterr(err, errsz, "object detection network: width multiplier %g is outside (0, 1]", (double)cfg->width);
-        return -1;
-    }
-    if (cfg->num_classes < 1 || cfg->num_classes > 10000 || cfg->max_batch < 1) {
-        seterr(err, errsz, "object detection network: needs at least one class and a batch of at least one");
-        return -1;
-    }
-    net->K = cfg->num_classes + 1;
-    float w = cfg->width;
-    /* MobileNet v1: stem, then 13 separable blocks (channels, stride) */
+    float w = net->cfg.width;
     static const unsigned blk_c[13] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
     static const unsigned blk_s[13] = {1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1};
     int cur = add_op(net, OD_OP_CONV, -1, 1, "stem", 3, 2, channels(w, 32), err, errsz);
-    int map_src[OD_NET_MAX_MAPS];
     for (int b = 0; b < 13 && cur >= 0; b++) {
         char nm[16];
         snprintf(nm, sizeof(nm), "block%d", b + 1);
@@ -112,7 +77,7 @@ int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, c
             map_src[net->n_maps++] = cur;
     }
     if (cur < 0)
-        goto fail;
+        return -1;
     map_src[net->n_maps++] = cur;
     static const unsigned ex_c[4] = {512, 256, 256, 128};
     for (int e = 0; e < 4 && net->n_maps < OD_NET_MAX_MAPS && net->op[cur].g.OH > 1; e++) {
@@ -121,12 +86,52 @@ int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, c
         cur = add_op(net, OD_OP_CONV, cur, 1, nm, 1, 1, channels(w, ex_c[e] / 2), err, errsz);
         snprintf(nm, sizeof(nm), "extra%d", e + 1);
         if (cur < 0 || (cur = add_sep(net, cur, nm, 2, channels(w, ex_c[e]), 1, err, errsz)) < 0)
-            goto fail;
+            return -1;
         map_src[net->n_maps++] = cur;
     }
+    return 0;
+}
+
+int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, char *err, size_t errsz)
+{
+    memset(net, 0, sizeof(*net));
+    nn_params_init(&net->params);
+    net->cfg = *cfg;
+    if (cfg->image_size < OD_NET_MIN_SIZE || cfg->image_size > 4096) {
+        od_net_seterr(err, errsz, "object detection network: image size %u is outside %d .. 4096", cfg->image_size,
+               OD_NET_MIN_SIZE);
+        return -1;
+    }
+    int mobile = cfg->backbone == OD_BACKBONE_MOBILENET_SSDLITE;
+    if (cfg->backbone != OD_BACKBONE_MOBILENET_SSDLITE && cfg->backbone != OD_BACKBONE_VGG16 &&
+        cfg->backbone != OD_BACKBONE_RESNET50) {
+        od_net_seterr(err, errsz, "object detection network: unknown backbone %d", (int)cfg->backbone);
+        return -1;
+    }
+    if (mobile && !(cfg->width > 0.0f && cfg->width <= 1.0f)) {
+        od_net_seterr(err, errsz, "object detection network: width multiplier %g is outside (0, 1]", (double)cfg->width);
+        return -1;
+    }
+    if (cfg->num_classes < 1 || cfg->num_classes > 10000 || cfg->max_batch < 1) {
+        od_net_seterr(err, errsz, "object detection network: needs at least one class and a batch of at least one");
+        return -1;
+    }
+    net->K = cfg->num_classes + 1;
+    net->bn_train = train != 0;
+    int map_src[OD_NET_MAX_MAPS];
+    int rc = cfg->backbone == OD_BACKBONE_VGG16      ? od_net_build_vgg16(net, map_src, err, errsz)
+             : cfg->backbone == OD_BACKBONE_RESNET50 ? od_net_build_resnet50(net, map_src, err, errsz)
+                                                     : build_mobilenet(net, map_src, err, errsz);
+    if (rc != 0)
+        goto fail;
     for (unsigned k = 0; k < net->n_maps; k++)
         net->map_size[k] = (unsigned)net->op[map_src[k]].g.OH;
-    od_anchor_spec_ssdlite(&net->spec, net->map_size, net->n_maps);
+    if (mobile) {
+        od_anchor_spec_ssdlite(&net->spec, net->map_size, net->n_maps);
+    } else { /* the SSD paper's boxes, the first map (conv4_3 or stage 3) at scale 0.1 as Caffe's SSD300 */
+        od_anchor_spec_ssd(&net->spec, net->map_size, net->n_maps);
+        net->spec.first_scale = 0.1f;
+    }
     if (od_anchor_spec_check(&net->spec, err, errsz) != 0)
         goto fail;
     net->A = 0;
@@ -135,50 +140,94 @@ int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, c
         net->map_off[k] = net->A;
         net->A += (size_t)net->map_size[k] * net->map_size[k] * net->per_cell[k];
         char nm[24];
-        snprintf(nm, sizeof(nm), "head%u.loc", k);
-        if ((net->loc_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * 4, 0, err, errsz)) < 0)
-            goto fail;
-        snprintf(nm, sizeof(nm), "head%u.cls", k);
-        if ((net->cls_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * net->K, 0, err, errsz)) < 0)
-            goto fail;
+        if (mobile) { /* SSDLite: depthwise 3x3 + pointwise 1x1 */
+            snprintf(nm, sizeof(nm), "head%u.loc", k);
+            if ((net->loc_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * 4, 0, err, errsz)) < 0)
+                goto fail;
+            snprintf(nm, sizeof(nm), "head%u.cls", k);
+            if ((net->cls_op[k] = add_sep(net, map_src[k], nm, 1, net->per_cell[k] * net->K, 0, err, errsz)) < 0)
+                goto fail;
+        } else { /* SSD: a 3x3 conv each */
+            snprintf(nm, sizeof(nm), "head%u.loc", k);
+            if ((net->loc_op[k] = add_op(net, OD_OP_CONV, map_src[k], 0, nm, 3, 1, net->per_cell[k] * 4, err, errsz)) < 0)
+                goto fail;
+            snprintf(nm, sizeof(nm), "head%u.cls", k);
+            if ((net->cls_op[k] =
+                     add_op(net, OD_OP_CONV, map_src[k], 0, nm, 3, 1, net->per_cell[k] * net->K, err, errsz)) < 0)
+                goto fail;
+        }
     }
     if (net->A != od_anchor_count(&net->spec)) {
-        seterr(err, errsz, "object detection network: %zu outputs for %zu default boxes", net->A,
+        od_net_seterr(err, errsz, "object detection network: %zu outputs for %zu default boxes", net->A,
                od_anchor_count(&net->spec));
         goto fail;
     }
+    /* the last reader of each layer writes its gradient, the others add */
     for (size_t i = net->n_ops; i-- > 0;) {
-        int seen = 0;
-        for (size_t j = i + 1; j < net->n_ops; j++)
-            seen |= net->op[j].in == net->op[i].in;
+        int seen = 0, seen2 = 0;
+        for (size_t j = i + 1; j < net->n_ops; j++) {
+            seen |= net->op[j].in == net->op[i].in || net->op[j].in2 == net->op[i].in;
+            seen2 |= net->op[j].in == net->op[i].in2 || net->op[j].in2 == net->op[i].in2;
+        }
         net->op[i].first_grad = !seen;
+        net->op[i].first_grad2 = net->op[i].kind == OD_OP_ADD && !seen2 && net->op[i].in2 != net->op[i].in;
     }
     if (nn_params_alloc(&net->params, train ? NN_PARAMS_GRADS | NN_PARAMS_OPTIM : 0, OPTIM_ADAM, err, errsz) != 0)
         goto fail;
     uint64_t rng = cfg->seed ? cfg->seed : 0x55d;
     for (size_t i = 0; i < net->n_ops; i++) {
-        const struct nn_win *g = &net->op[i].g;
-        struct nn_view v = nn_params_view(&net->params, net->op[i].hW);
-        size_t fan_in = g->KH * g->KW * (net->op[i].kind == OD_OP_CONV ? g->C : 1);
-        nn_init_he_normal(v.w, v.n, fan_in, &rng);
+        const struct od_net_op *o = &net->op[i];
+        const struct nn_win *g = &o->g;
+        if (o->kind == OD_OP_CONV || o->kind == OD_OP_DW) {
+            struct nn_view v = nn_params_view(&net->params, o->hW);
+            size_t fan_in = g->KH * g->KW * (o->kind == OD_OP_CONV ? g->C : 1);
+            nn_init_he_normal(v.w, v.n, fan_in, &rng);
+        } else if (o->kind == OD_OP_L2N || o->kind == OD_OP_BN) {
+            struct nn_view v = nn_params_view(&net->params, o->hW);
+            for (size_t c = 0; c < v.n; c++)
+                v.w[c] = o->kind == OD_OP_L2N ? 20.0f : 1.0f; /* SSD's conv4_3_norm scale; BN's gamma */
+            if (o->kind == OD_OP_BN) {
+                struct nn_view mv = nn_params_view(&net->params, o->hv);
+                for (size_t c = 0; c < mv.n; c++)
+                    mv.w[c] = 1.0f;
+            }
+        }
     }
     /* buffers */
     size_t B = cfg->max_batch, in_max = (size_t)cfg->image_size * cfg->image_size * 3;
-    net->ws_nb = B < 4 ? B : 4;
+    /* im2col chunks of up to 4 images, fewer when one image's largest
+     * workspace is big (VGG's conv1_2 at 300 px: 207 million floats an
+     * image), so that a thread's workspace stays near 64 MB */
+    size_t ws1 = 1;
+    for (size_t i = 0; i < net->n_ops; i++)
+        if (net->op[i].kind == OD_OP_CONV && nn_conv2d_workspace(&net->op[i].g, 1) > ws1)
+            ws1 = nn_conv2d_workspace(&net->op[i].g, 1);
+    size_t nb = ((size_t)16 << 20) / ws1;
+    net->ws_nb = nb < 1 ? 1 : nb > 4 ? 4 : nb;
+    if (net->ws_nb > B)
+        net->ws_nb = B;
     size_t ws = 0;
     net->act = calloc(net->n_ops, sizeof(float *));
     net->dact = calloc(net->n_ops, sizeof(float *));
-    if (!net->act || !net->dact)
+    net->aux = calloc(net->n_ops, sizeof(void *));
+    if (!net->act || !net->dact || !net->aux)
         goto oom;
     for (size_t i = 0; i < net->n_ops; i++) {
-        const struct nn_win *g = &net->op[i].g;
+        const struct od_net_op *o = &net->op[i];
+        const struct nn_win *g = &o->g;
         if (g->H * g->W * g->C > in_max)
             in_max = g->H * g->W * g->C;
-        if (net->op[i].kind == OD_OP_CONV && nn_conv2d_workspace(g, net->ws_nb) > ws)
+        if (o->kind == OD_OP_CONV && nn_conv2d_workspace(g, net->ws_nb) > ws)
             ws = nn_conv2d_workspace(g, net->ws_nb);
         if (!(net->act[i] = malloc(B * out_len(g) * sizeof(float))))
             goto oom;
         if (train && !(net->dact[i] = malloc(B * out_len(g) * sizeof(float))))
+            goto oom;
+        size_t aux = o->kind == OD_OP_POOL ? B * out_len(g) * sizeof(uint32_t)
+                     : o->kind == OD_OP_L2N ? B * g->OH * g->OW * sizeof(float)
+                     : o->kind == OD_OP_BN  ? B * 4 * g->C * sizeof(float) /* per share: mean, invstd, scratch */
+                                            : 0;
+        if (aux && !(net->aux[i] = malloc(aux)))
             goto oom;
     }
     net->in_max = in_max;
@@ -189,11 +238,13 @@ int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, c
         goto fail;
     return 0;
 oom:
-    seterr(err, errsz, "object detection network: out of memory");
+    od_net_seterr(err, errsz, "object detection network: out of memory");
 fail:
     od_net_free(net);
     return -1;
 }
+
+void od_net_set_training(struct od_net *net, int on) { net->bn_train = on != 0; }
 
 void od_net_free(struct od_net *net)
 {
@@ -203,8 +254,11 @@ void od_net_free(struct od_net *net)
     if (net->dact)
         for (size_t i = 0; i < net->n_ops; i++)
             free(net->dact[i]);
+    if (net->aux)
+        for (size_t i = 0; i < net->n_ops; i++)
+            free(net->aux[i]);
     parallel_team_free(net->team);
-    free(net->act), free(net->dact), free(net->dtmp), free(net->ws), free(net->gshare);
+    free(net->act), free(net->dact), free(net->dtmp), free(net->ws), free(net->gshare), free(net->aux);
     nn_params_free(&net->params);
     memset(net, 0, sizeof(*net));
 }
@@ -214,20 +268,63 @@ size_t od_net_anchors(const struct od_net *net, struct od_anchor *out)
     return od_anchors_make(&net->spec, out, NULL, 0);
 }
 
-/* Layers of images [n0, n1) of the batch, one thread: ws is this share's
- * im2col workspace. */
-static void forward_range(struct od_net *net, size_t n0, size_t n1, float *ws)
+/* The input of layer o for images from n0 (the image or a layer's output). */
+static const float *op_input(const struct od_net *net, int in, size_t n0)
 {
-    size_t N = n1 - n0, S = net->cfg.image_size;
+    size_t S = net->cfg.image_size;
+    return in < 0 ? net->x + n0 * S * S * 3 : net->act[in] + n0 * out_len(&net->op[in].g);
+}
+
+/* Layers of images [n0, n1) of the batch, one thread: ws is this share's
+ * im2col workspace; share0 says whether this share updates BN's moving
+ * averages. */
+static void forward_range(struct od_net *net, size_t n0, size_t n1, float *ws, int share0)
+{
+    size_t N = n1 - n0;
     for (size_t i = 0; i < net->n_ops; i++) {
         const struct od_net_op *o = &net->op[i];
-        const float *in = o->in < 0 ? net->x + n0 * S * S * 3 : net->act[o->in] + n0 * out_len(&net->op[o->in].g);
-        float *y = net->act[i] + n0 * out_len(&o->g);
-        const float *W = nn_params_view(&net->params, o->hW).w, *b = nn_params_view(&net->params, o->hb).w;
-        if (o->kind == OD_OP_CONV)
-            nn_conv2d_forward(&o->g, in, N, W, b, o->relu, y, ws, net->ws_nb);
-        else
-            nn_depthwise_forward(&o->g, in, N, W, b, o->relu, y);
+        const struct nn_win *g = &o->g;
+        const float *in = op_input(net, o->in, n0);
+        float *y = net->act[i] + n0 * out_len(g);
+        const float *W = o->hW >= 0 ? nn_params_view(&net->params, o->hW).w : NULL;
+        const float *b = o->hb >= 0 ? nn_params_view(&net->params, o->hb).w : NULL;
+        size_t M = N * g->OH * g->OW, m = M * g->F;
+        switch (o->kind) {
+        case OD_OP_CONV:
+            if (o->dil > 1)
+                nn_conv2d_dilated_forward(g, o->dil, in, N, W, b, o->relu, y, ws, net->ws_nb);
+            else
+                nn_conv2d_forward(g, in, N, W, b, o->relu, y, ws, net->ws_nb);
+            continue;
+        case OD_OP_DW:
+            nn_depthwise_forward(g, in, N, W, b, o->relu, y);
+            continue;
+        case OD_OP_POOL:
+            nn_maxpool_forward(g, in, N, y, (uint32_t *)net->aux[i] + n0 * out_len(g));
+            break;
+        case OD_OP_L2N:
+            nn_l2norm_forward(in, M, g->C, W, y, (float *)net->aux[i] + n0 * g->OH * g->OW);
+            break;
+        case OD_OP_BN: {
+            float *st = (float *)net->aux[i] + n0 * 4 * g->C;
+            float *mm = nn_params_view(&net->params, o->hm).w, *mv = nn_params_view(&net->params, o->hv).w;
+            if (net->bn_train)
+                nn_batchnorm_forward_train(in, M, g->C, W, b, NN_BN_EPS, NN_BN_MOMENTUM, share0 ? mm : NULL,
+                                           share0 ? mv : NULL, st, st + g->C, y);
+            else
+                nn_batchnorm_forward_infer(in, M, g->C, W, b, mm, mv, NN_BN_EPS, y);
+            break;
+        }
+        case OD_OP_ADD: {
+            const float *in2 = op_input(net, o->in2, n0);
+            for (size_t j = 0; j < m; j++)
+                y[j] = in[j] + in2[j];
+            break;
+        }
+        }
+        if (o->relu)
+            for (size_t j = 0; j < m; j++)
+                y[j] = y[j] > 0.0f ? y[j] : 0.0f;
     }
 }
 
@@ -237,7 +334,7 @@ static void forward_range(struct od_net *net, size_t n0, size_t n1, float *ws)
 static void backward_range(struct od_net *net, size_t n0, size_t n1, const float *dloc, const float *dconf,
                            float *dx, float *gbase, float *ws, float *dtmp)
 {
-    size_t N = n1 - n0, S = net->cfg.image_size;
+    size_t N = n1 - n0;
     for (size_t n = n0; n < n1; n++)
         for (unsigned k = 0; k < net->n_maps; k++) {
             size_t cells = (size_t)net->map_size[k] * net->map_size[k], P = net->per_cell[k];
@@ -248,22 +345,63 @@ static void backward_range(struct od_net *net, size_t n0, size_t n1, const float
         }
     for (size_t i = net->n_ops; i-- > 0;) {
         const struct od_net_op *o = &net->op[i];
-        float *dy = net->dact[i] + n0 * out_len(&o->g);
-        const float *y = net->act[i] + n0 * out_len(&o->g);
-        size_t m = N * out_len(&o->g), per_in = o->g.H * o->g.W * o->g.C;
+        const struct nn_win *g = &o->g;
+        float *dy = net->dact[i] + n0 * out_len(g);
+        const float *y = net->act[i] + n0 * out_len(g);
+        size_t m = N * out_len(g), per_in = g->H * g->W * g->C, M = N * g->OH * g->OW;
         if (o->relu)
             for (size_t j = 0; j < m; j++)
                 dy[j] = y[j] > 0.0f ? dy[j] : 0.0f;
-        const float *in = o->in < 0 ? net->x + n0 * S * S * 3 : net->act[o->in] + n0 * per_in;
+        const float *in = op_input(net, o->in, n0);
         /* the last reader of a layer (the first here) writes its gradient,
          * the others add theirs */
         float *dxo = o->in < 0 ? dx : o->first_grad ? net->dact[o->in] + n0 * per_in : dtmp;
-        struct nn_view W = nn_params_view(&net->params, o->hW), b = nn_params_view(&net->params, o->hb);
-        float *dW = gbase + (W.g - net->params.grad), *db = gbase + (b.g - net->params.grad);
-        if (o->kind == OD_OP_CONV)
-            nn_conv2d_backward(&o->g, in, N, W.w, dy, dW, db, dxo, ws, net->ws_nb);
-        else
-            nn_depthwise_backward(&o->g, in, N, W.w, dy, dW, db, dxo);
+        float *dW = NULL, *db = NULL;
+        const float *W = NULL;
+        if (o->hW >= 0) {
+            struct nn_view v = nn_params_view(&net->params, o->hW);
+            W = v.w;
+            dW = v.g ? gbase + (v.g - net->params.grad) : NULL;
+        }
+        if (o->hb >= 0) {
+            struct nn_view v = nn_params_view(&net->params, o->hb);
+            db = v.g ? gbase + (v.g - net->params.grad) : NULL;
+        }
+        switch (o->kind) {
+        case OD_OP_CONV:
+            if (o->dil > 1)
+                nn_conv2d_dilated_backward(g, o->dil, in, N, W, dy, dW, db, dxo, ws, net->ws_nb);
+            else
+                nn_conv2d_backward(g, in, N, W, dy, dW, db, dxo, ws, net->ws_nb);
+            break;
+        case OD_OP_DW:
+            nn_depthwise_backward(g, in, N, W, dy, dW, db, dxo);
+            break;
+        case OD_OP_POOL:
+            if (dxo)
+                nn_maxpool_backward(g, (const uint32_t *)net->aux[i] + n0 * out_len(g), dy, N, dxo);
+            break;
+        case OD_OP_L2N:
+            nn_l2norm_backward(in, dy, M, g->C, W, (const float *)net->aux[i] + n0 * g->OH * g->OW, dW, dxo);
+            break;
+        case OD_OP_BN: {
+            float *st = (float *)net->aux[i] + n0 * 4 * g->C;
+            if (dxo && dW && db)
+                nn_batchnorm_backward_train(in, dy, M, g->C, W, st, st + g->C, dW, db, dxo, st + 2 * g->C);
+            break;
+        }
+        case OD_OP_ADD: {
+            if (dxo)
+                memcpy(dxo, dy, m * sizeof(float));
+            float *d2 = net->dact[o->in2] + n0 * per_in;
+            if (o->first_grad2)
+                memcpy(d2, dy, m * sizeof(float));
+            else
+                for (size_t j = 0; j < m; j++)
+                    d2[j] += dy[j];
+            break;
+        }
+        }
         if (o->in >= 0 && !o->first_grad) {
             float *d = net->dact[o->in] + n0 * per_in;
             for (size_t j = 0; j < N * per_in; j++)
@@ -294,7 +432,7 @@ static void share_run(void *vctx, int t, int T)
         return;
     float *ws = net->ws ? net->ws + (size_t)t * net->ws_per : NULL;
     if (!c->backward) {
-        forward_range(net, n0, n1, ws);
+        forward_range(net, n0, n1, ws, t == 0);
         return;
     }
     size_t S = net->cfg.image_size;
@@ -365,7 +503,7 @@ oom:
     net->team = NULL;
     free(net->gshare);
     net->gshare = NULL;
-    seterr(err, errsz, "object detection network: out of memory");
+    od_net_seterr(err, errsz, "object detection network: out of memory");
     return -1;
 }
 
@@ -374,7 +512,8 @@ double od_net_flops(const struct od_net *net)
     double f = 0;
     for (size_t i = 0; i < net->n_ops; i++) {
         const struct nn_win *g = &net->op[i].g;
-        f += (double)g->OH * g->OW * g->KH * g->KW * g->F * (net->op[i].kind == OD_OP_CONV ? g->C : 1);
+        if (net->op[i].kind == OD_OP_CONV || net->op[i].kind == OD_OP_DW)
+            f += (double)g->OH * g->OW * g->KH * g->KW * g->F * (net->op[i].kind == OD_OP_CONV ? g->C : 1);
     }
     return f;
 }

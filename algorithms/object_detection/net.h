@@ -1,6 +1,8 @@
 /*
- * net.h: the SSD network of the detector (ALGORITHMS.md D.5, D.6), backbone
- * `mobilenet-ssdlite`: a MobileNet-v1 stack of depthwise-separable
+ * net.h: the SSD network of the detector (ALGORITHMS.md D.5, D.6).  Three
+ * backbones (cfg.backbone): the default `mobilenet-ssdlite` below, and
+ * SageMaker's `vgg-16` (net_vgg.c) and `resnet-50` (net_resnet.c), whose
+ * layers are listed there and in README.md.  The default: a MobileNet-v1 stack of depthwise-separable
  * convolutions (width multiplier `width`) with SSDLite heads (depthwise 3x3
  * + pointwise 1x1, one pair for the box offsets and one for the class
  * scores) on feature maps of 1/16 and 1/32 of the input and extra layers
@@ -50,7 +52,10 @@
 #define OD_NET_BACKBONE "mobilenet-ssdlite"
 #define OD_NET_MIN_SIZE 64
 #define OD_NET_MAX_MAPS 6
-#define OD_NET_MAX_OPS 64
+#define OD_NET_MAX_OPS 192
+
+/* cfg.backbone; the zero value is the default network. */
+enum od_backbone { OD_BACKBONE_MOBILENET_SSDLITE = 0, OD_BACKBONE_VGG16, OD_BACKBONE_RESNET50 };
 
 struct od_net_cfg {
     unsigned image_size;            /* S (>= 64) */
@@ -58,19 +63,33 @@ struct od_net_cfg {
     float width;                    /* MobileNet width multiplier, (0, 1]: 1, 0.5, 0.25 */
     size_t max_batch;               /* images a forward may take (>= 1) */
     uint64_t seed;                  /* initialisation */
+    enum od_backbone backbone;      /* 0: mobilenet-ssdlite; vgg-16 and resnet-50 ignore `width` */
 };
 
-enum od_op_kind { OD_OP_CONV, OD_OP_DW };
+/* The network's name for base_network ("mobilenet-ssdlite", "vgg-16",
+ * "resnet-50"), and back (-1 for an unknown name). */
+const char *od_backbone_name(enum od_backbone b);
+int od_backbone_parse(const char *name);
 
-/* One layer: reads the output of layer `in` (-1: the input image). */
+/* Layer kinds: convolution (dilated when dil > 1), depthwise convolution,
+ * max pooling, L2 normalisation with a learned scale (`<layer>.scale`),
+ * batch normalisation (`<layer>.gamma`, `.beta`, and the frozen
+ * `.moving_mean`, `.moving_var`), and the sum of two layers (a residual). */
+enum od_op_kind { OD_OP_CONV, OD_OP_DW, OD_OP_POOL, OD_OP_L2N, OD_OP_BN, OD_OP_ADD };
+
+/* One layer: reads the output of layer `in` (-1: the input image), and for
+ * OD_OP_ADD also of layer `in2`. */
 struct od_net_op {
     enum od_op_kind kind;
     int in;
     int relu;
     struct nn_win g;
-    int hW, hb;                     /* parameter handles */
+    int hW, hb;                     /* parameter handles (-1: none); BN: gamma, beta */
     int first_grad;                 /* the last layer reading `in`: writes its gradient, not adds */
     char name[32];
+    int in2, first_grad2;           /* OD_OP_ADD's second input */
+    size_t dil;                     /* OD_OP_CONV: dilation (0 or 1: none) */
+    int hm, hv;                     /* OD_OP_BN: moving mean and variance */
 };
 
 struct parallel_team;
@@ -99,6 +118,8 @@ struct od_net {
     size_t ws_per, ws_nb;
     struct parallel_team *team;     /* od_net_set_threads; NULL: the caller's thread */
     float *gshare;                  /* gradient families of shares 1 .. T-1 */
+    void **aux;                     /* per layer: pooling's argmax, L2 norm's and BN's statistics */
+    int bn_train;                   /* batch norm from the batch's statistics (od_net_set_training) */
 };
 
 /* Builds the net, parameters initialised (He-normal kernels, zero biases).
@@ -108,6 +129,16 @@ struct od_net {
  * below 64, a width outside (0, 1], no classes, no batch, out of memory). */
 int od_net_create(struct od_net *net, const struct od_net_cfg *cfg, int train, char *err, size_t errsz);
 void od_net_free(struct od_net *net);
+
+/* Batch normalisation (resnet-50 only) in training mode (on = 1: each
+ * share of a batch normalised by its own images' statistics, the moving
+ * averages updated from share 0's, as per-device BN) or inference mode
+ * (the moving averages).  A net made with train = 1 starts in training
+ * mode, else in inference mode; evaluate with it off, and switch it back
+ * on before a forward whose backward is wanted (the backward is training
+ * mode's).  The other networks have no batch norm: this changes nothing
+ * there. */
+void od_net_set_training(struct od_net *net, int on);
 
 /* Runs the net on a team of n_threads (<= 1: the caller only; see above).
  * Returns 0, or -1 when out of memory (the net then runs on the caller). */

@@ -1,13 +1,15 @@
 /*
- * odnetbench.c: the mobilenet-ssdlite network of the detector
+ * odnetbench.c: the network of the detector
  * (algorithms/object_detection/net.h) timed on this machine: forward
- * latency at batch 1 (the serving case) and training images/s at batch 8
+ * latency at batch 1 (the serving case) and training images/s at batch
+ * BATCH (environment, default 8)
  * (forward, multibox loss with matching, backward, Adam step) for a list of
  * input sizes and width multipliers, 20 classes (VOC).  Random pixels and
  * two ground-truth boxes an image: the cost does not depend on the values.
  * Each figure is the median of REPS runs after one warm-up.  The net runs on
  * a team of THREADS threads (environment, default 2; od_net_set_threads).
- * Usage: odnetbench reps size:width ...
+ * Usage: odnetbench reps size:width[:backbone] ...  (backbone: mobilenet-ssdlite,
+ * the default, vgg-16 or resnet-50; their width is ignored)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -45,17 +47,26 @@ int main(int argc, char **argv)
     int threads = te ? atoi(te) : 2;
     if (reps < 1 || reps > 1000)
         reps = 9;
-    printf("%-6s %-6s %8s %7s %10s %10s %12s\n", "size", "width", "MMAC", "boxes", "fwd b1 ms", "train b8 ms",
-           "train img/s");
+    const char *be = getenv("BATCH");
+    size_t B = be && atoi(be) > 0 && atoi(be) <= 64 ? (size_t)atoi(be) : 8;
+    printf("%-18s %-6s %-6s %8s %7s %10s %10s %12s\n", "backbone", "size", "width", "MMAC", "boxes", "fwd b1 ms",
+           "train ms", "train img/s");
+    printf("# train: batch %zu\n", B);
     for (int a = 2; a < argc; a++) {
         unsigned S = 0;
         float w = 0;
-        if (sscanf(argv[a], "%u:%f", &S, &w) != 2)
+        char bname[32] = OD_NET_BACKBONE;
+        if (sscanf(argv[a], "%u:%f:%31s", &S, &w, bname) < 2)
             continue;
-        enum { B = 8, C = 20 };
+        int bb = od_backbone_parse(bname);
+        if (bb < 0) {
+            fprintf(stderr, "unknown backbone %s\n", bname);
+            return 1;
+        }
+        enum { C = 20 };
         char err[200];
         struct od_net net;
-        struct od_net_cfg cfg = {S, C, w, B, 1};
+        struct od_net_cfg cfg = {S, C, w, B, 1, (enum od_backbone)bb};
         if (od_net_create(&net, &cfg, 1, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);
             return 1;
@@ -87,7 +98,7 @@ int main(int argc, char **argv)
         }
         for (int r = -1; r < reps; r++) {
             double t0 = now_ms();
-            for (int n = 0; n < B; n++)
+            for (size_t n = 0; n < B; n++)
                 od_match(anc, A, gt, 2, 0.5f, ct + n * A, lt + n * A * 4, NULL);
             od_net_forward(&net, x, B, loc, conf);
             struct od_loss L;
@@ -99,8 +110,8 @@ int main(int argc, char **argv)
                 t8[r] = now_ms() - t0;
         }
         double m1 = median(t1, reps), m8 = median(t8, reps);
-        printf("%-6u %-6.2f %8.1f %7zu %10.2f %10.1f %12.1f\n", S, (double)w, od_net_flops(&net) / 1e6, A, m1, m8,
-               B * 1000.0 / m8);
+        printf("%-18s %-6u %-6.2f %8.1f %7zu %10.2f %10.1f %12.1f\n", bname, S, (double)w, od_net_flops(&net) / 1e6, A,
+               m1, m8, B * 1000.0 / m8);
         fflush(stdout);
         free(x), free(loc), free(conf), free(dloc), free(dconf), free(lt), free(ct), free(anc), free(t1), free(t8);
         od_net_free(&net);

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 
 #include "od_test_alg.h"
 #include "codec/im2rec.h"
@@ -576,4 +578,161 @@ TEST(od_dataset_refusals_when_opening)
     ASSERT_CONTAINS(optml_error_message(&fx.mc.ctx), "content type 'application/json' is not one object detection "
                                                      "reads");
     fx_free(&fx);
+}
+
+/* ------------------------------------------------- augmented manifest */
+
+/* Scene k's label attribute as a Ground Truth manifest holds it: the
+ * annotation JSON without "file" (malloc). */
+static char *label_json(const struct odfx *fx, int k)
+{
+    char *full = od_fixture_json(&fx->sc[k], "unused.png");
+    json_error_t je;
+    json_t *root = json_loads(full, 0, &je);
+    ASSERT(root != NULL);
+    json_object_del(root, "file");
+    json_object_set_new(root, "bounding-box-metadata-like", json_string("ignored"));
+    char *out = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    free(full);
+    return out;
+}
+
+enum manifest_edit { M_NONE, M_SWAP_ROW_2, M_NO_LAST_LABEL, M_BAD_JSON_ROW_3, M_SIZE_ROW_1, M_GRAY_ROW_4, M_IM2REC_ROW_2 };
+
+/* The scenes as augmented-manifest records (image PNG, then label JSON),
+ * with one mistake when asked. */
+static struct buf manifest_of(const struct odfx *fx, enum manifest_edit e)
+{
+    struct buf b = {0};
+    for (int k = 0; k < N_SCENES; k++) {
+        size_t n;
+        uint8_t *img = png_of(fx, k, &n);
+        char *js = label_json(fx, k);
+        if (e == M_BAD_JSON_ROW_3 && k == 2)
+            js[strlen(js) - 1] = ',';
+        if (e == M_SIZE_ROW_1 && k == 0) {
+            char *w = strstr(js, "\"width\": 96");
+            if (!w)
+                w = strstr(js, "\"width\":96");
+            ASSERT(w != NULL);
+            char *nine = strchr(w, '9');
+            nine[0] = '8', nine[1] = '0';
+        }
+        if (e == M_GRAY_ROW_4 && k == 3) {
+            uint8_t gray[SIDE * SIDE];
+            memset(gray, 100, sizeof(gray));
+            struct img_u8 g = {gray, SIDE, SIDE, 1};
+            char err[128];
+            free(img);
+            ASSERT_EQ_INT(img_encode_png(&g, &img, &n, err, sizeof(err)), 0);
+        }
+        if (e == M_IM2REC_ROW_2 && k == 1) {
+            free(img);
+            img = payload(fx, k, &n);
+        }
+        if (e == M_SWAP_ROW_2 && k == 1) {
+            buf_put_recordio(&b, 0, js, (uint32_t)strlen(js));
+            buf_put_recordio(&b, 0, img, (uint32_t)n);
+        } else {
+            buf_put_recordio(&b, 0, img, (uint32_t)n);
+            if (!(e == M_NO_LAST_LABEL && k == N_SCENES - 1))
+                buf_put_recordio(&b, 0, js, (uint32_t)strlen(js));
+        }
+        free(img);
+        free(js);
+    }
+    return b;
+}
+
+/* Pipe mode, as SageMaker delivers an AugmentedManifestFile channel with
+ * RecordWrapperType RecordIO: each row's image record then its label
+ * record, one FIFO a pass; the samples are the scenes, numbered by their
+ * image record and row. */
+TEST(od_dataset_augmented_manifest_pipe_mode)
+{
+    struct odfx fx;
+    fx_init(&fx, 64);
+    const optml_channel *ch = fx_channel(&fx, "train", "application/x-recordio", OPTML_MODE_PIPE);
+    struct buf b = manifest_of(&fx, M_NONE);
+    struct od_dataset *ds;
+    ASSERT_EQ_INT(od_dataset_open(&fx.mc.ctx, ch, NULL, &fx.o, &ds), OPTML_OK);
+    for (unsigned pass = 0; pass < 2; pass++) {
+        char *fifo = rt_channel_fifo_path(ch, pass);
+        ASSERT(mkfifo(fifo, 0600) == 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        ASSERT(pid >= 0);
+        if (pid == 0) {
+            signal(SIGPIPE, SIG_IGN);
+            int fd = open(fifo, O_WRONLY);
+            size_t off = 0;
+            while (fd >= 0 && off < b.n) {
+                ssize_t w = write(fd, b.p + off, b.n - off);
+                if (w <= 0)
+                    _exit(5);
+                off += (size_t)w;
+            }
+            _exit(fd >= 0 ? 0 : 4);
+        }
+        struct od_pass *p;
+        ASSERT_EQ_INT(od_pass_open(&fx.mc.ctx, ds, &p), OPTML_OK);
+        struct od_sample s;
+        for (int k = 0; k < N_SCENES; k++) {
+            ASSERT_EQ_INT(od_pass_next(p, &s), OPTML_OK);
+            ASSERT_EQ_INT(s.number, 2 * k + 1);
+            ASSERT_EQ_INT(s.id, k + 1);
+            expect_scene(&fx, &s, k);
+        }
+        ASSERT_EQ_INT(od_pass_next(p, &s), OPTML_END);
+        od_pass_close(p);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        free(fifo);
+    }
+    od_dataset_close(ds);
+    free(b.p);
+    fx_free(&fx);
+}
+
+/* Manifest records in a RecordIO file (File mode reads them the same
+ * way): `good` samples, then a ClientError containing `want`. */
+static void expect_manifest_error(enum manifest_edit e, size_t good, const char *want)
+{
+    struct odfx fx;
+    fx_init(&fx, 64);
+    const optml_channel *ch = fx_channel(&fx, "train", "application/x-recordio", OPTML_MODE_FILE);
+    struct buf b = manifest_of(&fx, e);
+    write_file(fx.data_dir, "train/train.rec", b.p, b.n);
+    struct od_dataset *ds;
+    ASSERT_EQ_INT(od_dataset_open(&fx.mc.ctx, ch, NULL, &fx.o, &ds), OPTML_OK);
+    size_t n;
+    ASSERT_EQ_INT(read_pass(&fx, ds, &n), e == M_NONE ? OPTML_END : OPTML_E_CLIENT);
+    ASSERT_EQ_INT(n, good);
+    if (want)
+        ASSERT_CONTAINS(optml_error_message(&fx.mc.ctx), want);
+    od_dataset_close(ds);
+    free(b.p);
+    fx_free(&fx);
+}
+
+TEST(od_dataset_augmented_manifest_errors_name_the_record)
+{
+    expect_manifest_error(M_NONE, N_SCENES, NULL);
+    expect_manifest_error(M_SWAP_ROW_2, 1,
+                          "train.rec records 3 and 4 (augmented manifest row 2): the label JSON comes before the "
+                          "image: AttributeNames must list the image attribute first");
+    expect_manifest_error(M_NO_LAST_LABEL, N_SCENES - 1,
+                          "train.rec record 9 (augmented manifest row 5): the stream ends after the image, without "
+                          "its label record");
+    expect_manifest_error(M_BAD_JSON_ROW_3, 2, "train.rec records 5 and 6 (augmented manifest row 3): label JSON: "
+                                               "not valid JSON");
+    expect_manifest_error(M_SIZE_ROW_1, 0, "train.rec records 1 and 2 (augmented manifest row 1): the image is 96 x 96 "
+                                           "pixels but the label JSON gives image_size 80 x 96");
+    expect_manifest_error(M_GRAY_ROW_4, 3, "train.rec records 7 and 8 (augmented manifest row 4): image: a 1-channel "
+                                           "(grayscale) 96 x 96 image");
+    expect_manifest_error(M_IM2REC_ROW_2, 1, "train.rec records 3 and 4 (augmented manifest row 2): the image record "
+                                             "(the row's first attribute, e.g. source-ref) is neither an image nor JSON");
 }

@@ -23,7 +23,7 @@
 static void make_net(struct od_net *net, unsigned S, unsigned classes, float width, size_t batch, int train)
 {
     char err[200];
-    struct od_net_cfg cfg = {S, classes, width, batch, 7};
+    struct od_net_cfg cfg = {S, classes, width, batch, 7, OD_BACKBONE_MOBILENET_SSDLITE};
     if (od_net_create(net, &cfg, train, err, sizeof(err)) != 0)
         test_fail(__FILE__, __LINE__, "%s", err);
 }
@@ -78,7 +78,7 @@ TEST(od_net_map_sizes_and_box_counts)
     }
     struct od_net bad;
     char err[200];
-    struct od_net_cfg small = {48, 4, 0.5f, 1, 1};
+    struct od_net_cfg small = {48, 4, 0.5f, 1, 1, OD_BACKBONE_MOBILENET_SSDLITE};
     ASSERT_EQ_INT(od_net_create(&bad, &small, 0, err, sizeof(err)), -1);
     ASSERT_CONTAINS(err, "image size 48");
 }
@@ -146,7 +146,7 @@ TEST(od_net_parameters_save_and_load)
     struct od_net a, b;
     make_net(&a, 64, 2, 0.25f, 1, 0);
     char err[200];
-    struct od_net_cfg cfg = {64, 2, 0.25f, 1, 99};
+    struct od_net_cfg cfg = {64, 2, 0.25f, 1, 99, OD_BACKBONE_MOBILENET_SSDLITE};
     ASSERT_EQ_INT(od_net_create(&b, &cfg, 1, err, sizeof(err)), 0);
     struct nn_buf buf = {0};
     ASSERT_EQ_INT(nn_params_save(&a.params, 0, &buf, err, sizeof(err)), 0);
@@ -160,7 +160,7 @@ TEST(od_net_parameters_save_and_load)
     ASSERT(memcmp(ca, cb, a.A * 3 * sizeof(float)) == 0);
     /* another width is another network: refused, naming a tensor */
     struct od_net c;
-    struct od_net_cfg cfg2 = {64, 2, 0.5f, 1, 1};
+    struct od_net_cfg cfg2 = {64, 2, 0.5f, 1, 1, OD_BACKBONE_MOBILENET_SSDLITE};
     ASSERT_EQ_INT(od_net_create(&c, &cfg2, 0, err, sizeof(err)), 0);
     ASSERT(nn_params_load(&c.params, buf.data, buf.len, 0, err, sizeof(err)) != 0);
     ASSERT_CONTAINS(err, "stem.kernel");
