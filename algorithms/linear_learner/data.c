@@ -52,6 +52,11 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     s->pipe = optml_channel_mode(ch) == OPTML_MODE_PIPE;
     s->use_cache = use_cache && !s->pipe;
     s->cache_fd = -1;
+    s->share_world = 1;
+    if (optml_dist_size(ctx) > 1 && !optml_channel_sharded(ch)) {
+        s->share_world = (unsigned)optml_dist_size(ctx);
+        s->share_rank = (unsigned)optml_dist_rank(ctx);
+    }
     if (s->use_cache) {
         optml_status st = optml_scratch_dir(ctx, &s->scratch);
         if (st != OPTML_OK) {
@@ -104,6 +109,7 @@ static void open_cache(struct ll_source *s)
 optml_status ll_source_begin(struct ll_source *s)
 {
     s->rows = 0;
+    s->read = 0;
     s->cache_read = 0;
     s->rlen = s->rpos = 0;
     s->have_chunk = 0;
@@ -159,6 +165,10 @@ static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
             s->last_head = s->cv.rows + s->at;
             s->at += ll_row_at(s->last_head, row, &head);
             s->sparse_seen |= (head & LL_ROW_SPARSE) != 0;
+            if (s->share_world > 1 && s->read++ % s->share_world != s->share_rank) {
+                ll_source_hold(s); /* another host's row: out of the cache too */
+                continue;
+            }
             s->rows++;
             return OPTML_OK;
         }

@@ -1,7 +1,9 @@
 /*
  * train.h: the state of one training job shared by train.c (epochs and
  * passes), finish.c (model selection, the final model, final metrics) and
- * holdout.c (which rows are held out).
+ * holdout.c (which rows are held out).  In a multi-host job every host
+ * runs the same loop on its own rows (data.c splits them), in step with the
+ * others: see train.c.
  */
 #ifndef OPTML_LL_TRAIN_H
 #define OPTML_LL_TRAIN_H
@@ -38,6 +40,12 @@ struct ll_trainer {
     uint64_t *class_rows;        /* classifiers: train rows per class (first pass) */
     size_t n_classes;
     int classes_checked;
+    /* Multi-host jobs (hosts.h): this host's rank and the number of hosts
+     * (1: a single-host job, no collectives); whether sel holds every
+     * host's sample yet (ll_finish gathers it). */
+    int rank, world;
+    int sel_gathered;
+    int stop_agreed;             /* a step returned the stop of every host */
 };
 
 /* holdout.c.  The first pass, row by row (the caller counts row_index):

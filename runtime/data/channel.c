@@ -314,6 +314,11 @@ enum optml_input_mode optml_channel_mode(const optml_channel *ch)
     return ch ? ch->cfg.mode : OPTML_MODE_FILE;
 }
 
+int optml_channel_sharded(const optml_channel *ch)
+{
+    return ch ? ch->cfg.sharded : 0;
+}
+
 optml_status optml_channel_files(optml_ctx *ctx, const optml_channel *ch,
                                  const char *const **paths, size_t *count)
 {

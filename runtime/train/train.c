@@ -397,10 +397,14 @@ int rt_train_main(void)
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
     /* The report, whatever the outcome, once the output directory exists:
-     * a failure to write it is a warning, never the job's. */
+     * a failure to write it is a warning, never the job's.  A multi-host
+     * job's report is rank 0's (the other hosts' modules add up their work
+     * into rank 0's figures). */
     struct stat od;
     int have_out = job.paths.output_data_dir && stat(job.paths.output_data_dir, &od) == 0 && S_ISDIR(od.st_mode);
-    if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
+    if (multi && optml_dist_rank(&ctx) != 0) {
+        /* no report on this host */
+    } else if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
         outcome.status = s;
         outcome.failure = failure;
         outcome.stopped = code == 0 && (s == OPTML_STOPPED || rt_stop_requested());

@@ -16,77 +16,14 @@
 #include <unistd.h>
 
 #include "support/harness.h"
+#include "dist_helpers.h"
 #include "train_helpers.h"
 
-#define MAX_TEST_HOSTS 3
-
-/* One tree per host, its resourceconfig.json listing `n` hosts (given out
- * of order: the runtime sorts them). */
-static char *host_tree(int i, int n, const char *hp)
+/* Start every host's `optml train` with a test module. */
+static void job_start(struct dist_job *j, int n, const char *hp, const char *module)
 {
-    char *base = optml_tree_new(hp);
-    const char *all[] = {"\"127.0.0.3\"", "\"127.0.0.1\"", "\"127.0.0.2\""};
-    char *hosts = n == 3 ? strf("%s,%s,%s", all[0], all[1], all[2]) : strf("%s,%s", all[2], all[1]);
-    write_file(base, "input/config/resourceconfig.json",
-               strf("{\"current_host\":\"127.0.0.%d\",\"hosts\":[%s],\"network_interface_name\":\"lo\"}", i + 1, hosts),
-               (size_t)-1);
-    return base;
-}
-
-struct job {
-    int n;
-    char *base[MAX_TEST_HOSTS];
-    char *log[MAX_TEST_HOSTS];
-    pid_t pid[MAX_TEST_HOSTS];
-    int code[MAX_TEST_HOSTS];
-};
-
-/* Start every host's `optml train` with the allreduce module. */
-static void job_start(struct job *j, int n, const char *hp, const char *module)
-{
-    j->n = n;
-    /* A port of this test's own: a left-over job cannot answer for it. */
-    char *port = strf("OPTML_DIST_PORT=%d", 20000 + (int)(getpid() % 30000));
-    char *mods = strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir());
-    char *alg = strf("OPTML_ALGORITHM=%s", module);
-    for (int i = 0; i < n; i++) {
-        j->base[i] = host_tree(i, n, hp);
-        j->log[i] = path_join(j->base[i], "job.log");
-        /* Each host its own /tmp, as each container has: Open MPI keeps
-         * its session directories under $TMPDIR named by the machine's
-         * name, so hosts sharing one /tmp race to create and remove them
-         * (orted then fails in orte_session_dir and mpirun exits 213). */
-        char *tmp = path_join(j->base[i], "tmp");
-        mkdirs(tmp);
-        const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", j->base[i]), mods, alg, port,
-                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), NULL};
-        const char *args[] = {"train", NULL};
-        j->pid[i] = spawn_optml(args, env, j->log[i]);
-    }
-}
-
-/* Wait for every host; returns the seconds the slowest took. */
-static double job_wait(struct job *j, int timeout_s)
-{
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < j->n; i++) {
-        int sig = 0;
-        j->code[i] = wait_exit(j->pid[i], timeout_s, &sig);
-        if (j->code[i] != 0 && getenv("OPTML_TEST_VERBOSE"))
-            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j->base[i], "job.log"));
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-}
-
-static int have_mpi(void)
-{
-    int st = 0;
-    char *out = run_capture("command -v mpirun && command -v orted", &st);
-    int ok = st == 0 && strstr(out, "orted") && file_exists(strf("%s/lib/optml/dist/optml-mpi.so", build_dir()));
-    free(out);
-    return ok;
+    dist_job_trees(j, n, hp);
+    dist_job_spawn(j, strf("OPTML_MODULE_PATH=%s/tests/modules", build_dir()), module);
 }
 
 TEST(dist_optml_does_not_link_libmpi)
@@ -116,7 +53,7 @@ TEST(dist_single_host_runs_without_the_mpi_plugin)
 
 TEST(dist_module_without_multi_host_is_a_client_error)
 {
-    char *base = host_tree(0, 2, "{}");
+    char *base = dist_host_tree(0, 2, "{}");
     write_file(base, "input/data/train/a.csv", "1,2\n", (size_t)-1);
     struct run_result r = train_echo(base, NULL);
     ASSERT_EQ_INT(r.exit_code, 2);
@@ -127,10 +64,10 @@ TEST(dist_module_without_multi_host_is_a_client_error)
 
 TEST_TIMEOUT(dist_three_hosts_allreduce_and_only_rank_0_writes_the_model, 120)
 {
-    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
-    struct job j;
+    ASSERT(dist_have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct dist_job j;
     job_start(&j, 3, "{\"steps\": \"4\", \"length\": \"100000\"}", "allreduce");
-    job_wait(&j, 90);
+    dist_job_wait(&j, 90);
     for (int i = 0; i < 3; i++) {
         ASSERT_EQ_INT(j.code[i], 0);
         ASSERT(!tree_has(j.base[i], "output/failure"));
@@ -144,10 +81,10 @@ TEST_TIMEOUT(dist_three_hosts_allreduce_and_only_rank_0_writes_the_model, 120)
 
 TEST_TIMEOUT(dist_a_rank_that_dies_fails_every_host_naming_it, 120)
 {
-    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
-    struct job j;
+    ASSERT(dist_have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct dist_job j;
     job_start(&j, 3, "{\"steps\": \"1000\", \"sleep_ms\": \"50\", \"die_rank\": \"1\"}", "allreduce");
-    double secs = job_wait(&j, 90);
+    double secs = dist_job_wait(&j, 90);
     ASSERT(secs < 60); /* generous: the target is 30 s from the death */
     for (int i = 0; i < 3; i++) {
         ASSERT(j.code[i] != 0);
@@ -159,10 +96,10 @@ TEST_TIMEOUT(dist_a_rank_that_dies_fails_every_host_naming_it, 120)
 
 TEST_TIMEOUT(dist_a_rank_client_error_keeps_its_message_others_name_the_host, 120)
 {
-    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
-    struct job j;
+    ASSERT(dist_have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct dist_job j;
     job_start(&j, 2, "{\"steps\": \"1000\", \"sleep_ms\": \"50\", \"fail_rank\": \"1\"}", "allreduce");
-    job_wait(&j, 90);
+    dist_job_wait(&j, 90);
     ASSERT_EQ_INT(j.code[1], 2);
     ASSERT_CONTAINS(tree_file(j.base[1], "output/failure"), "ClientError: rank 1 fails on purpose");
     ASSERT_EQ_INT(j.code[0], 1);
@@ -171,15 +108,15 @@ TEST_TIMEOUT(dist_a_rank_client_error_keeps_its_message_others_name_the_host, 12
 
 TEST_TIMEOUT(dist_sigterm_to_every_host_stops_all_at_one_step_and_exits_0, 120)
 {
-    ASSERT(have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
-    struct job j;
+    ASSERT(dist_have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct dist_job j;
     job_start(&j, 3, "{\"steps\": \"100000\", \"sleep_ms\": \"20\"}", "allreduce");
     /* Until every rank has done a step (bounded: 60 s). */
     for (int t = 0; t < 600 && !strstr(tree_file(j.base[0], "job.log"), "rank 2: step 1 done"); t++)
         usleep(100 * 1000);
     for (int i = 0; i < 3; i++)
         kill(j.pid[i], SIGTERM);
-    job_wait(&j, 60);
+    dist_job_wait(&j, 60);
     char *first = NULL;
     for (int i = 0; i < 3; i++) {
         ASSERT_EQ_INT(j.code[i], 0);

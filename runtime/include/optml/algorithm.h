@@ -58,7 +58,8 @@
  * other framings; optml_tfrecord_header_valid to recognise TFRecord data.
  * 4.4 multi-host training: the optml_dist_* functions (rank, world size,
  * allreduce, broadcast, barrier, an agreed stop) and the table's
- * `multi_host` flag.
+ * `multi_host` flag.  4.5 optml_channel_sharded (a channel's
+ * S3DistributionType, for splitting rows across hosts).
  */
 #ifndef OPTML_ALGORITHM_H
 #define OPTML_ALGORITHM_H
@@ -71,7 +72,7 @@ extern "C" {
 #endif
 
 #define OPTML_ALGORITHM_API_VERSION 4 /* major */
-#define OPTML_ALGORITHM_API_MINOR 4   /* additions within the major version */
+#define OPTML_ALGORITHM_API_MINOR 5   /* additions within the major version */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -420,6 +421,10 @@ const char *optml_channel_name(const optml_channel *ch);
  * the declared default. */
 const char *optml_channel_content_type(const optml_channel *ch);
 enum optml_input_mode optml_channel_mode(const optml_channel *ch);
+/* Since 4.5: nonzero when the channel's S3DistributionType is
+ * ShardedByS3Key (each host holds a different subset of the files), 0 for
+ * FullyReplicated (every host holds all of them; the default). */
+int optml_channel_sharded(const optml_channel *ch);
 
 /* Regular files of a File-mode channel, recursively, sorted, hidden files
  * (any path component starting with '.') skipped.  Paths are relative to the
