@@ -21,6 +21,11 @@
  * sparse: count u32 indices, count float32 values.  Native byte order: the
  * file never leaves the process.
  *
+ * Multi-host jobs: a FullyReplicated channel (every host holds every file)
+ * is split by row position, this host's rows being those whose index in
+ * the pass is its rank modulo the number of hosts; the others are flagged
+ * like held-out rows, so the cache hands out this host's rows only.
+ *
  * Memory does not grow with the channel: the ingest ring and one read
  * buffer (a megabyte, or one row when a row is larger).
  */
