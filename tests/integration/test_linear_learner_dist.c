@@ -5,14 +5,18 @@
  * rows) and ShardedByS3Key (each host holds a third of the files).  The
  * held-out quality (the test channel's metric, reported by rank 0) must
  * stay within sampling noise of the one-host job's; every host exits 0 and
- * only the first host has model/ and the training report.
+ * only the first host has model/ and the training report.  SIGTERM to
+ * every host: all stop, rank 0 alone keeps a checkpoint, and a restart of
+ * every host resumes from it.
  */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dist_helpers.h"
 #include "support/harness.h"
@@ -182,4 +186,84 @@ TEST_TIMEOUT(ll_dist_binary_held_out_sample_three_hosts_match_one_host, 300)
     fprintf(stderr, "test accuracy: 1 host %.4f, 3 hosts FullyReplicated %.4f\n", one, replicated);
     ASSERT(one > 0.8);
     ASSERT(fabs(replicated - one) < 0.02);
+}
+
+/* The checkpoint files of a tree (names in checkpoints/, joined), "" when
+ * none. */
+static char *checkpoints(const char *base)
+{
+    int st = 0;
+    char *out = run_capture(strf("ls %s/checkpoints 2>/dev/null", base), &st);
+    return out ? out : strf("%s", "");
+}
+
+TEST_TIMEOUT(ll_dist_sigterm_to_every_host_saves_rank_0_checkpoint_and_a_restart_resumes, 300)
+{
+    ASSERT(dist_have_mpi()); /* .ci/deps.sh installs openmpi-bin libopenmpi-dev */
+    struct data d;
+    make_data(&d, 0, 1);
+    /* Epochs without end (small batches, no early stopping): the job runs
+     * until it is stopped. */
+    const char *hp = "{\"predictor_type\": \"regressor\", \"feature_dim\": \"8\", \"mini_batch_size\": \"10\", "
+                     "\"epochs\": \"1000000\", \"num_models\": \"4\", \"early_stopping_patience\": \"1000000\"}";
+    struct dist_job j;
+    dist_job_trees(&j, 3, hp);
+    for (int i = 0; i < 3; i++) {
+        write_data(j.base[i], &d, -1, 0);
+        mkdirs(path_join(j.base[i], "checkpoints"));
+    }
+    dist_job_spawn(&j, module_path_env(), "linear-learner");
+    /* Until rank 0 reported epoch 3 (bounded: 60 s). */
+    for (int t = 0; t < 600 && !strstr(tree_file(j.base[0], "job.log"), "epoch=2, train"); t++)
+        usleep(100 * 1000);
+    ASSERT_CONTAINS(tree_file(j.base[0], "job.log"), "epoch=2, train");
+    for (int i = 0; i < 3; i++)
+        kill(j.pid[i], SIGTERM);
+    double secs = dist_job_wait(&j, 60);
+    ASSERT(secs < 30); /* generous: the target is 10 s */
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(j.code[i], 0);
+        ASSERT(!tree_has(j.base[i], "output/failure"));
+        ASSERT_EQ_INT(tree_has(j.base[i], "model/model_algo-1.optml"), i == 0);
+        char *ck = checkpoints(j.base[i]);
+        if (i == 0)
+            ASSERT_CONTAINS(ck, "linear-learner-");
+        else
+            ASSERT_EQ_STR(ck, ""); /* rank 0's checkpoint only */
+    }
+    ASSERT_CONTAINS(tree_file(j.base[0], "job.log"), "Stop requested during epoch");
+    /* The restart, two epochs more: every host resumes from rank 0's. */
+    char *ck = checkpoints(j.base[0]);
+    char *num = ck, *next;
+    while ((next = strstr(num, "linear-learner-")) != NULL) /* the newest, listed last */
+        num = next + strlen("linear-learner-");
+    long done = strtol(num, NULL, 10);
+    if (done < 2)
+        test_fail(__FILE__, __LINE__, "checkpoints: %s", ck);
+    for (int i = 0; i < 3; i++) {
+        write_file(j.base[i], "input/config/hyperparameters.json",
+                   strf("{\"predictor_type\": \"regressor\", \"feature_dim\": \"8\", \"mini_batch_size\": \"10\", "
+                        "\"epochs\": \"%ld\", \"num_models\": \"4\", \"early_stopping_patience\": \"1000000\"}",
+                        done + 2),
+                   (size_t)-1);
+        j.log[i] = path_join(j.base[i], "job2.log");
+    }
+    dist_job_spawn(&j, module_path_env(), "linear-learner");
+    dist_job_wait(&j, 120);
+    char *log = tree_file(j.base[0], "job2.log");
+    for (int i = 0; i < 3; i++) {
+        if (j.code[i] != 0)
+            fprintf(stderr, "host %d:\n%s\n", i + 1, tree_file(j.base[i], "job2.log"));
+        ASSERT_EQ_INT(j.code[i], 0);
+    }
+    /* Every rank's output reaches the leader's log: three resumptions. */
+    char *want = strf("Resuming from the checkpoint after epoch %ld", done);
+    int resumed = 0;
+    for (const char *p = log; (p = strstr(p, want)) != NULL; p++)
+        resumed++;
+    if (resumed != 3)
+        test_fail(__FILE__, __LINE__, "%d resumptions, not 3:\n%s", resumed, log);
+    ASSERT_CONTAINS(log, strf("epoch=%ld, train", done + 1));
+    ASSERT(!strstr(log, strf("epoch=%ld, train", done - 1)));
+    ASSERT(tree_has(j.base[0], "model/model_algo-1.optml"));
 }
