@@ -180,3 +180,30 @@ check docker_stop_leaves_a_checkpoint sh -c "ls $WORK/long/checkpoints/*.ckpt >/
 check docker_stop_leaves_no_failure test ! -e "$WORK/long/output/failure"
 
 unset OPTML_TEST_DIR OPTML_DOCKER_NETWORK OPTML_PORT
+
+# --- train_local.sh --hosts 3: one job on three containers (multi-host
+# training on Open MPI), the train data in three files, FullyReplicated
+# (every host takes a third of the rows) and --sharded (a file per host)
+check image_has_open_mpi_and_the_plugin docker run --rm --entrypoint sh "$IMAGE" -c \
+  'command -v mpirun >/dev/null && command -v orted >/dev/null && test -f /usr/local/lib/optml/dist/optml-mpi.so'
+for mode in replicated sharded; do
+  t=$WORK/hosts_$mode
+  cp -r local_test/linear-learner/test_dir "$t"
+  (cd "$t/input/data/train" && split -n l/3 -d --additional-suffix=.csv breast_cancer_train.csv part- &&
+   rm breast_cancer_train.csv)
+  chown -R "$uid:$gid" "$t"
+  flag=()
+  [ "$mode" = replicated ] || flag=(--sharded)
+  OPTML_TEST_DIR=$t SUDO_UID=$uid SUDO_GID=$gid timeout 300 \
+    bash local_test/train_local.sh --hosts 3 "${flag[@]}" "$IMAGE" >"$WORK/hosts-$mode.log" 2>&1; code=$?
+  check "hosts_${mode}_exits_0" test "$code" -eq 0
+  check "hosts_${mode}_every_host_exits_0" grep -q "^train_local: exit codes: algo-1=0 algo-2=0 algo-3=0$" "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_writes_the_model_of_algo_1" test -s "$t/model/model.json"
+  check "hosts_${mode}_prints_the_model_path" grep -qF "train_local: model of algo-1: $t/model" "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_leaves_no_failure" test ! -e "$t/output/failure"
+  check "hosts_${mode}_validation_accuracy_over_0.9" grep -Eq \
+    '#quality_metric: host=algo-1, validation binary_classification_accuracy <score>=(0\.9|1)' "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_removes_its_containers" sh -c "! docker ps -a --format '{{.Names}}' | grep -q '^optml-hosts-'"
+  check "hosts_${mode}_removes_its_network" sh -c "! docker network ls --format '{{.Name}}' | grep -q '^optml-hosts-'"
+done
+check hosts_sharded_deals_the_files_out grep -q "train_local: 3 train file(s) sharded over 3 hosts" "$WORK/hosts-sharded.log"

@@ -83,6 +83,14 @@ static void make_data(struct data *d, int binary, int with_validation)
     d->test = make_rows(2000, binary);
 }
 
+static void free_data(struct data *d)
+{
+    for (int f = 0; f < TRAIN_FILES; f++)
+        free(d->train[f]);
+    free(d->validation);
+    free(d->test);
+}
+
 /* One tree's data: every train file, or with `only` >= 0 that one alone
  * (a ShardedByS3Key host's share). */
 static void write_data(const char *base, const struct data *d, int only, int sharded)
@@ -172,6 +180,7 @@ TEST_TIMEOUT(ll_dist_regressor_three_hosts_replicated_and_sharded_match_one_host
     ASSERT(one > 0.2 && one < 0.3);
     ASSERT(fabs(replicated - one) < 0.05 * one);
     ASSERT(fabs(sharded - one) < 0.05 * one);
+    free_data(&d);
 }
 
 TEST_TIMEOUT(ll_dist_binary_held_out_sample_three_hosts_match_one_host, 300)
@@ -186,6 +195,7 @@ TEST_TIMEOUT(ll_dist_binary_held_out_sample_three_hosts_match_one_host, 300)
     fprintf(stderr, "test accuracy: 1 host %.4f, 3 hosts FullyReplicated %.4f\n", one, replicated);
     ASSERT(one > 0.8);
     ASSERT(fabs(replicated - one) < 0.02);
+    free_data(&d);
 }
 
 /* The checkpoint files of a tree (names in checkpoints/, joined), "" when
@@ -230,6 +240,7 @@ TEST_TIMEOUT(ll_dist_sigterm_to_every_host_saves_rank_0_checkpoint_and_a_restart
             ASSERT_CONTAINS(ck, "linear-learner-");
         else
             ASSERT_EQ_STR(ck, ""); /* rank 0's checkpoint only */
+        free(ck);
     }
     ASSERT_CONTAINS(tree_file(j.base[0], "job.log"), "Stop requested during epoch");
     /* The restart, two epochs more: every host resumes from rank 0's. */
@@ -240,6 +251,7 @@ TEST_TIMEOUT(ll_dist_sigterm_to_every_host_saves_rank_0_checkpoint_and_a_restart
     long done = strtol(num, NULL, 10);
     if (done < 2)
         test_fail(__FILE__, __LINE__, "checkpoints: %s", ck);
+    free(ck);
     for (int i = 0; i < 3; i++) {
         write_file(j.base[i], "input/config/hyperparameters.json",
                    strf("{\"predictor_type\": \"regressor\", \"feature_dim\": \"8\", \"mini_batch_size\": \"10\", "
@@ -266,4 +278,5 @@ TEST_TIMEOUT(ll_dist_sigterm_to_every_host_saves_rank_0_checkpoint_and_a_restart
     ASSERT_CONTAINS(log, strf("epoch=%ld, train", done + 1));
     ASSERT(!strstr(log, strf("epoch=%ld, train", done - 1)));
     ASSERT(tree_has(j.base[0], "model/model_algo-1.optml"));
+    free_data(&d);
 }
