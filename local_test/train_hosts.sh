@@ -115,6 +115,11 @@ if [ "$sharded" -eq 1 ]; then
     echo "train_local: WARNING: fewer train files than hosts: some hosts have no train data" >&2
 fi
 
+# algo-1's model/ and output/ are the test_dir's: created here, as the
+# user the containers run as (a mount point Docker creates is root's).
+mkdir -p "$dir/model" "$dir/output"
+chown "$user" "$dir/model" "$dir/output" 2>/dev/null || true
+
 # Start every host (algo-1's model/ and output/ are the test_dir's), then
 # follow their logs, each line prefixed by the host's name.
 for i in $(seq 1 "$hosts"); do
