@@ -44,6 +44,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
+case $hosts in ''|*[!0-9]*|0) echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2 ;; esac
+[ "$hosts" -le 64 ] || { echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2; }
+[ "$sharded" -eq 0 ] || [ "$hosts" -gt 1 ] || { echo "train_local.sh: --sharded needs --hosts N with N > 1" >&2; exit 2; }
+[ "$pipe" -eq 0 ] || [ "$hosts" -eq 1 ] || { echo "train_local.sh: --pipe and --hosts cannot be combined" >&2; exit 2; }
 image=$1
 dir=$(test_dir_for "$image")
 # Clear what an earlier run left; the container itself creates model/ and
@@ -54,11 +58,8 @@ net=()
 [ -z "${OPTML_DOCKER_NETWORK:-}" ] || net=(--network "$OPTML_DOCKER_NETWORK")
 net+=("${ENV_ARGS[@]}")
 
-case $hosts in ''|*[!0-9]*|0) echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2 ;; esac
-[ "$hosts" -le 64 ] || { echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2; }
-[ "$sharded" -eq 0 ] || [ "$hosts" -gt 1 ] || { echo "train_local.sh: --sharded needs --hosts N with N > 1" >&2; exit 2; }
-[ "$pipe" -eq 0 ] || [ "$hosts" -eq 1 ] || { echo "train_local.sh: --pipe and --hosts cannot be combined" >&2; exit 2; }
 if [ "$hosts" -gt 1 ]; then
+  # local_test/train_hosts.sh: the N containers, their trees and network.
   exec bash "$(dirname "$0")/train_hosts.sh" "$hosts" "$sharded" "$image" "$dir" "${ENV_ARGS[@]}"
 fi
 
