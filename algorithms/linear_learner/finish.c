@@ -253,6 +253,8 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
         if (t->world < 2 && optml_should_stop(t->ctx) && s == OPTML_OK)
             s = OPTML_STOPPED;
     }
+    if (t->world > 1 && s == OPTML_STOPPED)
+        s = OPTML_END; /* Pipe mode: a stop while waiting; the other hosts add up what there is */
     ll_source_end(src, s == OPTML_END);
     if (s == OPTML_END)
         s = ll_hosts_merge_eval(t->ctx, &ev);

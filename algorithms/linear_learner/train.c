@@ -567,22 +567,28 @@ static optml_status sum_train(struct ll_trainer *t)
     return s;
 }
 
-static optml_status sum_losses(struct ll_trainer *t, double *val, double *sq, double *vw, double *rows)
+/* `stop_here`: this host's validation pass was stopped (Pipe mode): every
+ * host then returns OPTML_STOPPED. */
+static optml_status sum_losses(struct ll_trainer *t, double *val, double *sq, double *vw, double *rows,
+                               int stop_here)
 {
     size_t M = t->st.M;
-    double *v = malloc((2 * M + 2) * sizeof(double));
+    double *v = malloc((2 * M + 3) * sizeof(double));
     if (!v)
         return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
     memcpy(v, val, M * sizeof(double));
     memcpy(v + M, sq, M * sizeof(double));
     v[2 * M] = *vw;
     v[2 * M + 1] = *rows;
-    optml_status s = ll_hosts_sum(t->ctx, v, 2 * M + 2);
+    v[2 * M + 2] = stop_here;
+    optml_status s = ll_hosts_sum(t->ctx, v, 2 * M + 3);
     if (s == OPTML_OK) {
         memcpy(val, v, M * sizeof(double));
         memcpy(sq, v + M, M * sizeof(double));
         *vw = v[2 * M];
         *rows = v[2 * M + 1];
+        if (v[2 * M + 2] > 0)
+            s = OPTML_STOPPED;
     }
     free(v);
     return s;
@@ -612,8 +618,14 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
         optml_metric(t->ctx, &(struct optml_metric){"train", obj, "loss", min_finite(train, M), e, -1});
     double vw = 0, rows = 0;
     const char *source = "train";
+    int stop_here = 0;
     if (t->val) {
-        if ((s = validation_loss(t, val, sq, &vw)) != OPTML_OK)
+        s = validation_loss(t, val, sq, &vw);
+        if (s == OPTML_STOPPED && t->world > 1) { /* told to the others by sum_losses */
+            stop_here = 1;
+            s = OPTML_OK;
+        }
+        if (s != OPTML_OK)
             goto out;
         source = "validation";
         rows = (double)t->val->rows;
@@ -622,7 +634,7 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
         source = "held-out";
         rows = (double)t->sel.n;
     }
-    if (t->world > 1 && (s = sum_losses(t, val, sq, &vw, &rows)) != OPTML_OK)
+    if (t->world > 1 && (s = sum_losses(t, val, sq, &vw, &rows, stop_here)) != OPTML_OK)
         goto out;
     for (size_t m = 0; m < M; m++) {
         double mean = vw > 0 ? val[m] / vw : train[m];
@@ -818,8 +830,15 @@ optml_status ll_train(optml_ctx *ctx)
                   "final metrics, a FIFO each (validation_0, validation_1, ...)");
     int stop = 0;
     for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg->epochs && !stop; e++) {
+        int epoch_ended = 0; /* multi-host: end_epoch done with the pass */
         optml_epoch_begin(ctx, e, t.cfg->epochs);
         s = train_pass(&t, e);
+        if (s == OPTML_OK && t.world > 1 && (s = sum_train(&t)) == OPTML_OK) {
+            optml_epoch_end(ctx, e, t.ep_rows);
+            /* A stop during the validation pass, agreed by every host. */
+            s = end_epoch(&t, e, &stop);
+            epoch_ended = s == OPTML_OK;
+        }
         if (s == OPTML_STOPPED) {
             optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d/%d: saving the checkpoint and the best "
                       "model so far", e + 1, (int)t.cfg->epochs);
@@ -831,11 +850,11 @@ optml_status ll_train(optml_ctx *ctx)
         }
         if (s != OPTML_OK)
             goto out;
-        if (t.world > 1 && (s = sum_train(&t)) != OPTML_OK)
-            goto out;
-        optml_epoch_end(ctx, e, t.ep_rows);
-        if ((s = end_epoch(&t, e, &stop)) != OPTML_OK)
-            goto out;
+        if (!epoch_ended) {
+            optml_epoch_end(ctx, e, t.ep_rows);
+            if ((s = end_epoch(&t, e, &stop)) != OPTML_OK)
+                goto out;
+        }
         t.st.epoch = e + 1;
         if ((s = save_checkpoint(&t)) != OPTML_OK)
             goto out;
