@@ -209,3 +209,44 @@ for mode in replicated sharded; do
   check "hosts_${mode}_removes_its_network" sh -c "! docker network ls --format '{{.Name}}' | grep -q '^optml-hosts-'"
 done
 check hosts_sharded_deals_the_files_out grep -q "train_local: 3 train file(s) sharded over 3 hosts" "$WORK/hosts-sharded.log"
+
+# --- faults on 3 hosts: a job without end (small batches, no early
+# stopping), then `docker stop` of every container (SageMaker's SIGTERM at
+# MaxRuntimeInSeconds: all exit 0 with algo-1's model) or `docker kill` of
+# algo-2 (the others fail within 30 s naming it).
+for fault in stop kill; do
+  t=$WORK/hosts_$fault
+  cp -r local_test/linear-learner/test_dir "$t"
+  echo '{"predictor_type": "binary_classifier", "mini_batch_size": "5", "epochs": "1000000", "early_stopping_patience": "1000000"}' \
+    >"$t/input/config/hyperparameters.json"
+  chown -R "$uid:$gid" "$t"
+  log=$WORK/hosts-$fault.log
+  OPTML_TEST_DIR=$t SUDO_UID=$uid SUDO_GID=$gid timeout 300 bash local_test/train_local.sh --hosts 3 "$IMAGE" >"$log" 2>&1 &
+  tl=$!
+  track_pid "$tl"
+  # Until rank 0 reported its second epoch (bounded: 120 s).
+  for _ in $(seq 1200); do grep -q 'epoch=1, train' "$log" 2>/dev/null && break; sleep 0.1; done
+  mapfile -t running < <(docker ps --format '{{.Names}}' | grep '^optml-hosts-.*-algo-[0-9]*$')
+  check "hosts_${fault}_three_containers_running" test "${#running[@]}" -eq 3
+  t0=$SECONDS
+  if [ "$fault" = stop ]; then
+    docker stop -t 30 "${running[@]}" >/dev/null 2>&1
+  else
+    docker kill "$(printf '%s\n' "${running[@]}" | grep -- '-algo-2$')" >/dev/null 2>&1
+  fi
+  wait "$tl"; code=$?
+  took=$((SECONDS - t0))
+  echo "hosts $fault: every host ended $took s after the docker $fault"
+  if [ "$fault" = stop ]; then
+    check hosts_stop_every_host_exits_0 grep -q "^train_local: exit codes: algo-1=0 algo-2=0 algo-3=0$" "$log"
+    check hosts_stop_within_20_s test "$took" -le 20 # generous: the target is 10 s (measured: 1 s)
+    check hosts_stop_keeps_the_model_of_algo_1 test -s "$t/model/model.json"
+    check hosts_stop_leaves_no_failure test ! -e "$t/output/failure"
+  else
+    check hosts_kill_fails_the_job test "$code" -ne 0
+    check hosts_kill_others_exit_within_60_s test "$took" -le 60 # generous: the target is 30 s (measured: 5 s)
+    check hosts_kill_exit_codes grep -Eq "^train_local: exit codes: algo-1=1 algo-2=[0-9]+ algo-3=1$" "$log"
+    check hosts_kill_names_the_host_in_algo_1_failure grep -q '^AlgorithmError: host algo-2 failed' "$t/output/failure"
+  fi
+  check "hosts_${fault}_removes_its_containers" sh -c "! docker ps -a --format '{{.Names}}' | grep -q '^optml-hosts-'"
+done
