@@ -72,6 +72,8 @@ optml_status cc_pass_open(optml_ctx *ctx, const struct cc_plan *plan, const stru
                           int64_t max_classes, struct cc_pass **out);
 /* OPTML_OK and *ex filled, OPTML_END, OPTML_STOPPED or an error. */
 optml_status cc_pass_next(struct cc_pass *p, struct cc_example *ex);
+/* Keep only examples k with k % of == index (of > 1): one host's share. */
+void cc_pass_shard(struct cc_pass *p, uint32_t of, uint32_t index);
 /* The shape found (or given); zeros before the first example. */
 struct cc_shape cc_pass_shape(const struct cc_pass *p);
 void cc_pass_close(struct cc_pass *p);

@@ -26,4 +26,4 @@ OPTML_MODULE(.name = CC_MODULE_NAME, .version = "0.1.0", .model_format_version =
              .resolve = cc_resolve, .channels = CHANNELS, .n_channels = OPTML_COUNTOF(CHANNELS),
              .request_types = cc_request_types, .response_types = cc_response_types,
              .default_accept = "application/json", .train = cc_train, .model_load = cc_model_load,
-             .predict = cc_predict, .model_free = cc_model_free);
+             .predict = cc_predict, .model_free = cc_model_free, .multi_host = 1);

@@ -5,7 +5,9 @@
  * labels in lockstep (two FIXED readers, so gzip works).  Every image must
  * have the channel's shape and every label must be in range; a mistake is
  * a ClientError naming the file (channel) and the byte offset (in a gzip
- * file, of the decompressed bytes).
+ * file, of the decompressed bytes).  A pass may keep one share of the
+ * examples (every `of`-th from `index`: a host's share of a channel every
+ * host holds whole); the others are still read and checked.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -31,6 +33,8 @@ struct cc_pass {
     int64_t max_classes;
     uint8_t *img;
     size_t cap;
+    uint32_t shard_of, shard_index; /* keep example k when k % of == index */
+    uint64_t seen;
 };
 
 __attribute__((format(printf, 5, 6)))
@@ -60,6 +64,12 @@ void cc_pass_close(struct cc_pass *p)
     close_source(p);
     free(p->img);
     free(p);
+}
+
+void cc_pass_shard(struct cc_pass *p, uint32_t of, uint32_t index)
+{
+    p->shard_of = of;
+    p->shard_index = index;
 }
 
 struct cc_shape cc_pass_shape(const struct cc_pass *p)
@@ -279,6 +289,8 @@ optml_status cc_pass_next(struct cc_pass *p, struct cc_example *ex)
             return bad(p, ex->source, ex->offset, loc, "label %" PRId64 " is out of range: labels are 0 to %" PRId64
                        "%s", ex->label, p->max_classes - 1,
                        p->max_classes == CC_MAX_CLASSES ? "" : " (num_classes, or the training labels' largest + 1)");
+        if (p->shard_of > 1 && p->seen++ % p->shard_of != p->shard_index)
+            continue;
         ex->hwc = p->img;
         return OPTML_OK;
     }

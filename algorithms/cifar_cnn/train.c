@@ -9,6 +9,12 @@
  * and a checkpoint.  At the end: the `eval` channel's `Test loss:` /
  * `Test accuracy:`, the confusion matrix, and the model (model.c).  A stop
  * (SIGTERM) is honoured between batches: checkpoint, model so far, exit 0.
+ * On several hosts (Horovod's way, as the SageMaker example trains): each
+ * host trains on its share of the data (every host-th image of a channel
+ * every host holds whole; its own files when ShardedByS3Key), the hosts
+ * agree on the steps of an epoch, gradients are averaged over the hosts at
+ * every step, the learning rate is multiplied by their number, counts and
+ * metrics are summed over the hosts, and rank 0 logs and saves.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,15 +102,47 @@ struct job {
     float *x, *yf, *dl;
     int32_t *y;
     uint64_t *confusion;      /* classes x classes */
+    int rank, hosts;          /* this host's rank; the number of hosts (1: one) */
+    int sharded[3];           /* ShardedByS3Key: each host holds its own files */
+    uint64_t share[3];        /* images of each channel this host trains or evaluates on */
+    uint64_t steps_per_epoch; /* several hosts: the steps every host takes (0: one host, no limit) */
 };
+
+/* The share of a channel this host reads: every hosts-th image from its
+ * rank of a channel every host holds whole (FullyReplicated). */
+static void take_share(const struct job *j, int which, struct cc_pass *p)
+{
+    if (j->hosts > 1 && !j->sharded[which])
+        cc_pass_shard(p, (uint32_t)j->hosts, (uint32_t)j->rank);
+}
+
+/* Counts summed over the hosts (a collective; nothing on one host). */
+static optml_status sum_counts(optml_ctx *ctx, uint64_t *v, size_t n)
+{
+    if (optml_dist_size(ctx) < 2 || n == 0)
+        return OPTML_OK;
+    double *d = malloc(n * sizeof(*d));
+    if (!d)
+        return optml_error(ctx, OPTML_E_NOMEM, "out of memory adding up counts over the hosts");
+    for (size_t i = 0; i < n; i++)
+        d[i] = (double)v[i];
+    optml_status s = optml_dist_allreduce(ctx, d, n, OPTML_DIST_DOUBLE, OPTML_DIST_SUM);
+    for (size_t i = 0; s == OPTML_OK && i < n; i++)
+        v[i] = (uint64_t)d[i];
+    free(d);
+    return s;
+}
 
 enum { TRAIN, VALID, EVAL };
 static const char *const NAMES[3] = {"train", "validation", "eval"};
 
+/* A metric line: the figures are the job's (summed over the hosts), so
+ * rank 0 alone writes them. */
 static void metric(optml_ctx *ctx, const char *split, const char *name, const char *kind, double v, int epoch)
 {
     struct optml_metric m = {split, name, kind, v, epoch, -1};
-    optml_metric(ctx, &m);
+    if (optml_dist_rank(ctx) == 0)
+        optml_metric(ctx, &m);
 }
 
 /* Predicted class of each of n rows of logits; counts the right ones. */
@@ -132,15 +170,19 @@ static optml_status evaluate(struct job *j, int which, double *loss, double *acc
     struct cc_batcher *b = NULL;
     optml_status s = cc_pass_open(j->ctx, &j->plans[which], &j->shape, (int64_t)j->classes, &p);
     struct cc_batch_opts o = {1, 0, 0, j->cfg->architecture, 0};
-    if (s == OPTML_OK)
+    if (s == OPTML_OK) {
+        take_share(j, which, p);
         s = cc_batcher_open(j->ctx, p, &o, &b);
+    }
     double l = 0;
     uint64_t n = 0, right = 0;
     size_t got = 0;
     if (confusion)
         memset(confusion, 0, j->classes * j->classes * sizeof(uint64_t));
     while (s == OPTML_OK && (s = cc_batcher_next(b, j->work.cap, j->x, j->y, &got)) == OPTML_OK && got > 0) {
-        if (optml_should_stop(j->ctx)) {
+        /* Several hosts evaluate different numbers of batches: a stop is
+         * agreed at the next training step instead. */
+        if (j->hosts == 1 && optml_should_stop(j->ctx)) {
             s = OPTML_STOPPED;
             break;
         }
@@ -153,6 +195,12 @@ static optml_status evaluate(struct job *j, int which, double *loss, double *acc
     }
     cc_batcher_close(b);
     cc_pass_close(p);
+    if (s == OPTML_OK && j->hosts > 1) { /* the job's figures: every host's added up */
+        double t[3] = {l, (double)right, (double)n};
+        if ((s = optml_dist_allreduce(j->ctx, t, 3, OPTML_DIST_DOUBLE, OPTML_DIST_SUM)) == OPTML_OK && confusion)
+            s = sum_counts(j->ctx, confusion, j->classes * j->classes);
+        l = t[0], right = (uint64_t)t[1], n = (uint64_t)t[2];
+    }
     *loss = n ? l / (double)n : 0;
     *acc = n ? (double)right / (double)n : 0;
     return s;
@@ -182,14 +230,18 @@ static optml_status epoch_run(struct job *j, int epoch, const struct optim_cfg *
     struct cc_batcher *b = NULL;
     optml_status s = cc_pass_open(j->ctx, &j->plans[TRAIN], &j->shape, (int64_t)j->classes, &p);
     struct cc_batch_opts o = {(size_t)cfg->shuffle_buffer, 1, cfg->augmentation, cfg->architecture,
-                              rng_mix64((uint64_t)cfg->seed * 1000003u + (uint64_t)epoch)};
-    if (s == OPTML_OK)
+                              rng_mix64((uint64_t)cfg->seed * 1000003u + (uint64_t)epoch) ^ (uint64_t)j->rank};
+    if (s == OPTML_OK) {
+        take_share(j, TRAIN, p);
         s = cc_batcher_open(j->ctx, p, &o, &b);
+    }
     double l = 0;
     uint64_t n = 0, right = 0, steps = 0;
     size_t got = 0, k = j->classes;
     while (s == OPTML_OK) {
-        if (optml_should_stop(j->ctx)) {
+        if (j->steps_per_epoch && steps == j->steps_per_epoch)
+            break; /* several hosts: the agreed number of steps */
+        if (optml_dist_should_stop(j->ctx)) { /* one host: optml_should_stop */
             s = OPTML_STOPPED;
             break;
         }
@@ -205,15 +257,28 @@ static optml_status epoch_run(struct job *j, int epoch, const struct optim_cfg *
             j->dl[i] *= inv;
         nn_params_zero_grad(&j->net.p);
         cc_net_backward(&j->net, &j->work, j->dl, got);
+        if (j->hosts > 1) { /* Horovod's allreduce: the mean of the hosts' gradients */
+            if ((s = optml_dist_allreduce(j->ctx, j->net.p.grad, j->net.p.n_grad, OPTML_DIST_FLOAT,
+                                          OPTML_DIST_SUM)) != OPTML_OK)
+                break;
+            float h = 1.0f / (float)j->hosts;
+            for (size_t i = 0; i < j->net.p.n_grad; i++)
+                j->net.p.grad[i] *= h;
+        }
         float lr = lr_time_decay(oc->lr, (float)cfg->weight_decay, (long)j->st.iterations);
         nn_params_step(&j->net.p, oc, lr);
         j->st.iterations++;
         n += got;
         steps++;
-        optml_progress(j->ctx, j->count[TRAIN] ? (double)n / (double)j->count[TRAIN] : -1, n);
+        optml_progress(j->ctx, j->share[TRAIN] ? (double)n / (double)j->share[TRAIN] : -1, n);
     }
     cc_batcher_close(b);
     cc_pass_close(p);
+    if (s == OPTML_OK && j->hosts > 1) {
+        double t[3] = {l, (double)right, (double)n};
+        s = optml_dist_allreduce(j->ctx, t, 3, OPTML_DIST_DOUBLE, OPTML_DIST_SUM);
+        l = t[0], right = (uint64_t)t[1], n = (uint64_t)t[2];
+    }
     e->steps = steps;
     e->loss = n ? l / (double)n : 0;
     e->accuracy = n ? (double)right / (double)n : 0;
@@ -239,6 +304,46 @@ static optml_status check_classes(optml_ctx *ctx, const uint64_t *per_class, siz
     return OPTML_OK;
 }
 
+/* Several hosts, after channel `which` was read: whether each host holds
+ * its own files (ShardedByS3Key: the count and the largest label are then
+ * summed / taken over the hosts) and this host's share. */
+static optml_status split_over_hosts(struct job *j, int which, int64_t *max_label)
+{
+    j->sharded[which] = optml_channel_sharded(optml_channel_get(j->ctx, NAMES[which]));
+    uint64_t here = j->count[which];
+    if (!j->sharded[which]) {
+        j->share[which] = (here + (uint64_t)(j->hosts - 1 - j->rank)) / (uint64_t)j->hosts;
+        return OPTML_OK;
+    }
+    double top = (double)*max_label;
+    optml_status s = sum_counts(j->ctx, &j->count[which], 1);
+    if (s == OPTML_OK)
+        s = optml_dist_allreduce(j->ctx, &top, 1, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
+    *max_label = (int64_t)top;
+    j->share[which] = here;
+    return s;
+}
+
+/* Several hosts: every host takes the same number of steps an epoch (a
+ * collective each), the fewest any host's share gives. */
+static optml_status agree_steps(struct job *j)
+{
+    size_t bs = (size_t)j->cfg->batch_size;
+    double neg = -(double)((j->share[TRAIN] + bs - 1) / bs);
+    optml_status s = optml_dist_allreduce(j->ctx, &neg, 1, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
+    if (s != OPTML_OK)
+        return s;
+    j->steps_per_epoch = (uint64_t)-neg;
+    if (j->steps_per_epoch == 0)
+        return optml_error(j->ctx, OPTML_E_CLIENT, "a host has no training images: with %d hosts and the train "
+                           "channel ShardedByS3Key, give the channel at least as many files as hosts", j->hosts);
+    optml_log(j->ctx, OPTML_LOG_INFO, "Host %d of %d trains on %" PRIu64 " of the %" PRIu64 " training images (%s): "
+              "%" PRIu64 " steps of %zu an epoch, gradients averaged over the hosts at every step", j->rank + 1,
+              j->hosts, j->share[TRAIN], j->count[TRAIN], j->sharded[TRAIN] ? "its own files" : "every host-th image",
+              j->steps_per_epoch, bs);
+    return OPTML_OK;
+}
+
 static optml_status setup(struct job *j)
 {
     optml_ctx *ctx = j->ctx;
@@ -260,6 +365,9 @@ static optml_status setup(struct job *j)
         if ((st = scan(ctx, &j->plans[i], &j->shape, classes, &j->count[i], &max_label,
                        i == TRAIN ? per_class : NULL)) != OPTML_OK)
             break;
+        j->share[i] = j->count[i];
+        if (j->hosts > 1 && (st = split_over_hosts(j, i, &max_label)) != OPTML_OK)
+            break;
         if (i == TRAIN && classes == 0) {
             classes = max_label + 1 < 2 ? 2 : max_label + 1;
             optml_log(ctx, OPTML_LOG_INFO, "%" PRId64 " classes (the largest training label + 1; set num_classes "
@@ -268,9 +376,13 @@ static optml_status setup(struct job *j)
         describe(ctx, &j->plans[i], j->count[i], &j->shape);
     }
     /* after every record of every channel is checked: a mistake in the
-     * data is said before what the labels lack */
+     * data is said before what the labels lack; over every host's files */
+    if (st == OPTML_OK && per_class && j->hosts > 1 && j->sharded[TRAIN])
+        st = sum_counts(ctx, per_class, (size_t)classes);
     if (st == OPTML_OK && per_class)
         st = check_classes(ctx, per_class, (size_t)classes, !OPTML_IS_UNSET(cfg->num_classes));
+    if (st == OPTML_OK && j->hosts > 1)
+        st = agree_steps(j);
     free(per_class);
     if (st != OPTML_OK)
         return st;
@@ -317,6 +429,36 @@ static void teardown(struct job *j)
     free(j->confusion);
 }
 
+/* Several hosts, after training: the trained parameters must be the same
+ * on every host (the gradients were averaged at every step); a 32-bit
+ * FNV-1a hash of their bytes is compared across the hosts.  Batch norm's
+ * moving statistics stay each host's own, as with Horovod. */
+static optml_status check_hosts_agree(struct job *j)
+{
+    if (j->hosts < 2)
+        return OPTML_OK;
+    uint32_t h = 2166136261u;
+    for (size_t t = 0; t < j->net.p.n_tensors; t++) {
+        const struct nn_tensor *x = &j->net.p.t[t];
+        if (x->opts.flags & NN_PARAM_FROZEN)
+            continue;
+        const unsigned char *b = (const unsigned char *)(j->net.p.param + x->p_off);
+        for (size_t i = 0; i < x->n * sizeof(float); i++)
+            h = (h ^ b[i]) * 16777619u;
+    }
+    double v[2] = {(double)h, -(double)h};
+    optml_status s = optml_dist_allreduce(j->ctx, v, 2, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
+    if (s != OPTML_OK)
+        return s;
+    if (v[0] != -v[1])
+        return optml_error(j->ctx, OPTML_E_INTERNAL, "the hosts' trained parameters differ after training (hash "
+                           "%08" PRIx32 " on host %d, hashes from %08" PRIx32 " to %08" PRIx32 ")", h, j->rank + 1,
+                           (uint32_t)-v[1], (uint32_t)v[0]);
+    optml_log(j->ctx, OPTML_LOG_INFO, "All %d hosts hold the same %zu trained parameters (hash %08" PRIx32 ")",
+              j->hosts, cc_net_count_trained(&j->net), h);
+    return OPTML_OK;
+}
+
 static optml_status finish(struct job *j)
 {
     optml_ctx *ctx = j->ctx;
@@ -325,8 +467,10 @@ static optml_status finish(struct job *j)
         double loss, acc;
         if ((s = evaluate(j, EVAL, &loss, &acc, j->confusion)) != OPTML_OK)
             return s;
-        printf("Test loss: %.6g\nTest accuracy: %.6g\n", loss, acc);
-        fflush(stdout);
+        if (j->rank == 0) { /* the job's figures: rank 0 says them */
+            printf("Test loss: %.6g\nTest accuracy: %.6g\n", loss, acc);
+            fflush(stdout);
+        }
         metric(ctx, "test", "loss", "loss", loss, -1);
         metric(ctx, "test", "accuracy", "score", acc, -1);
         optml_report_confusion(ctx, "test", j->classes, NULL, j->confusion);
@@ -340,15 +484,28 @@ optml_status cc_train(optml_ctx *ctx)
     memset(&j, 0, sizeof(j));
     j.ctx = ctx;
     j.cfg = optml_config(ctx);
+    j.rank = optml_dist_rank(ctx);
+    j.hosts = optml_dist_size(ctx);
     const struct cc_config *cfg = j.cfg;
     optml_status s = setup(&j);
     int epoch = 0;
-    if (s == OPTML_OK)
+    if (s == OPTML_OK) /* several hosts: rank 0's checkpoint, on every host */
         s = cc_resume(ctx, &j.net, &j.st, &epoch);
     struct optim_cfg oc = optimizer(cfg);
+    if (j.hosts > 1) {
+        /* dropout differs from host to host */
+        j.st.rng = rng_mix64(j.st.rng ^ ((uint64_t)j.rank << 32));
+        /* the SageMaker example's Horovod rule: learning rate x hosts */
+        oc.lr *= (float)j.hosts;
+        if (s == OPTML_OK)
+            optml_log(ctx, OPTML_LOG_INFO, "Learning rate %g x %d hosts = %g (Horovod's scaling, as the SageMaker "
+                      "example's)", cfg->learning_rate, j.hosts, (double)oc.lr);
+    }
     for (; s == OPTML_OK && epoch < cfg->epochs; epoch++) {
-        printf("Epoch %d/%d\n", epoch + 1, cfg->epochs);
-        fflush(stdout);
+        if (j.rank == 0) {
+            printf("Epoch %d/%d\n", epoch + 1, cfg->epochs);
+            fflush(stdout);
+        }
         optml_epoch_begin(ctx, epoch, cfg->epochs);
         double t0 = now_s();
         struct cc_epoch_line e = {0};
@@ -365,8 +522,10 @@ optml_status cc_train(optml_ctx *ctx)
         e.seconds = now_s() - t0;
         char line[512];
         cc_keras_epoch_line(line, sizeof(line), &e);
-        printf("%s\n", line);
-        fflush(stdout);
+        if (j.rank == 0) {
+            printf("%s\n", line);
+            fflush(stdout);
+        }
         optml_epoch_end(ctx, epoch, j.count[TRAIN]);
         metric(ctx, "train", "loss", "loss", e.loss, epoch);
         metric(ctx, "train", "accuracy", "score", e.accuracy, epoch);
@@ -387,10 +546,14 @@ optml_status cc_train(optml_ctx *ctx)
         return c == OPTML_OK ? OPTML_STOPPED : c;
     }
     if (s == OPTML_OK)
+        s = check_hosts_agree(&j);
+    if (s == OPTML_OK)
         s = finish(&j);
     if (s == OPTML_OK && (s = cc_model_save(ctx, &j.net)) == OPTML_OK) {
-        printf("Model successfully saved at: %s\n", optml_model_dir(ctx));
-        fflush(stdout);
+        if (j.rank == 0) { /* the only host that saves */
+            printf("Model successfully saved at: %s\n", optml_model_dir(ctx));
+            fflush(stdout);
+        }
     }
     teardown(&j);
     return s;

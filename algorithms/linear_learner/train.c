@@ -692,7 +692,7 @@ out:
 static optml_status save_checkpoint(struct ll_trainer *t)
 {
     if (!t->st_ready || t->rank != 0 || !optml_checkpoint_enabled(t->ctx))
-        return OPTML_OK; /* multi-host: rank 0's checkpoint, sent to all on resume */
+        return OPTML_OK; /* multi-host: rank 0's (the runtime saves nothing elsewhere) */
     unsigned char *buf = NULL;
     size_t len = 0;
     if (ll_state_encode(&t->st, &buf, &len) != 0)
@@ -702,39 +702,13 @@ static optml_status save_checkpoint(struct ll_trainer *t)
     return s;
 }
 
-/* The checkpoint to resume from: this host's, or in a multi-host job rank
- * 0's, sent to every host (the others have none). */
-static optml_status load_checkpoint(struct ll_trainer *t, void **data, size_t *len)
-{
-    uint64_t step = 0;
-    optml_status s = t->rank == 0 ? optml_checkpoint_load(t->ctx, &step, data, len) : OPTML_E_NOT_FOUND;
-    if (t->world < 2 || (s != OPTML_OK && s != OPTML_E_NOT_FOUND))
-        return s; /* rank 0 failing fails the job: the others stop waiting then */
-    uint64_t hdr[2] = {s == OPTML_OK, s == OPTML_OK ? *len : 0};
-    optml_status b = optml_dist_broadcast(t->ctx, hdr, sizeof(hdr), 0);
-    if (b != OPTML_OK || !hdr[0]) {
-        free(*data);
-        *data = NULL;
-        return b != OPTML_OK ? b : OPTML_E_NOT_FOUND;
-    }
-    if (t->rank != 0) {
-        *len = (size_t)hdr[1];
-        if (!(*data = malloc(*len ? *len : 1)))
-            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory receiving the checkpoint");
-    }
-    if ((b = optml_dist_broadcast(t->ctx, *data, *len, 0)) != OPTML_OK) {
-        free(*data);
-        *data = NULL;
-        return b;
-    }
-    return OPTML_OK;
-}
-
 static optml_status resume(struct ll_trainer *t)
 {
     void *data = NULL;
     size_t len = 0, M, K, D;
-    optml_status s = load_checkpoint(t, &data, &len);
+    uint64_t step = 0;
+    /* On many hosts a collective: every host gets rank 0's checkpoint. */
+    optml_status s = optml_checkpoint_load(t->ctx, &step, &data, &len);
     if (s == OPTML_E_NOT_FOUND)
         return OPTML_OK;
     if (s != OPTML_OK)

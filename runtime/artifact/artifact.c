@@ -142,6 +142,8 @@ optml_status optml_model_write(optml_ctx *ctx, const char *filename, const void 
         return s;
     if (!ctx || !ctx->paths || !ctx->alg)
         return optml_error(ctx, OPTML_E_INTERNAL, "optml_model_write called outside training");
+    if (ctx->rank != 0) /* several hosts: model/ is rank 0's */
+        return OPTML_OK;
     struct rt_artifact_header h = {
         .kind = RT_ARTIFACT_MODEL,
         .api_version = OPTML_ALGORITHM_API_VERSION,

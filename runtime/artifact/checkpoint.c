@@ -5,7 +5,9 @@
  * job->keep_checkpoints of this module are kept.  Loading takes the newest
  * file that decodes cleanly (a corrupt one is skipped with a warning) and
  * refuses one written by another module, format version or set of
- * model-shaping hyperparameters.
+ * model-shaping hyperparameters.  On several hosts only rank 0 saves, and
+ * a load is rank 0's checkpoint shared with every rank (the others have
+ * none).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -155,7 +157,7 @@ static void prune(optml_ctx *ctx, const char *dir, const char *module, int keep)
 
 optml_status optml_checkpoint_save(optml_ctx *ctx, uint64_t step, const void *data, size_t len)
 {
-    if (!optml_checkpoint_enabled(ctx))
+    if (!optml_checkpoint_enabled(ctx) || ctx->rank != 0)
         return OPTML_OK;
     struct rt_artifact_header h = {
         .kind = RT_ARTIFACT_CHECKPOINT,
@@ -185,7 +187,61 @@ optml_status optml_checkpoint_save(optml_ctx *ctx, uint64_t step, const void *da
     return s;
 }
 
+static optml_status load_local(optml_ctx *ctx, uint64_t *step, void **data, size_t *len);
+
+/* Several hosts: rank 0 loads, then its outcome, step and payload are
+ * shared with every rank; a rank other than 0 never reads its own
+ * directory. */
+static optml_status load_shared(optml_ctx *ctx, uint64_t *step, void **data, size_t *len)
+{
+    optml_status s = OPTML_OK;
+    if (ctx->rank == 0)
+        s = load_local(ctx, step, data, len);
+    uint64_t head[3] = {(uint64_t)s, *step, (uint64_t)*len};
+    optml_status r = ctx->share_from_leader(ctx, head, sizeof(head));
+    if (r == OPTML_OK && ctx->rank != 0) {
+        s = (optml_status)head[0];
+        if (s == OPTML_OK && head[2] > CHECKPOINT_MAX)
+            s = optml_error(ctx, OPTML_E_INTERNAL, "checkpoint from rank 0 claims %llu bytes",
+                            (unsigned long long)head[2]);
+        else if (s == OPTML_OK && !(*data = malloc(head[2] ? (size_t)head[2] : 1)))
+            s = optml_error(ctx, OPTML_E_NOMEM, "out of memory for rank 0's checkpoint of %llu bytes",
+                            (unsigned long long)head[2]);
+        else if (s != OPTML_OK && s != OPTML_E_NOT_FOUND)
+            optml_error(ctx, s, "rank 0 could not load its checkpoint (its log says why)");
+        if (s == OPTML_OK) {
+            *step = head[1];
+            *len = (size_t)head[2];
+        }
+    }
+    /* The payload, when rank 0 has one.  A rank that could not make room
+     * for it fails here without taking part: its exit ends the job. */
+    if (r == OPTML_OK && s == OPTML_OK) {
+        r = ctx->share_from_leader(ctx, *data, (size_t)head[2]);
+        if (r == OPTML_OK && ctx->rank != 0)
+            optml_log(ctx, OPTML_LOG_INFO, "Resuming from rank 0's checkpoint (step %llu, %zu bytes)",
+                      (unsigned long long)*step, *len);
+    }
+    if (r != OPTML_OK || s != OPTML_OK) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+        *step = 0;
+    }
+    return r != OPTML_OK ? r : s;
+}
+
 optml_status optml_checkpoint_load(optml_ctx *ctx, uint64_t *step, void **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    *step = 0;
+    if (ctx && ctx->share_from_leader)
+        return load_shared(ctx, step, data, len);
+    return load_local(ctx, step, data, len);
+}
+
+static optml_status load_local(optml_ctx *ctx, uint64_t *step, void **data, size_t *len)
 {
     *data = NULL;
     *len = 0;

@@ -141,6 +141,8 @@ optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path, const voi
         const char *dir = optml_model_dir(ctx);
         if (!dir)
             return optml_error(ctx, OPTML_E_INTERNAL, "optml_file_write_atomic: no model directory");
+        if (ctx->rank != 0) /* several hosts: model/ is rank 0's */
+            return OPTML_OK;
         full = rt_path_join(dir, path);
     }
     if (!full)

@@ -26,6 +26,13 @@ struct optml_ctx {
     size_t n_channels;
     uint64_t hp_hash;                 /* hash of OPTML_HP_SHAPES_MODEL values */
     int keep_checkpoints;             /* newest N kept (0: the default, 3) */
+    /* Training on several hosts (set by train/ once this rank joined):
+     * this host's rank, and a collective that replaces `bytes` bytes at
+     * buf by rank 0's.  Rank 0 alone writes model/ and checkpoints, and
+     * a checkpoint loaded on resume is rank 0's, shared with this hook.
+     * One host: rank 0 and no hook. */
+    int rank;
+    optml_status (*share_from_leader)(struct optml_ctx *ctx, void *buf, size_t bytes);
     const struct optml_algorithm *alg; /* the module (training and serving) */
     int cancelled;             /* serving: set (atomically) when the request's
                                   deadline passed; optml_should_stop reads it */

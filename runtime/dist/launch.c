@@ -9,7 +9,9 @@
  * launch, which it runs as Open MPI's orted and nothing else.  Each
  * supervisor forwards SIGTERM to its host's rank and exits with the job's
  * outcome, which the leader sends to every follower ("OK" or "FAIL host
- * reason"); output/failure names the host that failed.
+ * reason"); output/failure names the host that failed (for a frozen host,
+ * the one a rank's timed-out collective found silent; when the leader is
+ * the frozen one, a follower whose rank failed ends by itself).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -141,6 +143,27 @@ static int fail_job(struct sup *s)
     return 1;
 }
 
+/* The host this host's rank found silent ("... host X stopped answering"
+ * in its failure file, dist.c), into `out`; 0 when there is one. */
+static int silent_host(const struct sup *s, char *out, size_t size)
+{
+    FILE *f = fopen(s->paths->failure_file, "r");
+    if (!f)
+        return -1;
+    char line[1024] = "";
+    int got = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    const char *p = got ? strstr(line, "host ") : NULL;
+    char host[256];
+    int off = 0;
+    while (p && !(sscanf(p, "host %255s stopped answering%n", host, &off) == 1 && off > 0))
+        p = strstr(p + 1, "host ");
+    if (!p)
+        return -1;
+    snprintf(out, size, "%s", host);
+    return 0;
+}
+
 static void describe_status(int st, char *out, size_t size)
 {
     if (WIFSIGNALED(st))
@@ -159,6 +182,18 @@ static void scan_mpirun_line(struct sup *s, const char *line, int *pending_rank)
 {
     const char *p;
     char host[256], why[256];
+    int off = 0;
+    /* A rank whose collective timed out names the host that went silent
+     * (dist.c): "Host X stopped answering: <why> (seen from Y)". */
+    if ((p = strstr(line, "] Host ")) && sscanf(p, "] Host %255s stopped answering: %n", host, &off) == 1 &&
+        off > 0) {
+        snprintf(why, sizeof(why), "it stopped answering: %.200s", p + off);
+        size_t wl = strlen(why);
+        while (wl && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
+            why[--wl] = 0;
+        set_culprit(s, host, why);
+        return;
+    }
     if ((p = strstr(line, " on node ")) && sscanf(p, " on node %255s", host) == 1 &&
         (strstr(line, "exited on signal") || strstr(line, "Remote daemon") || strstr(line, "exited"))) {
         size_t l = strlen(host);
@@ -250,7 +285,7 @@ static int start_mpirun(struct sup *s, int *err_fd)
          * biggest hole of its address space; that crashed orted now and
          * then (several hosts on one machine).  Ranks get it over PMIx. */
         "--mca", "rtc_hwloc_vmhole", "none",
-        "-x", "OPTML_DIST_RANK_CHILD=1",
+        "-x", "OPTML_DIST_RANK_CHILD=1", "-x", "OPTML_DIST_TIMEOUT",
         prog, "train", NULL};
     for (int i = 0; fixed[i]; i++)
         argv[a++] = fixed[i];
@@ -484,7 +519,7 @@ static int follower(struct sup *s)
            rt_net_port());
     double deadline = rt_now() + wait_seconds();
     int ctl = -1, launch = -1, launched = 0, verdict = 0; /* verdict: 1 OK, -1 FAIL, 2 STOP */
-    double orted_end = 0, failed_at = 0;
+    double orted_end = 0, failed_at = 0, rank_gone_at = 0;
     for (;;) {
         struct pollfd p[3] = {{lfd, POLLIN, 0}, {ctl, POLLIN, 0}, {launch, POLLIN, 0}};
         poll(p, 3, 200);
@@ -596,6 +631,24 @@ static int follower(struct sup *s)
             verdict = -1;
             break;
         }
+        /* This host's rank ended with its own failure, but the leader says
+         * nothing (its host frozen: a collective timed out here, and mpirun
+         * there cannot end the job): after 15 s, fail naming the host the
+         * rank found silent, else the leader, and end orted at once. */
+        if (launched && !verdict && !s->child_done) {
+            long pid = rank_pid(s);
+            if (!rank_gone_at && pid > 1 && kill((pid_t)pid, 0) != 0 && errno == ESRCH && local_failure(s))
+                rank_gone_at = rt_now();
+            if (rank_gone_at && rt_now() - rank_gone_at > 15) {
+                char silent[256];
+                if (silent_host(s, silent, sizeof(silent)) == 0)
+                    set_culprit(s, silent, "it stopped answering (the leader did not end the job either)");
+                else
+                    set_culprit(s, lead, "the leader did not end the job after this host's rank failed");
+                verdict = -1;
+                failed_at = rt_now() - 10; /* no mpirun will end orted */
+            }
+        }
         if (launched && !s->child_done && verdict == -1) {
             /* The job failed elsewhere: this host's rank may wait in a
              * collective that cannot complete; orted goes by itself when
@@ -636,6 +689,16 @@ int rt_dist_supervise(optml_ctx *ctx, const struct rt_resource_config *rc, const
                     MAX_HOSTS);
         return 2;
     }
+    /* Checked before anything starts; the leader's value reaches every
+     * rank (mpirun -x). */
+    double timeout = 0;
+    if (rt_dist_timeout(ctx, &timeout) != OPTML_OK) {
+        free(s.hosts);
+        return 2;
+    }
+    char tv[32];
+    snprintf(tv, sizeof(tv), "%g", timeout);
+    setenv("OPTML_DIST_TIMEOUT", tv, 1);
     /* Children are reaped here, where their exit status is wanted. */
     signal(SIGCHLD, SIG_DFL);
     rt_net_quick_resolver();

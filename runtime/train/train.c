@@ -378,13 +378,21 @@ int rt_train_main(void)
         rt_module_release(&mod);
         return sup;
     }
-    if (multi)
+    if (multi) {
         s = rt_dist_rank_start(&ctx, &job.resource);
+        /* model/, checkpoints and the report are rank 0's */
+        ctx.rank = optml_dist_rank(&ctx);
+        ctx.share_from_leader = rt_dist_share_from_leader;
+    }
     if (s == OPTML_OK && rt_stop_requested())
         s = OPTML_STOPPED;
     if (s == OPTML_OK) {
         open_metrics(&job);
         s = job.alg->train(&ctx);
+        /* A collective that failed fails the job, even when the module
+         * took it for a stop (optml_dist_should_stop). */
+        if (multi && rt_dist_failed() && (s == OPTML_OK || s == OPTML_STOPPED || s == OPTML_END))
+            s = OPTML_E_INTERNAL;
     }
     double secs = rt_now() - t0;
     int code = rt_status_exit_code(s);
@@ -397,13 +405,11 @@ int rt_train_main(void)
         rt_log(OPTML_LOG_INFO, "Training stopped on request after %.3f s; what was saved is in %s",
                secs, job.paths.model_dir ? job.paths.model_dir : "model/");
     /* The report, whatever the outcome, once the output directory exists:
-     * a failure to write it is a warning, never the job's.  A multi-host
-     * job's report is rank 0's (the other hosts' modules add up their work
-     * into rank 0's figures). */
+     * a failure to write it is a warning, never the job's. */
     struct stat od;
     int have_out = job.paths.output_data_dir && stat(job.paths.output_data_dir, &od) == 0 && S_ISDIR(od.st_mode);
-    if (multi && optml_dist_rank(&ctx) != 0) {
-        /* no report on this host */
+    if (ctx.rank != 0) {
+        /* several hosts: rank 0 writes the report */
     } else if (have_out && access(job.paths.output_data_dir, W_OK | X_OK) == 0) {
         outcome.status = s;
         outcome.failure = failure;

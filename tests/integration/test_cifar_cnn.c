@@ -24,6 +24,7 @@
 
 #include "support/harness.h"
 #include "support/imagegen.h"
+#include "cifar_helpers.h"
 #include "serve_helpers.h"
 #include "train_helpers.h"
 
@@ -280,86 +281,19 @@ TEST(cifar_train_hyperparameters_of_the_sagemaker_example)
 }
 
 /* A job on n images of 28x28x1 that are dark (label 0) or bright (1). */
-static void bright_dark(const char *base, int n)
-{
-    uint8_t *px = malloc((size_t)n * 784), *lab = malloc((size_t)n);
-    uint32_t r = 12345;
-    for (int i = 0; i < n; i++) {
-        lab[i] = (uint8_t)(i % 2);
-        for (int k = 0; k < 784; k++) {
-            r = r * 1103515245u + 12345u;
-            px[(size_t)i * 784 + k] = (uint8_t)(lab[i] ? 190 + (r >> 16) % 66 : (r >> 16) % 66);
-        }
-    }
-    struct buf img = {0}, l = {0};
-    buf_put_idx(&img, 3, (const uint32_t[]){(uint32_t)n, 28, 28}, px);
-    buf_put_idx(&l, 1, (const uint32_t[]){(uint32_t)n}, lab);
-    write_file(base, "input/data/train/train-images-idx3-ubyte", img.p, img.n);
-    write_file(base, "input/data/train/train-labels-idx1-ubyte", l.p, l.n);
-    free(img.p), free(l.p), free(px), free(lab);
-}
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    buf_put(b, tmp, (size_t)n);
-}
-
-/* {"instances": [img, img]}: 28x28x1 nested lists of one value each. */
-static char *instances(double first, double second)
-{
-    struct buf b = {0};
-    bprintf(&b, "{\"instances\": [");
-    for (int i = 0; i < 2; i++) {
-        bprintf(&b, "%s[", i ? ", " : "");
-        for (int y = 0; y < 28; y++) {
-            bprintf(&b, "%s[", y ? "," : "");
-            for (int x = 0; x < 28; x++)
-                bprintf(&b, "%s[%g]", x ? "," : "", i ? second : first);
-            bprintf(&b, "]");
-        }
-        bprintf(&b, "]");
-    }
-    bprintf(&b, "]}");
-    buf_put(&b, "", 1);
-    return (char *)b.p;
-}
-
-/* The class of each row of {"predictions": [[p0, p1], ...]} (-1: not a
- * probability row of 2 summing to 1). */
-static int predicted(json_t *j, size_t row)
-{
-    json_t *p = json_array_get(json_object_get(j, "predictions"), row);
-    if (!json_is_array(p) || json_array_size(p) != 2)
-        return -1;
-    double a = json_number_value(json_array_get(p, 0)), b = json_number_value(json_array_get(p, 1));
-    if (a < 0 || b < 0 || a + b < 0.999 || a + b > 1.001)
-        return -1;
-    return b > a;
-}
-
 TEST_TIMEOUT(cifar_train_then_serve_json_npy_and_png, 90)
 {
     char *base = optml_tree_new("{\"epochs\": \"2\", \"batch-size\": \"16\", \"learning-rate\": \"0.001\"}");
-    bright_dark(base, 256);
+    cifar_bright_dark(base, 256);
     struct run_result r = cc_run(base);
     if (r.exit_code != 0)
         test_fail(__FILE__, __LINE__, "training: exit %d\n%s", r.exit_code, r.output);
     const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=cifar-cnn", NULL};
     struct served *s = serve_start_ready(base, extra);
     /* JSON, scaled as keras-cifar10 trains (pixels / 255): bright then dark */
-    char *body = instances(0.9, 0.1);
-    struct http_response *h = serve_invoke(s, "application/json", NULL, NULL, body, strlen(body));
-    EXPECT_STATUS(s, h, 200);
-    json_t *j = EXPECT_JSON(s, h);
-    SRV_ASSERT_EQ_INT(s, json_array_size(json_object_get(j, "predictions")), 2);
-    SRV_ASSERT_EQ_INT(s, predicted(j, 0), 1);
-    SRV_ASSERT_EQ_INT(s, predicted(j, 1), 0);
+    cifar_expect_bright_dark(s);
+    struct http_response *h;
+    json_t *j;
     /* .npy float32 (2, 28, 28, 1): dark then bright */
     uint8_t npy[128 + 2 * 784 * 4];
     memcpy(npy, "\x93NUMPY\x01\x00", 8);
@@ -374,8 +308,8 @@ TEST_TIMEOUT(cifar_train_then_serve_json_npy_and_png, 90)
     h = serve_invoke(s, "application/x-npy", NULL, NULL, npy, sizeof(npy));
     EXPECT_STATUS(s, h, 200);
     j = EXPECT_JSON(s, h);
-    SRV_ASSERT_EQ_INT(s, predicted(j, 0), 0);
-    SRV_ASSERT_EQ_INT(s, predicted(j, 1), 1);
+    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 0), 0);
+    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 1), 1);
     /* PNG: an RGB image of another size, decoded to grey, resized, scaled by 1/255 */
     uint8_t rgb[40 * 30 * 3];
     memset(rgb, 235, sizeof(rgb));
@@ -390,14 +324,13 @@ TEST_TIMEOUT(cifar_train_then_serve_json_npy_and_png, 90)
     h = serve_invoke(s, "image/png", NULL, NULL, png, plen);
     EXPECT_STATUS(s, h, 200);
     j = EXPECT_JSON(s, h);
-    SRV_ASSERT_EQ_INT(s, predicted(j, 0), 1);
+    SRV_ASSERT_EQ_INT(s, cifar_predicted(j, 0), 1);
     /* a wrong shape is a 400 naming the model's */
     const char *bad = "{\"instances\": [[[1, 2], [3, 4]]]}";
     h = serve_invoke(s, "application/json", NULL, NULL, bad, strlen(bad));
     EXPECT_JSON_ERROR(s, h, 400, "28");
     serve_stop(s);
     free(png);
-    free(body);
 }
 
 TEST(cifar_train_same_seed_one_thread_same_model_also_across_a_restart)
@@ -405,8 +338,8 @@ TEST(cifar_train_same_seed_one_thread_same_model_also_across_a_restart)
     const char *hp = "{\"epochs\": \"2\", \"batch-size\": \"16\", \"threads\": \"1\", \"seed\": \"5\", "
                      "\"architecture\": \"sagemaker-cifar10\"}";
     char *a = optml_tree_new(hp), *b = optml_tree_new(hp);
-    bright_dark(a, 64);
-    bright_dark(b, 64);
+    cifar_bright_dark(a, 64);
+    cifar_bright_dark(b, 64);
     ASSERT_EQ_INT(cc_run(a).exit_code, 0);
     ASSERT_EQ_INT(cc_run(b).exit_code, 0);
     size_t la = 0, lb = 0;
@@ -416,7 +349,7 @@ TEST(cifar_train_same_seed_one_thread_same_model_also_across_a_restart)
     /* one epoch with checkpoints, then a restart asking for two: the same model */
     char *c = optml_tree_new("{\"epochs\": \"1\", \"batch-size\": \"16\", \"threads\": \"1\", \"seed\": \"5\", "
                              "\"architecture\": \"sagemaker-cifar10\"}");
-    bright_dark(c, 64);
+    cifar_bright_dark(c, 64);
     mkdirs(path_join(c, "checkpoints"));
     ASSERT_EQ_INT(cc_run(c).exit_code, 0);
     ASSERT(tree_has(c, "checkpoints/cifar-cnn-000000000001.ckpt"));
@@ -431,7 +364,7 @@ TEST(cifar_train_same_seed_one_thread_same_model_also_across_a_restart)
     /* another seed, another model */
     char *d = optml_tree_new("{\"epochs\": \"2\", \"batch-size\": \"16\", \"threads\": \"1\", \"seed\": \"6\", "
                              "\"architecture\": \"sagemaker-cifar10\"}");
-    bright_dark(d, 64);
+    cifar_bright_dark(d, 64);
     ASSERT_EQ_INT(cc_run(d).exit_code, 0);
     size_t ld = 0;
     char *md = read_file(strf("%s/model/cifar-cnn.model", d), &ld);

@@ -6,7 +6,10 @@
  * rank writes what it saw to output/data/allreduce-<rank>.txt and rank 0
  * alone writes model/.  Hyperparameters make it slow (`sleep_ms`), make a
  * rank die (`die_rank`: SIGKILL at step 1) or fail (`fail_rank`: a
- * ClientError at step 1).
+ * ClientError at step 1).  With `checkpoint=1` every rank saves a
+ * checkpoint after each step (the runtime keeps rank 0's alone) and loads
+ * one at the start, resuming after its step ("resumed <step>", -1 when
+ * there was none).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -26,6 +29,7 @@ static const struct optml_hparam_decl hparams[] = {
      .help = "sleep per step"},
     {.name = "die_rank", .type = OPTML_HP_INT, .default_value = "-1", .help = "this rank dies at step 1"},
     {.name = "fail_rank", .type = OPTML_HP_INT, .default_value = "-1", .help = "this rank fails at step 1"},
+    {.name = "checkpoint", .type = OPTML_HP_BOOL, .default_value = "false", .help = "checkpoint each step, resume"},
 };
 
 static const char *const data_types[] = {"text/csv", NULL};
@@ -58,10 +62,24 @@ static optml_status allreduce_train(optml_ctx *ctx)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
     }
     optml_status s = OPTML_OK;
-    long done = 0, sum_bad = 0, max_bad = 0, bcast_bad = 0;
-    int stopped = 0;
+    long done = 0, sum_bad = 0, max_bad = 0, bcast_bad = 0, resumed = -1;
+    int stopped = 0, ckpt = optml_hp_bool(ctx, "checkpoint");
     char block[64];
-    for (long step = 0; step < steps && s == OPTML_OK; step++) {
+    if (ckpt) {
+        uint64_t at = 0;
+        void *data = NULL;
+        size_t len = 0;
+        s = optml_checkpoint_load(ctx, &at, &data, &len);
+        if (s == OPTML_OK && (len != sizeof(int64_t) || memcmp(data, &(int64_t){(int64_t)at}, len) != 0))
+            s = optml_error(ctx, OPTML_E_INTERNAL, "checkpoint payload does not match its step %llu",
+                            (unsigned long long)at);
+        else if (s == OPTML_OK)
+            resumed = (long)at;
+        else if (s == OPTML_E_NOT_FOUND)
+            s = OPTML_OK;
+        free(data);
+    }
+    for (long step = resumed + 1; step < steps && s == OPTML_OK; step++) {
         if (optml_dist_should_stop(ctx)) {
             stopped = 1;
             break;
@@ -99,6 +117,9 @@ static optml_status allreduce_train(optml_ctx *ctx)
         if ((s = optml_dist_barrier(ctx)) != OPTML_OK)
             break;
         done++;
+        int64_t at = step;
+        if (ckpt && (s = optml_checkpoint_save(ctx, (uint64_t)step, &at, sizeof(at))) != OPTML_OK)
+            break;
         optml_log(ctx, OPTML_LOG_INFO, "host %s rank %d: step %ld done", optml_host_name(ctx), rank, step);
         sleep_ms((long)optml_hp_int(ctx, "sleep_ms"));
     }
@@ -107,11 +128,13 @@ static optml_status allreduce_train(optml_ctx *ctx)
     if (s != OPTML_OK)
         return s;
     char text[256];
-    snprintf(text, sizeof(text), "rank %d size %d host %s steps %ld sum_bad %ld max_bad %ld bcast_bad %ld stopped %d\n",
-             rank, size, optml_host_name(ctx), done, sum_bad, max_bad, bcast_bad, stopped);
+    snprintf(text, sizeof(text),
+             "rank %d size %d host %s steps %ld sum_bad %ld max_bad %ld bcast_bad %ld stopped %d resumed %ld\n", rank,
+             size, optml_host_name(ctx), done, sum_bad, max_bad, bcast_bad, stopped, resumed);
     if ((s = write_result(ctx, rank, text)) != OPTML_OK)
         return s;
-    if (rank == 0 && (s = optml_model_write(ctx, "model.bin", text, strlen(text))) != OPTML_OK)
+    /* Every rank writes: the runtime keeps model/ for rank 0 alone. */
+    if ((s = optml_model_write(ctx, "model.bin", text, strlen(text))) != OPTML_OK)
         return s;
     return stopped ? OPTML_STOPPED : OPTML_OK;
 }

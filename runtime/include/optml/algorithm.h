@@ -600,12 +600,16 @@ optml_status optml_checkpoint_save(optml_ctx *ctx, uint64_t step,
 /* Load the newest complete checkpoint.  OPTML_E_NOT_FOUND when there is none
  * (or checkpointing is off); OPTML_E_CLIENT when the newest one was written
  * by another module or with other model-shaping hyperparameters.  On success
- * *data is malloc()ed and owned by the caller. */
+ * *data is malloc()ed and owned by the caller.  On several hosts only rank
+ * 0 saves (elsewhere optml_checkpoint_save does nothing) and the load is a
+ * collective: every rank gets rank 0's checkpoint, so every rank must call
+ * it (every host has the same checkpoint configuration on SageMaker). */
 optml_status optml_checkpoint_load(optml_ctx *ctx, uint64_t *step,
                                    void **data, size_t *len);
 
 /* Write `model/<filename>` with the versioned header (module name, format
- * version, hyperparameter hash, length, CRC32C), atomically. */
+ * version, hyperparameter hash, length, CRC32C), atomically.  On several
+ * hosts model/ is rank 0's: elsewhere this does nothing. */
 optml_status optml_model_write(optml_ctx *ctx, const char *filename,
                                const void *data, size_t len);
 
@@ -615,7 +619,8 @@ optml_status optml_model_read(optml_ctx *ctx, const char *model_dir,
                               const char *filename, void **data, size_t *len);
 
 /* Write any file (e.g. a readable model.json) atomically: temp name, fsync,
- * rename.  `path` is relative to model/ when not absolute. */
+ * rename.  `path` is relative to model/ when not absolute (on several hosts
+ * such a write does nothing on ranks other than 0). */
 optml_status optml_file_write_atomic(optml_ctx *ctx, const char *path,
                                      const void *data, size_t len);
 
@@ -642,10 +647,14 @@ optml_status optml_scratch_dir(optml_ctx *ctx, const char **dir);
  * 0 of 1, the collectives return OPTML_OK leaving the buffers as they are.
  * Every rank must call the collectives (allreduce, broadcast, barrier,
  * optml_dist_should_stop) in the same order with the same sizes.  A
- * failure (a peer host gone, the network cut) is an OPTML_E_INTERNAL
- * error whose message names the hosts; the job then fails on every host
- * with an AlgorithmError naming the host that failed.  Only rank 0 should
- * write model/ (optml_model_write, optml_file_write_atomic).
+ * failure (a peer host gone, the network cut, or no progress for
+ * OPTML_DIST_TIMEOUT seconds: a frozen host) is an OPTML_E_INTERNAL error
+ * whose message names the hosts; the job then fails on every host with an
+ * AlgorithmError naming the host that failed, and any later collective of
+ * the rank fails at once (optml_dist_should_stop answers nonzero).  Only rank
+ * 0 writes model/, checkpoints and the training report: the runtime's
+ * writers do nothing on the other ranks, and optml_checkpoint_load gives
+ * every rank rank 0's checkpoint.
  */
 enum optml_dist_type { OPTML_DIST_FLOAT, OPTML_DIST_DOUBLE };
 enum optml_dist_op { OPTML_DIST_SUM, OPTML_DIST_MAX };
