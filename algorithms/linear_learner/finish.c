@@ -300,8 +300,8 @@ optml_status ll_finish(struct ll_trainer *t, int final)
                                            ? ", decision threshold calibrated to %.6g"
                                            : ", decision threshold kept at the default %.6g",
                      (double)ch.threshold);
-        optml_log(t->ctx, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
-                  ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value, thr);
+        LL_LOG0(t, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
+                ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value, thr);
     } else {
         for (size_t i = 0; i < st->M; i++)
             if (isfinite(st->best_loss[i]) && st->best_loss[i] < ch.loss) {
@@ -330,9 +330,9 @@ optml_status ll_finish(struct ll_trainer *t, int final)
         s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory building the model");
         goto out;
     }
-    optml_log(t->ctx, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
+    LL_LOG0(t, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
     if (c->predictor_type == LL_BINARY) {
-        optml_log(t->ctx, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
+        LL_LOG0(t, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
         float dflt = ll_default_threshold(c->loss);
         if (t->sel.n == 0)
             optml_report_fact(t->ctx, "Decision threshold", "%.6g (the default: no rows to calibrate on)",
@@ -363,8 +363,8 @@ optml_status ll_finish(struct ll_trainer *t, int final)
     /* Pipe mode: train metrics of the final model would need one more
      * FIFO; the epochs' train objectives are reported already. */
     if (t->train->pipe)
-        optml_log(t->ctx, OPTML_LOG_INFO, "Pipe mode: no final train metrics (they would need one more pass over "
-                  "the train channel)");
+        LL_LOG0(t, OPTML_LOG_INFO, "Pipe mode: no final train metrics (they would need one more pass over "
+                "the train channel)");
     else if ((s = final_pass(t, t->train, &m, "train")) != OPTML_OK)
         goto out;
     if (t->world > 1 && optml_dist_should_stop(t->ctx))
@@ -376,7 +376,7 @@ optml_status ll_finish(struct ll_trainer *t, int final)
     if (t->test)
         s = final_pass(t, t->test, &m, "test");
     else
-        optml_log(t->ctx, OPTML_LOG_INFO, "Test data is not provided.");
+        LL_LOG0(t, OPTML_LOG_INFO, "Test data is not provided.");
     if (s == OPTML_STOPPED)
         s = OPTML_OK; /* the model is saved: skipping the remaining metrics is fine */
 out:

@@ -249,13 +249,13 @@ static optml_status fit_scaler(struct ll_trainer *t)
     t->st.have_scaler = 1;
     int unbias = OPTML_IS_UNSET(c->unbias_data) ? c->normalize_data && c->use_bias && !sparse : c->unbias_data;
     int regressor = c->predictor_type == LL_REGRESSOR;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Scaler fitted on %.0f rows%s: normalize_data=%s, unbias_data=%s%s%s",
-              n, t->world > 1 ? " (of every host)" : "", c->normalize_data ? "true" : "false", unbias ? "true" : "false",
-              regressor ? ", label mean/std " : "",
-              regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    LL_LOG0(t, OPTML_LOG_INFO, "Scaler fitted on %.0f rows%s: normalize_data=%s, unbias_data=%s%s%s",
+            n, t->world > 1 ? " (of every host)" : "", c->normalize_data ? "true" : "false", unbias ? "true" : "false",
+            regressor ? ", label mean/std " : "",
+            regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
     char w[NUMTEXT_SIZE];
     if (c->predictor_type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
-        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
+        LL_LOG0(t, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
     struct ll_row row;
     s = OPTML_OK;
     for (size_t i = 0; i < t->scal.n && s == OPTML_OK; i++) {
@@ -450,8 +450,8 @@ static optml_status load_validation(struct ll_trainer *t)
     ll_source_end(t->val, s == OPTML_END);
     if (s != OPTML_END)
         return s;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and calibration)",
-              (unsigned long long)n, t->sel.n);
+    LL_LOG0(t, OPTML_LOG_INFO, "Validation channel: %llu rows%s (%zu kept for model selection and calibration)",
+            (unsigned long long)n, t->world > 1 ? " on this host" : "", t->sel.n);
     t->val_loaded = 1;
     return OPTML_OK;
 }
@@ -531,8 +531,8 @@ static optml_status validation_loss(struct ll_trainer *t, double *loss, double *
     ll_rows_free(&part);
     if (s == OPTML_END && keep) {
         t->val_loaded = 1;
-        optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and "
-                  "calibration)", (unsigned long long)t->val->rows, t->sel.n);
+        LL_LOG0(t, OPTML_LOG_INFO, "Validation channel: %llu rows%s (%zu kept for model selection and "
+                "calibration)", (unsigned long long)t->val->rows, t->world > 1 ? " on this host" : "", t->sel.n);
     }
     return s == OPTML_END ? OPTML_OK : s;
 }
@@ -677,9 +677,9 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
         goto out;
     if (patience_out) {
         char tol[NUMTEXT_SIZE];
-        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
-                  "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
-                  st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
+        LL_LOG0(t, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
+                "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
+                st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
         *stop = 1;
     }
 out:
@@ -738,10 +738,10 @@ out:
 static void log_models(struct ll_trainer *t)
 {
     const struct ll_config *c = t->cfg;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Training %zu model%s in parallel: %s, loss %s, optimizer %s, "
-              "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
-              ll_predictor_name(c->predictor_type), ll_loss_name(c->loss), ll_optimizer_name(c->optimizer),
-              c->mini_batch_size, (int)c->epochs);
+    LL_LOG0(t, OPTML_LOG_INFO, "Training %zu model%s in parallel: %s, loss %s, optimizer %s, "
+            "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
+            ll_predictor_name(c->predictor_type), ll_loss_name(c->loss), ll_optimizer_name(c->optimizer),
+            c->mini_batch_size, (int)c->epochs);
     for (size_t m = 0; m < c->num_models; m++) {
         float lr, wd, l1;
         ll_model_settings(c, m, &lr, &wd, &l1);
@@ -797,11 +797,11 @@ optml_status ll_train(optml_ctx *ctx)
     if (t.val && !t.val->pipe && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     if (t.train->pipe)
-        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel train is read once per epoch, a FIFO each (train_0, "
-                  "train_1, ...)");
+        LL_LOG0(&t, OPTML_LOG_INFO, "Pipe mode: channel train is read once per epoch, a FIFO each (train_0, "
+                "train_1, ...)");
     if (t.val && t.val->pipe)
-        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel validation is read once per epoch and once more for the "
-                  "final metrics, a FIFO each (validation_0, validation_1, ...)");
+        LL_LOG0(&t, OPTML_LOG_INFO, "Pipe mode: channel validation is read once per epoch and once more for the "
+                "final metrics, a FIFO each (validation_0, validation_1, ...)");
     int stop = 0;
     for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg->epochs && !stop; e++) {
         int epoch_ended = 0; /* multi-host: end_epoch done with the pass */

@@ -48,6 +48,14 @@ struct ll_trainer {
     int stop_agreed;             /* a step returned the stop of every host */
 };
 
+/* A log line of the job as a whole: printed by rank 0 only (every rank's
+ * output reaches the leader's log, and the others would repeat it). */
+#define LL_LOG0(t, ...)                                                                            \
+    do {                                                                                           \
+        if ((t)->rank == 0)                                                                        \
+            optml_log((t)->ctx, __VA_ARGS__);                                                      \
+    } while (0)
+
 /* holdout.c.  The first pass, row by row (the caller counts row_index):
  * whether this row goes into the held-out sample (about 10 % of the rows,
  * while the sample has room). */
