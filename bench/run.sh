@@ -22,4 +22,5 @@ bash bench/news.sh || rc=$?
 bash bench/report.sh || rc=$?
 bash bench/conv.sh || rc=$?
 bash bench/cifar_cnn.sh || rc=$?
+bash bench/multi_host.sh || rc=$?
 exit $rc

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train IMAGE on its local test_dir, as SageMaker would: the tree is mounted
 # at /opt/ml and the container runs `train`.
-#   Usage: train_local.sh [--pipe] [-e NAME=value]... IMAGE
+#   Usage: train_local.sh [--pipe | --hosts N [--sharded]] [-e NAME=value]... IMAGE
 # -e NAME=value (or NAME, taken from this environment; also --env) passes a
 # variable into the container, as `docker run -e` does; so do the words of
 # $OPTML_DOCKER_ENV.  OPTML_CONTAINER_NAME names the container;
@@ -13,15 +13,29 @@
 # container sees.  The test_dir is not modified: the config and the FIFOs
 # live in a temp dir mounted over input/config and input/data, and the
 # feeders stop (and the temp dir goes) when the container exits.
+# --hosts N runs one multi-host job as SageMaker does with InstanceCount N:
+# N containers (hostnames algo-1 .. algo-N) on a Docker network the script
+# creates and removes, each with its own /opt/ml tree and resourceconfig.json
+# (network_interface_name eth0); algo-1's model/ and output/ are the
+# test_dir's, the others' go with the temp dir.  Every channel is
+# FullyReplicated (every host gets every file) unless --sharded: then the
+# train channel's files (sorted by path) are dealt out across the hosts,
+# file k to algo-(k mod N + 1), as S3 shards by key, and its
+# S3DistributionType is ShardedByS3Key (validation stays FullyReplicated).
+# Waits for every host, prints each host's exit code and algo-1's model
+# path, and exits with the first non-zero code (0 when all succeeded).
 set -euo pipefail
 # shellcheck source=local_test/common.sh
 . "$(dirname "$0")/common.sh"
-usage="usage: train_local.sh [--pipe] [-e NAME=value]... IMAGE"
-pipe=0
+usage="usage: train_local.sh [--pipe | --hosts N [--sharded]] [-e NAME=value]... IMAGE"
+pipe=0 hosts=1 sharded=0
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help) echo "$usage"; exit 0 ;;
     --pipe) pipe=1; shift ;;
+    --hosts) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; hosts=$2; shift 2 ;;
+    --hosts=*) hosts=${1#--hosts=}; shift ;;
+    --sharded) sharded=1; shift ;;
     -e|--env) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; env_opt "$2"; shift 2 ;;
     --env=*) env_opt "${1#--env=}"; shift ;;
     --) shift; break ;;
@@ -30,6 +44,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
+case $hosts in ''|*[!0-9]*|0) echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2 ;; esac
+[ "$hosts" -le 64 ] || { echo "train_local.sh: --hosts needs a number of hosts from 1 to 64, not '$hosts'" >&2; exit 2; }
+[ "$sharded" -eq 0 ] || [ "$hosts" -gt 1 ] || { echo "train_local.sh: --sharded needs --hosts N with N > 1" >&2; exit 2; }
+[ "$pipe" -eq 0 ] || [ "$hosts" -eq 1 ] || { echo "train_local.sh: --pipe and --hosts cannot be combined" >&2; exit 2; }
 image=$1
 dir=$(test_dir_for "$image")
 # Clear what an earlier run left; the container itself creates model/ and
@@ -39,6 +57,11 @@ rm -rf "${dir:?}"/model/* "${dir:?}"/output/*
 net=()
 [ -z "${OPTML_DOCKER_NETWORK:-}" ] || net=(--network "$OPTML_DOCKER_NETWORK")
 net+=("${ENV_ARGS[@]}")
+
+if [ "$hosts" -gt 1 ]; then
+  # local_test/train_hosts.sh: the N containers, their trees and network.
+  exec bash "$(dirname "$0")/train_hosts.sh" "$hosts" "$sharded" "$image" "$dir" "${ENV_ARGS[@]}"
+fi
 
 if [ "$pipe" -eq 0 ]; then
   code=0

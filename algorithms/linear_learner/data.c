@@ -7,7 +7,7 @@
  * the scratch directory (optml_scratch_dir: $OPTML_SCRATCH_DIR, $TMPDIR or
  * /tmp), so a crash leaves nothing behind, and later passes read the cache
  * a megabyte at a time and hand out rows in place.  Rows the trainer holds
- * out stay in the file, flagged, and later passes skip them.  When the
+ * out are flagged in the chunk and left out of the file.  When the
  * cache cannot be created or written (a full disk, EFBIG, EIO...), one
  * warning says so, the cache is dropped and later passes parse the files
  * again: same rows, same order.
@@ -20,6 +20,11 @@
  * bits: value count), float32 label, then dense: count float32 values;
  * sparse: count u32 indices, count float32 values.  Native byte order: the
  * file never leaves the process.
+ *
+ * Multi-host jobs: a FullyReplicated channel (every host holds every file)
+ * is split by row position, this host's rows being those whose index in
+ * the pass is its rank modulo the number of hosts; the others are flagged
+ * like held-out rows, so the cache holds this host's rows only.
  *
  * Memory does not grow with the channel: the ingest ring and one read
  * buffer (a megabyte, or one row when a row is larger).
@@ -52,6 +57,11 @@ optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struc
     s->pipe = optml_channel_mode(ch) == OPTML_MODE_PIPE;
     s->use_cache = use_cache && !s->pipe;
     s->cache_fd = -1;
+    s->share_world = 1;
+    if (optml_dist_size(ctx) > 1 && !optml_channel_sharded(ch)) {
+        s->share_world = (unsigned)optml_dist_size(ctx);
+        s->share_rank = (unsigned)optml_dist_rank(ctx);
+    }
     if (s->use_cache) {
         optml_status st = optml_scratch_dir(ctx, &s->scratch);
         if (st != OPTML_OK) {
@@ -104,6 +114,7 @@ static void open_cache(struct ll_source *s)
 optml_status ll_source_begin(struct ll_source *s)
 {
     s->rows = 0;
+    s->read = 0;
     s->cache_read = 0;
     s->rlen = s->rpos = 0;
     s->have_chunk = 0;
@@ -129,26 +140,46 @@ optml_status ll_source_begin(struct ll_source *s)
     return ll_ingest_start(s->ctx, reader, &s->icfg, &s->ing);
 }
 
-/* The finished chunk's rows to the cache (held-out rows flagged); a write
- * that fails drops the cache. */
-static void cache_chunk(struct ll_source *s)
+/* Write len bytes at p to the cache; 0, or -1 after dropping it. */
+static int cache_write(struct ll_source *s, const unsigned char *p, size_t len)
 {
-    if (s->cache_fd < 0)
-        return;
-    const unsigned char *p = s->cv.rows;
-    size_t left = s->cv.len;
+    size_t left = len;
     while (left) {
         ssize_t w = write(s->cache_fd, p, left);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             drop_cache(s, "write", w < 0 ? errno : ENOSPC);
-            return;
+            return -1;
         }
         p += w;
         left -= (size_t)w;
     }
-    s->cache_bytes += s->cv.len;
+    s->cache_bytes += len;
+    return 0;
+}
+
+/* The finished chunk's rows to the cache, but the held ones (held out, or
+ * another host's): runs of kept rows, one write each (the whole chunk in
+ * one when nothing is held).  A write that fails drops the cache. */
+static void cache_chunk(struct ll_source *s)
+{
+    if (s->cache_fd < 0)
+        return;
+    const unsigned char *p = s->cv.rows, *run = p, *end = p + s->cv.len;
+    struct ll_row row;
+    while (p < end) {
+        uint32_t head;
+        size_t n = ll_row_at(p, &row, &head);
+        if (head & LL_ROW_HELD) {
+            if (p > run && cache_write(s, run, (size_t)(p - run)) != 0)
+                return;
+            run = p + n;
+        }
+        p += n;
+    }
+    if (end > run)
+        cache_write(s, run, (size_t)(end - run));
 }
 
 static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
@@ -159,6 +190,10 @@ static optml_status next_from_channel(struct ll_source *s, struct ll_row *row)
             s->last_head = s->cv.rows + s->at;
             s->at += ll_row_at(s->last_head, row, &head);
             s->sparse_seen |= (head & LL_ROW_SPARSE) != 0;
+            if (s->share_world > 1 && s->read++ % s->share_world != s->share_rank) {
+                ll_source_hold(s); /* another host's row: out of the cache too */
+                continue;
+            }
             s->rows++;
             return OPTML_OK;
         }

@@ -24,6 +24,9 @@ struct ll_source {
     int use_cache;               /* keep rows for later passes (File mode,
                                     until the cache fails) */
     int pipe;                    /* Pipe mode: every pass reads a FIFO */
+    unsigned share_world, share_rank; /* multi-host, FullyReplicated: this
+                                    host takes the rows whose index in the
+                                    channel is share_rank mod share_world */
     const char *scratch;         /* where the cache goes */
     /* the current pass */
     struct ll_ingest *ing;       /* reading the channel, or NULL */
@@ -34,6 +37,8 @@ struct ll_source {
     int from_cache;
     int sparse_seen;             /* a sparse row was returned */
     uint64_t rows;               /* rows returned in this pass */
+    uint64_t read;               /* rows read from the channel in this pass
+                                    (all hosts' shares) */
     uint64_t cache_read;         /* bytes of the cache read in this pass */
     /* the cache: an unlinked file, written one chunk at a time */
     int cache_fd;                /* -1: none */
@@ -52,7 +57,11 @@ struct ll_source {
  * later passes read them from there; when the cache cannot be created or
  * written, a warning, and later passes read the channel again (the caller
  * then skips held-out rows itself: ll_source_from_cache() is 0).  Pipe mode
- * has no cache: every pass opens the next FIFO. */
+ * has no cache: every pass opens the next FIFO.
+ * In a multi-host job a FullyReplicated channel is split: this host gets
+ * only the rows whose index in the channel is its rank modulo the number
+ * of hosts (the others are flagged out of the cache); a ShardedByS3Key
+ * channel's rows are all this host's. */
 optml_status ll_source_open(optml_ctx *ctx, const optml_channel *ch, const struct ll_config *cfg, size_t *D,
                             int use_cache, struct ll_source **out);
 /* Start a pass (from the channel until a cache is complete; the channel is

@@ -4,6 +4,10 @@
  * out of train) by binary_classifier_model_selection_criteria / accuracy /
  * loss, calibrate the binary threshold there, write the model files, and
  * report the final train / validation / test metrics with the chosen model.
+ * In a multi-host job every host first gathers every host's selection
+ * sample, so all choose on the same rows (rank 0's choice is sent to all
+ * all the same); each host scores its own rows for the final metrics,
+ * which are added up; only rank 0 writes model/ and reports metrics.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -13,6 +17,7 @@
 
 #include "common/numtext.h"
 #include "linear_learner/eval.h"
+#include "linear_learner/hosts.h"
 #include "linear_learner/train.h"
 
 static float label_space(const struct ll_state *st, enum ll_predictor type, float y)
@@ -243,13 +248,19 @@ static optml_status final_pass(struct ll_trainer *t, struct ll_source *src, cons
                 break;
             }
         ll_rows_clear(&part);
-        if (optml_should_stop(t->ctx) && s == OPTML_OK)
+        /* Multi-host: no stop in the middle of the pass (the hosts add
+         * their sums up after it); ll_finish asks all hosts between passes. */
+        if (t->world < 2 && optml_should_stop(t->ctx) && s == OPTML_OK)
             s = OPTML_STOPPED;
     }
+    if (t->world > 1 && s == OPTML_STOPPED)
+        s = OPTML_END; /* Pipe mode: a stop while waiting; the other hosts add up what there is */
     ll_source_end(src, s == OPTML_END);
     if (s == OPTML_END)
+        s = ll_hosts_merge_eval(t->ctx, &ev);
+    if (s == OPTML_OK && t->rank == 0)
         s = ll_eval_report(t->ctx, &ev, split, ll_objective_name(c->predictor_type, c->loss), m->threshold);
-    if (s == OPTML_OK)
+    if (s == OPTML_OK && t->rank == 0)
         ll_eval_report_confusion(t->ctx, &ev, split, m->threshold);
 out:
     free(L);
@@ -273,8 +284,15 @@ optml_status ll_finish(struct ll_trainer *t, int final)
     struct ll_model m;
     memset(&m, 0, sizeof(m));
     char *hj = NULL;
+    if (t->world > 1 && !t->sel_gathered) {
+        if ((s = ll_hosts_gather_rows(t->ctx, &t->sel, t->sel_cap)) != OPTML_OK)
+            return s;
+        t->sel_gathered = 1;
+    }
     if (t->sel.n > 0) {
         if ((s = select_model(t, W, b, &ch)) != OPTML_OK)
+            return s;
+        if (t->world > 1 && (s = optml_dist_broadcast(t->ctx, &ch, sizeof(ch), 0)) != OPTML_OK)
             return s;
         char thr[96] = "";
         if (c->predictor_type == LL_BINARY)
@@ -282,8 +300,8 @@ optml_status ll_finish(struct ll_trainer *t, int final)
                                            ? ", decision threshold calibrated to %.6g"
                                            : ", decision threshold kept at the default %.6g",
                      (double)ch.threshold);
-        optml_log(t->ctx, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
-                  ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value, thr);
+        LL_LOG0(t, OPTML_LOG_INFO, "Selected model %zu of %zu on %zu %s rows (criterion value %.6g%s)",
+                ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out", ch.value, thr);
     } else {
         for (size_t i = 0; i < st->M; i++)
             if (isfinite(st->best_loss[i]) && st->best_loss[i] < ch.loss) {
@@ -312,9 +330,9 @@ optml_status ll_finish(struct ll_trainer *t, int final)
         s = optml_error(t->ctx, OPTML_E_NOMEM, "out of memory building the model");
         goto out;
     }
-    optml_log(t->ctx, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
+    LL_LOG0(t, OPTML_LOG_INFO, "Best model found for hyperparameters: %s", hj);
     if (c->predictor_type == LL_BINARY) {
-        optml_log(t->ctx, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
+        LL_LOG0(t, OPTML_LOG_INFO, "Decision threshold: %.6g", (double)m.threshold);
         float dflt = ll_default_threshold(c->loss);
         if (t->sel.n == 0)
             optml_report_fact(t->ctx, "Decision threshold", "%.6g (the default: no rows to calibrate on)",
@@ -336,22 +354,29 @@ optml_status ll_finish(struct ll_trainer *t, int final)
         optml_report_fact(t->ctx, "Model selection", "model %zu of %zu parallel models, chosen on %zu %s rows",
                           ch.model, st->M, t->sel.n, t->val ? "validation" : "held-out");
     optml_report_fact(t->ctx, "Hyperparameters of the chosen model", "%s", hj);
-    if ((s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK || !final)
+    if (t->rank == 0 && (s = ll_model_save(t->ctx, &m, hj)) != OPTML_OK)
         goto out;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Saved the model to %s", optml_model_dir(t->ctx));
+    if (!final)
+        goto out;
+    if (t->rank == 0)
+        optml_log(t->ctx, OPTML_LOG_INFO, "Saved the model to %s", optml_model_dir(t->ctx));
     /* Pipe mode: train metrics of the final model would need one more
      * FIFO; the epochs' train objectives are reported already. */
     if (t->train->pipe)
-        optml_log(t->ctx, OPTML_LOG_INFO, "Pipe mode: no final train metrics (they would need one more pass over "
-                  "the train channel)");
+        LL_LOG0(t, OPTML_LOG_INFO, "Pipe mode: no final train metrics (they would need one more pass over "
+                "the train channel)");
     else if ((s = final_pass(t, t->train, &m, "train")) != OPTML_OK)
         goto out;
+    if (t->world > 1 && optml_dist_should_stop(t->ctx))
+        goto out; /* the model is saved: the remaining metrics can go */
     if (t->val && (s = final_pass(t, t->val, &m, "validation")) != OPTML_OK)
+        goto out;
+    if (t->world > 1 && optml_dist_should_stop(t->ctx))
         goto out;
     if (t->test)
         s = final_pass(t, t->test, &m, "test");
     else
-        optml_log(t->ctx, OPTML_LOG_INFO, "Test data is not provided.");
+        LL_LOG0(t, OPTML_LOG_INFO, "Test data is not provided.");
     if (s == OPTML_STOPPED)
         s = OPTML_OK; /* the model is saved: skipping the remaining metrics is fine */
 out:

@@ -170,6 +170,12 @@ struct ll_scaler {
  * (`sparse_data`: the data came in sparse, for unbias_data=auto). */
 int ll_scaler_fit(struct ll_scaler *s, const struct ll_rows *sample, const struct ll_config *cfg,
                   int sparse_data);
+/* ll_scaler_fit over the samples of every host of a multi-host job (a
+ * collective: every host calls it, with its own sample, maybe empty; the
+ * same sparse_data on all).  0, -1 OOM, -2 the collective failed (the
+ * context holds the error).  With ctx NULL or on one host, ll_scaler_fit. */
+int ll_scaler_fit_hosts(struct ll_scaler *s, const struct ll_rows *sample, const struct ll_config *cfg,
+                        int sparse_data, optml_ctx *ctx);
 int ll_scaler_identity(struct ll_scaler *s, size_t D);
 void ll_scaler_free(struct ll_scaler *s);
 /* Weights on raw features equivalent to W (R x D) on standardised ones:

@@ -3,7 +3,7 @@
  * `linear-learner`: ALGORITHMS.md section C) and nothing else: the
  * hyperparameters are declared and resolved in hparams.c, training is
  * train.c, serving model.c and predict.c (which also holds the served
- * media types).
+ * media types).  Multi-host training: train.c, step.c, hosts.c.
  */
 #include "linear_learner/ll.h"
 
@@ -23,4 +23,4 @@ OPTML_MODULE(.name = LL_MODULE_NAME, .version = "1.0.0", .model_format_version =
              .request_types = ll_request_types, .response_types = ll_response_types,
              .default_accept = "application/json",
              .train = ll_train, .model_load = ll_model_load, .predict = ll_predict,
-             .model_free = ll_model_release);
+             .model_free = ll_model_release, .multi_host = 1);

@@ -64,8 +64,7 @@ void ll_state_free(struct ll_state *st)
     free(st->beff);
     free(st->P);
     free(st->dP);
-    free(st->G);
-    free(st->gb);
+    free(st->G); /* gb lives at its end */
     free(st->loss);
     memset(st, 0, sizeof(*st));
 }
@@ -90,8 +89,9 @@ int ll_state_init(struct ll_state *st, const struct ll_config *cfg, size_t D)
     st->mc_w = malloc(st->K * sizeof(float));
     st->Weff = malloc(RD * sizeof(float));
     st->beff = malloc(st->R * sizeof(float));
-    st->G = malloc(RD * sizeof(float));
-    st->gb = malloc(st->R * sizeof(float));
+    /* gb right after G: one block, added up across hosts in one call. */
+    st->G = malloc((RD + st->R) * sizeof(float));
+    st->gb = st->G ? st->G + RD : NULL;
     st->loss = calloc(st->M, sizeof(double));
     if (!st->W || !st->b || !st->bestW || !st->bestb || !st->best_loss || !st->best_epoch || !st->oc ||
         !st->mc_w || !st->Weff || !st->beff || !st->G || !st->gb || !st->loss ||

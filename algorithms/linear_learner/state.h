@@ -27,7 +27,7 @@ struct ll_state {
     double best_obj;            /* early stopping: best objective so far */
     int bad_epochs;
     /* scratch for one update (not checkpointed) */
-    float *Weff, *beff, *P, *dP, *G, *gb;
+    float *Weff, *beff, *P, *dP, *G, *gb; /* gb: the R floats after G's R x D */
     double *loss;               /* M */
     size_t scratch_rows;
     struct parallel_team *team; /* runs the second group of models (NULL: one thread) */
@@ -51,6 +51,18 @@ int ll_state_scratch(struct ll_state *st, size_t n);
  * in training space (standardised for a regressor); rows carry weights. */
 void ll_state_step(struct ll_state *st, const struct ll_config *cfg, const struct ll_rows *batch,
                    double *loss_sum, double *wsum);
+
+/* One synchronous step of a multi-host job (a collective: every host
+ * calls it the same number of times, with its own batch, maybe empty):
+ * each host's gradient sums and batch weight are added up across hosts and
+ * every host applies the same update, that of one minibatch made of all
+ * the hosts' batches.  loss_sum / wsum get this host's part only.
+ * flags[0]: in, this host still has rows in the pass; out, the number of
+ * hosts that have.  flags[1]: in, a stop was requested here; out, on how
+ * many hosts.  OPTML_OK or the collective's error.  On one host the same
+ * update as ll_state_step. */
+optml_status ll_state_step_hosts(struct ll_state *st, const struct ll_config *cfg, const struct ll_rows *batch,
+                                 double *loss_sum, double *wsum, optml_ctx *ctx, double flags[2]);
 
 /* How many groups of models a step runs (1 or 2: fixed by the shapes). */
 size_t ll_state_groups(const struct ll_state *st);

@@ -11,9 +11,20 @@
  * validation objectives,
  * per-model best snapshots, early stopping and a checkpoint.  Polls the
  * stop flag between minibatches.  finish.c picks and writes the model.
+ *
+ * Multi-host jobs: synchronous data parallelism.  Each host reads its own
+ * rows (data.c: its share of a FullyReplicated channel, all of a
+ * ShardedByS3Key one) and runs this same loop; each minibatch of
+ * mini_batch_size rows per host is one step of every host together
+ * (step.c adds the gradients up), a host whose pass is over takes part
+ * with empty batches until every host's is, and the stop flag travels
+ * with each step, so all hosts stop at the same one.  The scaler, the
+ * class counts, the epochs' objectives and the held-out losses are sums
+ * over all hosts; early stopping is rank 0's decision, sent to all.
  */
 #include "common/classes.h"
 #include "common/numtext.h"
+#include "linear_learner/hosts.h"
 #include "linear_learner/train.h"
 
 #include <math.h>
@@ -90,8 +101,59 @@ static float row_weight(const struct ll_trainer *t, float y)
     return 1.0f;
 }
 
+/* Stop this host's reader threads (before an error of the context). */
+static void end_sources(struct ll_trainer *t)
+{
+    if (t->train)
+        ll_source_end(t->train, 0);
+    if (t->val)
+        ll_source_end(t->val, 0);
+}
+
+/* Multi-host: one step of every host with this host's batch (maybe
+ * empty).  `have`: this host still has rows in the pass; *more (may be
+ * NULL) gets how many hosts have.  `stop_here` adds a stop of this host to
+ * optml_should_stop.  OPTML_STOPPED on every host at once when any asked. */
+static optml_status step_hosts(struct ll_trainer *t, int have, double *more, int stop_here)
+{
+    int local = stop_here || optml_should_stop(t->ctx);
+    double flags[2] = {have, local};
+    optml_status s = ll_state_step_hosts(&t->st, t->cfg, &t->batch, t->ep_loss, &t->ep_wsum, t->ctx, flags);
+    ll_rows_clear(&t->batch);
+    if (s != OPTML_OK) {
+        end_sources(t);
+        return s;
+    }
+    if (more)
+        *more = flags[0];
+    if (flags[1] > 0) {
+        if (!local)
+            optml_log(t->ctx, OPTML_LOG_INFO, "Another host asked to stop: stopping with it");
+        t->stop_agreed = 1;
+        return OPTML_STOPPED;
+    }
+    return OPTML_OK;
+}
+
+/* Multi-host, at the end of this host's pass: its last (partial) batch,
+ * then empty steps until no host has rows left in the pass. */
+static optml_status drain(struct ll_trainer *t, int stop_here)
+{
+    double more = 1;
+    int have = t->batch.n > 0;
+    while (more > 0) {
+        optml_status s = step_hosts(t, have, &more, stop_here);
+        if (s != OPTML_OK)
+            return s;
+        have = 0;
+    }
+    return OPTML_OK;
+}
+
 static optml_status run_batch(struct ll_trainer *t)
 {
+    if (t->world > 1)
+        return t->batch.n ? step_hosts(t, 1, NULL, 0) : OPTML_OK;
     if (t->batch.n == 0)
         return OPTML_OK;
     ll_state_step(&t->st, t->cfg, &t->batch, t->ep_loss, &t->ep_wsum);
@@ -110,49 +172,92 @@ static optml_status to_batch(struct ll_trainer *t, const struct ll_row *row)
 }
 
 /* Fit the scaler and class weights from the buffered rows, then train on them. */
+/* Multi-host, before the scaler: every host learns the feature dimension
+ * (a host without rows from the others; a host whose rows have another is
+ * a ClientError there) and whether the data is sparse. */
+static optml_status agree_shape(struct ll_trainer *t, int *sparse)
+{
+    double agree[2] = {(double)t->D, *sparse};
+    optml_status s = optml_dist_allreduce(t->ctx, agree, 2, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
+    if (s != OPTML_OK) {
+        end_sources(t);
+        return s;
+    }
+    size_t D = (size_t)agree[0];
+    *sparse = agree[1] > 0;
+    if (t->D == 0)
+        t->D = D;
+    if (t->D != D) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "The train channel's rows have %zu features on host %s and %zu on another host",
+                 t->D, optml_host_name(t->ctx), D);
+        return pass_error(t, OPTML_E_CLIENT, msg);
+    }
+    return D ? ensure_ready(t) : OPTML_OK; /* 0: no rows anywhere, said next */
+}
+
 static optml_status fit_scaler(struct ll_trainer *t)
 {
     const struct ll_config *c = t->cfg;
-    if (t->scal.n == 0)
+    int sparse = ll_source_sparse(t->train);
+    optml_status s;
+    if (t->world > 1 && (s = agree_shape(t, &sparse)) != OPTML_OK)
+        return s;
+    /* Rows, positives and rows per class of the sample (of every host's). */
+    double *count = calloc(2 + c->K, sizeof(double));
+    if (!count)
+        return pass_error(t, OPTML_E_NOMEM, "out of memory");
+    count[0] = (double)t->scal.n;
+    for (size_t i = 0; i < t->scal.n; i++) {
+        count[1] += t->scal.y[i] > 0.5f;
+        if (c->predictor_type == LL_MULTICLASS)
+            count[2 + (size_t)t->scal.y[i]]++;
+    }
+    if ((s = ll_hosts_sum(t->ctx, count, 2 + c->K)) != OPTML_OK) {
+        free(count);
+        end_sources(t);
+        return s;
+    }
+    double n = count[0], pos = count[1];
+    if (n == 0) {
+        free(count);
         return pass_error(t, OPTML_E_CLIENT, t->holdout ? "The train channel has no rows to train on (after holding "
                                                           "out a validation sample)"
                                                         : "The train channel has no rows to train on");
+    }
     struct ll_scaler sc;
-    if (ll_scaler_fit(&sc, &t->scal, c, ll_source_sparse(t->train)) != 0)
+    int rc = ll_scaler_fit_hosts(&sc, &t->scal, c, sparse, t->world > 1 ? t->ctx : NULL);
+    if (rc != 0) {
+        free(count);
+        if (rc == -2) {
+            end_sources(t);
+            return OPTML_E_INTERNAL; /* the context holds the collective's error */
+        }
         return pass_error(t, OPTML_E_NOMEM, "out of memory fitting the scaler");
+    }
     ll_scaler_free(&t->st.sc);
     t->st.sc = sc;
-    double n = (double)t->scal.n, pos = 0;
-    double *count = calloc(t->st.K, sizeof(double));
-    if (!count)
-        return pass_error(t, OPTML_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < t->scal.n; i++) {
-        pos += t->scal.y[i] > 0.5f;
-        if (c->predictor_type == LL_MULTICLASS)
-            count[(size_t)t->scal.y[i]]++;
-    }
     if (c->predictor_type == LL_BINARY) {
         t->st.class_w[1] = c->pos_weight;
         if (c->pos_weight_balanced && pos > 0 && pos < n)
             t->st.class_w[1] = (float)((n - pos) / pos);
     } else if (c->predictor_type == LL_MULTICLASS && c->balance_multiclass_weights) {
         for (size_t k = 0; k < t->st.K; k++)
-            t->st.mc_w[k] = count[k] > 0 ? (float)(n / ((double)t->st.K * count[k])) : 1.0f;
+            t->st.mc_w[k] = count[2 + k] > 0 ? (float)(n / ((double)t->st.K * count[2 + k])) : 1.0f;
     }
     free(count);
     t->st.have_scaler = 1;
-    int unbias = OPTML_IS_UNSET(c->unbias_data) ? c->normalize_data && c->use_bias && !ll_source_sparse(t->train)
-                                                : c->unbias_data;
+    int unbias = OPTML_IS_UNSET(c->unbias_data) ? c->normalize_data && c->use_bias && !sparse : c->unbias_data;
     int regressor = c->predictor_type == LL_REGRESSOR;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Scaler fitted on %zu rows: normalize_data=%s, unbias_data=%s%s%s",
-              t->scal.n, c->normalize_data ? "true" : "false", unbias ? "true" : "false",
-              regressor ? ", label mean/std " : "",
-              regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
+    LL_LOG0(t, OPTML_LOG_INFO, "Scaler fitted on %.0f rows%s: normalize_data=%s, unbias_data=%s%s%s",
+            n, t->world > 1 ? " (of every host)" : "", c->normalize_data ? "true" : "false", unbias ? "true" : "false",
+            regressor ? ", label mean/std " : "",
+            regressor ? (c->normalize_label || c->unbias_label ? "fitted" : "not used") : "");
     char w[NUMTEXT_SIZE];
     if (c->predictor_type == LL_BINARY && (c->pos_weight_balanced || c->pos_weight != 1.0f))
-        optml_log(t->ctx, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
+        LL_LOG0(t, OPTML_LOG_INFO, "Positive example weight: %s", numtext_float(w, t->st.class_w[1]));
     struct ll_row row;
-    optml_status s = OPTML_OK;
+    s = OPTML_OK;
     for (size_t i = 0; i < t->scal.n && s == OPTML_OK; i++) {
         ll_rows_get(&t->scal, i, &row);
         s = to_batch(t, &row);
@@ -239,6 +344,40 @@ static optml_status check_classes(struct ll_trainer *t)
     return OPTML_OK;
 }
 
+/* Multi-host: the end of this host's pass (`s` how its rows ended): its
+ * buffered rows, the scaler when this host's sample did not fill, empty
+ * steps until every host's pass is over, then the class check on the
+ * counts of every host.  A stop seen by this host's reader (not yet agreed)
+ * goes to the others with the next step. */
+static optml_status end_pass_hosts(struct ll_trainer *t, optml_status s, int count)
+{
+    if (s == OPTML_STOPPED && t->stop_agreed)
+        return s;
+    int stop_here = s == OPTML_STOPPED;
+    if (s != OPTML_END && !stop_here)
+        return s;
+    if (t->rows_ready && (s = flush_shuffled(t)) != OPTML_OK)
+        return s;
+    if (!t->st.have_scaler && (s = fit_scaler(t)) != OPTML_OK)
+        return s;
+    if ((s = drain(t, stop_here)) != OPTML_OK)
+        return s;
+    if (count) {
+        double *c = malloc(t->n_classes * sizeof(double));
+        if (!c)
+            return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory counting classes");
+        for (size_t k = 0; k < t->n_classes; k++)
+            c[k] = (double)t->class_rows[k];
+        if ((s = ll_hosts_sum(t->ctx, c, t->n_classes)) == OPTML_OK)
+            for (size_t k = 0; k < t->n_classes; k++)
+                t->class_rows[k] = (uint64_t)c[k];
+        free(c);
+        if (s != OPTML_OK || (s = check_classes(t)) != OPTML_OK)
+            return s;
+    }
+    return OPTML_OK;
+}
+
 static optml_status train_pass(struct ll_trainer *t, int epoch)
 {
     int first = t->train_passes++ == 0; /* of this process */
@@ -276,6 +415,8 @@ static optml_status train_pass(struct ll_trainer *t, int epoch)
             optml_progress(t->ctx, ll_source_progress(t->train), n);
     }
     ll_source_end(t->train, s == OPTML_END);
+    if (t->world > 1)
+        return end_pass_hosts(t, s, count);
     if (s != OPTML_END)
         return s;
     if (!t->rows_ready)
@@ -309,8 +450,8 @@ static optml_status load_validation(struct ll_trainer *t)
     ll_source_end(t->val, s == OPTML_END);
     if (s != OPTML_END)
         return s;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and calibration)",
-              (unsigned long long)n, t->sel.n);
+    LL_LOG0(t, OPTML_LOG_INFO, "Validation channel: %llu rows%s (%zu kept for model selection and calibration)",
+            (unsigned long long)n, t->world > 1 ? " on this host" : "", t->sel.n);
     t->val_loaded = 1;
     return OPTML_OK;
 }
@@ -390,8 +531,8 @@ static optml_status validation_loss(struct ll_trainer *t, double *loss, double *
     ll_rows_free(&part);
     if (s == OPTML_END && keep) {
         t->val_loaded = 1;
-        optml_log(t->ctx, OPTML_LOG_INFO, "Validation channel: %llu rows (%zu kept for model selection and "
-                  "calibration)", (unsigned long long)t->val->rows, t->sel.n);
+        LL_LOG0(t, OPTML_LOG_INFO, "Validation channel: %llu rows%s (%zu kept for model selection and "
+                "calibration)", (unsigned long long)t->val->rows, t->world > 1 ? " on this host" : "", t->sel.n);
     }
     return s == OPTML_END ? OPTML_OK : s;
 }
@@ -403,6 +544,54 @@ static double min_finite(const double *v, size_t n)
         if (isfinite(v[i]) && v[i] < best)
             best = v[i];
     return best;
+}
+
+/* Multi-host: the epoch's train objective sums, and the validation (or
+ * held-out) sums of end_epoch, added up across hosts. */
+static optml_status sum_train(struct ll_trainer *t)
+{
+    size_t M = t->st.M;
+    double *v = malloc((M + 2) * sizeof(double));
+    if (!v)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+    memcpy(v, t->ep_loss, M * sizeof(double));
+    v[M] = t->ep_wsum;
+    v[M + 1] = (double)t->ep_rows;
+    optml_status s = ll_hosts_sum(t->ctx, v, M + 2);
+    if (s == OPTML_OK) {
+        memcpy(t->ep_loss, v, M * sizeof(double));
+        t->ep_wsum = v[M];
+        t->ep_rows = (uint64_t)v[M + 1];
+    }
+    free(v);
+    return s;
+}
+
+/* `stop_here`: this host's validation pass was stopped (Pipe mode): every
+ * host then returns OPTML_STOPPED. */
+static optml_status sum_losses(struct ll_trainer *t, double *val, double *sq, double *vw, double *rows,
+                               int stop_here)
+{
+    size_t M = t->st.M;
+    double *v = malloc((2 * M + 3) * sizeof(double));
+    if (!v)
+        return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory");
+    memcpy(v, val, M * sizeof(double));
+    memcpy(v + M, sq, M * sizeof(double));
+    v[2 * M] = *vw;
+    v[2 * M + 1] = *rows;
+    v[2 * M + 2] = stop_here;
+    optml_status s = ll_hosts_sum(t->ctx, v, 2 * M + 3);
+    if (s == OPTML_OK) {
+        memcpy(val, v, M * sizeof(double));
+        memcpy(sq, v + M, M * sizeof(double));
+        *vw = v[2 * M];
+        *rows = v[2 * M + 1];
+        if (v[2 * M + 2] > 0)
+            s = OPTML_STOPPED;
+    }
+    free(v);
+    return s;
 }
 
 /* After an epoch: objectives, snapshots, early stopping.  *stop set when
@@ -425,19 +614,28 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
     }
     for (size_t m = 0; m < M; m++)
         train[m] = t->ep_wsum > 0 ? t->ep_loss[m] / t->ep_wsum : NAN;
-    optml_metric(t->ctx, &(struct optml_metric){"train", obj, "loss", min_finite(train, M), e, -1});
+    if (t->rank == 0)
+        optml_metric(t->ctx, &(struct optml_metric){"train", obj, "loss", min_finite(train, M), e, -1});
     double vw = 0, rows = 0;
     const char *source = "train";
+    int stop_here = 0;
     if (t->val) {
-        if ((s = validation_loss(t, val, sq, &vw)) != OPTML_OK)
+        s = validation_loss(t, val, sq, &vw);
+        if (s == OPTML_STOPPED && t->world > 1) { /* told to the others by sum_losses */
+            stop_here = 1;
+            s = OPTML_OK;
+        }
+        if (s != OPTML_OK)
             goto out;
         source = "validation";
         rows = (double)t->val->rows;
-    } else if (t->sel.n) {
+    } else if (t->sel.n || (t->world > 1 && t->holdout)) {
         sample_loss(t, &t->sel, val, sq, &vw);
         source = "held-out";
         rows = (double)t->sel.n;
     }
+    if (t->world > 1 && (s = sum_losses(t, val, sq, &vw, &rows, stop_here)) != OPTML_OK)
+        goto out;
     for (size_t m = 0; m < M; m++) {
         double mean = vw > 0 ? val[m] / vw : train[m];
         /* Standard error of the mean weighted row loss. */
@@ -447,11 +645,11 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
         sq[m] = se;
     }
     double best = min_finite(val, M);
-    if (t->val)
+    if (t->val && t->rank == 0)
         optml_metric(t->ctx, &(struct optml_metric){"validation", obj, "loss", best, e, -1});
-    else if (t->sel.n)
-        optml_log(t->ctx, OPTML_LOG_INFO, "Epoch %d/%d: held-out sample (%zu rows) %s = %.9g", e + 1,
-                  (int)t->cfg->epochs, t->sel.n, obj, best);
+    else if (!t->val && rows > 0 && t->rank == 0)
+        optml_log(t->ctx, OPTML_LOG_INFO, "Epoch %d/%d: held-out sample (%.0f rows) %s = %.9g", e + 1,
+                  (int)t->cfg->epochs, rows, obj, best);
     for (size_t m = 0; m < M; m++) {
         if (!isfinite(val[m]) || !(val[m] <= st->best_loss[m] + sq[m]))
             continue;
@@ -473,11 +671,15 @@ static optml_status end_epoch(struct ll_trainer *t, int e, int *stop)
         st->bad_epochs++;
     if (best < st->best_obj)
         st->best_obj = best;
-    if (st->bad_epochs >= t->cfg->early_stopping_patience && e + 1 < t->cfg->epochs) {
+    int patience_out = st->bad_epochs >= t->cfg->early_stopping_patience && e + 1 < t->cfg->epochs;
+    /* Every host computed the same sums; rank 0's verdict binds all. */
+    if (t->world > 1 && (s = optml_dist_broadcast(t->ctx, &patience_out, sizeof(patience_out), 0)) != OPTML_OK)
+        goto out;
+    if (patience_out) {
         char tol[NUMTEXT_SIZE];
-        optml_log(t->ctx, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
-                  "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
-                  st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
+        LL_LOG0(t, OPTML_LOG_INFO, "Early stopping after epoch %d: the %s objective improved by less than "
+                "%s (relative) for %d epoch%s", e + 1, source, numtext_float(tol, t->cfg->early_stopping_tolerance),
+                st->bad_epochs, st->bad_epochs > 1 ? "s" : "");
         *stop = 1;
     }
 out:
@@ -489,8 +691,8 @@ out:
 
 static optml_status save_checkpoint(struct ll_trainer *t)
 {
-    if (!t->st_ready || !optml_checkpoint_enabled(t->ctx))
-        return OPTML_OK;
+    if (!t->st_ready || t->rank != 0 || !optml_checkpoint_enabled(t->ctx))
+        return OPTML_OK; /* multi-host: rank 0's (the runtime saves nothing elsewhere) */
     unsigned char *buf = NULL;
     size_t len = 0;
     if (ll_state_encode(&t->st, &buf, &len) != 0)
@@ -505,6 +707,7 @@ static optml_status resume(struct ll_trainer *t)
     void *data = NULL;
     size_t len = 0, M, K, D;
     uint64_t step = 0;
+    /* On many hosts a collective: every host gets rank 0's checkpoint. */
     optml_status s = optml_checkpoint_load(t->ctx, &step, &data, &len);
     if (s == OPTML_E_NOT_FOUND)
         return OPTML_OK;
@@ -525,8 +728,8 @@ static optml_status resume(struct ll_trainer *t)
     t->st_ready = 1;
     if ((s = ll_state_decode(t->ctx, &t->st, data, len)) != OPTML_OK)
         goto out;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Resuming from the checkpoint after epoch %d (%ld updates)", t->st.epoch,
-              t->st.step);
+    optml_log(t->ctx, OPTML_LOG_INFO, "Resuming from the checkpoint after epoch %d (%ld updates)%s", t->st.epoch,
+              t->st.step, t->world > 1 ? ", rank 0's" : "");
 out:
     free(data);
     return s;
@@ -535,10 +738,10 @@ out:
 static void log_models(struct ll_trainer *t)
 {
     const struct ll_config *c = t->cfg;
-    optml_log(t->ctx, OPTML_LOG_INFO, "Training %zu model%s in parallel: %s, loss %s, optimizer %s, "
-              "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
-              ll_predictor_name(c->predictor_type), ll_loss_name(c->loss), ll_optimizer_name(c->optimizer),
-              c->mini_batch_size, (int)c->epochs);
+    LL_LOG0(t, OPTML_LOG_INFO, "Training %zu model%s in parallel: %s, loss %s, optimizer %s, "
+            "mini_batch_size %zu, %d epochs", c->num_models, c->num_models > 1 ? "s" : "",
+            ll_predictor_name(c->predictor_type), ll_loss_name(c->loss), ll_optimizer_name(c->optimizer),
+            c->mini_batch_size, (int)c->epochs);
     for (size_t m = 0; m < c->num_models; m++) {
         float lr, wd, l1;
         ll_model_settings(c, m, &lr, &wd, &l1);
@@ -570,6 +773,8 @@ optml_status ll_train(optml_ctx *ctx)
     struct ll_trainer t;
     memset(&t, 0, sizeof(t));
     t.ctx = ctx;
+    t.rank = optml_dist_rank(ctx);
+    t.world = optml_dist_size(ctx);
     if (!(t.cfg = optml_config(ctx)))
         return optml_error(ctx, OPTML_E_INTERNAL, "linear-learner: no configuration (hyperparameters not bound)");
     optml_status s;
@@ -592,15 +797,22 @@ optml_status ll_train(optml_ctx *ctx)
     if (t.val && !t.val->pipe && (s = load_validation(&t)) != OPTML_OK)
         goto out;
     if (t.train->pipe)
-        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel train is read once per epoch, a FIFO each (train_0, "
-                  "train_1, ...)");
+        LL_LOG0(&t, OPTML_LOG_INFO, "Pipe mode: channel train is read once per epoch, a FIFO each (train_0, "
+                "train_1, ...)");
     if (t.val && t.val->pipe)
-        optml_log(ctx, OPTML_LOG_INFO, "Pipe mode: channel validation is read once per epoch and once more for the "
-                  "final metrics, a FIFO each (validation_0, validation_1, ...)");
+        LL_LOG0(&t, OPTML_LOG_INFO, "Pipe mode: channel validation is read once per epoch and once more for the "
+                "final metrics, a FIFO each (validation_0, validation_1, ...)");
     int stop = 0;
     for (int e = t.st_ready ? t.st.epoch : 0; e < t.cfg->epochs && !stop; e++) {
+        int epoch_ended = 0; /* multi-host: end_epoch done with the pass */
         optml_epoch_begin(ctx, e, t.cfg->epochs);
         s = train_pass(&t, e);
+        if (s == OPTML_OK && t.world > 1 && (s = sum_train(&t)) == OPTML_OK) {
+            optml_epoch_end(ctx, e, t.ep_rows);
+            /* A stop during the validation pass, agreed by every host. */
+            s = end_epoch(&t, e, &stop);
+            epoch_ended = s == OPTML_OK;
+        }
         if (s == OPTML_STOPPED) {
             optml_log(ctx, OPTML_LOG_INFO, "Stop requested during epoch %d/%d: saving the checkpoint and the best "
                       "model so far", e + 1, (int)t.cfg->epochs);
@@ -612,9 +824,11 @@ optml_status ll_train(optml_ctx *ctx)
         }
         if (s != OPTML_OK)
             goto out;
-        optml_epoch_end(ctx, e, t.ep_rows);
-        if ((s = end_epoch(&t, e, &stop)) != OPTML_OK)
-            goto out;
+        if (!epoch_ended) {
+            optml_epoch_end(ctx, e, t.ep_rows);
+            if ((s = end_epoch(&t, e, &stop)) != OPTML_OK)
+                goto out;
+        }
         t.st.epoch = e + 1;
         if ((s = save_checkpoint(&t)) != OPTML_OK)
             goto out;

@@ -1,7 +1,9 @@
 /*
  * train.h: the state of one training job shared by train.c (epochs and
  * passes), finish.c (model selection, the final model, final metrics) and
- * holdout.c (which rows are held out).
+ * holdout.c (which rows are held out).  In a multi-host job every host
+ * runs the same loop on its own rows (data.c splits them), in step with the
+ * others: see train.c.
  */
 #ifndef OPTML_LL_TRAIN_H
 #define OPTML_LL_TRAIN_H
@@ -38,7 +40,21 @@ struct ll_trainer {
     uint64_t *class_rows;        /* classifiers: train rows per class (first pass) */
     size_t n_classes;
     int classes_checked;
+    /* Multi-host jobs (hosts.h): this host's rank and the number of hosts
+     * (1: a single-host job, no collectives); whether sel holds every
+     * host's sample yet (ll_finish gathers it). */
+    int rank, world;
+    int sel_gathered;
+    int stop_agreed;             /* a step returned the stop of every host */
 };
+
+/* A log line of the job as a whole: printed by rank 0 only (every rank's
+ * output reaches the leader's log, and the others would repeat it). */
+#define LL_LOG0(t, ...)                                                                            \
+    do {                                                                                           \
+        if ((t)->rank == 0)                                                                        \
+            optml_log((t)->ctx, __VA_ARGS__);                                                      \
+    } while (0)
 
 /* holdout.c.  The first pass, row by row (the caller counts row_index):
  * whether this row goes into the held-out sample (about 10 % of the rows,

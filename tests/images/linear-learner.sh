@@ -8,7 +8,9 @@ need_image linear-learner || return 0
 # --- the image itself
 size=$(docker image inspect -f '{{.Size}}' "$IMAGE")
 echo "image size: $((size / 1000000)) MB"
-check image_under_200_mb test "$size" -lt 200000000
+# Open MPI's runtime (openmpi-bin, for multi-host training) is about 35 MB
+# of it (157.6 MB in all): the issue's bound is 250 MB per image.
+check image_under_250_mb test "$size" -lt 250000000
 labels=$(docker image inspect -f '{{json .Config.Labels}}' "$IMAGE")
 check image_has_sagemaker_labels grep -q 'accept-bind-to-port":"true".*multi-models":"true"' <<<"$labels"
 check image_runs_as_any_user sh -c "docker run --rm --user 12345:12345 $IMAGE version | grep -q 'linear-learner'"
@@ -180,3 +182,71 @@ check docker_stop_leaves_a_checkpoint sh -c "ls $WORK/long/checkpoints/*.ckpt >/
 check docker_stop_leaves_no_failure test ! -e "$WORK/long/output/failure"
 
 unset OPTML_TEST_DIR OPTML_DOCKER_NETWORK OPTML_PORT
+
+# --- train_local.sh --hosts 3: one job on three containers (multi-host
+# training on Open MPI), the train data in three files, FullyReplicated
+# (every host takes a third of the rows) and --sharded (a file per host)
+check image_has_open_mpi_and_the_plugin docker run --rm --entrypoint sh "$IMAGE" -c \
+  'command -v mpirun >/dev/null && command -v orted >/dev/null && test -f /usr/local/lib/optml/dist/optml-mpi.so'
+for mode in replicated sharded; do
+  t=$WORK/hosts_$mode
+  cp -r local_test/linear-learner/test_dir "$t"
+  (cd "$t/input/data/train" && split -n l/3 -d --additional-suffix=.csv breast_cancer_train.csv part- &&
+   rm breast_cancer_train.csv)
+  chown -R "$uid:$gid" "$t"
+  flag=()
+  [ "$mode" = replicated ] || flag=(--sharded)
+  OPTML_TEST_DIR=$t SUDO_UID=$uid SUDO_GID=$gid timeout 300 \
+    bash local_test/train_local.sh --hosts 3 "${flag[@]}" "$IMAGE" >"$WORK/hosts-$mode.log" 2>&1; code=$?
+  check "hosts_${mode}_exits_0" test "$code" -eq 0
+  check "hosts_${mode}_every_host_exits_0" grep -q "^train_local: exit codes: algo-1=0 algo-2=0 algo-3=0$" "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_writes_the_model_of_algo_1" test -s "$t/model/model.json"
+  check "hosts_${mode}_prints_the_model_path" grep -qF "train_local: model of algo-1: $t/model" "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_leaves_no_failure" test ! -e "$t/output/failure"
+  check "hosts_${mode}_validation_accuracy_over_0.9" grep -Eq \
+    '#quality_metric: host=algo-1, validation binary_classification_accuracy <score>=(0\.9|1)' "$WORK/hosts-$mode.log"
+  check "hosts_${mode}_removes_its_containers" sh -c "! docker ps -a --format '{{.Names}}' | grep -q '^optml-hosts-'"
+  check "hosts_${mode}_removes_its_network" sh -c "! docker network ls --format '{{.Name}}' | grep -q '^optml-hosts-'"
+done
+check hosts_sharded_deals_the_files_out grep -q "train_local: 3 train file(s) sharded over 3 hosts" "$WORK/hosts-sharded.log"
+
+# --- faults on 3 hosts: a job without end (small batches, no early
+# stopping), then `docker stop` of every container (SageMaker's SIGTERM at
+# MaxRuntimeInSeconds: all exit 0 with algo-1's model) or `docker kill` of
+# algo-2 (the others fail within 30 s naming it).
+for fault in stop kill; do
+  t=$WORK/hosts_$fault
+  cp -r local_test/linear-learner/test_dir "$t"
+  echo '{"predictor_type": "binary_classifier", "mini_batch_size": "5", "epochs": "1000000", "early_stopping_patience": "1000000"}' \
+    >"$t/input/config/hyperparameters.json"
+  chown -R "$uid:$gid" "$t"
+  log=$WORK/hosts-$fault.log
+  OPTML_TEST_DIR=$t SUDO_UID=$uid SUDO_GID=$gid timeout 300 bash local_test/train_local.sh --hosts 3 "$IMAGE" >"$log" 2>&1 &
+  tl=$!
+  track_pid "$tl"
+  # Until rank 0 reported its second epoch (bounded: 120 s).
+  for _ in $(seq 1200); do grep -q 'epoch=1, train' "$log" 2>/dev/null && break; sleep 0.1; done
+  mapfile -t running < <(docker ps --format '{{.Names}}' | grep '^optml-hosts-.*-algo-[0-9]*$')
+  check "hosts_${fault}_three_containers_running" test "${#running[@]}" -eq 3
+  t0=$SECONDS
+  if [ "$fault" = stop ]; then
+    docker stop -t 30 "${running[@]}" >/dev/null 2>&1
+  else
+    docker kill "$(printf '%s\n' "${running[@]}" | grep -- '-algo-2$')" >/dev/null 2>&1
+  fi
+  wait "$tl"; code=$?
+  took=$((SECONDS - t0))
+  echo "hosts $fault: every host ended $took s after the docker $fault"
+  if [ "$fault" = stop ]; then
+    check hosts_stop_every_host_exits_0 grep -q "^train_local: exit codes: algo-1=0 algo-2=0 algo-3=0$" "$log"
+    check hosts_stop_within_20_s test "$took" -le 20 # generous: the target is 10 s (measured: 1 s)
+    check hosts_stop_keeps_the_model_of_algo_1 test -s "$t/model/model.json"
+    check hosts_stop_leaves_no_failure test ! -e "$t/output/failure"
+  else
+    check hosts_kill_fails_the_job test "$code" -ne 0
+    check hosts_kill_others_exit_within_60_s test "$took" -le 60 # generous: the target is 30 s (measured: 5 s)
+    check hosts_kill_exit_codes grep -Eq "^train_local: exit codes: algo-1=1 algo-2=[0-9]+ algo-3=1$" "$log"
+    check hosts_kill_names_the_host_in_algo_1_failure grep -q '^AlgorithmError: host algo-2 failed' "$t/output/failure"
+  fi
+  check "hosts_${fault}_removes_its_containers" sh -c "! docker ps -a --format '{{.Names}}' | grep -q '^optml-hosts-'"
+done

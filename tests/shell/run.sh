@@ -219,6 +219,19 @@ check serve_local_passes_dash_e grep -q -- '-e SAGEMAKER_MODEL_SERVER_WORKERS=1 
 OPTML_TEST_DIR=$td in_sandbox env_bad local_test/train_local.sh -e optml/x; code=$?
 check train_local_dash_e_without_image_is_a_usage_error sh -c "[ $code -eq 2 ] && grep -Eq 'usage|NAME=value' '$WORK/env_bad.err'"
 
+# --hosts: bad counts and combinations are usage errors, before anything runs
+# (the test_dir's model/ is not even cleared).
+tdh=$WORK/td_hosts
+mkdir -p "$tdh/model" "$tdh/input/config"
+touch "$tdh/model/m"
+for bad_hosts in "hosts0:--hosts 0" "hostsx:--hosts x" "hosts65:--hosts 65" "sharded1:--sharded" "pipehosts:--pipe --hosts 2"; do
+  n=${bad_hosts%%:*}
+  # shellcheck disable=SC2086  # the options, split on purpose
+  OPTML_TEST_DIR=$tdh in_sandbox "$n" local_test/train_local.sh ${bad_hosts#*:} optml/x; code=$?
+  check "train_local_${n}_is_a_usage_error" sh -c "[ $code -eq 2 ] && grep -q 'train_local.sh: --' '$WORK/$n.err' &&
+    ! grep -q '^docker' '$WORK/$n.calls' && [ -e '$tdh/model/m' ]"
+done
+
 # ==== 6. build_and_push.sh without AWS credentials says what to set, before building
 in_sandbox push_nocreds docker/build_and_push.sh linear-learner; code=$?
 check build_and_push_no_credentials_exits_255 test "$code" -eq 255
