@@ -63,3 +63,19 @@ echo '{"optimizer": "adagrad"}' >"$WORK/cc-bad-hp/input/config/hyperparameters.j
 OPTML_TEST_DIR=$WORK/cc-bad-hp timeout 60 bash local_test/train_local.sh "$IMAGE" >"$WORK/cc-bad-hp.log" 2>&1; code=$?
 check cc_bad_hyperparameter_exits_2 test "$code" -eq 2
 check cc_bad_hyperparameter_client_error grep -q '^ClientError: .*optimizer' "$WORK/cc-bad-hp/output/failure"
+
+# --- train_local.sh --hosts 3: the sample trained on three containers
+# (Horovod-style data parallelism on Open MPI), FullyReplicated: each host
+# every third image, one model on algo-1, the same weights on every host
+check cc_image_has_open_mpi_and_the_plugin docker run --rm --entrypoint sh "$IMAGE" -c \
+  'command -v mpirun >/dev/null && command -v orted >/dev/null && test -f /usr/local/lib/optml/dist/optml-mpi.so'
+cp -r "$CC/test_dir" "$WORK/cc-hosts"
+chown -R "$uid:$gid" "$WORK/cc-hosts"
+OPTML_TEST_DIR=$WORK/cc-hosts SUDO_UID=$uid SUDO_GID=$gid timeout 300 \
+  bash local_test/train_local.sh --hosts 3 "$IMAGE" >"$WORK/cc-hosts.log" 2>&1; code=$?
+check cc_hosts_exits_0 test "$code" -eq 0
+check cc_hosts_every_host_exits_0 grep -q "^train_local: exit codes: algo-1=0 algo-2=0 algo-3=0$" "$WORK/cc-hosts.log"
+check cc_hosts_writes_the_model_of_algo_1 test -s "$WORK/cc-hosts/model/cifar-cnn.model"
+check cc_hosts_every_host_holds_the_same_weights grep -q "All 3 hosts hold the same " "$WORK/cc-hosts.log"
+check cc_hosts_scales_the_learning_rate grep -q "x 3 hosts = " "$WORK/cc-hosts.log"
+check cc_hosts_leaves_no_failure test ! -e "$WORK/cc-hosts/output/failure"
