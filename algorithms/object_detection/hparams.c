@@ -116,16 +116,9 @@ optml_status od_resolve(optml_ctx *ctx, void *config)
                                c->freeze_layer_pattern);
         regfree(&re);
     }
-    if (c->use_pretrained_model == 1)
-        return optml_error(ctx, OPTML_E_CLIENT,
-                           "use_pretrained_model=1: no pretrained weights ship with optml. Train from scratch "
-                           "(use_pretrained_model=0), or continue from an earlier optml object-detection model of "
-                           "the same base_network and num_classes given as the 'model' channel");
     if (c->base_network != OD_NET_MOBILENET_SSDLITE)
         return optml_error(ctx, OPTML_E_CLIENT, "base_network=%s is not available yet; use mobilenet-ssdlite",
                            NETWORKS[c->base_network]);
-    if (c->optimizer == OD_OPT_ADADELTA)
-        return optml_error(ctx, OPTML_E_CLIENT, "optimizer=adadelta is not available yet; use sgd, adam or rmsprop");
     if (OPTML_IS_UNSET(c->threads))
         c->threads = optml_cpu_count();
     return OPTML_OK;
