@@ -60,7 +60,7 @@ const struct optml_hparam_decl od_hparams[OD_N_HPARAMS] = {
     OPTML_HP_ROW(T, early_stopping_tolerance, F64, "0.0", OPTML_MIN | OPTML_MAX, 0, 1,
                  "relative mAP improvement that counts"),
     OPTML_HP_ROW(T, kv_store, STRING, "device", 0, 0, 0,
-                 "accepted (SageMaker's MXNet setting); several hosts train data-parallel"),
+                 "accepted (SageMaker's MXNet setting); training runs on one host"),
     OPTML_HP_ROW(T, threads, I32, "auto", OPTML_AUTO | OPTML_MIN | OPTML_MAX, 1, 256,
                  "training threads (auto: the CPUs available)"),
     OPTML_HP_ROW(T, seed, I64, "42", OPTML_MIN, 0, 0, "random seed (initialisation, shuffling, augmentation)"),
