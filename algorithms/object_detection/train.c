@@ -158,7 +158,8 @@ static void step(struct job *j, float lr)
 }
 
 /* freeze_layer_pattern against each tensor's layer (its name without
- * `.kernel` / `.bias`); the frozen layers are logged. */
+ * `.kernel` / `.bias`) and the tensor's name: a tensor is frozen when
+ * either matches; how many are is logged. */
 static optml_status freeze(struct job *j)
 {
     const struct nn_params *p = &j->net.params;
@@ -176,7 +177,7 @@ static optml_status freeze(struct job *j)
         char *dot = strrchr(layer, '.');
         if (dot)
             *dot = 0;
-        if (regexec(&re, layer, 0, NULL, 0) == 0) {
+        if (regexec(&re, layer, 0, NULL, 0) == 0 || regexec(&re, p->t[i].name, 0, NULL, 0) == 0) {
             j->frozen[i] = 1;
             n++;
         }

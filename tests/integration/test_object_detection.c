@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -550,3 +551,87 @@ TEST_TIMEOUT(od_serve_refuses_a_corrupt_model, 60)
     serve_stop(s);
 }
 
+
+TEST_TIMEOUT(od_train_pipe_mode_one_fifo_an_epoch_and_progress_with_eta, 120)
+{
+    char *base = optml_tree_new("{\"num_classes\": \"10\", \"num_training_samples\": \"24\", \"image_shape\": \"64\", "
+                                "\"mini_batch_size\": \"4\", \"epochs\": \"2\", \"optimizer\": \"rmsprop\", "
+                                "\"learning_rate\": \"0.0005\", \"width_multiplier\": \"0.25\", "
+                                "\"freeze_layer_pattern\": \"^(stem|block[1-9]|block1[0-3])\\\\.\"}");
+    struct scenes tr = make_scenes(24, 64, 11, "train"), va = make_scenes(4, 64, 12, "t10k");
+    struct buf b = {0};
+    for (size_t k = 0; k < tr.n; k++) {
+        size_t len;
+        uint8_t *p = od_fixture_im2rec(&tr.sc[k], k, &len);
+        buf_put_recordio(&b, 0, p, (uint32_t)len);
+        free(p);
+    }
+    write_rec(base, "validation", &va);
+    write_file(base, "input/config/inputdataconfig.json",
+               "{\"train\": {\"ContentType\": \"application/x-recordio\", \"TrainingInputMode\": \"Pipe\"}, "
+               "\"validation\": {\"ContentType\": \"application/x-recordio\"}}",
+               (size_t)-1);
+    pid_t w0 = fifo_feed(base, "train_0", b.p, b.n, 0), w1 = fifo_feed(base, "train_1", b.p, b.n, 0);
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), module_path_env(), "OPTML_ALGORITHM=object-detection",
+                         "OPTML_PROGRESS_SECONDS=0.001", NULL};
+    const char *args[] = {"train", NULL};
+    struct run_result r = run_optml(args, env, 100);
+    int status;
+    waitpid(w0, &status, 0);
+    waitpid(w1, &status, 0);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "training: exit %d\n%s", r.exit_code, r.output);
+    ASSERT_EQ_INT(count_matches(r.output, RX_MAP), 2);
+    ASSERT_CONTAINS(r.output, "Epoch[1] Train-smooth_l1=");
+    ASSERT_CONTAINS(r.output, "(6 batches, lr 0.0005)");
+    /* the backbone frozen: stem and block1 .. block13 (dw and pw), a kernel and a bias each */
+    ASSERT_CONTAINS(r.output, "freeze_layer_pattern '^(stem|block[1-9]|block1[0-3])\\.': 54 of");
+    ASSERT(has_line_matching(r.output, "records, [0-9.]+ records/s, elapsed [0-9:]+, ETA [0-9:]+"));
+    free(b.p);
+    scenes_free(&tr);
+    scenes_free(&va);
+}
+
+TEST_TIMEOUT(od_train_sigterm_stops_with_a_checkpoint_and_resumes, 120)
+{
+    char *base = optml_tree_new("{\"num_classes\": \"10\", \"num_training_samples\": \"200\", \"image_shape\": "
+                                "\"64\", \"mini_batch_size\": \"4\", \"epochs\": \"1000\", \"width_multiplier\": "
+                                "\"0.25\"}");
+    struct scenes tr = make_scenes(200, 64, 11, "train");
+    write_rec(base, "train", &tr);
+    scenes_free(&tr);
+    mkdirs(path_join(base, "checkpoints"));
+    char *log = path_join(base, "train.log");
+    const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", base), module_path_env(), "OPTML_ALGORITHM=object-detection",
+                         NULL};
+    const char *args[] = {"train", NULL};
+    pid_t pid = spawn_optml(args, env, log);
+    for (int i = 0; i < 600; i++) { /* until training has begun: at most 30 s */
+        char *t = read_file(log, NULL);
+        int ready = t && strstr(t, "train smooth_l1");
+        free(t);
+        if (ready)
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    int sig = 0, code = wait_exit(pid, 20, &sig);
+    char *text = read_file(log, NULL);
+    if (code != 0)
+        test_fail(__FILE__, __LINE__, "exit %d (signal %d)\n%s", code, sig, text ? text : "");
+    ASSERT_CONTAINS(text, "Stopping in epoch");
+    ASSERT(tree_has(base, "model/object-detection.model"));
+    ASSERT(tree_has(base, "model/hyperparams.json"));
+    ASSERT(!tree_has(base, "output/failure"));
+    free(text);
+    /* the next job of the same tree resumes from the checkpoint */
+    write_file(base, "input/config/hyperparameters.json",
+               "{\"num_classes\": \"10\", \"num_training_samples\": \"200\", \"image_shape\": \"64\", "
+               "\"mini_batch_size\": \"4\", \"epochs\": \"1\", \"width_multiplier\": \"0.25\"}",
+               (size_t)-1);
+    struct run_result r = od_run(base, 100);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "resumed training: exit %d\n%s", r.exit_code, r.output);
+    ASSERT_CONTAINS(r.output, "Resuming from the checkpoint after epoch");
+}
