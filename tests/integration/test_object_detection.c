@@ -635,3 +635,22 @@ TEST_TIMEOUT(od_train_sigterm_stops_with_a_checkpoint_and_resumes, 120)
         test_fail(__FILE__, __LINE__, "resumed training: exit %d\n%s", r.exit_code, r.output);
     ASSERT_CONTAINS(r.output, "Resuming from the checkpoint after epoch");
 }
+
+TEST_TIMEOUT(od_train_num_classes_and_num_training_samples_against_the_data, 60)
+{
+    /* class ids 0 .. 9 in the data, num_classes 3: a ClientError naming the record */
+    char *base = small_job(NULL);
+    write_file(base, "input/config/hyperparameters.json",
+               "{\"num_classes\": \"3\", \"num_training_samples\": \"24\", \"image_shape\": \"64\", "
+               "\"mini_batch_size\": \"8\", \"epochs\": \"1\", \"width_multiplier\": \"0.25\"}", (size_t)-1);
+    struct run_result r = od_run(base, 60);
+    expect_client_error(base, r, "train.rec record");
+    /* num_training_samples 30 for 24 images: a warning naming both */
+    write_file(base, "input/config/hyperparameters.json",
+               "{\"num_classes\": \"10\", \"num_training_samples\": \"30\", \"image_shape\": \"64\", "
+               "\"mini_batch_size\": \"8\", \"epochs\": \"1\", \"width_multiplier\": \"0.25\"}", (size_t)-1);
+    r = od_run(base, 60);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "WARNING");
+    ASSERT_CONTAINS(r.output, "num_training_samples is 30 but the train channel holds 24 images");
+}
