@@ -654,3 +654,22 @@ TEST_TIMEOUT(od_train_num_classes_and_num_training_samples_against_the_data, 60)
     ASSERT_CONTAINS(r.output, "WARNING");
     ASSERT_CONTAINS(r.output, "num_training_samples is 30 but the train channel holds 24 images");
 }
+
+TEST_TIMEOUT(od_train_early_stopping_keeps_the_best_epoch, 60)
+{
+    /* a learning rate too small to change the detections: the mAP does not
+     * improve, so the job stops after min_epochs + patience epochs */
+    char *base = small_job(NULL);
+    write_file(base, "input/config/hyperparameters.json",
+               "{\"num_classes\": \"10\", \"num_training_samples\": \"24\", \"image_shape\": \"64\", "
+               "\"mini_batch_size\": \"8\", \"epochs\": \"10\", \"width_multiplier\": \"0.25\", \"optimizer\": "
+               "\"adam\", \"learning_rate\": \"1e-9\", \"early_stopping\": \"true\", \"early_stopping_min_epochs\": "
+               "\"2\", \"early_stopping_patience\": \"2\", \"early_stopping_tolerance\": \"0.5\"}", (size_t)-1);
+    struct run_result r = od_run(base, 60);
+    if (r.exit_code != 0)
+        test_fail(__FILE__, __LINE__, "training: exit %d\n%s", r.exit_code, r.output);
+    ASSERT_EQ_INT(count_matches(r.output, RX_MAP), 3);
+    ASSERT_CONTAINS(r.output, "Early stopping after epoch 2: validation mAP has not improved for 2 epochs; the model "
+                              "of epoch 0");
+    ASSERT(tree_has(base, "model/object-detection.model"));
+}
