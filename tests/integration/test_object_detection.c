@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -672,4 +673,55 @@ TEST_TIMEOUT(od_train_early_stopping_keeps_the_best_epoch, 60)
     ASSERT_CONTAINS(r.output, "Early stopping after epoch 2: validation mAP has not improved for 2 epochs; the model "
                               "of epoch 0");
     ASSERT(tree_has(base, "model/object-detection.model"));
+}
+
+/* Concurrent requests: each on a network of the model's pool, every answer
+ * the same as the one of a lone request. */
+struct od_client {
+    const struct served *s;
+    const uint8_t *png;
+    size_t len;
+    const char *want;
+    int same;
+};
+
+static void *od_client_run(void *arg)
+{
+    struct od_client *c = arg;
+    c->same = 0;
+    for (int i = 0; i < 5; i++) {
+        struct http_response *h = serve_invoke(c->s, "image/png", NULL, NULL, c->png, c->len);
+        c->same += h->status == 200 && strcmp(h->body, c->want) == 0;
+        http_response_free(h);
+    }
+    return NULL;
+}
+
+TEST_TIMEOUT(od_serve_concurrent_requests_give_the_same_answers, 120)
+{
+    char *base = small_job(NULL);
+    struct run_result r = od_run(base, 100);
+    ASSERT_EQ_INT(r.exit_code, 0);
+    struct scenes va = make_scenes(1, 64, 5, "t10k");
+    size_t len;
+    uint8_t *png = scene_png(&va.sc[0], &len);
+    const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=object-detection", NULL};
+    struct served *s = serve_start_ready(base, extra);
+    struct http_response *h = serve_invoke(s, "image/png", NULL, NULL, png, len);
+    EXPECT_STATUS(s, h, 200);
+    enum { T = 4 };
+    struct od_client c[T];
+    pthread_t th[T];
+    for (int i = 0; i < T; i++) {
+        c[i] = (struct od_client){s, png, len, h->body, 0};
+        SRV_ASSERT(s, pthread_create(&th[i], NULL, od_client_run, &c[i]) == 0);
+    }
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        SRV_ASSERT_EQ_INT(s, c[i].same, 5);
+    }
+    http_response_free(h);
+    serve_stop(s);
+    free(png);
+    scenes_free(&va);
 }
