@@ -113,8 +113,14 @@ static optml_status write_hyperparams(optml_ctx *ctx)
             s = "auto";
         else if (d->type == OPTML_HP_INT)
             snprintf(v, sizeof(v), "%lld", (long long)optml_hp_int(ctx, d->name));
-        else if (d->type == OPTML_HP_FLOAT)
-            snprintf(v, sizeof(v), "%.17g", optml_hp_float(ctx, d->name));
+        else if (d->type == OPTML_HP_FLOAT) {
+            double x = optml_hp_float(ctx, d->name);
+            for (int prec = 6; prec <= 17; prec++) { /* the shortest text that reads back as x */
+                snprintf(v, sizeof(v), "%.*g", prec, x);
+                if (strtod(v, NULL) == x)
+                    break;
+            }
+        }
         else if (d->type == OPTML_HP_BOOL)
             s = optml_hp_bool(ctx, d->name) ? "True" : "False";
         else

@@ -4,11 +4,13 @@
  * images pasted with exact boxes) written here as RecordIO and as image +
  * JSON channels.  Training: the built-in's log lines checked with its
  * metric regexes (ALGORITHMS.md D.4), the artifact (hyperparams.json and
- * the model file), validation images drawn to output/data/, the
+ * the model file), validation images drawn to output/data/, Pipe mode,
+ * freeze_layer_pattern, early stopping, a SIGTERM stop and its resume, the
+ * data against num_classes / num_training_samples, the
  * use_pretrained_model refusal, incremental training through the `model`
- * channel (files and model.tar.gz), a corrupt model refused, a SIGTERM
- * stop.  Serving: JSON rows, the annotation layout, PNG with boxes drawn,
- * and bad bodies answered 4xx.  The end-to-end proof: validation mAP@0.5
+ * channel (files and model.tar.gz), a corrupt model refused.  Serving: JSON
+ * rows, the annotation layout, PNG with boxes drawn, bad bodies answered
+ * 4xx, concurrent requests.  The end-to-end proof: validation mAP@0.5
  * far above a trivial detector's, and the served boxes on a held-out
  * scene matching its objects.
  */
@@ -224,7 +226,8 @@ TEST_TIMEOUT(od_train_log_lines_artifact_and_validation_images, 120)
     ASSERT(h != NULL);
     ASSERT_EQ_STR(json_string_value(json_object_get(h, "num_classes")), "10");
     ASSERT_EQ_STR(json_string_value(json_object_get(h, "image_shape")), "64");
-    ASSERT_EQ_STR(json_string_value(json_object_get(h, "nms_threshold")), "0.45000000000000001");
+    ASSERT_EQ_STR(json_string_value(json_object_get(h, "nms_threshold")), "0.45");
+    ASSERT_EQ_STR(json_string_value(json_object_get(h, "weight_decay")), "0.0005");
     ASSERT_EQ_STR(json_string_value(json_object_get(h, "base_network")), "mobilenet-ssdlite");
     json_decref(h);
     ASSERT(tree_has(base, "model/object-detection.model"));
