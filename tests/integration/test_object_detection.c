@@ -256,15 +256,15 @@ TEST(od_train_use_pretrained_model_without_a_model_channel)
     expect_client_error(base, r, "'model' channel");
 }
 
-/* The end-to-end proof (issue #16): Fashion-MNIST scenes of 64 px with 1
+/* The end-to-end proof (issue #16): Fashion-MNIST scenes of 128 px with 1
  * or 2 items of three classes (T-shirt, trouser, pullover), the training
  * ones as RecordIO, the held-out validation ones as image + JSON; the
- * default backbone trained for a bounded budget (20 epochs of 600 scenes:
- * 15-25 s on 2 quiet cores, up to 80 s on a loaded machine); validation
+ * default backbone trained for a bounded budget (8 epochs of 600 scenes:
+ * about 40 s on 2 quiet cores, twice that on a loaded machine); validation
  * mAP@0.5 far above a trivial detector's (computed here: for every image
  * and class a centred box of a typical object's size), then the served
  * model's best box on held-out scenes is one of their objects. */
-#define PROOF_SIDE 64
+#define PROOF_SIDE 128
 #define PROOF_CLASSES 3
 #define PROOF_VAL 100
 TEST_TIMEOUT(od_proof_fashion_mnist_scenes_map_and_served_boxes, 400)
@@ -272,11 +272,11 @@ TEST_TIMEOUT(od_proof_fashion_mnist_scenes_map_and_served_boxes, 400)
 #ifdef __SANITIZE_ADDRESS__
     enum { N_TRAIN = 16, EPOCHS = 1 };
 #else
-    enum { N_TRAIN = 600, EPOCHS = 20 };
+    enum { N_TRAIN = 600, EPOCHS = 8 };
 #endif
     char *base = optml_tree_new(strf("{\"num_classes\": \"%d\", \"num_training_samples\": \"%d\", \"image_shape\": "
                                      "\"%d\", \"mini_batch_size\": \"16\", \"epochs\": \"%d\", \"optimizer\": "
-                                     "\"adam\", \"learning_rate\": \"0.002\", \"lr_scheduler_step\": \"15\", "
+                                     "\"adam\", \"learning_rate\": \"0.002\", \"lr_scheduler_step\": \"6\", "
                                      "\"lr_scheduler_factor\": \"0.5\"}",
                                      PROOF_CLASSES, N_TRAIN, PROOF_SIDE, EPOCHS));
     struct scenes tr = make_scenes_of(N_TRAIN, PROOF_SIDE, 2026, "train", PROOF_CLASSES, 2);
@@ -307,7 +307,7 @@ TEST_TIMEOUT(od_proof_fashion_mnist_scenes_map_and_served_boxes, 400)
 #ifdef __SANITIZE_ADDRESS__
     fprintf(stderr, "    mAP not asserted under ASan: its budget is one epoch of 16 scenes (make test asserts it)\n");
 #else
-    ASSERT(map > 0.1 && map > 5 * trivial);
+    ASSERT(map > 0.25 && map > 10 * trivial);
 #endif
     const char *extra[] = {module_path_env(), "OPTML_ALGORITHM=object-detection", NULL};
     struct served *s = serve_start_ready(base, extra);
