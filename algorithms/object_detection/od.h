@@ -1,8 +1,8 @@
 /*
  * od.h: what the object-detection module's files share (module.c's table,
- * train.c, model.c, detect.c, request.c, modelchan.c): the module's name,
- * its model file and payload header, the served model, and the functions
- * of the module table.
+ * the training job's files, model.c, detect.c, request.c, modelchan.c):
+ * the module's name, its model file and payload header, the served model,
+ * and the functions of the module table.
  */
 #ifndef OPTML_OD_OD_H
 #define OPTML_OD_OD_H

@@ -18,72 +18,25 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "codec/image_encode.h"
 #include "common/rng.h"
 #include "object_detection/augment.h"
 #include "object_detection/dataset.h"
 #include "object_detection/distort.h"
-#include "object_detection/draw.h"
-#include "object_detection/map.h"
 #include "object_detection/match.h"
 #include "object_detection/multibox.h"
 #include "object_detection/nms.h"
+#include "object_detection/job.h"
 #include "object_detection/od.h"
 
 #define SHUFFLE_BYTES ((size_t)128 << 20) /* pixels the shuffle buffer may hold */
-#define N_SHOW 4                          /* validation images drawn to output/data */
-#define SHOW_MIN_SCORE 0.3f
 #define LOG_EVERY 50                      /* batches between train loss lines */
 #define CKPT_MAGIC "ODCK"
 #define CKPT_HEADER 40
-
-/* One buffered sample. */
-struct slot {
-    uint8_t *px;
-    struct od_object *obj;
-    size_t n_obj, cap_obj;
-};
-
-struct job {
-    optml_ctx *ctx;
-    const struct od_config *cfg;
-    struct od_model_info mi;
-    struct od_dataset *ds[2];
-    struct od_net net;
-    struct od_anchor *anc;
-    size_t A, K, S, B;
-    float *x, *loc, *conf, *dloc, *dconf, *lt;
-    int *ct;
-    struct od_object *tmp_obj;
-    size_t cap_tmp;
-    struct slot *buf;
-    size_t cap_buf;
-    unsigned char *frozen;          /* per tensor */
-    struct optim_cfg oc;
-    uint64_t rng, iterations;
-    uint64_t n_train;               /* samples of the last full pass */
-    double best_map;
-    int best_epoch, bad_epochs;
-    float *best_params;
-    /* validation */
-    float *prob, *rows;
-    struct od_box *boxes;
-    struct od_eval_det *dets;
-    size_t nd, cap_d;
-    struct od_eval_gt *gts;
-    size_t ng, cap_g;
-    uint8_t *show_px[N_SHOW];
-    float *show_rows[N_SHOW];
-    size_t show_n[N_SHOW];
-};
-
-enum { TRAIN, VALID };
 
 static double now_s(void)
 {
@@ -92,103 +45,9 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static optml_status nomem(optml_ctx *ctx)
+optml_status od_job_nomem(optml_ctx *ctx)
 {
     return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
-}
-
-/* --------------------------------------------------------------- optimizer */
-
-static struct optim_cfg optimizer(const struct od_config *c)
-{
-    struct optim_cfg o = {.lr = (float)c->learning_rate, .eps = 1e-8f};
-    switch (c->optimizer) {
-    case OD_OPT_SGD:
-        o.kind = OPTIM_SGD, o.momentum = (float)c->momentum, o.wd = (float)c->weight_decay;
-        break;
-    case OD_OPT_RMSPROP:
-        o.kind = OPTIM_RMSPROP, o.beta2 = 0.9f, o.wd = (float)c->weight_decay;
-        break;
-    case OD_OPT_ADADELTA: /* MXNet's AdaDelta: rho 0.9, epsilon 1e-5 */
-        o.kind = OPTIM_ADAM, o.beta2 = 0.9f, o.eps = 1e-5f, o.wd = (float)c->weight_decay;
-        break;
-    default:
-        o.kind = OPTIM_ADAM, o.beta1 = 0.9f, o.beta2 = 0.999f;
-    }
-    return o;
-}
-
-/* The learning rate of epoch e (0-based): learning_rate times
- * lr_scheduler_factor for every lr_scheduler_step epoch <= e. */
-static float epoch_lr(const struct od_config *c, int e)
-{
-    double lr = c->learning_rate;
-    for (int i = 0; i < c->n_lr_steps; i++)
-        if (e >= c->lr_steps[i])
-            lr *= c->lr_scheduler_factor;
-    return (float)lr;
-}
-
-/* One update of every tensor with a gradient that is not frozen.  The
- * net's state block holds Adam's two moments: SGD uses the first, RMSprop
- * the second, AdaDelta both (E[g^2] and E[dx^2]). */
-static void step(struct job *j, float lr)
-{
-    struct nn_params *p = &j->net.params;
-    optim_tick(&p->opt);
-    for (size_t i = 0; i < p->n_tensors; i++) {
-        const struct nn_tensor *t = &p->t[i];
-        if (t->g_off == (size_t)-1 || j->frozen[i])
-            continue;
-        struct optim_state st = optim_state_view(&p->opt, t->s_off, t->n);
-        float *w = p->param + t->p_off, *g = p->grad + t->g_off;
-        if (j->cfg->optimizer != OD_OPT_ADADELTA) {
-            optim_update(&j->oc, &st, w, g, t->n, lr, t->opts.lr_mult, t->opts.reg_mult);
-            continue;
-        }
-        float rho = j->oc.beta2, eps = j->oc.eps, wd = j->oc.wd * t->opts.reg_mult;
-        for (size_t k = 0; k < t->n; k++) {
-            float gk = g[k] + wd * w[k];
-            st.v[k] = rho * st.v[k] + (1 - rho) * gk * gk;
-            float dx = sqrtf(st.m[k] + eps) / sqrtf(st.v[k] + eps) * gk;
-            st.m[k] = rho * st.m[k] + (1 - rho) * dx * dx;
-            w[k] -= dx;
-        }
-    }
-}
-
-/* freeze_layer_pattern against each tensor's layer (its name without
- * `.kernel` / `.bias`) and the tensor's name: a tensor is frozen when
- * either matches; how many are is logged. */
-static optml_status freeze(struct job *j)
-{
-    const struct nn_params *p = &j->net.params;
-    if (!(j->frozen = calloc(p->n_tensors ? p->n_tensors : 1, 1)))
-        return nomem(j->ctx);
-    if (!j->cfg->freeze_layer_pattern)
-        return OPTML_OK;
-    regex_t re;
-    if (regcomp(&re, j->cfg->freeze_layer_pattern, REG_EXTENDED | REG_NOSUB) != 0)
-        return optml_error(j->ctx, OPTML_E_CLIENT, "Invalid parameter value 'freeze_layer_pattern'");
-    size_t n = 0;
-    for (size_t i = 0; i < p->n_tensors; i++) {
-        char layer[NN_PARAM_NAME_MAX + 1];
-        snprintf(layer, sizeof(layer), "%s", p->t[i].name);
-        char *dot = strrchr(layer, '.');
-        if (dot)
-            *dot = 0;
-        if (regexec(&re, layer, 0, NULL, 0) == 0 || regexec(&re, p->t[i].name, 0, NULL, 0) == 0) {
-            j->frozen[i] = 1;
-            n++;
-        }
-    }
-    regfree(&re);
-    optml_log(j->ctx, OPTML_LOG_INFO, "freeze_layer_pattern '%s': %zu of %zu parameter tensors frozen",
-              j->cfg->freeze_layer_pattern, n, p->n_tensors);
-    if (n == p->n_tensors)
-        return optml_error(j->ctx, OPTML_E_CLIENT, "Invalid parameter value 'freeze_layer_pattern': '%s' freezes "
-                           "every layer, nothing would be trained", j->cfg->freeze_layer_pattern);
-    return OPTML_OK;
 }
 
 /* ------------------------------------------------------------ checkpoints */
@@ -207,14 +66,14 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
-static optml_status checkpoint(struct job *j, uint64_t epochs)
+static optml_status checkpoint(struct od_job *j, uint64_t epochs)
 {
     if (!optml_checkpoint_enabled(j->ctx))
         return OPTML_OK;
     struct nn_buf b = {0};
     char err[256];
     if (!(b.data = calloc(1, CKPT_HEADER)))
-        return nomem(j->ctx);
+        return od_job_nomem(j->ctx);
     b.cap = b.len = CKPT_HEADER;
     memcpy(b.data, CKPT_MAGIC, 4);
     put64(b.data + 8, j->rng);
@@ -232,7 +91,7 @@ static optml_status checkpoint(struct job *j, uint64_t epochs)
     return s;
 }
 
-static optml_status resume(struct job *j, int *epoch)
+static optml_status resume(struct od_job *j, int *epoch)
 {
     void *data = NULL;
     size_t len = 0;
@@ -266,7 +125,7 @@ static optml_status resume(struct job *j, int *epoch)
 
 /* The model channel's earlier model, when given: same network, classes,
  * image_shape and width, else a ClientError naming what differs. */
-static optml_status incremental(struct job *j, const optml_channel *ch)
+static optml_status incremental(struct od_job *j, const optml_channel *ch)
 {
     void *data = NULL;
     size_t len = 0;
@@ -296,7 +155,7 @@ static optml_status incremental(struct job *j, const optml_channel *ch)
     return s;
 }
 
-static optml_status open_data(struct job *j, int which, const char *name, const char *ann)
+static optml_status open_data(struct od_job *j, int which, const char *name, const char *ann)
 {
     const optml_channel *ch = optml_channel_get(j->ctx, name);
     if (!ch)
@@ -306,7 +165,7 @@ static optml_status open_data(struct job *j, int which, const char *name, const 
     return od_dataset_open(j->ctx, ch, optml_channel_get(j->ctx, ann), &o, &j->ds[which]);
 }
 
-static optml_status setup(struct job *j)
+static optml_status setup(struct od_job *j)
 {
     optml_ctx *ctx = j->ctx;
     const struct od_config *c = j->cfg;
@@ -320,12 +179,12 @@ static optml_status setup(struct job *j)
     j->B = (size_t)c->mini_batch_size;
     j->mi = (struct od_model_info){(uint32_t)c->base_network, (uint32_t)c->num_classes, (uint32_t)c->image_shape,
                                    (float)c->width_multiplier, (float)c->nms_threshold, (uint32_t)c->nms_topk};
-    optml_status s = open_data(j, TRAIN, "train", "train_annotation");
+    optml_status s = open_data(j, OD_TRAIN, "train", "train_annotation");
     if (s == OPTML_OK)
-        s = open_data(j, VALID, "validation", "validation_annotation");
+        s = open_data(j, OD_VALID, "validation", "validation_annotation");
     if (s != OPTML_OK)
         return s;
-    if (!j->ds[VALID])
+    if (!j->ds[OD_VALID])
         optml_log(ctx, OPTML_LOG_WARNING, "no validation channel: no validation mAP is computed");
     char err[256];
     struct od_net_cfg nc = od_info_net_cfg(&j->mi, j->B, (uint64_t)c->seed + 1);
@@ -358,8 +217,8 @@ static optml_status setup(struct job *j)
     if (j->cap_buf < B)
         j->cap_buf = B;
     if (!(j->buf = calloc(j->cap_buf, sizeof(*j->buf))))
-        return nomem(ctx);
-    j->oc = optimizer(c);
+        return od_job_nomem(ctx);
+    j->oc = od_optimizer(c);
     j->rng = rng_mix64((uint64_t)c->seed ^ 0x6f626a6563742d64ull);
     size_t n_param = 0;
     for (size_t i = 0; i < j->net.params.n_tensors; i++)
@@ -367,17 +226,17 @@ static optml_status setup(struct job *j)
     optml_log(ctx, OPTML_LOG_INFO, "Network %s width %g: %zu parameters, %u feature maps, %zu default boxes, "
               "%.2f GMACs an image at %zux%zu", OD_NET_BACKBONE, c->width_multiplier, n_param, j->net.n_maps, A,
               od_net_flops(&j->net) * 1e-9, j->S, j->S);
-    if ((s = freeze(j)) != OPTML_OK)
+    if ((s = od_freeze(j)) != OPTML_OK)
         return s;
     if (model_ch && (s = incremental(j, model_ch)) != OPTML_OK)
         return s;
     if (c->early_stopping && !(j->best_params = malloc(j->net.params.n_param * sizeof(float))))
-        return nomem(ctx);
+        return od_job_nomem(ctx);
     j->best_map = -1;
     return OPTML_OK;
 }
 
-static void teardown(struct job *j)
+static void teardown(struct od_job *j)
 {
     for (int i = 0; i < 2; i++)
         od_dataset_close(j->ds[i]);
@@ -386,7 +245,7 @@ static void teardown(struct job *j)
         free(j->buf[i].px);
         free(j->buf[i].obj);
     }
-    for (int i = 0; i < N_SHOW; i++) {
+    for (int i = 0; i < OD_N_SHOW; i++) {
         free(j->show_px[i]);
         free(j->show_rows[i]);
     }
@@ -418,12 +277,12 @@ static int slot_fill(struct slot *sl, const struct od_sample *s)
 
 /* Slot sl augmented into batch row i: crop, flip, distortion, pixels to
  * [-1, 1], objects matched to the default boxes. */
-static optml_status augment_into(struct job *j, const struct slot *sl, size_t i)
+static optml_status augment_into(struct od_job *j, const struct slot *sl, size_t i)
 {
     if (sl->n_obj > j->cap_tmp) {
         struct od_object *o = realloc(j->tmp_obj, sl->n_obj * sizeof(*o));
         if (!o)
-            return nomem(j->ctx);
+            return od_job_nomem(j->ctx);
         j->tmp_obj = o;
         j->cap_tmp = sl->n_obj;
     }
@@ -433,7 +292,7 @@ static optml_status augment_into(struct job *j, const struct slot *sl, size_t i)
     struct od_box crop = od_crop_sample(&j->rng, sl->obj, sl->n_obj, &cp);
     size_t n = od_crop_objects(sl->obj, sl->n_obj, &crop, j->tmp_obj);
     if (od_crop_image(&src, &crop, j->S, j->S, &dst) != 0)
-        return nomem(j->ctx);
+        return od_job_nomem(j->ctx);
     if (rng_uniform(&j->rng) < 0.5f) {
         od_flip_image(&dst);
         od_flip_objects(j->tmp_obj, n);
@@ -456,16 +315,16 @@ static void loss_metrics(optml_ctx *ctx, int epoch, int batch, double l1, double
     optml_metric(ctx, &m);
 }
 
-static optml_status epoch_run(struct job *j, int epoch)
+static optml_status epoch_run(struct od_job *j, int epoch)
 {
     struct od_pass *p = NULL;
-    optml_status s = od_pass_open(j->ctx, j->ds[TRAIN], &p);
+    optml_status s = od_pass_open(j->ctx, j->ds[OD_TRAIN], &p);
     size_t filled = 0, nb = 0;
     uint64_t n = 0;
     int batch = 0, ended = 0;
     double l1 = 0, ce = 0, l1_run = 0, ce_run = 0;
     int run = 0;
-    float lr = epoch_lr(j->cfg, epoch);
+    float lr = od_epoch_lr(j->cfg, epoch);
     struct od_sample smp;
     /* fill the buffer */
     while (s == OPTML_OK && filled < j->cap_buf) {
@@ -475,7 +334,7 @@ static optml_status epoch_run(struct job *j, int epoch)
             break;
         }
         if (s == OPTML_OK && slot_fill(&j->buf[filled++], &smp) != 0)
-            s = nomem(j->ctx);
+            s = od_job_nomem(j->ctx);
     }
     while (s == OPTML_OK && filled > 0) {
         if (optml_should_stop(j->ctx)) {
@@ -490,7 +349,7 @@ static optml_status epoch_run(struct job *j, int epoch)
         /* replace the slot by the next sample, or by the last slot */
         if (!ended && (s = od_pass_next(p, &smp)) == OPTML_OK) {
             if (slot_fill(&j->buf[k], &smp) != 0)
-                s = nomem(j->ctx);
+                s = od_job_nomem(j->ctx);
         } else if (s == OPTML_END || ended) {
             ended = 1;
             s = OPTML_OK;
@@ -506,7 +365,7 @@ static optml_status epoch_run(struct job *j, int epoch)
         od_net_forward(&j->net, j->x, nb, j->loc, j->conf);
         struct od_loss L;
         if (od_multibox_loss(j->loc, j->conf, j->lt, j->ct, nb, j->A, j->K, 3.0f, &L, j->dloc, j->dconf) != 0) {
-            s = nomem(j->ctx);
+            s = od_job_nomem(j->ctx);
             break;
         }
         if (!isfinite(L.loc) || !isfinite(L.conf)) {
@@ -516,7 +375,7 @@ static optml_status epoch_run(struct job *j, int epoch)
         }
         nn_params_zero_grad(&j->net.params);
         od_net_backward(&j->net, j->dloc, j->dconf, NULL);
-        step(j, lr);
+        od_step(j, lr);
         j->iterations++;
         l1 += L.loc, ce += L.conf, l1_run += L.loc, ce_run += L.conf, run++;
         batch++;
@@ -548,205 +407,9 @@ static optml_status epoch_run(struct job *j, int epoch)
     return s;
 }
 
-/* -------------------------------------------------------------- validation */
-
-static int push_det(struct job *j, const struct od_eval_det *d)
-{
-    if (j->nd == j->cap_d) {
-        size_t cap = j->cap_d ? 2 * j->cap_d : 1024;
-        struct od_eval_det *n = realloc(j->dets, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        j->dets = n, j->cap_d = cap;
-    }
-    j->dets[j->nd++] = *d;
-    return 0;
-}
-
-static int push_gt(struct job *j, const struct od_eval_gt *g)
-{
-    if (j->ng == j->cap_g) {
-        size_t cap = j->cap_g ? 2 * j->cap_g : 1024;
-        struct od_eval_gt *n = realloc(j->gts, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        j->gts = n, j->cap_g = cap;
-    }
-    j->gts[j->ng++] = *g;
-    return 0;
-}
-
-/* The detections of the nb images of the batch that starts at image i0. */
-static optml_status detect_batch(struct job *j, size_t nb, size_t i0)
-{
-    od_net_forward(&j->net, j->x, nb, j->loc, j->conf);
-    for (size_t i = 0; i < nb; i++) {
-        size_t n = od_detect(&j->net, j->anc, j->loc, j->conf, i, (float)j->cfg->nms_threshold,
-                             (size_t)j->cfg->nms_topk, j->prob, j->boxes, j->rows);
-        for (size_t r = 0; r < n; r++) {
-            const float *w = j->rows + r * OD_DET_COLS;
-            struct od_eval_det d = {i0 + i, (int)w[0], w[1], {w[2], w[3], w[4], w[5]}};
-            if (push_det(j, &d) != 0)
-                return nomem(j->ctx);
-        }
-        size_t img = i0 + i;
-        if (img < N_SHOW) {
-            size_t shown = 0;
-            float *rows = j->show_rows[img];
-            size_t truth = j->show_n[img]; /* the true boxes are already there */
-            for (size_t r = 0; r < n && truth + shown < (size_t)j->cfg->nms_topk + 64; r++)
-                if (j->rows[r * OD_DET_COLS + 1] >= SHOW_MIN_SCORE)
-                    memcpy(rows + (truth + shown++) * OD_DET_COLS, j->rows + r * OD_DET_COLS,
-                           OD_DET_COLS * sizeof(float));
-            j->show_n[img] += shown;
-        }
-    }
-    return OPTML_OK;
-}
-
-/* output/data/validation_<k>.png: image k with its true boxes (tags
- * without a score) and the detections of score >= SHOW_MIN_SCORE. */
-static void show(struct job *j, size_t n_img)
-{
-    const char *model = optml_model_dir(j->ctx);
-    char *out = NULL;
-    const char *slash = strrchr(model, '/');
-    if (!slash || asprintf(&out, "%.*s/output/data", (int)(slash - model), model) < 0)
-        return;
-    for (size_t k = 0; k < n_img && k < N_SHOW; k++) {
-        struct img_u8 im = {j->show_px[k], j->S, j->S, 3};
-        od_draw_detections(&im, j->show_rows[k], j->show_n[k], NULL, 0, -1.0f);
-        uint8_t *png = NULL;
-        size_t len = 0;
-        char err[128], *path = NULL;
-        if (img_encode_png(&im, &png, &len, err, sizeof(err)) == 0 &&
-            asprintf(&path, "%s/validation_%zu.png", out, k) > 0)
-            optml_file_write_atomic(j->ctx, path, png, len);
-        free(png);
-        free(path);
-    }
-    free(out);
-}
-
-static optml_status validate(struct job *j, int epoch, double *map)
-{
-    struct od_pass *p = NULL;
-    optml_status s = od_pass_open(j->ctx, j->ds[VALID], &p);
-    j->nd = j->ng = 0;
-    size_t nb = 0, img = 0, in = j->S * j->S * 3, show_cap = (size_t)j->cfg->nms_topk + 64;
-    struct od_sample smp;
-    while (s == OPTML_OK && (s = od_pass_next(p, &smp)) == OPTML_OK) {
-        if (optml_should_stop(j->ctx)) {
-            s = OPTML_STOPPED;
-            break;
-        }
-        float *x = j->x + nb * in;
-        for (size_t q = 0; q < in; q++)
-            x[q] = smp.px[q] * (1.0f / 127.5f) - 1.0f;
-        for (size_t o = 0; o < smp.n_obj; o++) {
-            struct od_eval_gt g = {img, smp.obj[o].cls, smp.obj[o].box};
-            if (push_gt(j, &g) != 0)
-                s = nomem(j->ctx);
-        }
-        if (img < N_SHOW) {
-            if ((!j->show_px[img] && !(j->show_px[img] = malloc(in))) ||
-                (!j->show_rows[img] && !(j->show_rows[img] = malloc(show_cap * OD_DET_COLS * sizeof(float))))) {
-                s = nomem(j->ctx);
-                break;
-            }
-            memcpy(j->show_px[img], smp.px, in);
-            j->show_n[img] = 0;
-            for (size_t o = 0; o < smp.n_obj && o < 64; o++) {
-                const struct od_object *ob = &smp.obj[o];
-                float row[OD_DET_COLS] = {(float)ob->cls, -1.0f, ob->box.xmin, ob->box.ymin, ob->box.xmax,
-                                          ob->box.ymax};
-                memcpy(j->show_rows[img] + j->show_n[img]++ * OD_DET_COLS, row, sizeof(row));
-            }
-        }
-        nb++;
-        img++;
-        if (nb == j->B) {
-            if ((s = detect_batch(j, nb, img - nb)) != OPTML_OK)
-                break;
-            nb = 0;
-        }
-    }
-    od_pass_close(p);
-    if (s == OPTML_END) {
-        s = OPTML_OK;
-        if (nb)
-            s = detect_batch(j, nb, img - nb);
-    }
-    if (s != OPTML_OK)
-        return s;
-    if (img == 0)
-        return optml_error(j->ctx, OPTML_E_CLIENT, "the validation channel holds no images");
-    if (epoch == 0)
-        optml_report_rows(j->ctx, "validation", img, 0);
-    int C = j->cfg->num_classes;
-    float *ap = malloc((size_t)C * 2 * sizeof(float));
-    double map_area;
-    if (!ap || od_map(j->dets, j->nd, j->gts, j->ng, C, (float)j->cfg->overlap_threshold, OD_AP_VOC07, ap, map) != 0 ||
-        od_map(j->dets, j->nd, j->gts, j->ng, C, (float)j->cfg->overlap_threshold, OD_AP_AREA, ap + C, &map_area) != 0) {
-        free(ap);
-        return nomem(j->ctx);
-    }
-    show(j, img);
-    /* per-class AP for the report (replaced each epoch: the last one stays) */
-    size_t rows = 0;
-    char **cells = calloc((size_t)C * 4, sizeof(char *));
-    if (cells) {
-        for (int c = 0; c < C && c < 200; c++) {
-            if (ap[c] < 0)
-                continue;
-            size_t n_gt = 0;
-            for (size_t g = 0; g < j->ng; g++)
-                n_gt += j->gts[g].cls == c;
-            if (asprintf(&cells[rows * 4], "%d", c) < 0 || asprintf(&cells[rows * 4 + 1], "%zu", n_gt) < 0 ||
-                asprintf(&cells[rows * 4 + 2], "%.4f", (double)ap[c]) < 0 ||
-                asprintf(&cells[rows * 4 + 3], "%.4f", (double)ap[C + c]) < 0)
-                break;
-            rows++;
-        }
-        static const char *const header[4] = {"class", "objects", "AP (VOC07 11-point)", "AP (area)"};
-        char title[64];
-        snprintf(title, sizeof(title), "Validation AP per class (epoch %d)", epoch);
-        optml_report_table(j->ctx, "Validation AP per class", 4, header, rows, (const char *const *)cells, title);
-        for (size_t i = 0; i < (size_t)C * 4; i++)
-            free(cells[i]);
-        free(cells);
-    }
-    free(ap);
-    return OPTML_OK;
-}
-
-/* Early stopping (D.1): after early_stopping_min_epochs, stop when
- * early_stopping_patience epochs in a row did not improve the best mAP by
- * more than early_stopping_tolerance (relative).  Keeps the best
- * parameters.  Returns 1 to stop. */
-static int early_stop(struct job *j, int epoch, double map)
-{
-    const struct od_config *c = j->cfg;
-    int better = j->best_map < 0 || (j->best_map > 0 ? (map - j->best_map) / j->best_map > c->early_stopping_tolerance
-                                                      : map > j->best_map);
-    if (better) {
-        j->best_map = map;
-        j->best_epoch = epoch;
-        j->bad_epochs = 0;
-        if (j->best_params)
-            memcpy(j->best_params, j->net.params.param, j->net.params.n_param * sizeof(float));
-    } else
-        j->bad_epochs++;
-    if (!c->early_stopping || epoch + 1 < c->early_stopping_min_epochs || j->bad_epochs < c->early_stopping_patience)
-        return 0;
-    optml_log(j->ctx, OPTML_LOG_INFO, "Early stopping after epoch %d: validation mAP has not improved for %d epochs; "
-              "the model of epoch %d (mAP %.4f) is kept", epoch, j->bad_epochs, j->best_epoch, j->best_map);
-    return 1;
-}
-
 optml_status od_train(optml_ctx *ctx)
 {
-    struct job j;
+    struct od_job j;
     memset(&j, 0, sizeof(j));
     j.ctx = ctx;
     j.cfg = optml_config(ctx);
@@ -763,9 +426,9 @@ optml_status od_train(optml_ctx *ctx)
         double secs = now_s() - t0;
         optml_epoch_end(ctx, epoch, j.n_train);
         optml_log(ctx, OPTML_LOG_INFO, "Epoch[%d] Time cost=%.3f", epoch, secs);
-        if (j.ds[VALID]) {
+        if (j.ds[OD_VALID]) {
             double map = 0;
-            if ((s = validate(&j, epoch, &map)) != OPTML_OK)
+            if ((s = od_validate(&j, epoch, &map)) != OPTML_OK)
                 break;
             /* the built-in's line (D.4: the value in parentheses), then the
              * runtime's metric record (metrics.jsonl, the report's curve) */
@@ -773,7 +436,7 @@ optml_status od_train(optml_ctx *ctx)
                       optml_host_name(ctx), epoch, map);
             struct optml_metric m = {"validation", "mAP", "score", map, epoch, -1};
             optml_metric(ctx, &m);
-            stopped_early = early_stop(&j, epoch, map);
+            stopped_early = od_early_stop(&j, epoch, map);
         }
         if ((s = checkpoint(&j, (uint64_t)epoch + 1)) != OPTML_OK || stopped_early)
             break;
