@@ -59,7 +59,10 @@ struct od_job {
 
 enum { OD_TRAIN, OD_VALID };
 
-optml_status od_job_nomem(optml_ctx *ctx);
+static inline optml_status od_job_nomem(optml_ctx *ctx)
+{
+    return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
+}
 
 /* optimize.c */
 struct optim_cfg od_optimizer(const struct od_config *c);

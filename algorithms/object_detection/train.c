@@ -45,11 +45,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-optml_status od_job_nomem(optml_ctx *ctx)
-{
-    return optml_error(ctx, OPTML_E_NOMEM, "out of memory");
-}
-
 /* ------------------------------------------------------------ checkpoints */
 
 static void put64(unsigned char *p, uint64_t v)
