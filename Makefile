@@ -107,7 +107,7 @@ TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 # A module folder still without a module.c (ALGO_PENDING: its parts are
 # built and tested before the module is) builds no .so; its files are
 # linked into the test runner and the fuzz targets only.
-ALGO_PENDING := object_detection
+ALGO_PENDING :=
 ALGO_LIB_SRC := $(filter-out algorithms/%/module.c,$(wildcard $(MODULE_DIRS:%=algorithms/%/*.c) $(ALGO_PENDING:%=algorithms/%/*.c)))
 ALGO_LIB_OBJ := $(ALGO_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 ALGO_ARCHIVES := $(foreach L,$(ALGO_SHARED),$(call ALGO_ARCHIVE,$(L)))

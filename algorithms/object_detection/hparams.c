@@ -60,7 +60,7 @@ const struct optml_hparam_decl od_hparams[OD_N_HPARAMS] = {
     OPTML_HP_ROW(T, early_stopping_tolerance, F64, "0.0", OPTML_MIN | OPTML_MAX, 0, 1,
                  "relative mAP improvement that counts"),
     OPTML_HP_ROW(T, kv_store, STRING, "device", 0, 0, 0,
-                 "accepted (SageMaker's MXNet setting); several hosts train data-parallel"),
+                 "accepted (SageMaker's MXNet setting); training runs on one host"),
     OPTML_HP_ROW(T, threads, I32, "auto", OPTML_AUTO | OPTML_MIN | OPTML_MAX, 1, 256,
                  "training threads (auto: the CPUs available)"),
     OPTML_HP_ROW(T, seed, I64, "42", OPTML_MIN, 0, 0, "random seed (initialisation, shuffling, augmentation)"),
@@ -116,16 +116,6 @@ optml_status od_resolve(optml_ctx *ctx, void *config)
                                c->freeze_layer_pattern);
         regfree(&re);
     }
-    if (c->use_pretrained_model == 1)
-        return optml_error(ctx, OPTML_E_CLIENT,
-                           "use_pretrained_model=1: no pretrained weights ship with optml. Train from scratch "
-                           "(use_pretrained_model=0), or continue from an earlier optml object-detection model of "
-                           "the same base_network and num_classes given as the 'model' channel");
-    if (c->base_network != OD_NET_MOBILENET_SSDLITE)
-        return optml_error(ctx, OPTML_E_CLIENT, "base_network=%s is not available yet; use mobilenet-ssdlite",
-                           NETWORKS[c->base_network]);
-    if (c->optimizer == OD_OPT_ADADELTA)
-        return optml_error(ctx, OPTML_E_CLIENT, "optimizer=adadelta is not available yet; use sgd, adam or rmsprop");
     if (OPTML_IS_UNSET(c->threads))
         c->threads = optml_cpu_count();
     return OPTML_OK;

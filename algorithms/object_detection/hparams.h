@@ -3,8 +3,7 @@
  * bound into struct od_config, and od_resolve, which checks what the table
  * cannot (the lr_scheduler_step list, freeze_layer_pattern as a regular
  * expression, the backbones and options not available) and fills the
- * autos.  The module (module.c, not written yet) will declare them; until
- * then the table is tested alone.
+ * autos.  module.c declares them.
  */
 #ifndef OPTML_OD_HPARAMS_H
 #define OPTML_OD_HPARAMS_H
@@ -53,11 +52,10 @@ extern const struct optml_hparam_decl od_hparams[OD_N_HPARAMS];
 /* The module's resolve(): OPTML_E_CLIENT with a one-line message for
  * lr_scheduler_step that is not a comma list of increasing epochs from 1
  * (at most OD_MAX_LR_STEPS), lr_scheduler_factor not below 1, a
- * freeze_layer_pattern that is not a POSIX extended regular expression,
- * use_pretrained_model=1 (no pretrained weights ship: the message says how
- * to start from an earlier model through the `model` channel), and
- * base_network vgg-16 / resnet-50 or optimizer adadelta (not available
- * yet).  threads auto: the CPUs available. */
+ * freeze_layer_pattern that is not a POSIX extended regular expression.
+ * threads auto:
+ * the CPUs available.  (use_pretrained_model=1 without a `model` channel
+ * is refused by train.c, which sees the channels.) */
 optml_status od_resolve(optml_ctx *ctx, void *config);
 
 /* Parses "10,20" (spaces allowed around numbers; "" is no step) into at
