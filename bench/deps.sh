@@ -7,6 +7,8 @@
 #     python3-sklearn, python3-pandas, dataset-fashion-mnist
 #   - the news-classifier peers (bench/news.sh, ../shared/peers/01-text.sh):
 #     fasttext, python3-sklearn, python3-torch, python3-numpy
+#   - the object-detection peer (bench/object_detection.sh,
+#     ../shared/peers/04-ssd.sh): python3-torchvision
 #   - the conv engine benchmark's peer (bench/conv.sh): libdnnl-dev (oneDNN 2.6)
 #   - libopenblas0-pthread, so Debian's numpy uses OpenBLAS as the peer scripts
 #     assume (../shared/peers/install-deps.sh installs it too)
@@ -18,7 +20,7 @@ packages=(
   wrk curl time ca-certificates
   nginx gunicorn python3-flask python3-gevent python3-numpy libopenblas0-pthread
   python3-sklearn python3-pandas dataset-fashion-mnist
-  fasttext python3-torch
+  fasttext python3-torch python3-torchvision
   libdnnl-dev
 )
 SUDO=""

@@ -5,7 +5,8 @@
 # MultiRecord batches that fit in MaxPayloadInMB (one record per request with
 # SingleRecord), up to MaxConcurrentTransforms at a time, and write
 # OUTPUT_DIR/<file>.out with the responses in input order; then stop the
-# server.
+# server.  With SplitType=None (OPTML_SPLIT_TYPE, or SPLIT_TYPE in batch.env:
+# object-detection's one image per file) each file is one request, unsplit.
 #   Usage: batch_local.sh [-e NAME=value]... IMAGE INPUT_DIR OUTPUT_DIR [CONTENT_TYPE]
 # -e NAME=value (or NAME; also --env) and the words of $OPTML_DOCKER_ENV pass
 # variables into the container, as `docker run -e` does.
@@ -19,6 +20,8 @@
 #                         to the container and preferred over /execution-parameters
 #   OPTML_ASSEMBLE_WITH   None (default: responses concatenated) or Line (a newline
 #                         after each response)
+#   OPTML_SPLIT_TYPE      Line (default) or None (each file one request, as a
+#                         whole: binary files such as images); default from batch.env
 #   OPTML_TEST_DIR, OPTML_PORT, OPTML_DOCKER_NETWORK   as for serve_local.sh
 #                         (local_test/common.sh)
 # Exit status: 0 all files transformed; 1 a file failed (its .out is not
@@ -55,6 +58,9 @@ content_type=${4:-${OPTML_CONTENT_TYPE:-$(batch_default CONTENT_TYPE || true)}}
 accept=${OPTML_ACCEPT:-$(batch_default ACCEPT || true)}
 assemble=${OPTML_ASSEMBLE_WITH:-None}
 case $assemble in None|Line) ;; *) die "OPTML_ASSEMBLE_WITH='$assemble' must be None or Line";; esac
+split_type=${OPTML_SPLIT_TYPE:-$(batch_default SPLIT_TYPE || true)}
+split_type=${split_type:-Line}
+case $split_type in None|Line) ;; *) die "OPTML_SPLIT_TYPE='$split_type' must be Line or None";; esac
 ls "$dir"/model/* >/dev/null 2>&1 || die "no model in $dir/model: train first (train_local.sh $image)"
 
 # The job's own values, checked as CreateTransformJob checks them.
@@ -138,7 +144,7 @@ if [ $((conc * payload)) -gt 100 ]; then
   conc=$((100 / payload))   # the container's worker count: keep within the platform's limit
 fi
 limit=$((payload * 1048576))
-echo "batch_local: ${#files[@]} file(s), BatchStrategy=$strategy MaxPayloadInMB=$payload MaxConcurrentTransforms=$conc Content-Type=$content_type Accept=${accept:-*/*}" >&2
+echo "batch_local: ${#files[@]} file(s), SplitType=$split_type BatchStrategy=$strategy MaxPayloadInMB=$payload MaxConcurrentTransforms=$conc Content-Type=$content_type Accept=${accept:-*/*}" >&2
 
 # post CHUNK: one request; the response goes to CHUNK.out.  Exits 255 (stops
 # xargs) with the reason on a non-200 answer.
@@ -156,14 +162,25 @@ export content_type accept base
 failed=0 records=0 requests=0
 for rel in "${files[@]}"; do
   src=$in_dir/$rel
-  # A single record must fit in MaxPayloadInMB (SageMaker fails the file).
-  big=$(LC_ALL=C awk -v max="$limit" 'length($0) + 1 > max { print NR " " length($0) + 1; exit }' "$src")
-  if [ -n "$big" ]; then
-    echo "batch_local.sh: $rel: record ${big% *} is ${big#* } bytes, over MaxPayloadInMB=$payload ($limit bytes); a record must fit in one request" >&2
-    failed=$((failed + 1)); continue
+  if [ "$split_type" = None ]; then
+    # The file is the record: it must fit in MaxPayloadInMB as a whole.
+    size=$(stat -c %s "$src")
+    if [ "$size" -gt "$limit" ]; then
+      echo "batch_local.sh: $rel: $size bytes, over MaxPayloadInMB=$payload ($limit bytes); with SplitType=None a file is one request" >&2
+      failed=$((failed + 1)); continue
+    fi
+  else
+    # A single record must fit in MaxPayloadInMB (SageMaker fails the file).
+    big=$(LC_ALL=C awk -v max="$limit" 'length($0) + 1 > max { print NR " " length($0) + 1; exit }' "$src")
+    if [ -n "$big" ]; then
+      echo "batch_local.sh: $rel: record ${big% *} is ${big#* } bytes, over MaxPayloadInMB=$payload ($limit bytes); a record must fit in one request" >&2
+      failed=$((failed + 1)); continue
+    fi
   fi
   rm -rf "$work/c"; mkdir "$work/c"
-  if [ "$strategy" = SingleRecord ]; then
+  if [ "$split_type" = None ]; then
+    cp "$src" "$work/c/r.00000000"
+  elif [ "$strategy" = SingleRecord ]; then
     split -l 1 -a 8 -d "$src" "$work/c/r."
   else
     split -C "$limit" -a 8 -d "$src" "$work/c/r."
@@ -186,8 +203,9 @@ for rel in "${files[@]}"; do
   done >"$out.tmp"
   mv "$out.tmp" "$out"
   give "$out"
-  records=$((records + $(wc -l <"$src"))) requests=$((requests + n))
+  if [ "$split_type" = None ]; then records=$((records + 1)); else records=$((records + $(wc -l <"$src"))); fi
+  requests=$((requests + n))
   echo "batch_local: $rel -> ${out#"$out_dir"/} ($n request(s))" >&2
 done
-echo "batch_local: $((${#files[@]} - failed)) of ${#files[@]} file(s) transformed, $records line(s) in $requests request(s)" >&2
+echo "batch_local: $((${#files[@]} - failed)) of ${#files[@]} file(s) transformed, $records record(s) in $requests request(s)" >&2
 [ "$failed" -eq 0 ] || exit 1

@@ -4,7 +4,7 @@
  * latency at batch 1 (the serving case) and training images/s at batch
  * BATCH (environment, default 8)
  * (forward, multibox loss with matching, backward, Adam step) for a list of
- * input sizes and width multipliers, 20 classes (VOC).  Random pixels and
+ * input sizes and width multipliers, 20 classes (VOC) or CLASSES (environment).  Random pixels and
  * two ground-truth boxes an image: the cost does not depend on the values.
  * Each figure is the median of REPS runs after one warm-up.  The net runs on
  * a team of THREADS threads (environment, default 2; od_net_set_threads).
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
     int reps = argc > 1 ? atoi(argv[1]) : 9;
     const char *te = getenv("THREADS");
     int threads = te ? atoi(te) : 2;
+    const char *ce = getenv("CLASSES");
+    unsigned C = ce && atoi(ce) > 0 ? (unsigned)atoi(ce) : 20;
     if (reps < 1 || reps > 1000)
         reps = 9;
     const char *be = getenv("BATCH");
@@ -63,7 +65,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "unknown backbone %s\n", bname);
             return 1;
         }
-        enum { C = 20 };
         char err[200];
         struct od_net net;
         struct od_net_cfg cfg = {S, C, w, B, 1, (enum od_backbone)bb};
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
             s = s * 6364136223846793005ull + 1442695040888963407ull;
             x[i] = (float)((s >> 40) & 0xffff) / 32768.0f - 1.0f;
         }
-        struct od_object gt[2] = {{3, {0.1f, 0.2f, 0.4f, 0.6f}}, {7, {0.5f, 0.4f, 0.9f, 0.95f}}};
+        struct od_object gt[2] = {{(int)(3 % C), {0.1f, 0.2f, 0.4f, 0.6f}}, {(int)(7 % C), {0.5f, 0.4f, 0.9f, 0.95f}}};
         struct optim_cfg oc = {OPTIM_ADAM, 1e-3f, 0, 0.9f, 0.999f, 1e-7f, 0, 0};
         double *t1 = malloc((size_t)reps * sizeof(double)), *t8 = malloc((size_t)reps * sizeof(double));
         for (int r = -1; r < reps; r++) {
