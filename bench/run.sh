@@ -8,7 +8,9 @@
 # corpora, and its serving vs the Flask stack), then report (what writing
 # the training report costs a job), then conv (the conv engine
 # micro-benchmark: im2col + OpenBLAS vs oneDNN), then cifar_cnn (the
-# cifar-cnn module's training and serving speed against PyTorch).  bench/README.md
+# cifar-cnn module's training and serving speed against PyTorch), then
+# multi_host (the workshop's 5-host experiment) and multi_host_scaling
+# (allreduce and start-up measured, scaling projected).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -23,4 +25,5 @@ bash bench/report.sh || rc=$?
 bash bench/conv.sh || rc=$?
 bash bench/cifar_cnn.sh || rc=$?
 bash bench/multi_host.sh || rc=$?
+bash bench/multi_host_scaling.sh || rc=$?
 exit $rc
