@@ -36,14 +36,19 @@
 #    one to the first "step 0 done" line in the leader's log (polled every
 #    5 ms), median of STARTS; once with the leader started last and once
 #    with a follower started last.
+# 5. Containers: the allreduce jobs of 1 and the start-up of 4 between
+#    containers of IMAGE (default optml/cifar-cnn) on a Docker network of
+#    their own (local_test/train_hosts.sh), the test module bind-mounted
+#    read-only (it is not in the images); skipped, and the results say why,
+#    without Docker or when the image carries no Open MPI.
+# 6. One shaped point: keras-cifar10's step again with lo shaped by tc tbf
+#    at SHAPE_RATE in a private network namespace (unshare -n), against the
+#    model's prediction.
 #
-# Docker: the containers' figures need an image carrying Open MPI (`make
-# image MODULE=cifar-cnn`); without one (no docker, or the image has no
-# mpirun) that part is skipped and the results say why.
-#
-# Writes bench/results/multi-host-scaling.txt (the jobs' logs, less the
-# per-step lines, to multi-host-scaling.raw.log).
-# Env: OPTML_BUILD=build RUNS=5 STARTS=5 LATENCY_US=50 OUT=...
+# Writes bench/results/multi-host-scaling.txt (the jobs' main log lines to
+# multi-host-scaling.raw.log).
+# Env: OPTML_BUILD=build RUNS=5 STARTS=5 CRUNS=3 LATENCY_US=50 IMAGE=optml/cifar-cnn
+#      SHAPE_RATE=1gbit (0: skip) LL_ROWS=400000 OUT=...
 set -u
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
