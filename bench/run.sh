@@ -10,7 +10,9 @@
 # micro-benchmark: im2col + OpenBLAS vs oneDNN), then cifar_cnn (the
 # cifar-cnn module's training and serving speed against PyTorch), then
 # object_detection (the object-detection module's training, latency and mAP
-# per minute against torchvision's SSDLite).  bench/README.md
+# per minute against torchvision's SSDLite), then multi_host (the
+# workshop's 5-host experiment) and multi_host_scaling (allreduce and
+# start-up measured, scaling projected).  bench/README.md
 # says how to run them and what each figure means; bench/deps.sh installs
 # what they need.
 set -u
@@ -26,4 +28,5 @@ bash bench/conv.sh || rc=$?
 bash bench/cifar_cnn.sh || rc=$?
 bash bench/multi_host.sh || rc=$?
 bash bench/object_detection.sh || rc=$?
+bash bench/multi_host_scaling.sh || rc=$?
 exit $rc
