@@ -49,7 +49,7 @@ void dist_job_spawn(struct dist_job *j, const char *module_path, const char *mod
         char *tmp = path_join(j->base[i], "tmp");
         mkdirs(tmp);
         const char *env[] = {strf("SAGEMAKER_BASE_DIR=%s", j->base[i]), module_path, alg, port,
-                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), NULL};
+                             "OPTML_DIST_WAIT_SECONDS=40", strf("TMPDIR=%s", tmp), j->extra_env, NULL};
         const char *args[] = {"train", NULL};
         j->pid[i] = spawn_optml(args, env, j->log[i]);
     }

@@ -19,6 +19,7 @@ struct dist_job {
     char *log[MAX_TEST_HOSTS];
     pid_t pid[MAX_TEST_HOSTS];
     int code[MAX_TEST_HOSTS];
+    const char *extra_env; /* one more NAME=value for every host, or NULL */
 };
 
 /* A tree for host i of n (127.0.0.<i+1>), its resourceconfig.json listing

@@ -19,6 +19,19 @@
 #define HP "{\"epochs\": \"2\", \"batch-size\": \"16\", \"learning-rate\": \"0.001\", \"sagemaker_mpi_enabled\": " \
            "\"true\", \"sagemaker_mpi_num_of_processes_per_host\": \"1\"}"
 
+/* In the sanitizer build, no leak check in these jobs' processes: at the
+ * exit of a cifar-cnn rank (oneDNN's OpenMP threads and Open MPI's
+ * progress threads alive) LeakSanitizer's own tracer sometimes crashes
+ * ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal
+ * error": seen in 2 of 4 sanitizer runs on a loaded machine), failing a job that
+ * trained and saved.  AddressSanitizer still checks every access; the
+ * same training code is leak-checked by the one-host cifar-cnn tests. */
+static const char *no_leak_check(void)
+{
+    const char *a = getenv("ASAN_OPTIONS");
+    return a ? strf("ASAN_OPTIONS=%s:detect_leaks=0", a) : NULL;
+}
+
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
@@ -43,6 +56,7 @@ TEST_TIMEOUT(cifar_dist_three_hosts_share_the_images_and_rank_0_saves_a_working_
     dist_job_trees(&j, 3, HP);
     for (int i = 0; i < 3; i++)
         cifar_bright_dark(j.base[i], 240); /* FullyReplicated: every host has all 240 */
+    j.extra_env = no_leak_check();
     dist_job_spawn(&j, module_path_env(), "cifar-cnn");
     dist_job_wait(&j, 120);
     for (int i = 0; i < 3; i++) {
@@ -76,6 +90,7 @@ TEST_TIMEOUT(cifar_dist_sharded_train_channel_counts_every_hosts_files, 150)
                    "{\"train\": {\"TrainingInputMode\": \"File\", \"S3DistributionType\": \"ShardedByS3Key\"}}",
                    (size_t)-1);
     }
+    j.extra_env = no_leak_check();
     dist_job_spawn(&j, module_path_env(), "cifar-cnn");
     dist_job_wait(&j, 120);
     for (int i = 0; i < 3; i++)
