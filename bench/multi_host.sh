@@ -36,14 +36,7 @@ if [ ! -f "$B/lib/optml/dist/optml-mpi.so" ] || ! command -v mpirun >/dev/null; 
   echo "needs Open MPI (openmpi-bin libopenmpi-dev) and $B/lib/optml/dist/optml-mpi.so" >&2; exit 2
 fi
 W=$(mktemp -d /tmp/optml-bench-mh.XXXXXX)
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
+. bench/lib.sh  # PIDS stopped and W removed on exit
 : >"$RAW"
 
 if [ ! -s "$CSV" ]; then
@@ -80,7 +73,7 @@ tree() {
 # job N SHARDED: runs it, prints "wall_s test_absolute_loss test_rmse".
 job() {
   local n=$1 sharded=$2 i t0 t1 log code=0 port=$((21000 + RANDOM % 20000))
-  pids=()
+  PIDS=()
   local trees=()
   for i in $(seq 0 $((n - 1))); do trees+=("$(tree "$n" "$i" "$sharded")"); done
   t0=$(date +%s.%N)
@@ -88,11 +81,11 @@ job() {
     SAGEMAKER_BASE_DIR=${trees[$i]} TMPDIR=${trees[$i]}/tmp OPTML_MODULE_PATH=$B/lib/optml \
       OPTML_ALGORITHM=linear-learner OPTML_DIST_PORT=$port OPTML_DIST_WAIT_SECONDS=60 \
       "$B/bin/optml" train >"${trees[$i]}/job.log" 2>&1 &
-    pids+=($!)
+    PIDS+=($!)
   done
-  for i in "${!pids[@]}"; do wait "${pids[$i]}" || code=$?; done
+  for i in "${!PIDS[@]}"; do wait "${PIDS[$i]}" || code=$?; done
   t1=$(date +%s.%N)
-  pids=()
+  PIDS=()
   log=${trees[0]}/job.log
   { echo "== $n host(s), sharded=$sharded, exit $code"; cat "$log"; } >>"$RAW"
   [ "$code" -eq 0 ] || { echo "job of $n host(s) (sharded=$sharded) failed: see $RAW" >&2; exit 1; }

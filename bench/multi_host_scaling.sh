@@ -61,14 +61,7 @@ OUT=${OUT:-$REPO/bench/results/multi-host-scaling.txt}
 RAW=${OUT%.txt}.raw.log
 PY=/usr/bin/python3
 W=$(mktemp -d /tmp/optml-bench-scale.XXXXXX)
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
+. "$BENCH_DIR/lib.sh"  # PIDS stopped and W removed on exit
 die() { echo "bench/multi_host_scaling.sh: $*" >&2; exit 2; }
 [ -x "$BUILD/bin/optml" ] || die "$BUILD/bin/optml missing: run make first"
 [ -f "$BUILD/tests/modules/allreduce.so" ] || die "$BUILD/tests/modules/allreduce.so missing: make $BUILD/tests/modules/allreduce.so"
@@ -98,9 +91,9 @@ allreduce_job() {
       OPTML_DIST_PORT=$port OPTML_DIST_WAIT_SECONDS=60 timeout 300 "$BUILD/bin/optml" train >"$W/h$i.log" 2>&1 &
     p+=($!)
   done
-  pids=("${p[@]}")
+  PIDS=("${p[@]}")
   wait "${p[@]}"
-  pids=()
+  PIDS=()
   keep <"$W/h1.log" >>"$RAW"
   complete_s "$W/h1.log"
 }
@@ -175,9 +168,9 @@ ll_job() {
       OPTML_DIST_PORT=$port OPTML_DIST_WAIT_SECONDS=60 timeout 300 "$BUILD/bin/optml" train >"$W/l$i.log" 2>&1 &
     p+=($!)
   done
-  pids=("${p[@]}")
+  PIDS=("${p[@]}")
   wait "${p[@]}"
-  pids=()
+  PIDS=()
   keep <"$W/l1.log" >>"$RAW"
   # "Epoch 2/3: 199000 records in 0.123 s": records of this host
   sed -n 's/.*Epoch \([0-9]*\)\/[0-9]*: \([0-9]*\) records in \([0-9.]*\) s.*/\1 \2 \3/p' "$W/l1.log" |
@@ -270,14 +263,14 @@ startup() {
       OPTML_DIST_PORT=$port OPTML_DIST_WAIT_SECONDS=60 timeout 120 "$BUILD/bin/optml" train >"$W/s$i.log" 2>&1 &
     p+=($!)
   done
-  pids=("${p[@]}")
+  PIDS=("${p[@]}")
   t1=
   for k in $(seq 6000); do # 30 s at most
     if grep -q "step 0 done" "$W/s1.log"; then t1=$(date +%s%N); break; fi
     sleep 0.005
   done
   wait "${p[@]}"
-  pids=()
+  PIDS=()
   keep <"$W/s1.log" >>"$RAW"
   [ -n "$t1" ] && awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}' || echo nan
 }
@@ -353,15 +346,15 @@ if [ "$docker_ok" -eq 1 ]; then
     timeout 120 bash "$REPO/local_test/train_hosts.sh" 3 0 "$IMAGE" "$W/cs" \
       -v "$BUILD/tests/modules:/opt/optml-test-modules:ro" -e OPTML_MODULE_PATH=/opt/optml-test-modules \
       -e OPTML_ALGORITHM=allreduce -e OPTML_DIST_WAIT_SECONDS=60 >"$W/cs.log" 2>&1 &
-    pids=($!)
+    PIDS=($!)
     t0="" t1=""
     for k in $(seq 12000); do # 60 s at most
       [ -n "$t0" ] || ! grep -q "hosts on network" "$W/cs.log" || t0=$(date +%s%N)
       if [ -n "$t0" ] && grep -q "step 0 done" "$W/cs.log"; then t1=$(date +%s%N); break; fi
       sleep 0.005
     done
-    wait "${pids[@]}"
-    pids=()
+    wait "${PIDS[@]}"
+    PIDS=()
     keep <"$W/cs.log" >>"$RAW"
     if [ -n "$t0" ] && [ -n "$t1" ]; then cs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"); else cs+=(nan); fi
   done

@@ -57,7 +57,7 @@ OD=$REPO/algorithms/object_detection
 LIB=$BUILD/lib
 # shellcheck disable=SC2046  # pkg-config's words
 cc -std=gnu11 -O3 -fno-math-errno -Wall -Wextra -I"$REPO/algorithms" $(pkg-config --cflags openblas 2>/dev/null) \
-  -o "$W/odnetbench" "$BENCH_DIR/tools/odnetbench.c" "$OD/net.c" "$OD/anchors.c" "$OD/box.c" "$OD/match.c" \
+  -o "$W/odnetbench" "$BENCH_DIR/tools/odnetbench.c" "$OD"/net*.c "$OD/anchors.c" "$OD/box.c" "$OD/match.c" \
   "$OD/multibox.c" "$LIB/liboptml_nn.a" "$LIB/liboptml_common.a" $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) \
   -lpthread -lm 2>"$W/cc.log" || { cat "$W/cc.log"; die "cannot build bench/tools/odnetbench.c"; }
 
