@@ -26,6 +26,7 @@
 #include "cifar_cnn/data.h"
 #include "cifar_cnn/net.h"
 #include "common/classes.h"
+#include "common/hosts.h"
 #include "common/losses.h"
 #include "common/parallel.h"
 #include "common/rng.h"
@@ -116,23 +117,6 @@ static void take_share(const struct job *j, int which, struct cc_pass *p)
         cc_pass_shard(p, (uint32_t)j->hosts, (uint32_t)j->rank);
 }
 
-/* Counts summed over the hosts (a collective; nothing on one host). */
-static optml_status sum_counts(optml_ctx *ctx, uint64_t *v, size_t n)
-{
-    if (optml_dist_size(ctx) < 2 || n == 0)
-        return OPTML_OK;
-    double *d = malloc(n * sizeof(*d));
-    if (!d)
-        return optml_error(ctx, OPTML_E_NOMEM, "out of memory adding up counts over the hosts");
-    for (size_t i = 0; i < n; i++)
-        d[i] = (double)v[i];
-    optml_status s = optml_dist_allreduce(ctx, d, n, OPTML_DIST_DOUBLE, OPTML_DIST_SUM);
-    for (size_t i = 0; s == OPTML_OK && i < n; i++)
-        v[i] = (uint64_t)d[i];
-    free(d);
-    return s;
-}
-
 enum { TRAIN, VALID, EVAL };
 static const char *const NAMES[3] = {"train", "validation", "eval"};
 
@@ -198,7 +182,7 @@ static optml_status evaluate(struct job *j, int which, double *loss, double *acc
     if (s == OPTML_OK && j->hosts > 1) { /* the job's figures: every host's added up */
         double t[3] = {l, (double)right, (double)n};
         if ((s = optml_dist_allreduce(j->ctx, t, 3, OPTML_DIST_DOUBLE, OPTML_DIST_SUM)) == OPTML_OK && confusion)
-            s = sum_counts(j->ctx, confusion, j->classes * j->classes);
+            s = hosts_sum_counts(j->ctx, confusion, j->classes * j->classes);
         l = t[0], right = (uint64_t)t[1], n = (uint64_t)t[2];
     }
     *loss = n ? l / (double)n : 0;
@@ -316,7 +300,7 @@ static optml_status split_over_hosts(struct job *j, int which, int64_t *max_labe
         return OPTML_OK;
     }
     double top = (double)*max_label;
-    optml_status s = sum_counts(j->ctx, &j->count[which], 1);
+    optml_status s = hosts_sum_counts(j->ctx, &j->count[which], 1);
     if (s == OPTML_OK)
         s = optml_dist_allreduce(j->ctx, &top, 1, OPTML_DIST_DOUBLE, OPTML_DIST_MAX);
     *max_label = (int64_t)top;
@@ -378,7 +362,7 @@ static optml_status setup(struct job *j)
     /* after every record of every channel is checked: a mistake in the
      * data is said before what the labels lack; over every host's files */
     if (st == OPTML_OK && per_class && j->hosts > 1 && j->sharded[TRAIN])
-        st = sum_counts(ctx, per_class, (size_t)classes);
+        st = hosts_sum_counts(ctx, per_class, (size_t)classes);
     if (st == OPTML_OK && per_class)
         st = check_classes(ctx, per_class, (size_t)classes, !OPTML_IS_UNSET(cfg->num_classes));
     if (st == OPTML_OK && j->hosts > 1)

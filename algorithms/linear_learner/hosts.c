@@ -1,7 +1,8 @@
 /*
  * hosts.c: what the linear learner adds up or gathers across the hosts of
- * a multi-host job (module API 4.4 collectives; all no-ops on one host):
- * sums of doubles, the selection sample (every host's rows, so that each
+ * a multi-host job beyond common/hosts.h's sums (module API 4.4
+ * collectives; all no-ops on one host):
+ * the selection sample (every host's rows, so that each
  * host chooses the model on the same rows) and a split's final metrics
  * (sums added up, a binary split's scores gathered for the AUC).  Which
  * rows a host reads is data.c's; the synchronous step is step.c's.
@@ -10,13 +11,6 @@
 #include <string.h>
 
 #include "linear_learner/hosts.h"
-
-optml_status ll_hosts_sum(optml_ctx *ctx, double *v, size_t n)
-{
-    if (optml_dist_size(ctx) < 2 || n == 0)
-        return OPTML_OK;
-    return optml_dist_allreduce(ctx, v, n, OPTML_DIST_DOUBLE, OPTML_DIST_SUM);
-}
 
 optml_status ll_hosts_gather_rows(optml_ctx *ctx, struct ll_rows *rows, size_t cap)
 {
@@ -95,7 +89,7 @@ static optml_status gather_pairs(optml_ctx *ctx, float **a, float **b, size_t *n
     if (!counts)
         return optml_error(ctx, OPTML_E_NOMEM, "out of memory gathering metrics");
     counts[rank] = (double)*n;
-    optml_status s = ll_hosts_sum(ctx, counts, (size_t)world);
+    optml_status s = hosts_sum(ctx, counts, (size_t)world);
     size_t total = 0, at = 0;
     for (int r = 0; r < world; r++) {
         if (r == rank)
@@ -152,7 +146,7 @@ optml_status ll_hosts_merge_eval(optml_ctx *ctx, struct ll_eval *e)
     }
     for (size_t i = 0; i < KK; i++)
         v[8 + 3 * K + i] = (double)e->confusion[i];
-    optml_status s = ll_hosts_sum(ctx, v, len);
+    optml_status s = hosts_sum(ctx, v, len);
     if (s == OPTML_OK) {
         e->rows = v[0];
         e->loss_sum = v[1];

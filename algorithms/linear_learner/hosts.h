@@ -7,11 +7,9 @@
 #ifndef OPTML_LL_HOSTS_H
 #define OPTML_LL_HOSTS_H
 
+#include "common/hosts.h" /* hosts_sum */
 #include "linear_learner/eval.h"
 #include "linear_learner/ll.h"
-
-/* v[0..n) becomes its sum over every host. */
-optml_status ll_hosts_sum(optml_ctx *ctx, double *v, size_t n);
 
 /* `rows` becomes every host's rows, host 0's first, up to `cap` rows (the
  * selection sample: each host keeps its own, then all choose on all). */

@@ -213,7 +213,7 @@ static optml_status fit_scaler(struct ll_trainer *t)
         if (c->predictor_type == LL_MULTICLASS)
             count[2 + (size_t)t->scal.y[i]]++;
     }
-    if ((s = ll_hosts_sum(t->ctx, count, 2 + c->K)) != OPTML_OK) {
+    if ((s = hosts_sum(t->ctx, count, 2 + c->K)) != OPTML_OK) {
         free(count);
         end_sources(t);
         return s;
@@ -368,7 +368,7 @@ static optml_status end_pass_hosts(struct ll_trainer *t, optml_status s, int cou
             return optml_error(t->ctx, OPTML_E_NOMEM, "out of memory counting classes");
         for (size_t k = 0; k < t->n_classes; k++)
             c[k] = (double)t->class_rows[k];
-        if ((s = ll_hosts_sum(t->ctx, c, t->n_classes)) == OPTML_OK)
+        if ((s = hosts_sum(t->ctx, c, t->n_classes)) == OPTML_OK)
             for (size_t k = 0; k < t->n_classes; k++)
                 t->class_rows[k] = (uint64_t)c[k];
         free(c);
@@ -557,7 +557,7 @@ static optml_status sum_train(struct ll_trainer *t)
     memcpy(v, t->ep_loss, M * sizeof(double));
     v[M] = t->ep_wsum;
     v[M + 1] = (double)t->ep_rows;
-    optml_status s = ll_hosts_sum(t->ctx, v, M + 2);
+    optml_status s = hosts_sum(t->ctx, v, M + 2);
     if (s == OPTML_OK) {
         memcpy(t->ep_loss, v, M * sizeof(double));
         t->ep_wsum = v[M];
@@ -581,7 +581,7 @@ static optml_status sum_losses(struct ll_trainer *t, double *val, double *sq, do
     v[2 * M] = *vw;
     v[2 * M + 1] = *rows;
     v[2 * M + 2] = stop_here;
-    optml_status s = ll_hosts_sum(t->ctx, v, 2 * M + 3);
+    optml_status s = hosts_sum(t->ctx, v, 2 * M + 3);
     if (s == OPTML_OK) {
         memcpy(val, v, M * sizeof(double));
         memcpy(sq, v + M, M * sizeof(double));
